@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit and API tests of every package, next to the code they test. Workspace packages resolve to their
+// sources through the "source" export condition, so nothing needs building except the service runtime
+// bundle that the server forks (services/dist/main.js, made by `npm run build`).
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    include: ['{world,pki,services,server,web}/src/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});

@@ -1,0 +1,64 @@
+// HTTP bodies of the controller's API. The server's route schemas and the editor's client both use these.
+import Type, { type Static } from 'typebox';
+import { World } from './world.js';
+
+const strict = { additionalProperties: false } as const;
+
+export const WorldId = Type.String({ minLength: 1, maxLength: 80, pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$' });
+
+export const WorldRecord = Type.Object({ id: WorldId, rev: Type.Integer({ minimum: 1 }), world: World }, strict);
+export type WorldRecord = Static<typeof WorldRecord>;
+
+export const WorldSummary = Type.Object(
+  { id: WorldId, name: Type.String(), updatedAt: Type.String({ description: 'ISO 8601' }) },
+  strict,
+);
+export type WorldSummary = Static<typeof WorldSummary>;
+
+/** PUT /api/worlds/:id -- `rev` is the revision the edit was based on. The world is checked by validateWorld. */
+export const UpdateWorldBody = Type.Object({ rev: Type.Integer({ minimum: 1 }), world: Type.Unknown() }, strict);
+export type UpdateWorldBody = Static<typeof UpdateWorldBody>;
+
+export const ServiceState = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('ready'),
+  Type.Literal('crashed'),
+  Type.Literal('restarting'),
+  Type.Literal('paused'),
+  Type.Literal('stopped'),
+]);
+export type ServiceState = Static<typeof ServiceState>;
+
+export const DeployedService = Type.Object(
+  {
+    id: Type.String(),
+    state: ServiceState,
+    pid: Type.Union([Type.Integer(), Type.Null()]),
+    port: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  strict,
+);
+export type DeployedService = Static<typeof DeployedService>;
+
+/** GET /api/worlds/:id/deploy -- `rev` is null when nothing is deployed. */
+export const DeployStatus = Type.Object(
+  { rev: Type.Union([Type.Integer(), Type.Null()]), services: Type.Array(DeployedService) },
+  strict,
+);
+export type DeployStatus = Static<typeof DeployStatus>;
+
+export const DeployStarted = Type.Object({ rev: Type.Integer() }, strict);
+export type DeployStarted = Static<typeof DeployStarted>;
+
+export const ProblemSchema = Type.Object({ pointer: Type.String(), message: Type.String() }, strict);
+
+/** Every error answer: a short code, a sentence for people, and for invalid input each problem with its pointer. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String(),
+    message: Type.String(),
+    problems: Type.Optional(Type.Array(ProblemSchema)),
+  },
+  strict,
+);
+export type ErrorBody = Static<typeof ErrorBody>;

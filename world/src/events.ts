@@ -1,0 +1,100 @@
+// socket.io events, typed end to end: the server is `new Server<ClientToServerEvents, ServerToClientEvents>`,
+// the browser `Socket<ServerToClientEvents, ClientToServerEvents>`. Names are entity:verb.
+import Type, { type Static } from 'typebox';
+import { ServiceState } from './api.js';
+import { RefusalReason } from './telemetry.js';
+
+const strict = { additionalProperties: false } as const;
+const Count = Type.Integer({ minimum: 0 });
+
+/** Frames are emitted at this fixed rate while a world is watched. */
+export const FRAME_INTERVAL_MS = 200;
+
+export const WatchRequest = Type.Object({ worldId: Type.String({ minLength: 1, maxLength: 80 }) }, strict);
+export type WatchRequest = Static<typeof WatchRequest>;
+
+export const LinkTraffic = Type.Object(
+  {
+    id: Type.String(),
+    from: Type.String(),
+    to: Type.String(),
+    /** Counts in this window, as the caller saw them. */
+    requests: Count,
+    errors: Count,
+    refused: Count,
+    /** Mean and max latency of this window's calls, ms (0 when none). */
+    latencyMsAvg: Type.Number(),
+    latencyMsMax: Type.Number(),
+    /** Totals since the world was deployed. */
+    total: Type.Object({ requests: Count, errors: Count, refused: Count }, strict),
+  },
+  strict,
+);
+export type LinkTraffic = Static<typeof LinkTraffic>;
+
+export const Refusal = Type.Object(
+  {
+    to: Type.String(),
+    /** The caller's identity, or null when it presented none. */
+    from: Type.Union([Type.String(), Type.Null()]),
+    reason: RefusalReason,
+    count: Count,
+  },
+  strict,
+);
+export type Refusal = Static<typeof Refusal>;
+
+export const ServiceTraffic = Type.Object(
+  {
+    id: Type.String(),
+    state: ServiceState,
+    /** Requests this service accepted in the window, and since deploy. */
+    accepted: Count,
+    totalAccepted: Count,
+  },
+  strict,
+);
+export type ServiceTraffic = Static<typeof ServiceTraffic>;
+
+export const TrafficFrame = Type.Object(
+  {
+    worldId: Type.String(),
+    rev: Type.Integer(),
+    /** Epoch ms at the end of the window. */
+    at: Type.Number(),
+    windowMs: Type.Number(),
+    links: Type.Array(LinkTraffic),
+    /** Calls refused that no link explains. */
+    refusals: Type.Array(Refusal),
+    services: Type.Array(ServiceTraffic),
+  },
+  strict,
+);
+export type TrafficFrame = Static<typeof TrafficFrame>;
+
+export const ServiceStatusEvent = Type.Object(
+  {
+    worldId: Type.String(),
+    rev: Type.Union([Type.Integer(), Type.Null()]),
+    id: Type.String(),
+    state: ServiceState,
+    pid: Type.Union([Type.Integer(), Type.Null()]),
+    port: Type.Union([Type.Integer(), Type.Null()]),
+    /** Why it is in this state, for people (exit code, signal, last stderr line). */
+    detail: Type.Optional(Type.String()),
+  },
+  strict,
+);
+export type ServiceStatusEvent = Static<typeof ServiceStatusEvent>;
+
+export type WatchAck = { ok: true } | { ok: false; error: string };
+
+export interface ServerToClientEvents {
+  'traffic:frame': (frame: TrafficFrame) => void;
+  'service:status': (status: ServiceStatusEvent) => void;
+}
+
+export interface ClientToServerEvents {
+  'world:watch': (request: WatchRequest, ack?: (result: WatchAck) => void) => void;
+  'world:unwatch': (request: WatchRequest) => void;
+}

@@ -1,0 +1,92 @@
+// What a service process reports to the controller, in small batches (one POST per interval, never per request).
+import Type, { type Static } from 'typebox';
+import { LinkId, ServiceId } from './world.js';
+
+const strict = { additionalProperties: false } as const;
+const Count = Type.Integer({ minimum: 0 });
+
+/** Why a call was refused. Handshake reasons come from TLS; the rest from the callee's policy. */
+export const RefusalReason = Type.Union([
+  Type.Literal('no-certificate'),
+  Type.Literal('unknown-ca'),
+  Type.Literal('expired'),
+  Type.Literal('bad-certificate'),
+  Type.Literal('name-mismatch'),
+  Type.Literal('not-linked'),
+  Type.Literal('hop-budget'),
+]);
+export type RefusalReason = Static<typeof RefusalReason>;
+
+/** Outbound calls over one link that completed in the window, as the caller saw them. */
+export const CallStats = Type.Object(
+  {
+    linkId: LinkId,
+    to: ServiceId,
+    requests: Count,
+    /** Failed calls: an error status, a timeout, a connection that could not be made. */
+    errors: Count,
+    /** Calls the callee refused (403 or a refused handshake). */
+    refused: Count,
+    latencyMsSum: Type.Number({ minimum: 0 }),
+    latencyMsMax: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+export type CallStats = Static<typeof CallStats>;
+
+/** Inbound requests the service accepted from one caller in the window. */
+export const InboundStats = Type.Object({ from: ServiceId, accepted: Count, errors: Count }, strict);
+export type InboundStats = Static<typeof InboundStats>;
+
+/** Calls this service refused in the window, grouped by caller identity and reason. */
+export const RefusalStats = Type.Object(
+  {
+    /** The caller's service id from its certificate, its SPIFFE id if of another world, or null when it had none. */
+    from: Type.Union([Type.String(), Type.Null()]),
+    reason: RefusalReason,
+    count: Count,
+  },
+  strict,
+);
+export type RefusalStats = Static<typeof RefusalStats>;
+
+export const TelemetryBatch = Type.Object(
+  {
+    worldId: Type.String({ minLength: 1 }),
+    serviceId: ServiceId,
+    rev: Type.Integer({ minimum: 0 }),
+    pid: Type.Integer({ minimum: 0 }),
+    /** Increases by one per batch from each process. */
+    seq: Type.Integer({ minimum: 0 }),
+    /** Epoch ms at the end of the window. */
+    at: Type.Number(),
+    windowMs: Type.Number({ minimum: 0 }),
+    /** True once the service listens and serves (clients: once they started sending). */
+    ready: Type.Boolean(),
+    calls: Type.Array(CallStats),
+    inbound: Type.Array(InboundStats),
+    refusals: Type.Array(RefusalStats),
+  },
+  strict,
+);
+export type TelemetryBatch = Static<typeof TelemetryBatch>;
+
+export const TELEMETRY_TOKEN_HEADER = 'x-dw-token';
+/** Remaining hops a request may still take; a service answers 508 when it reaches 0. */
+export const HOPS_HEADER = 'x-dw-hops';
+export const LOOP_STATUS = 508;
+
+/** What a service answers the controller's /_dw/stats probe with: its own totals since it started. */
+export const ServiceStats = Type.Object(
+  {
+    serviceId: ServiceId,
+    pid: Type.Integer(),
+    startedAt: Type.Number(),
+    /** Requests accepted (passed the link check), per caller id. */
+    accepted: Type.Record(Type.String(), Count),
+    refused: Count,
+    errors: Count,
+  },
+  strict,
+);
+export type ServiceStats = Static<typeof ServiceStats>;

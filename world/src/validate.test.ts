@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE_WORLD } from './example.js';
+import { resolvePointer } from './pointer.js';
+import { validateWorld } from './validate.js';
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v));
+}
+
+function problemsOf(input: unknown) {
+  const result = validateWorld(input);
+  if (result.ok) throw new Error('expected problems, got a valid world');
+  for (const p of result.problems) {
+    expect(resolvePointer(input, p.pointer).found, `pointer ${p.pointer} resolves (${p.message})`).toBe(true);
+  }
+  return result.problems;
+}
+
+describe('validateWorld', () => {
+  it('accepts the example world', () => {
+    expect(validateWorld(EXAMPLE_WORLD).ok).toBe(true);
+  });
+
+  it('accepts the issue example with a latency range', () => {
+    const w = clone(EXAMPLE_WORLD);
+    w.services = w.services.slice(0, 3);
+    w.links = w.links.slice(0, 2);
+    expect(validateWorld(w)).toEqual({ ok: true, value: w });
+  });
+
+  const cases: [string, (w: any) => void, string, RegExp][] = [
+    [
+      'unknown kind',
+      (w) => {
+        w.services[1].kind = 'database';
+      },
+      '/services/1/kind',
+      /unknown kind "database"/,
+    ],
+    [
+      'bad id',
+      (w) => {
+        w.services[1].id = 'Orders_1';
+      },
+      '/services/1/id',
+      /DNS label/,
+    ],
+    [
+      'too long id',
+      (w) => {
+        w.services[1].id = 'a'.repeat(64);
+      },
+      '/services/1/id',
+      /DNS label/,
+    ],
+    [
+      'duplicate id',
+      (w) => {
+        w.services[2].id = 'orders';
+      },
+      '/services/2/id',
+      /duplicate service id "orders"/,
+    ],
+    [
+      'link to missing service',
+      (w) => {
+        w.links[1].to = 'ghost';
+      },
+      '/links/1/to',
+      /does not exist/,
+    ],
+    [
+      'self link',
+      (w) => {
+        w.links[1].to = 'orders';
+      },
+      '/links/1/to',
+      /itself/,
+    ],
+    [
+      'client as target',
+      (w) => {
+        w.links[1].to = 'shopper';
+      },
+      '/links/1/to',
+      /is a client/,
+    ],
+    [
+      'rps out of range',
+      (w) => {
+        w.services[0].config.rps = 1001;
+      },
+      '/services/0/config/rps',
+      /<= 1000/,
+    ],
+    [
+      'negative latency',
+      (w) => {
+        w.services[1].config.latencyMs = -1;
+      },
+      '/services/1/config/latencyMs',
+      /between 0 and 60000/,
+    ],
+    [
+      'latency range inverted',
+      (w) => {
+        w.services[2].config.latencyMs = { min: 30, max: 2 };
+      },
+      '/services/2/config/latencyMs/min',
+      /must not exceed max/,
+    ],
+    [
+      'error rate out of range',
+      (w) => {
+        w.services[1].config.errorRate = 1.5;
+      },
+      '/services/1/config/errorRate',
+      /<= 1/,
+    ],
+    [
+      'hop budget out of range',
+      (w) => {
+        w.settings.hopBudget = 65;
+      },
+      '/settings/hopBudget',
+      /<= 64/,
+    ],
+    [
+      'payload too big',
+      (w) => {
+        w.services[0].config.payloadBytes = 2 * 1024 * 1024;
+      },
+      '/services/0/config/payloadBytes',
+      /<= 1048576/,
+    ],
+    [
+      'unknown field on world',
+      (w) => {
+        w.colour = 'red';
+      },
+      '/colour',
+      /unknown field "colour"/,
+    ],
+    [
+      'unknown field on config',
+      (w) => {
+        w.services[1].config.retries = 3;
+      },
+      '/services/1/config/retries',
+      /unknown field "retries"/,
+    ],
+    [
+      'unknown field on link',
+      (w) => {
+        w.links[0].weight = 3;
+      },
+      '/links/0/weight',
+      /unknown field "weight"/,
+    ],
+    [
+      'client field on a service',
+      (w) => {
+        w.services[1].config.rps = 3;
+      },
+      '/services/1/config/rps',
+      /unknown field "rps"/,
+    ],
+    [
+      'wrong version',
+      (w) => {
+        w.version = 2;
+      },
+      '/version',
+      /unsupported version 2/,
+    ],
+    [
+      'duplicate link id',
+      (w) => {
+        w.links[1].id = 'l1';
+      },
+      '/links/1/id',
+      /duplicate link id "l1"/,
+    ],
+    [
+      'duplicate link pair',
+      (w) => {
+        w.links[2].to = 'payments';
+      },
+      '/links/2',
+      /already exists/,
+    ],
+    [
+      'missing rps',
+      (w) => {
+        delete w.services[0].config.rps;
+      },
+      '/services/0/config',
+      /"rps" is required/,
+    ],
+    [
+      'position not numbers',
+      (w) => {
+        w.services[0].position.x = 'left';
+      },
+      '/services/0/position/x',
+      /must be a number/,
+    ],
+  ];
+
+  it.each(cases)('rejects %s with a pointer that resolves', (_name, mutate, pointer, message) => {
+    const w = clone(EXAMPLE_WORLD);
+    mutate(w);
+    const problems = problemsOf(w);
+    expect(problems).toContainEqual({ pointer, message: expect.stringMatching(message) });
+  });
+
+  it('reports every problem at once', () => {
+    const w: any = clone(EXAMPLE_WORLD);
+    w.services[0].config.rps = -1;
+    w.services[1].kind = 'robot';
+    w.links[0].to = 'nowhere';
+    const pointers = problemsOf(w).map((p) => p.pointer);
+    expect(pointers).toEqual(expect.arrayContaining(['/services/0/config/rps', '/services/1/kind', '/links/0/to']));
+  });
+
+  it('allows cycles: the hop budget ends them', () => {
+    const w = clone(EXAMPLE_WORLD);
+    w.links.push({ id: 'back', from: 'payments', to: 'orders' });
+    expect(validateWorld(w).ok).toBe(true);
+  });
+
+  it('rejects things that are not worlds', () => {
+    for (const input of [null, 3, 'world', [], { version: 1 }]) problemsOf(input);
+  });
+
+  it('escapes keys in pointers', () => {
+    const w: any = clone(EXAMPLE_WORLD);
+    w['a/b~c'] = 1;
+    expect(problemsOf(w)).toContainEqual({ pointer: '/a~1b~0c', message: expect.any(String) });
+  });
+});

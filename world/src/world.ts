@@ -1,0 +1,114 @@
+// The world file: what a person draws. Types are derived from these schemas; nothing else re-declares them.
+import Type, { type Static } from 'typebox';
+
+const strict = { additionalProperties: false } as const;
+
+export const WORLD_VERSION = 1;
+export const MAX_SERVICES = 500;
+export const MAX_LINKS = 2000;
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+export const MAX_LATENCY_MS = 60_000;
+export const MAX_RPS = 1000;
+export const DEFAULT_HOP_BUDGET = 8;
+
+export const ServiceId = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
+  description: 'A DNS label: lowercase letters, digits and "-", 1-63 characters, unique in its world.',
+});
+
+export const LinkId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+export const Position = Type.Object({ x: Type.Number(), y: Type.Number() }, strict);
+export type Position = Static<typeof Position>;
+
+export const LatencyRange = Type.Object(
+  {
+    min: Type.Number({ minimum: 0, maximum: MAX_LATENCY_MS }),
+    max: Type.Number({ minimum: 0, maximum: MAX_LATENCY_MS }),
+  },
+  strict,
+);
+
+export const Latency = Type.Union([Type.Number({ minimum: 0, maximum: MAX_LATENCY_MS }), LatencyRange]);
+export type Latency = Static<typeof Latency>;
+
+export const ClientConfig = Type.Object(
+  {
+    rps: Type.Number({ minimum: 0, maximum: MAX_RPS }),
+    payloadBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAYLOAD_BYTES })),
+  },
+  strict,
+);
+export type ClientConfig = Static<typeof ClientConfig>;
+
+export const ServiceConfig = Type.Object(
+  {
+    latencyMs: Type.Optional(Latency),
+    errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  },
+  strict,
+);
+export type ServiceConfig = Static<typeof ServiceConfig>;
+
+export const ClientNode = Type.Object(
+  { id: ServiceId, kind: Type.Literal('client'), position: Position, config: ClientConfig },
+  strict,
+);
+export type ClientNode = Static<typeof ClientNode>;
+
+export const ServiceNode = Type.Object(
+  { id: ServiceId, kind: Type.Literal('service'), position: Position, config: ServiceConfig },
+  strict,
+);
+export type ServiceNode = Static<typeof ServiceNode>;
+
+/** One node of the diagram; `kind` decides the shape of `config`. */
+export const WorldService = Type.Union([ClientNode, ServiceNode]);
+export type WorldService = Static<typeof WorldService>;
+export type ServiceKind = WorldService['kind'];
+export const SERVICE_KINDS: readonly ServiceKind[] = ['client', 'service'];
+
+export const Link = Type.Object({ id: LinkId, from: ServiceId, to: ServiceId }, strict);
+export type Link = Static<typeof Link>;
+
+export const Settings = Type.Object({ hopBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })) }, strict);
+export type Settings = Static<typeof Settings>;
+
+export const World = Type.Object(
+  {
+    version: Type.Literal(WORLD_VERSION),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    settings: Type.Optional(Settings),
+    services: Type.Array(WorldService, { maxItems: MAX_SERVICES }),
+    links: Type.Array(Link, { maxItems: MAX_LINKS }),
+  },
+  strict,
+);
+export type World = Static<typeof World>;
+
+export function hopBudgetOf(world: World): number {
+  return world.settings?.hopBudget ?? DEFAULT_HOP_BUDGET;
+}
+
+/** The latency a service adds to one request, drawn from its config. */
+export function latencyBounds(latency: Latency | undefined): { min: number; max: number } {
+  if (latency === undefined) return { min: 0, max: 0 };
+  return typeof latency === 'number' ? { min: latency, max: latency } : latency;
+}
+
+export interface ConfigByKind {
+  client: ClientConfig;
+  service: ServiceConfig;
+}
+
+const DEFAULT_CONFIGS: ConfigByKind = {
+  client: { rps: 5 },
+  service: { latencyMs: 5, errorRate: 0 },
+};
+
+/** A config with sensible values, so a node dropped on the canvas is ready to deploy. */
+export function defaultConfig<K extends ServiceKind>(kind: K): ConfigByKind[K] {
+  return { ...DEFAULT_CONFIGS[kind] };
+}
