@@ -1,0 +1,100 @@
+// `npm test`: installs what the tests need, then runs every suite and says how long each took.
+// Suites: lint, typecheck, build, unit + API (vitest), end-to-end (Playwright in Debian's Chromium).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDependencies, ensurePnpm, root, run } from './toolchain.mjs';
+
+const results = [];
+const counts = { passed: 0, failed: 0, skipped: 0 };
+
+function suite(name, fn) {
+  console.log(`\n=== ${name}`);
+  const started = Date.now();
+  let ok;
+  try {
+    ok = fn();
+  } catch (error) {
+    console.error(`${name}: ${error.message}`);
+    ok = false;
+  }
+  results.push({ name, ok, seconds: (Date.now() - started) / 1000 });
+  return ok;
+}
+
+function findChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return candidates.find((path) => path && existsSync(path));
+}
+
+/** Debian's Chromium: Playwright cannot download its own browsers here. Installs it when running as root. */
+function ensureChromium() {
+  const found = findChromium();
+  if (found) return found;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (root && existsSync('/usr/bin/apt-get')) {
+    console.log('[setup] installing Debian chromium with apt-get (Playwright cannot download browsers here)');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
+    const installed = findChromium();
+    if (installed) return installed;
+  }
+  throw new Error(
+    'the end-to-end tests need Chromium and none was found. Install it (Debian/Ubuntu: `sudo apt-get install -y chromium`) ' +
+      'or point CHROMIUM_PATH at a Chromium binary, then run `npm test` again.',
+  );
+}
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const pnpm = ensurePnpm();
+ensureDependencies(pnpm);
+const resultsDir = join(root, 'test-results');
+mkdirSync(resultsDir, { recursive: true });
+
+suite('lint (biome)', () => run(pnpm, ['exec', 'biome', 'check', '.']) === 0);
+suite('typecheck (tsc)', () => run(pnpm, ['-r', 'run', 'typecheck']) === 0);
+const built = suite('build', () => run(pnpm, ['-r', '--workspace-concurrency=1', 'run', 'build']) === 0);
+
+suite('unit + API (vitest)', () => {
+  const report = join(resultsDir, 'vitest.json');
+  rmSync(report, { force: true });
+  const status = run(pnpm, ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const json = readJson(report);
+  if (json) {
+    counts.passed += json.numPassedTests ?? 0;
+    counts.failed += json.numFailedTests ?? 0;
+    counts.skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+  } else if (status !== 0) counts.failed += 1;
+  return status === 0;
+});
+
+suite('end-to-end (playwright, chromium)', () => {
+  if (!built) throw new Error('skipped: the build failed');
+  const chromium = ensureChromium();
+  const report = join(root, 'e2e', 'test-results', 'results.json');
+  rmSync(report, { force: true });
+  const status = run(pnpm, ['exec', 'playwright', 'test'], { cwd: join(root, 'e2e'), env: { ...process.env, CHROMIUM_PATH: chromium } });
+  const stats = readJson(report)?.stats;
+  if (stats) {
+    counts.passed += stats.expected ?? 0;
+    counts.failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
+    counts.skipped += stats.skipped ?? 0;
+  } else if (status !== 0) counts.failed += 1;
+  return status === 0;
+});
+
+console.log('\n=== summary');
+for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(36)} ${r.seconds.toFixed(1).padStart(7)} s`);
+const total = results.reduce((sum, r) => sum + r.seconds, 0);
+console.log(`      ${'total'.padEnd(36)} ${total.toFixed(1).padStart(7)} s`);
+const failedSuites = results.filter((r) => !r.ok).length;
+console.log(`tests: ${counts.passed} passed, ${counts.failed + failedSuites} failed, ${counts.skipped} skipped`);
+process.exit(failedSuites === 0 ? 0 : 1);
