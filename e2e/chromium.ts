@@ -6,7 +6,7 @@ export function chromiumPath(): string {
   const found = candidates.find((path) => existsSync(path as string));
   if (!found) {
     throw new Error(
-      'No Chromium found. Install Debian\'s chromium (apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary.',
+      "No Chromium found. Install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary.",
     );
   }
   return found as string;

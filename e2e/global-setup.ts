@@ -28,7 +28,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 function waitForUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`the controller did not print its URL within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(
+      () => fail(new Error(`the controller did not print its URL within 20 s:\n${output}`)),
+      20_000,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -44,7 +47,9 @@ function waitForUrl(child: ChildProcess): Promise<string> {
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => fail(new Error(`the controller exited (${code ?? signal}) before it was ready:\n${output}`)));
+    child.once('exit', (code, signal) =>
+      fail(new Error(`the controller exited (${code ?? signal}) before it was ready:\n${output}`)),
+    );
   });
 }
 

@@ -1,5 +1,5 @@
-import { expect, type Locator, type Page } from '@playwright/test';
 import type { DeployStatus, ServiceStats } from '@dw/world';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export function baseUrl(): string {
   const url = process.env.DW_E2E_URL;
@@ -9,7 +9,8 @@ export function baseUrl(): string {
 
 export async function api<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(new URL(path, baseUrl()), init);
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`${init?.method ?? 'GET'} ${path} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
 

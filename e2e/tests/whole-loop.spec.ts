@@ -1,13 +1,6 @@
+import type { WorldRecord } from '@dw/world';
 import { expect, test } from '@playwright/test';
-import {
-  baseUrl,
-  deployStatus,
-  dragBetween,
-  isAlive,
-  numberAttr,
-  serviceStats,
-  worldIdOf,
-} from './support';
+import { api, baseUrl, deployStatus, dragBetween, isAlive, numberAttr, serviceStats, worldIdOf } from './support';
 
 test('the page opens on the example world, ready to deploy', async ({ page }) => {
   await page.goto(baseUrl());
@@ -60,9 +53,8 @@ test('draw client -> a -> b, deploy, watch real traffic, stop', async ({ page },
   }
 
   // Both links show a non-zero rate within a few seconds.
-  const saved = await (await fetch(new URL(`/api/worlds/${worldId}`, baseUrl()))).json();
-  const linkId = (from: string, to: string) =>
-    (saved.world.links as { id: string; from: string; to: string }[]).find((l) => l.from === from && l.to === to)?.id;
+  const saved = await api<WorldRecord>(`/api/worlds/${worldId}`);
+  const linkId = (from: string, to: string) => saved.world.links.find((l) => l.from === from && l.to === to)?.id;
   const clientToA = page.getByTestId(`link-stats-${linkId(client, a)}`);
   const aToB = page.getByTestId(`link-stats-${linkId(a, b)}`);
   await expect.poll(() => numberAttr(clientToA, 'data-rate'), { timeout: 8_000 }).toBeGreaterThan(0);
