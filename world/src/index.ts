@@ -3,6 +3,7 @@ export * from './events.js';
 export * from './example.js';
 export * from './identity.js';
 export * from './pointer.js';
+export * from './reconcile.js';
 export * from './spawn-config.js';
 export * from './telemetry.js';
 export * from './validate.js';

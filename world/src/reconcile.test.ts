@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE_WORLD } from './example.js';
+import { describePlan, planDeploy } from './reconcile.js';
+import type { World } from './world.js';
+
+const base: World = JSON.parse(JSON.stringify(EXAMPLE_WORLD));
+const edit = (change: (w: World) => void): World => {
+  const w: World = JSON.parse(JSON.stringify(base));
+  change(w);
+  return w;
+};
+const all = ['inventory', 'orders', 'payments', 'shopper'];
+
+describe('planDeploy', () => {
+  it.each<[string, World | null, World, Partial<Record<'start' | 'restart' | 'stop' | 'keep', string[]>>]>([
+    ['first deploy starts everything', null, base, { start: all }],
+    ['the same world keeps everything', base, base, { keep: all }],
+    [
+      'a position-only edit restarts nothing',
+      base,
+      edit((w) => {
+        w.services[1]!.position = { x: 999, y: -5 };
+      }),
+      { keep: all },
+    ],
+    [
+      'a renamed world restarts nothing',
+      base,
+      edit((w) => {
+        w.name = 'other';
+      }),
+      { keep: all },
+    ],
+    [
+      'a changed config restarts only that service',
+      base,
+      edit((w) => {
+        (w.services[2]!.config as { errorRate: number }).errorRate = 0.5;
+      }),
+      { restart: ['payments'], keep: ['inventory', 'orders', 'shopper'] },
+    ],
+    [
+      'config key order does not matter',
+      base,
+      edit((w) => {
+        w.services[1]!.config = { errorRate: 0, latencyMs: 5 };
+      }),
+      { keep: all },
+    ],
+    [
+      'a new link restarts its caller and callee',
+      base,
+      edit((w) => {
+        w.links.push({ id: 'l9', from: 'payments', to: 'inventory' });
+      }),
+      { restart: ['inventory', 'payments'], keep: ['orders', 'shopper'] },
+    ],
+    [
+      'an added service starts, its caller restarts',
+      base,
+      edit((w) => {
+        w.services.push({ id: 'audit', kind: 'service', position: { x: 0, y: 0 }, config: {} });
+        w.links.push({ id: 'l9', from: 'orders', to: 'audit' });
+      }),
+      { start: ['audit'], restart: ['orders'], keep: ['inventory', 'payments', 'shopper'] },
+    ],
+    [
+      'a removed service stops, its caller restarts',
+      base,
+      edit((w) => {
+        w.services = w.services.filter((s) => s.id !== 'inventory');
+        w.links = w.links.filter((l) => l.to !== 'inventory');
+      }),
+      { stop: ['inventory'], restart: ['orders'], keep: ['payments', 'shopper'] },
+    ],
+    [
+      'a changed hop budget restarts everything',
+      base,
+      edit((w) => {
+        w.settings = { hopBudget: 3 };
+      }),
+      { restart: all },
+    ],
+  ])('%s', (_name, previous, next, expected) => {
+    expect(planDeploy(previous, next)).toEqual({ start: [], restart: [], stop: [], keep: [], ...expected });
+  });
+
+  it('describes a plan for people', () => {
+    expect(describePlan({ start: ['a', 'b'], restart: ['c'], stop: ['d'], keep: [] })).toBe(
+      '2 start, 1 restart, 1 stop',
+    );
+    expect(describePlan({ start: [], restart: [], stop: [], keep: ['a'] })).toBe('nothing to change');
+  });
+});

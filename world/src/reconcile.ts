@@ -1,0 +1,64 @@
+// Reconciliation is pure: what a deploy must do to turn what runs into what was drawn.
+// A service restarts only when something its process was started with changes: its kind or config, the
+// links it calls, the callers it admits, or a world setting it carries. Moving a box restarts nothing.
+import { hopBudgetOf, type World } from './world.js';
+
+export interface DeployPlan {
+  start: string[];
+  restart: string[];
+  stop: string[];
+  keep: string[];
+}
+
+/** What one service's process depends on; two equal fingerprints need no restart. */
+function fingerprint(world: World, id: string): string | null {
+  const service = world.services.find((s) => s.id === id);
+  if (!service) return null;
+  const peers = world.links
+    .filter((l) => l.from === id)
+    .map((l) => `${l.id}>${l.to}`)
+    .sort();
+  const callers = world.links
+    .filter((l) => l.to === id)
+    .map((l) => l.from)
+    .sort();
+  return JSON.stringify([service.kind, canonical(service.config), peers, callers, hopBudgetOf(world)]);
+}
+
+/** JSON with sorted keys, so {a,b} and {b,a} compare equal. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** The plan from what runs (`previous`, or null when nothing does) to `next`. Lists are sorted. */
+export function planDeploy(previous: World | null, next: World): DeployPlan {
+  const plan: DeployPlan = { start: [], restart: [], stop: [], keep: [] };
+  const nextIds = new Set(next.services.map((s) => s.id));
+  for (const service of previous?.services ?? []) {
+    if (!nextIds.has(service.id)) plan.stop.push(service.id);
+  }
+  for (const { id } of next.services) {
+    const before = previous ? fingerprint(previous, id) : null;
+    if (before === null) plan.start.push(id);
+    else if (before !== fingerprint(next, id)) plan.restart.push(id);
+    else plan.keep.push(id);
+  }
+  for (const list of Object.values(plan)) list.sort();
+  return plan;
+}
+
+/** "2 start, 1 restart, 1 stop" -- what a person reads before applying a plan. */
+export function describePlan(plan: DeployPlan): string {
+  const parts = (['start', 'restart', 'stop'] as const)
+    .filter((k) => plan[k].length > 0)
+    .map((k) => `${plan[k].length} ${k}`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing to change';
+}
