@@ -1,0 +1,55 @@
+// Builds the controller: shared services as plugins that decorate the instance (worldStore, deployer, io),
+// routes as encapsulated plugins with request and response schemas. Never listens: main.ts and tests do.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { deployRoutes } from './deploy/deploy-routes.js';
+import { deployerPlugin } from './deploy/deployer-plugin.js';
+import { installErrorHandling } from './http/errors.js';
+import { healthRoutes } from './http/health-routes.js';
+import { installJsonBody } from './http/json-body.js';
+import { typeboxValidatorCompiler } from './http/validation.js';
+import { livePlugin } from './live/live-plugin.js';
+import { telemetryRoutes } from './traffic/telemetry-routes.js';
+import { staticPlugin } from './web/static-plugin.js';
+import { worldStorePlugin } from './worlds/world-store-plugin.js';
+import { worldsRoutes } from './worlds/worlds-routes.js';
+
+export interface AppOptions {
+  /** Where worlds, CAs and deployment identities live. */
+  dataDir: string;
+  /** The built editor (web/dist); when missing, / says how to build it. */
+  webDir?: string;
+  logger?: FastifyServerOptions['logger'];
+  /** Save the example world when there is none (default true). */
+  seedExample?: boolean;
+  /** services/dist/main.js; resolved from @dw/services/main when not given. */
+  runtimePath?: string;
+  /** The controller's base URL as services reach it (default: the address it listens on). */
+  controllerUrl?: string;
+  frameIntervalMs?: number;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 2 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  installJsonBody(app);
+  installErrorHandling(app);
+
+  await app.register(worldStorePlugin, { dataDir: options.dataDir, seedExample: options.seedExample });
+  await app.register(deployerPlugin, {
+    runtimePath: options.runtimePath,
+    controllerUrl: options.controllerUrl,
+    frameIntervalMs: options.frameIntervalMs,
+  });
+  await app.register(livePlugin);
+
+  await app.register(healthRoutes);
+  await app.register(worldsRoutes);
+  await app.register(deployRoutes);
+  await app.register(telemetryRoutes);
+  await app.register(staticPlugin, { webDir: options.webDir });
+  return app;
+}

@@ -1,0 +1,80 @@
+// /api/worlds/:id/deploy: deploy the saved world, read what runs, stop it; and a service's own stats over mTLS.
+import { DeployStarted, DeployStatus, ErrorBody, ServiceStats } from '@dw/world';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import { HttpProblem } from '../http/errors.js';
+import { assertSchema } from '../http/validation.js';
+import { mtlsGetJson } from './mtls.js';
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
+const ServiceParams = Type.Object({ id: Type.String({ maxLength: 200 }), serviceId: Type.String({ maxLength: 200 }) });
+
+export const deployRoutes: FastifyPluginAsync = async (app) => {
+  const { deployer } = app;
+
+  app.post<{ Params: { id: string } }>(
+    '/api/worlds/:id/deploy',
+    { schema: { params: IdParams, response: { 202: DeployStarted, 404: ErrorBody, 503: ErrorBody } } },
+    async (request, reply) => {
+      const { rev } = deployer.deploy(request.params.id);
+      return reply.code(202).send({ rev });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/worlds/:id/deploy',
+    { schema: { params: IdParams, response: { 200: DeployStatus, 404: ErrorBody } } },
+    async (request) => deployer.status(request.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/worlds/:id/deploy',
+    { schema: { params: IdParams, response: { 200: DeployStatus, 404: ErrorBody } } },
+    async (request) => deployer.stop(request.params.id),
+  );
+
+  app.get<{ Params: { id: string; serviceId: string } }>(
+    '/api/worlds/:id/deploy/services/:serviceId/stats',
+    {
+      schema: {
+        params: ServiceParams,
+        response: { 200: ServiceStats, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { id, serviceId } = request.params;
+      app.worldStore.require(id);
+      const deployment = deployer.find(id);
+      if (!deployment) throw new HttpProblem(409, 'not-deployed', `world "${id}" is not deployed`);
+      const service = deployment.processes.get(serviceId);
+      if (!service) {
+        throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
+      }
+      if (!service.alive) {
+        throw new HttpProblem(409, 'not-running', `service "${serviceId}" is not running (${service.state})`);
+      }
+      let answer: Awaited<ReturnType<typeof mtlsGetJson>>;
+      try {
+        answer = await mtlsGetJson(
+          { host: '127.0.0.1', port: service.port, serviceId },
+          '/_dw/stats',
+          deployment.controller,
+        );
+      } catch (error) {
+        throw new HttpProblem(
+          502,
+          'probe-failed',
+          `could not ask "${serviceId}" for its stats: ${(error as Error).message}`,
+        );
+      }
+      if (answer.status !== 200) {
+        throw new HttpProblem(502, 'probe-failed', `"${serviceId}" answered its stats probe with ${answer.status}`);
+      }
+      try {
+        return assertSchema<ServiceStats>(ServiceStats, answer.body, 'stats answer');
+      } catch {
+        throw new HttpProblem(502, 'probe-failed', `"${serviceId}" answered its stats probe with an unexpected shape`);
+      }
+    },
+  );
+};

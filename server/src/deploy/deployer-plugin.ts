@@ -1,0 +1,52 @@
+// Decorates the instance with `deployer`. Children die with the controller: each has an IPC channel to it
+// (the runtime exits when it closes), closing the app stops every deployment, and a last-resort 'exit'
+// handler SIGKILLs whatever is left (main.ts routes signals and uncaught exceptions through it).
+import { FRAME_INTERVAL_MS } from '@dw/world';
+import { HttpProblem } from '../http/errors.js';
+import { sharedPlugin } from '../http/shared-plugin.js';
+import { Deployer } from './deployer.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deployer: Deployer;
+  }
+}
+
+export interface DeployerPluginOptions {
+  /** services/dist/main.js; resolved from @dw/services/main when not given. */
+  runtimePath?: string;
+  /** The controller's base URL as services reach it (default: the address it listens on). */
+  controllerUrl?: string;
+  frameIntervalMs?: number;
+}
+
+export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', async (app, options) => {
+  const telemetryUrl = () => {
+    if (options.controllerUrl) return new URL('/api/telemetry', options.controllerUrl).href;
+    const address = app.server.address();
+    if (address === null || typeof address === 'string') {
+      throw new HttpProblem(
+        503,
+        'not-listening',
+        'the controller is not listening on a TCP port, so services could not report to it',
+      );
+    }
+    const host = ['0.0.0.0', '::', '::ffff:0.0.0.0'].includes(address.address) ? '127.0.0.1' : address.address;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/api/telemetry`;
+  };
+  const deployer = new Deployer({
+    store: app.worldStore,
+    log: app.log,
+    runtimePath: options.runtimePath,
+    telemetryUrl,
+    frameIntervalMs: options.frameIntervalMs ?? FRAME_INTERVAL_MS,
+  });
+  app.decorate('deployer', deployer);
+
+  const killAll = () => deployer.killAllSync();
+  process.on('exit', killAll);
+  app.addHook('onClose', async () => {
+    await deployer.stopAll();
+    process.off('exit', killAll);
+  });
+});

@@ -1,0 +1,201 @@
+// Deploys and stops worlds. Deploys of one world run one at a time, in order (a per-world queue); different
+// worlds deploy at once. A deploy runs the world as it was SAVED when the deploy was asked for.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { DeployStatus, ServiceStatusEvent, TrafficFrame, World } from '@dw/world';
+import type { FastifyBaseLogger } from 'fastify';
+import { KeyedQueue } from '../concurrency/keyed-queue.js';
+import { HttpProblem } from '../http/errors.js';
+import type { WorldStore } from '../worlds/world-store.js';
+import { Deployment } from './deployment.js';
+import { redeployPlan } from './plan.js';
+
+export const TELEMETRY_INTERVAL_MS = 100;
+
+export interface DeployerOptions {
+  store: WorldStore;
+  log: FastifyBaseLogger;
+  /** The service runtime bundle; resolved from @dw/services/main when not given. */
+  runtimePath?: string;
+  /** Where services POST telemetry, e.g. http://127.0.0.1:4400/api/telemetry. Asked at each deploy. */
+  telemetryUrl: () => string;
+  host?: string;
+  frameIntervalMs: number;
+}
+
+/** The path of services/dist/main.js, or a 503 that says how to build it. */
+export function resolveServiceRuntime(explicit?: string): string {
+  let path = explicit;
+  if (!path) {
+    try {
+      path = createRequire(import.meta.url).resolve('@dw/services/main');
+    } catch {
+      path = undefined;
+    }
+  }
+  if (!path || !existsSync(path)) {
+    throw new HttpProblem(
+      503,
+      'runtime-missing',
+      'the service runtime is not built (services/dist/main.js is missing): run `npm run build`',
+    );
+  }
+  return path;
+}
+
+type Listener<T> = (value: T) => void;
+
+export class Deployer {
+  private readonly deployments = new Map<string, Deployment>();
+  private readonly queue = new KeyedQueue();
+  private readonly statusListeners = new Set<Listener<ServiceStatusEvent>>();
+  private readonly frameListeners = new Set<Listener<TrafficFrame>>();
+  private sequence = 0;
+  private closed = false;
+
+  constructor(private readonly options: DeployerOptions) {}
+
+  onStatus(listener: Listener<ServiceStatusEvent>): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  onFrame(listener: Listener<TrafficFrame>): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  private emitStatus(event: ServiceStatusEvent): void {
+    for (const listener of this.statusListeners) listener(event);
+  }
+
+  /** The running deployment of a world, if any. */
+  find(worldId: string): Deployment | undefined {
+    return this.deployments.get(worldId);
+  }
+
+  /** Runs `task` in the world's queue: after every deploy or stop asked for before it. */
+  exclusive<T>(worldId: string, task: () => Promise<T>): Promise<T> {
+    return this.queue.run(worldId, task);
+  }
+
+  /** Queues a deploy of the world as saved now; answers its revision at once. */
+  deploy(worldId: string): { rev: number; done: Promise<void> } {
+    const stored = this.options.store.require(worldId);
+    if (this.closed) throw new HttpProblem(503, 'shutting-down', 'the controller is shutting down');
+    const runtime = resolveServiceRuntime(this.options.runtimePath);
+    const telemetryUrl = this.options.telemetryUrl();
+    const { rev } = stored;
+    const world = structuredClone(stored.world);
+    const done = this.exclusive(worldId, async () => {
+      if (!this.options.store.get(worldId)) return; // deleted while queued
+      await this.replace(worldId, rev, world, runtime, telemetryUrl);
+    }).catch((error: unknown) => {
+      this.options.log.error(`deploy of world "${worldId}" rev ${rev} failed: ${(error as Error).message}`);
+      for (const service of world.services) {
+        this.emitStatus({
+          worldId,
+          rev,
+          id: service.id,
+          state: 'crashed',
+          pid: null,
+          port: null,
+          detail: `deploy failed: ${(error as Error).message}`,
+        });
+      }
+    });
+    return { rev, done };
+  }
+
+  private async replace(worldId: string, rev: number, world: World, runtime: string, telemetryUrl: string) {
+    const previous = this.deployments.get(worldId);
+    const plan = redeployPlan(previous?.world ?? null, world);
+    if (plan.stop.length > 0 || previous) await this.stopNow(worldId);
+    const started = Date.now();
+    const deployment = await Deployment.prepare({
+      worldId,
+      rev,
+      world,
+      runtime,
+      dir: join(this.options.store.deploymentsDir, `${worldId}-r${rev}-${process.pid}-${++this.sequence}`),
+      caDir: this.options.store.pkiDir(worldId),
+      telemetryUrl,
+      telemetryIntervalMs: TELEMETRY_INTERVAL_MS,
+      frameIntervalMs: this.options.frameIntervalMs,
+      host: this.options.host ?? '127.0.0.1',
+      onStatus: (event) => this.emitStatus(event),
+      onFrame: (frame) => {
+        for (const listener of this.frameListeners) listener(frame);
+      },
+    });
+    if (this.closed) {
+      await deployment.stop();
+      return;
+    }
+    this.deployments.set(worldId, deployment);
+    deployment.launch();
+    this.options.log.info(
+      `deploying world "${worldId}" rev ${rev}: ${plan.start.length} process(es), prepared in ${Date.now() - started} ms`,
+    );
+  }
+
+  /** Stops the world's deployment now; call it inside exclusive(). */
+  async stopNow(worldId: string): Promise<void> {
+    const deployment = this.deployments.get(worldId);
+    if (!deployment) return;
+    try {
+      await deployment.stop();
+    } finally {
+      if (this.deployments.get(worldId) === deployment) this.deployments.delete(worldId);
+    }
+    this.options.log.info(`stopped world "${worldId}" rev ${deployment.rev}`);
+  }
+
+  /** Stops the world's deployment after whatever is queued; answers the status once every process is gone. */
+  async stop(worldId: string): Promise<DeployStatus> {
+    this.options.store.require(worldId);
+    await this.exclusive(worldId, () => this.stopNow(worldId));
+    return this.status(worldId);
+  }
+
+  /** What runs; when nothing does, every service of the saved world as stopped. */
+  status(worldId: string): DeployStatus {
+    const deployment = this.deployments.get(worldId);
+    if (deployment) return deployment.status();
+    const stored = this.options.store.require(worldId);
+    return {
+      rev: null,
+      services: stored.world.services.map((s) => ({ id: s.id, state: 'stopped' as const, pid: null, port: null })),
+    };
+  }
+
+  /** The service:status events a new watcher receives. */
+  statusEvents(worldId: string): ServiceStatusEvent[] {
+    const deployment = this.deployments.get(worldId);
+    if (deployment) return deployment.statusEvents();
+    const stored = this.options.store.require(worldId);
+    return stored.world.services.map((s) => ({
+      worldId,
+      rev: null,
+      id: s.id,
+      state: 'stopped' as const,
+      pid: null,
+      port: null,
+    }));
+  }
+
+  /** Stops every deployment (each after its queued work); used when the controller closes. */
+  async stopAll(): Promise<void> {
+    this.closed = true;
+    const ids = new Set([...this.deployments.keys()]);
+    await Promise.allSettled([...ids].map((id) => this.exclusive(id, () => this.stopNow(id))));
+    await this.queue.idle();
+    // A deploy queued behind the stop may have started something: stop that too.
+    await Promise.allSettled([...this.deployments.keys()].map((id) => this.stopNow(id)));
+  }
+
+  killAllSync(): void {
+    for (const deployment of this.deployments.values()) deployment.killAllSync();
+  }
+}

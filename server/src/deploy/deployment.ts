@@ -1,0 +1,211 @@
+// One deployed revision of one world: its identities, its processes, its telemetry secret and its traffic.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type {
+  DeployStatus,
+  ServiceState,
+  ServiceStatusEvent,
+  SpawnConfig,
+  TelemetryBatch,
+  TrafficFrame,
+  World,
+} from '@dw/world';
+import { TrafficAggregator } from '../traffic/aggregator.js';
+import { issueDeploymentIdentities, loadOrCreateCA } from './identities.js';
+import { mtlsGetJson, type TlsIdentity } from './mtls.js';
+import { spawnConfigs } from './plan.js';
+import { allocatePorts } from './ports.js';
+import { ServiceProcess } from './service-process.js';
+
+const HEALTH_POLL_MS = 250;
+const HEALTH_POLL_FOR_MS = 30_000;
+
+export interface DeploymentOptions {
+  worldId: string;
+  rev: number;
+  world: World;
+  /** The service runtime bundle. */
+  runtime: string;
+  /** Where this deployment's leaves are written; removed on stop. */
+  dir: string;
+  /** Where the world's CA is kept. */
+  caDir: string;
+  telemetryUrl: string;
+  telemetryIntervalMs: number;
+  frameIntervalMs: number;
+  host: string;
+  onStatus: (event: ServiceStatusEvent) => void;
+  onFrame: (frame: TrafficFrame) => void;
+}
+
+export type IngestResult = 'accepted' | 'stale';
+
+export class Deployment {
+  readonly worldId: string;
+  readonly rev: number;
+  readonly world: World;
+  readonly processes = new Map<string, ServiceProcess>();
+  private readonly aggregator: TrafficAggregator;
+  private frameTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  /** When the processes were spawned, and when the last one became ready (ms since epoch). */
+  launchedAt = 0;
+  allReadyAt: number | null = null;
+
+  private constructor(
+    private readonly options: DeploymentOptions,
+    private readonly token: string,
+    readonly controller: TlsIdentity,
+    configs: SpawnConfig[],
+  ) {
+    this.worldId = options.worldId;
+    this.rev = options.rev;
+    this.world = options.world;
+    this.aggregator = new TrafficAggregator(options.worldId, options.rev, options.world);
+    for (const config of configs) {
+      this.processes.set(
+        config.serviceId,
+        new ServiceProcess({ config, runtime: options.runtime, onChange: (p) => this.changed(p) }),
+      );
+    }
+  }
+
+  /** Issues identities, allocates ports and plans every spawn config; nothing runs yet. */
+  static async prepare(options: DeploymentOptions): Promise<Deployment> {
+    const ids = options.world.services.map((s) => s.id);
+    try {
+      const ca = await loadOrCreateCA(options.caDir, options.worldId);
+      const identities = await issueDeploymentIdentities(ca, options.worldId, ids, options.dir);
+      const ports = await allocatePorts(ids.length, options.host);
+      const token = randomBytes(24).toString('base64url');
+      const configs = spawnConfigs({
+        worldId: options.worldId,
+        rev: options.rev,
+        world: options.world,
+        host: options.host,
+        ports: new Map(ids.map((id, i) => [id, ports[i] as number])),
+        identities: identities.services,
+        telemetry: { url: options.telemetryUrl, token, intervalMs: options.telemetryIntervalMs },
+      });
+      return new Deployment(options, token, identities.controller, configs);
+    } catch (error) {
+      await rm(options.dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Spawns every process and starts the traffic frames. */
+  launch(): void {
+    this.launchedAt = Date.now();
+    for (const service of this.processes.values()) service.start();
+    this.frameTimer = setInterval(() => this.emitFrame(), this.options.frameIntervalMs);
+    this.frameTimer.unref();
+    this.healthTimer = setInterval(() => this.pollHealth(), HEALTH_POLL_MS);
+    this.healthTimer.unref();
+    if (this.processes.size === 0) this.allReadyAt = this.launchedAt;
+  }
+
+  private emitFrame(): void {
+    this.options.onFrame(this.aggregator.frame(Date.now(), (id) => this.stateOf(id)));
+  }
+
+  stateOf(serviceId: string): ServiceState {
+    return this.processes.get(serviceId)?.state ?? 'stopped';
+  }
+
+  private readonly probing = new Set<string>();
+
+  /** A fallback to the first ready batch: a service that answers /_dw/health is ready. */
+  private pollHealth(): void {
+    const starting = [...this.processes.values()].filter((p) => p.state === 'starting' && p.alive);
+    if (starting.length === 0 || Date.now() - this.launchedAt > HEALTH_POLL_FOR_MS) {
+      clearInterval(this.healthTimer);
+      return;
+    }
+    for (const p of starting) {
+      if (this.probing.has(p.id)) continue;
+      this.probing.add(p.id);
+      mtlsGetJson({ host: this.options.host, port: p.port, serviceId: p.id }, '/_dw/health', this.controller, 1000)
+        .then((answer) => {
+          if (answer.status === 200) p.markReady();
+        })
+        .catch(() => {}) // not listening yet
+        .finally(() => this.probing.delete(p.id));
+    }
+  }
+
+  private changed(process: ServiceProcess): void {
+    if (process.state === 'ready' && this.allReadyAt === null) {
+      if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();
+    }
+    this.options.onStatus(this.statusEvent(process));
+  }
+
+  statusEvent(process: ServiceProcess): ServiceStatusEvent {
+    const event: ServiceStatusEvent = {
+      worldId: this.worldId,
+      rev: this.rev,
+      id: process.id,
+      state: process.state,
+      pid: process.state === 'stopped' ? null : process.pid,
+      port: process.state === 'stopped' ? null : process.port,
+    };
+    if (process.detail !== undefined) event.detail = process.detail;
+    return event;
+  }
+
+  statusEvents(): ServiceStatusEvent[] {
+    return [...this.processes.values()].map((p) => this.statusEvent(p));
+  }
+
+  status(): DeployStatus {
+    return {
+      rev: this.rev,
+      services: [...this.processes.values()].map((p) => ({
+        id: p.id,
+        state: p.state,
+        pid: p.state === 'stopped' ? null : p.pid,
+        port: p.state === 'stopped' ? null : p.port,
+      })),
+    };
+  }
+
+  tokenMatches(token: string): boolean {
+    const a = Buffer.from(token);
+    const b = Buffer.from(this.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /** Takes a batch whose token matched; batches of other revisions or of replaced processes are ignored. */
+  ingest(batch: TelemetryBatch): IngestResult {
+    if (batch.rev !== this.rev || this.stopping) return 'stale';
+    const process = this.processes.get(batch.serviceId);
+    if (!process || process.pid !== batch.pid || !process.alive) return 'stale';
+    if (batch.ready) process.markReady();
+    this.aggregator.ingest(batch);
+    return 'accepted';
+  }
+
+  /** Ends every process (SIGTERM, SIGKILL after ~1 s) and removes the identities; resolves when all are gone. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearInterval(this.frameTimer);
+      clearInterval(this.healthTimer);
+      const results = await Promise.allSettled([...this.processes.values()].map((p) => p.stop()));
+      await rm(this.options.dir, { recursive: true, force: true });
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    })();
+    return this.stopping;
+  }
+
+  /** Synchronous last resort when the controller exits: SIGKILL everything, remove the keys. */
+  killAllSync(): void {
+    clearInterval(this.frameTimer);
+    clearInterval(this.healthTimer);
+    for (const service of this.processes.values()) service.killNow();
+    rmSync(this.options.dir, { recursive: true, force: true });
+  }
+}
