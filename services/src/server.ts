@@ -1,0 +1,111 @@
+// The mTLS HTTPS server of a service: handshake refusals, authorization by SPIFFE id, probes, the hop budget.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { CONTROLLER_ID, HOPS_HEADER, LOOP_STATUS, type SpawnConfig } from '@dw/world';
+import type { Behaviour } from './behaviour.js';
+import type { IdentityPem } from './identity.js';
+import { callerClassifier } from './peer-identity.js';
+import type { Stats } from './stats.js';
+import { refusalFromTlsError } from './tls-errors.js';
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+/** Reads the request body to its end; false when the caller went away first. */
+function drain(req: IncomingMessage): Promise<boolean> {
+  return new Promise((resolve) => {
+    req.on('end', () => resolve(true));
+    req.on('error', () => resolve(false));
+    req.on('close', () => resolve(req.complete));
+    req.resume();
+  });
+}
+
+export function parseHops(value: string | string[] | undefined, hopBudget: number): number {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || !/^-?\d+$/.test(raw.trim())) return hopBudget;
+  return Number.parseInt(raw, 10);
+}
+
+export function createServiceServer(opts: {
+  config: SpawnConfig;
+  identity: IdentityPem;
+  stats: Stats;
+  behaviour: Behaviour;
+}): https.Server {
+  const { config, identity, stats, behaviour } = opts;
+  const classify = callerClassifier(config.worldId, config.allowedCallers);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const caller = classify(req.socket as TLSSocket);
+    const path = (req.url ?? '/').split('?')[0];
+    if (caller.kind === 'controller') {
+      req.resume();
+      if (req.method === 'GET' && path === '/_dw/health') {
+        return send(res, 200, { ok: true, serviceId: config.serviceId, pid: process.pid });
+      }
+      if (req.method === 'GET' && path === '/_dw/stats') return send(res, 200, stats.totals(process.pid));
+      stats.refused(CONTROLLER_ID, 'not-linked');
+      return send(res, 403, {
+        error: 'not-linked',
+        message: 'the controller may only call GET /_dw/health and GET /_dw/stats',
+      });
+    }
+    if (caller.kind === 'unlinked') {
+      req.resume();
+      stats.refused(caller.from, 'not-linked');
+      return send(res, 403, {
+        error: 'not-linked',
+        message: `${caller.from === null ? 'a caller without a SPIFFE id' : `"${caller.from}"`} is not linked to "${config.serviceId}"`,
+      });
+    }
+    const hops = parseHops(req.headers[HOPS_HEADER], config.hopBudget);
+    if (hops <= 0) {
+      req.resume();
+      stats.refused(caller.id, 'hop-budget');
+      return send(res, LOOP_STATUS, {
+        error: 'hop-budget',
+        message: `the request ran out of hops at "${config.serviceId}": is there a loop?`,
+      });
+    }
+    if (!(await drain(req))) return;
+    stats.accepted(caller.id);
+    let answer: Awaited<ReturnType<Behaviour>>;
+    try {
+      answer = await behaviour(hops);
+    } catch (err) {
+      answer = { status: 500, body: { error: 'internal', message: (err as Error).message } };
+    }
+    if (answer.status >= 400) stats.inboundError(caller.id);
+    if (!res.destroyed) send(res, answer.status, answer.body);
+  };
+
+  const server = https.createServer(
+    {
+      cert: identity.cert,
+      key: identity.key,
+      ca: identity.ca,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.3',
+    },
+    (req, res) => {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) send(res, 500, { error: 'internal', message: 'the request could not be handled' });
+      });
+    },
+  );
+  server.keepAliveTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+    const reason = refusalFromTlsError(err, socket.authorizationError);
+    if (reason) stats.refused(null, reason);
+  });
+  return server;
+}

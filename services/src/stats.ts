@@ -1,0 +1,109 @@
+// Counters of one process: the current telemetry window, and totals since start (for /_dw/stats).
+// Every map is keyed by something bounded: links by this process's peers, inbound by allowed callers, refusals
+// by (caller, reason) with a cap beyond which callers are lumped under null.
+import type { CallStats, InboundStats, Peer, RefusalReason, RefusalStats, ServiceStats } from '@dw/world';
+
+export type CallOutcome = 'ok' | 'error' | 'refused';
+
+const MAX_REFUSAL_KEYS = 256;
+
+export interface Window {
+  calls: CallStats[];
+  inbound: InboundStats[];
+  refusals: RefusalStats[];
+}
+
+export class Stats {
+  readonly startedAt = Date.now();
+  private calls = new Map<string, CallStats>();
+  private inbound = new Map<string, InboundStats>();
+  private refusals = new Map<string, RefusalStats>();
+  private totalAccepted = new Map<string, number>();
+  private totalRefused = 0;
+  private totalErrors = 0;
+
+  constructor(
+    private readonly serviceId: string,
+    private readonly peers: readonly Peer[],
+  ) {}
+
+  /** One outbound call over a link completed (or was given up on), with its latency. */
+  call(peer: Peer, outcome: CallOutcome, latencyMs: number): void {
+    let s = this.calls.get(peer.linkId);
+    if (!s) {
+      s = { linkId: peer.linkId, to: peer.id, requests: 0, errors: 0, refused: 0, latencyMsSum: 0, latencyMsMax: 0 };
+      this.calls.set(peer.linkId, s);
+    }
+    s.requests++;
+    if (outcome === 'error') s.errors++;
+    else if (outcome === 'refused') s.refused++;
+    s.latencyMsSum += latencyMs;
+    if (latencyMs > s.latencyMsMax) s.latencyMsMax = latencyMs;
+  }
+
+  /** A request from a linked caller passed the checks and will be answered. */
+  accepted(from: string): void {
+    this.inboundOf(from).accepted++;
+    this.totalAccepted.set(from, (this.totalAccepted.get(from) ?? 0) + 1);
+  }
+
+  /** An accepted request was answered with an error status. */
+  inboundError(from: string): void {
+    this.inboundOf(from).errors++;
+    this.totalErrors++;
+  }
+
+  refused(from: string | null, reason: RefusalReason): void {
+    let key = `${reason}\n${from ?? ''}`;
+    let s = this.refusals.get(key);
+    if (!s && this.refusals.size >= MAX_REFUSAL_KEYS) {
+      key = `${reason}\n`;
+      s = this.refusals.get(key);
+      from = null;
+    }
+    if (!s) {
+      s = { from, reason, count: 0 };
+      this.refusals.set(key, s);
+    }
+    s.count++;
+    this.totalRefused++;
+  }
+
+  /** True when the window holds anything worth a batch. */
+  get dirty(): boolean {
+    return this.calls.size > 0 || this.inbound.size > 0 || this.refusals.size > 0;
+  }
+
+  /** Hands over the current window and starts a new one. Links keep the order of the peers. */
+  drain(): Window {
+    const calls = this.peers.flatMap((p) => {
+      const s = this.calls.get(p.linkId);
+      return s ? [s] : [];
+    });
+    const window = { calls, inbound: [...this.inbound.values()], refusals: [...this.refusals.values()] };
+    this.calls = new Map();
+    this.inbound = new Map();
+    this.refusals = new Map();
+    return window;
+  }
+
+  totals(pid: number): ServiceStats {
+    return {
+      serviceId: this.serviceId,
+      pid,
+      startedAt: this.startedAt,
+      accepted: Object.fromEntries(this.totalAccepted),
+      refused: this.totalRefused,
+      errors: this.totalErrors,
+    };
+  }
+
+  private inboundOf(from: string): InboundStats {
+    let s = this.inbound.get(from);
+    if (!s) {
+      s = { from, accepted: 0, errors: 0 };
+      this.inbound.set(from, s);
+    }
+    return s;
+  }
+}
