@@ -51,6 +51,9 @@ export class Deployer {
   private readonly queue = new KeyedQueue();
   private readonly statusListeners = new Set<Listener<ServiceStatusEvent>>();
   private readonly frameListeners = new Set<Listener<TrafficFrame>>();
+  /** Deploys asked for and not yet running (answered as starting), and the last one that failed. */
+  private readonly pending = new Map<string, { rev: number; world: World }>();
+  private readonly failed = new Map<string, { world: World; detail: string }>();
   private sequence = 0;
   private closed = false;
 
@@ -88,23 +91,26 @@ export class Deployer {
     const telemetryUrl = this.options.telemetryUrl();
     const { rev } = stored;
     const world = structuredClone(stored.world);
+    const request = { rev, world };
+    this.pending.set(worldId, request);
+    const settle = () => {
+      if (this.pending.get(worldId) === request) this.pending.delete(worldId);
+    };
     const done = this.exclusive(worldId, async () => {
       if (!this.options.store.get(worldId)) return; // deleted while queued
+      this.failed.delete(worldId);
       await this.replace(worldId, rev, world, runtime, telemetryUrl);
-    }).catch((error: unknown) => {
-      this.options.log.error(`deploy of world "${worldId}" rev ${rev} failed: ${(error as Error).message}`);
-      for (const service of world.services) {
-        this.emitStatus({
-          worldId,
-          rev,
-          id: service.id,
-          state: 'crashed',
-          pid: null,
-          port: null,
-          detail: `deploy failed: ${(error as Error).message}`,
-        });
-      }
-    });
+      settle(); // launched: from now on the deployment answers for itself
+    })
+      .catch((error: unknown) => {
+        const detail = `deploy failed: ${(error as Error).message}`;
+        this.options.log.error(`deploy of world "${worldId}" rev ${rev} failed: ${(error as Error).message}`);
+        this.failed.set(worldId, { world, detail });
+        for (const service of world.services) {
+          this.emitStatus({ worldId, rev, id: service.id, state: 'crashed', pid: null, port: null, detail });
+        }
+      })
+      .finally(settle);
     return { rev, done };
   }
 
@@ -142,6 +148,7 @@ export class Deployer {
 
   /** Stops the world's deployment now; call it inside exclusive(). */
   async stopNow(worldId: string): Promise<void> {
+    this.failed.delete(worldId);
     const deployment = this.deployments.get(worldId);
     if (!deployment) return;
     try {
@@ -159,15 +166,25 @@ export class Deployer {
     return this.status(worldId);
   }
 
-  /** What runs; when nothing does, every service of the saved world as stopped. */
+  /**
+   * What runs. A deploy that was asked for and has not launched yet shows its services as starting; after a
+   * failed deploy they show as crashed (rev null: nothing runs); when nothing runs, every saved service as stopped.
+   */
   status(worldId: string): DeployStatus {
+    const stored = this.options.store.require(worldId);
+    const pending = this.pending.get(worldId);
+    if (pending) {
+      return {
+        rev: pending.rev,
+        services: pending.world.services.map((s) => ({ id: s.id, state: 'starting' as const, pid: null, port: null })),
+      };
+    }
     const deployment = this.deployments.get(worldId);
     if (deployment) return deployment.status();
-    const stored = this.options.store.require(worldId);
-    return {
-      rev: null,
-      services: stored.world.services.map((s) => ({ id: s.id, state: 'stopped' as const, pid: null, port: null })),
-    };
+    const failed = this.failed.get(worldId);
+    const services = (failed?.world ?? stored.world).services;
+    const state = failed ? ('crashed' as const) : ('stopped' as const);
+    return { rev: null, services: services.map((s) => ({ id: s.id, state, pid: null, port: null })) };
   }
 
   /** The service:status events a new watcher receives. */

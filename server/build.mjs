@@ -1,0 +1,31 @@
+// Bundles the controller into dist/main.js: workspace packages (@dw/*) are inlined from their sources; the
+// controller's own third-party dependencies stay external and load from server/node_modules at run time. What
+// the inlined packages need and the server does not depend on itself (pki's @peculiar/x509) is inlined too,
+// since pnpm does not make it resolvable from server/.
+import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const workspace = (name) => name.startsWith('@dw/');
+const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+  .filter((name) => !workspace(name))
+  .flatMap((name) => [name, `${name}/*`]);
+
+await build({
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/main.js',
+  absWorkingDir: import.meta.dirname,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  conditions: ['source'],
+  external,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  // some CommonJS deps call require() for Node built-ins; ESM has no require, so give them one
+  banner: {
+    js: "import { createRequire as __dwCreateRequire } from 'node:module';\nconst require = __dwCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
