@@ -1,0 +1,73 @@
+// Typed fetch client for the controller's HTTP API. Shapes come from @dw/world; nothing is re-declared here.
+import type {
+  DeployStarted,
+  DeployStatus,
+  ErrorBody,
+  Problem,
+  UpdateWorldBody,
+  World,
+  WorldRecord,
+  WorldSummary,
+} from '@dw/world';
+
+/** A failed call, carrying the server's sentence for people and, for invalid input, its problems. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string,
+    readonly problems: Problem[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as ErrorBody).error === 'string' &&
+    typeof (value as ErrorBody).message === 'string'
+  );
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'The controller cannot be reached. Is it running?', 'network');
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    if (isErrorBody(parsed)) throw new ApiError(response.status, parsed.message, parsed.error, parsed.problems);
+    throw new ApiError(response.status, `${method} ${path} failed with HTTP ${response.status}`, 'http');
+  }
+  return parsed as T;
+}
+
+const worldPath = (id: string) => `/api/worlds/${encodeURIComponent(id)}`;
+
+export const httpClient = {
+  listWorlds: () => request<WorldSummary[]>('GET', '/api/worlds'),
+  createWorld: (world: World) => request<WorldRecord>('POST', '/api/worlds', world),
+  getWorld: (id: string) => request<WorldRecord>('GET', worldPath(id)),
+  saveWorld: (id: string, body: UpdateWorldBody) => request<WorldRecord>('PUT', worldPath(id), body),
+  deleteWorld: (id: string) => request<void>('DELETE', worldPath(id)),
+  deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
+  deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
+  stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
+};
+
+export type HttpClient = typeof httpClient;

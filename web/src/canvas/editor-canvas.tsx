@@ -1,0 +1,91 @@
+// The diagram: React Flow in controlled mode over the editor store, the drop target for palette items, and the
+// particle overlay on top.
+import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
+import { type DragEvent, useCallback, useEffect } from 'react';
+import { ParticleOverlay } from '../live/particle-overlay';
+import { NODE_SIZE, readDraggedKind } from '../palette/palette-drag';
+import { useEditor, useEditorActions, useStores } from '../store/editor-context';
+import type { EditorEdge, EditorNode } from '../store/flow-types';
+import { edgeTypes, nodeTypes } from './node-and-edge-types';
+
+const DELETE_KEYS = ['Delete', 'Backspace'];
+const FIT_OPTIONS = { padding: 0.2, maxZoom: 1 } as const;
+const DEFAULT_EDGE_OPTIONS = { type: 'link' } as const;
+const PRO_OPTIONS = { hideAttribution: true };
+
+function miniMapColour(node: EditorNode): string {
+  return node.data.kind === 'client' ? 'var(--dw-client)' : 'var(--dw-service)';
+}
+
+export function EditorCanvas() {
+  const nodes = useEditor((s) => s.nodes);
+  const edges = useEditor((s) => s.edges);
+  const loadSeq = useEditor((s) => s.loadSeq);
+  const empty = useEditor((s) => s.worldId !== null && s.nodes.length === 0);
+  const actions = useEditorActions();
+  const { editor } = useStores();
+  const flow = useReactFlow<EditorNode, EditorEdge>();
+
+  // A freshly opened world is fitted into view; an empty one starts at the origin, unzoomed.
+  useEffect(() => {
+    if (loadSeq === 0) return;
+    if (editor.getState().nodes.length === 0) void flow.setViewport({ x: 40, y: 40, zoom: 1 });
+    else void flow.fitView(FIT_OPTIONS);
+  }, [loadSeq, editor, flow]);
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      event.preventDefault();
+      const kind = readDraggedKind(event.dataTransfer);
+      if (!kind || editor.getState().worldId === null) return;
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      actions.addNode(kind, { x: at.x - NODE_SIZE.width / 2, y: at.y - NODE_SIZE.height / 2 });
+    },
+    [actions, editor, flow],
+  );
+
+  const isValidConnection = useCallback(
+    (connection: { source: string; target: string }) => actions.canConnect(connection),
+    [actions],
+  );
+
+  return (
+    <div className="dw-canvas">
+      <ReactFlow<EditorNode, EditorEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
+        onNodesChange={actions.onNodesChange}
+        onEdgesChange={actions.onEdgesChange}
+        onConnect={actions.connect}
+        isValidConnection={isValidConnection}
+        onDragOver={onDragOver}
+        onDrop={onDrop}
+        deleteKeyCode={DELETE_KEYS}
+        colorMode="system"
+        minZoom={0.2}
+        maxZoom={2}
+        proOptions={PRO_OPTIONS}
+        aria-label="World diagram"
+      >
+        <Background gap={24} size={1.5} />
+        <MiniMap pannable zoomable nodeColor={miniMapColour} nodeStrokeWidth={0} ariaLabel="Overview" />
+        <Controls showInteractive={false} />
+        <ParticleOverlay />
+      </ReactFlow>
+      {empty && (
+        <div className="dw-empty-hint" role="note">
+          <strong>An empty world</strong>
+          <span>Drag a client and a service from the left, then connect them.</span>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+// A link between two services: one bezier path, red when invalid, with its live numbers as a label.
+import { BaseEdge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
+import { memo } from 'react';
+import { LinkStatsLabel } from '../live/link-stats-label';
+import { useEditor } from '../store/editor-context';
+import type { LinkFlowEdge } from '../store/flow-types';
+import { curvePath, linkCurve, type Point, pointOnCurve } from './link-geometry';
+
+export const LinkEdgeView = memo(function LinkEdgeView({
+  id,
+  sourceX,
+  sourceY,
+  targetX,
+  targetY,
+  selected,
+}: EdgeProps<LinkFlowEdge>) {
+  const invalid = useEditor((s) => s.problems.links[id] !== undefined);
+  const curve = linkCurve(sourceX, sourceY, targetX, targetY);
+  const middle = pointOnCurve(curve, 0.5, { x: 0, y: 0 } as Point);
+  const classes = ['dw-link', invalid && 'dw-link--invalid', selected && 'dw-link--selected'];
+  return (
+    <>
+      <BaseEdge id={id} path={curvePath(curve)} className={classes.filter(Boolean).join(' ')} interactionWidth={16} />
+      <EdgeLabelRenderer>
+        <LinkStatsLabel linkId={id} x={middle.x} y={middle.y} />
+      </EdgeLabelRenderer>
+    </>
+  );
+});

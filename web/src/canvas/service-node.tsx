@@ -1,0 +1,24 @@
+// A service: handles requests and fans out to its links. Target handle left, source handle right.
+import { latencyBounds } from '@dw/world';
+import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { memo } from 'react';
+import { formatPercent } from '../live/format';
+import type { ServiceFlowNode } from '../store/flow-types';
+import { NodeFrame } from './node-frame';
+
+function describe(config: ServiceFlowNode['data']['config']): string {
+  const { min, max } = latencyBounds(config.latencyMs);
+  const latency =
+    !Number.isFinite(min) || !Number.isFinite(max) ? 'latency?' : min === max ? `${min} ms` : `${min}–${max} ms`;
+  const errorRate = config.errorRate ?? 0;
+  return `${latency} · ${Number.isFinite(errorRate) ? formatPercent(errorRate) : '?'} errors`;
+}
+
+export const ServiceNodeView = memo(function ServiceNodeView({ id, data, selected }: NodeProps<ServiceFlowNode>) {
+  return (
+    <NodeFrame id={id} kind="service" summary={describe(data.config)} selected={selected}>
+      <Handle type="target" position={Position.Left} aria-label={`Connect to ${id}`} />
+      <Handle type="source" position={Position.Right} aria-label={`Connect from ${id}`} />
+    </NodeFrame>
+  );
+});

@@ -1,0 +1,58 @@
+// The selected link: who calls whom, its live numbers, and a way to delete it.
+import { formatCount, formatRate } from '../live/format';
+import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
+import { ReadOnlyField } from './fields';
+
+export function LinkInspector({ linkId }: { linkId: string }) {
+  const edge = useEditor((s) => s.edges.find((e) => e.id === linkId));
+  const messages = useEditor((s) => s.problems.links[linkId]);
+  const live = useTraffic((s) => s.links[linkId]);
+  const actions = useEditorActions();
+  if (!edge) return null;
+  return (
+    <div className="dw-inspector__body">
+      <header className="dw-inspector__header">
+        <span className="dw-kind-badge dw-kind-badge--link">link</span>
+        <h2 className="dw-inspector__title">
+          {edge.source} → {edge.target}
+        </h2>
+      </header>
+      <ReadOnlyField label="From">
+        <button type="button" className="dw-link-button" onClick={() => actions.select({ nodeId: edge.source })}>
+          {edge.source}
+        </button>
+      </ReadOnlyField>
+      <ReadOnlyField label="To">
+        <button type="button" className="dw-link-button" onClick={() => actions.select({ nodeId: edge.target })}>
+          {edge.target}
+        </button>
+      </ReadOnlyField>
+      <ReadOnlyField label="Link id">{linkId}</ReadOnlyField>
+      {messages &&
+        Object.entries(messages).map(([field, message]) => (
+          <p key={field} className="dw-field__message">
+            {message}
+          </p>
+        ))}
+      <p className="dw-muted">
+        Only {edge.target} accepts calls from {edge.source} over this link: its certificate names the caller, and calls
+        without a link are refused.
+      </p>
+      {live && (
+        <section className="dw-inspector__section" aria-label="Live">
+          <h3 className="dw-section-title">Live</h3>
+          <ReadOnlyField label="Rate">{formatRate(live.rate)}</ReadOnlyField>
+          <ReadOnlyField label="Total">
+            {formatCount(live.total)} requests · {formatCount(live.errors)} errors · {formatCount(live.refused)} refused
+          </ReadOnlyField>
+          <ReadOnlyField label="Latency">{Math.round(live.latencyMs * 10) / 10} ms average</ReadOnlyField>
+        </section>
+      )}
+      <div className="dw-inspector__actions">
+        <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeLink(linkId)}>
+          Delete link
+        </button>
+      </div>
+    </div>
+  );
+}

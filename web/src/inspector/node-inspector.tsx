@@ -1,0 +1,54 @@
+// The selected node: its id, kind and config fields, each with its validation message.
+
+import { useEditor, useEditorActions } from '../store/editor-context';
+import type { FieldMessages } from '../store/problem-index';
+import { ClientConfigFields } from './client-config-fields';
+import { ReadOnlyField } from './fields';
+import { NodeLivePanel } from './node-live-panel';
+import { ServiceConfigFields } from './service-config-fields';
+import { ServiceIdField } from './service-id-field';
+
+const NO_MESSAGES: FieldMessages = {};
+
+export function NodeInspector({ nodeId }: { nodeId: string }) {
+  const data = useEditor((s) => s.nodes.find((n) => n.id === nodeId)?.data);
+  const messages = useEditor((s) => s.problems.nodes[nodeId]) ?? NO_MESSAGES;
+  const links = useEditor((s) => s.edges.filter((e) => e.source === nodeId || e.target === nodeId).length);
+  const actions = useEditorActions();
+  if (!data) return null;
+  return (
+    <div className="dw-inspector__body">
+      <header className="dw-inspector__header">
+        <span className={`dw-kind-badge dw-kind-badge--${data.kind}`}>{data.kind}</span>
+        <h2 className="dw-inspector__title">{nodeId || '(no id)'}</h2>
+      </header>
+      <ServiceIdField id={nodeId} />
+      <ReadOnlyField label="Kind">
+        {data.kind === 'client' ? 'Client: generates requests' : 'Service: handles requests, calls its links'}
+      </ReadOnlyField>
+      {messages[''] && <p className="dw-field__message">{messages['']}</p>}
+      {data.kind === 'client' ? (
+        <ClientConfigFields
+          config={data.config}
+          messages={messages}
+          onChange={(config) => actions.setNodeData(nodeId, { kind: 'client', config })}
+        />
+      ) : (
+        <ServiceConfigFields
+          config={data.config}
+          messages={messages}
+          onChange={(config) => actions.setNodeData(nodeId, { kind: 'service', config })}
+        />
+      )}
+      <NodeLivePanel id={nodeId} kind={data.kind} />
+      <div className="dw-inspector__actions">
+        <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>
+          Delete {data.kind}
+        </button>
+        <span className="dw-muted">
+          {links === 1 ? '1 link goes with it' : links > 1 ? `${links} links go with it` : ''}
+        </span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+// What a node is doing right now, in the inspector: state, why, and its numbers.
+import type { ServiceKind } from '@dw/world';
+import { formatCount, formatRate } from '../live/format';
+import { RefusalBadge } from '../live/refusal-badge';
+import { useSentRate } from '../live/use-live';
+import { useTraffic } from '../store/editor-context';
+import { ReadOnlyField } from './fields';
+
+export function NodeLivePanel({ id, kind }: { id: string; kind: ServiceKind }) {
+  const live = useTraffic((s) => s.services[id]);
+  const sent = useSentRate(id);
+  if (!live) return null;
+  return (
+    <section className="dw-inspector__section" aria-label="Live">
+      <h3 className="dw-section-title">Live</h3>
+      <ReadOnlyField label="State">
+        <span className={`dw-state dw-state--${live.state}`}>{live.state}</span>
+      </ReadOnlyField>
+      {live.detail && <p className="dw-detail">{live.detail}</p>}
+      {kind === 'service' ? (
+        <ReadOnlyField label="Accepted">
+          {formatRate(live.acceptedRate)} · {formatCount(live.totalAccepted)} total
+        </ReadOnlyField>
+      ) : (
+        <ReadOnlyField label="Sending">{formatRate(sent)}</ReadOnlyField>
+      )}
+      <RefusalBadge id={id} />
+    </section>
+  );
+}

@@ -1,0 +1,74 @@
+// With nothing selected: the world's own settings, what it holds, and every problem in it.
+import { DEFAULT_HOP_BUDGET } from '@dw/world';
+import { useEditor, useEditorActions } from '../store/editor-context';
+import { selectDraftWorld } from '../store/editor-store';
+import { problemSubject } from '../store/problem-index';
+import { NumberField, TextField } from './fields';
+
+function ProblemList() {
+  const problems = useEditor((s) => s.problems.list);
+  const world = useEditor(selectDraftWorld);
+  const actions = useEditorActions();
+  if (problems.length === 0) return <p className="dw-ok">No problems: ready to deploy.</p>;
+  return (
+    <section className="dw-inspector__section" aria-label="Problems">
+      <h3 className="dw-section-title">
+        {problems.length === 1 ? '1 problem' : `${problems.length} problems`} to fix before deploying
+      </h3>
+      <ul className="dw-problems">
+        {problems.map((problem) => {
+          const subject = problemSubject(problem, world);
+          const target = subject.nodeId
+            ? { nodeId: subject.nodeId }
+            : subject.linkId
+              ? { linkId: subject.linkId }
+              : null;
+          return (
+            <li key={`${problem.pointer}|${problem.message}`}>
+              <button type="button" className="dw-link-button" onClick={() => actions.select(target)}>
+                {subject.label}
+              </button>{' '}
+              {problem.message}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+export function WorldSettings() {
+  const name = useEditor((s) => s.name);
+  const hopBudget = useEditor((s) => s.settings?.hopBudget);
+  const messages = useEditor((s) => s.problems.world);
+  const counts = useEditor(
+    (s) =>
+      `${s.nodes.filter((n) => n.data.kind === 'client').length}|${s.nodes.filter((n) => n.data.kind === 'service').length}|${s.edges.length}`,
+  );
+  const [clients, services, links] = counts.split('|');
+  const actions = useEditorActions();
+  return (
+    <div className="dw-inspector__body">
+      <header className="dw-inspector__header">
+        <span className="dw-kind-badge dw-kind-badge--world">world</span>
+        <h2 className="dw-inspector__title">{name || '(unnamed)'}</h2>
+      </header>
+      <TextField label="World name" value={name} message={messages.name} onChange={actions.setName} spellCheck />
+      <NumberField
+        label="Hop budget"
+        value={hopBudget}
+        optional
+        placeholder={String(DEFAULT_HOP_BUDGET)}
+        message={messages['settings/hopBudget']}
+        hint="How many calls deep one request may go before it is refused (stops loops)."
+        onChange={actions.setHopBudget}
+      />
+      <p className="dw-muted">
+        {clients} client{clients === '1' ? '' : 's'} · {services} service{services === '1' ? '' : 's'} · {links} link
+        {links === '1' ? '' : 's'}. Select a node or link to edit it.
+      </p>
+      {messages[''] && <p className="dw-field__message">{messages['']}</p>}
+      <ProblemList />
+    </div>
+  );
+}

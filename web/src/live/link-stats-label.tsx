@@ -1,0 +1,27 @@
+// A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
+import { useEditor, useTraffic } from '../store/editor-context';
+import { formatCount, formatRate } from './format';
+
+export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y: number }) {
+  const live = useTraffic((s) => s.links[linkId]);
+  const deployed = useEditor((s) => s.deployedRev !== null);
+  if (!live && !deployed) return null;
+  const rate = live?.rate ?? 0;
+  const total = live?.total ?? 0;
+  const errors = live?.errors ?? 0;
+  const refused = live?.refused ?? 0;
+  return (
+    <div
+      className={`dw-link-stats${errors + refused > 0 ? ' dw-link-stats--errors' : ''}${rate > 0 ? '' : ' dw-link-stats--quiet'}`}
+      data-testid={`link-stats-${linkId}`}
+      data-rate={rate}
+      data-total={total}
+      data-errors={errors}
+      data-refused={refused}
+      style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}
+    >
+      {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
+      {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}
+    </div>
+  );
+}

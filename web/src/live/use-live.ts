@@ -1,0 +1,31 @@
+// Narrow subscriptions to the traffic store: each returns one primitive or one stable object.
+
+import { useTraffic } from '../store/editor-context';
+import type { RefusalLive } from './traffic-store';
+
+/** A service's state while deployed; "idle" when nothing about it runs. */
+export function useServiceState(id: string): string {
+  return useTraffic((s) => s.services[id]?.state ?? 'idle');
+}
+
+export function useServiceDetail(id: string): string | undefined {
+  return useTraffic((s) => s.services[id]?.detail);
+}
+
+export function useAcceptedRate(id: string): number {
+  return useTraffic((s) => s.services[id]?.acceptedRate ?? 0);
+}
+
+/** Requests per second a caller sends over all its links. */
+export function useSentRate(id: string): number {
+  return useTraffic((s) => {
+    let sum = 0;
+    for (const link of Object.values(s.links)) if (link.from === id) sum += link.rate;
+    return Math.round(sum * 10) / 10;
+  });
+}
+
+const NONE: RefusalLive[] = [];
+export function useRefusals(id: string): RefusalLive[] {
+  return useTraffic((s) => s.refusals[id] ?? NONE);
+}

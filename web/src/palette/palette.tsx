@@ -1,0 +1,85 @@
+// The two kinds a world is made of. Drag one onto the canvas, or click it (or press Enter) to add it at the
+// centre of the view.
+import type { ServiceKind } from '@dw/world';
+import { useReactFlow } from '@xyflow/react';
+import { type DragEvent, useCallback } from 'react';
+import { useEditor, useEditorActions } from '../store/editor-context';
+import { KIND_MIME, NODE_SIZE } from './palette-drag';
+
+const ITEMS: { kind: ServiceKind; title: string; description: string }[] = [
+  { kind: 'client', title: 'Client', description: 'Generates requests at a steady rate.' },
+  { kind: 'service', title: 'Service', description: 'Handles requests and fans out to its links.' },
+];
+
+export function Palette() {
+  const actions = useEditorActions();
+  const disabled = useEditor((s) => s.worldId === null);
+  const flow = useReactFlow();
+
+  const onDragStart = useCallback((event: DragEvent, kind: ServiceKind) => {
+    event.dataTransfer.setData(KIND_MIME, kind);
+    event.dataTransfer.setData('text/plain', kind);
+    event.dataTransfer.effectAllowed = 'copy';
+  }, []);
+
+  const addAtCentre = useCallback(
+    (kind: ServiceKind) => {
+      const pane = document.querySelector('.react-flow__pane')?.getBoundingClientRect();
+      if (!pane) return;
+      // Nudge each new node a little so repeated clicks do not stack them exactly.
+      const nudge = (Math.random() - 0.5) * 60;
+      const centre = flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 });
+      actions.addNode(kind, { x: centre.x - NODE_SIZE.width / 2 + nudge, y: centre.y - NODE_SIZE.height / 2 + nudge });
+    },
+    [actions, flow],
+  );
+
+  return (
+    <aside className="dw-palette" aria-label="Palette">
+      <h2 className="dw-panel-title">Add</h2>
+      {ITEMS.map((item) => (
+        <button
+          key={item.kind}
+          type="button"
+          className={`dw-palette__item dw-palette__item--${item.kind}`}
+          data-testid={`palette-${item.kind}`}
+          draggable={!disabled}
+          disabled={disabled}
+          onDragStart={(event) => onDragStart(event, item.kind)}
+          onClick={() => addAtCentre(item.kind)}
+          title={`Drag onto the canvas, or click to add a ${item.kind}`}
+        >
+          <span className="dw-palette__swatch" aria-hidden="true" />
+          <span className="dw-palette__text">
+            <span className="dw-palette__title">{item.title}</span>
+            <span className="dw-palette__description">{item.description}</span>
+          </span>
+        </button>
+      ))}
+      <div className="dw-palette__help">
+        <h2 className="dw-panel-title">How to</h2>
+        <ul>
+          <li>Connect a node's right handle to another's left handle.</li>
+          <li>
+            <kbd>Delete</kbd> removes what is selected.
+          </li>
+          <li>
+            <kbd>Ctrl</kbd>+<kbd>S</kbd> saves.
+          </li>
+        </ul>
+        <h2 className="dw-panel-title">Dots</h2>
+        <ul className="dw-legend">
+          <li>
+            <span className="dw-legend__dot dw-legend__dot--ok" /> request
+          </li>
+          <li>
+            <span className="dw-legend__dot dw-legend__dot--error" /> error
+          </li>
+          <li>
+            <span className="dw-legend__dot dw-legend__dot--refused" /> refused
+          </li>
+        </ul>
+      </div>
+    </aside>
+  );
+}

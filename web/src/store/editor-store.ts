@@ -1,0 +1,475 @@
+// The editor's one store: the draft world as React Flow nodes and edges, what is saved and deployed, and every
+// action that changes them. Components select narrowly; live traffic lives in the separate traffic store.
+import {
+  defaultConfig,
+  type ServiceKind,
+  type Settings,
+  validateWorld,
+  type World,
+  type WorldRecord,
+  type WorldSummary,
+} from '@dw/world';
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type XYPosition,
+} from '@xyflow/react';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { ApiError, type HttpClient } from '../api/http-client';
+import type { TrafficStore } from '../live/traffic-store';
+import type { EditorEdge, EditorNode, EditorNodeData } from './flow-types';
+import { nextLinkId, nextServiceId } from './new-ids';
+import { indexProblems, NO_PROBLEMS, type ProblemIndex } from './problem-index';
+import { errorToast, type Toast, type ToastInput } from './toasts';
+import { toFlow, toNode, toWorld } from './world-draft';
+import { readWorldIdFromUrl, writeWorldIdToUrl } from './world-url';
+
+export type Busy = 'loading' | 'creating' | 'saving' | 'deploying' | 'stopping' | null;
+
+export interface EditorActions {
+  /** Opens the world in the URL, else the most recently updated one. */
+  boot(): Promise<void>;
+  refreshWorlds(): Promise<void>;
+  openWorld(id: string): Promise<void>;
+  createWorld(): Promise<void>;
+  /** Throws the draft away and loads what the server has. */
+  reload(): Promise<void>;
+
+  setName(name: string): void;
+  setHopBudget(hopBudget: number | undefined): void;
+  onNodesChange(changes: NodeChange<EditorNode>[]): void;
+  onEdgesChange(changes: EditorEdgeChange[]): void;
+  connect(connection: Connection): void;
+  canConnect(connection: Pick<Connection, 'source' | 'target'>): boolean;
+  addNode(kind: ServiceKind, position: XYPosition): string;
+  setNodeData(id: string, data: EditorNodeData): void;
+  /** Renames a node and rewrites its links; false (and nothing changes) when the id is empty or taken. */
+  renameNode(id: string, nextId: string): boolean;
+  removeNode(id: string): void;
+  removeLink(id: string): void;
+  select(target: { nodeId: string } | { linkId: string } | null): void;
+
+  save(): Promise<boolean>;
+  deploy(): Promise<void>;
+  stop(): Promise<void>;
+  /** The live connection saw a deployment (possibly started elsewhere) or its end. */
+  observeDeployedRev(rev: number | null): void;
+
+  pushToast(toast: ToastInput): void;
+  dismissToast(id: number): void;
+}
+
+type EditorEdgeChange = EdgeChange<EditorEdge>;
+
+export interface EditorState {
+  worlds: WorldSummary[];
+  /** The open world; null before the first one loads. */
+  worldId: string | null;
+  /** The revision the draft is based on (sent with PUT; a stale one gets 409). */
+  baseRev: number | null;
+  name: string;
+  settings: Settings | undefined;
+  nodes: EditorNode[];
+  edges: EditorEdge[];
+  /** validateWorld on the whole draft, mapped onto nodes, links and fields. */
+  problems: ProblemIndex;
+  /** Dirty while these differ: every edit bumps changeSeq, a save records the seq it saved. */
+  changeSeq: number;
+  savedSeq: number;
+  /** Bumps whenever a world is (re)loaded, so the canvas can fit it into view. */
+  loadSeq: number;
+  deployedRev: number | null;
+  /** Frames arriving before this time (performance.now()) are from a deployment just stopped. */
+  ignoreFramesUntil: number;
+  busy: Busy;
+  bootError: string | null;
+  toasts: Toast[];
+  actions: EditorActions;
+}
+
+export type EditorStore = StoreApi<EditorState>;
+
+export interface EditorStoreDeps {
+  http: HttpClient;
+  traffic: TrafficStore;
+}
+
+/** The draft as a World, remembered per (name, settings, nodes, edges) so selectors can call it freely. */
+let draftCache: { key: unknown[]; world: World } | null = null;
+export function selectDraftWorld(state: EditorState): World {
+  const key = [state.name, state.settings, state.nodes, state.edges];
+  if (draftCache?.key.every((part, i) => part === key[i])) return draftCache.world;
+  const world = toWorld(state);
+  draftCache = { key, world };
+  return world;
+}
+
+export const selectDirty = (state: EditorState) => state.changeSeq !== state.savedSeq;
+export const selectProblemCount = (state: EditorState) => state.problems.list.length;
+
+function revalidate(world: World, previous: ProblemIndex): ProblemIndex {
+  const result = validateWorld(world);
+  const next = result.ok ? NO_PROBLEMS : indexProblems(result.problems, world);
+  // Keep the old object when nothing changed, so nodes subscribed to it do not re-render.
+  return JSON.stringify(next) === JSON.stringify(previous) ? previous : next;
+}
+
+let toastSeq = 0;
+
+export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorStore {
+  const store = createStore<EditorState>()((set, get) => {
+    /** Applies an edit to the draft: bumps the change counter and revalidates. */
+    function edit(patch: Partial<Pick<EditorState, 'name' | 'settings' | 'nodes' | 'edges'>>): void {
+      const state = get();
+      const next = { ...state, ...patch };
+      const problems = revalidate(toWorld(next), state.problems);
+      set({ ...patch, problems, changeSeq: state.changeSeq + 1 });
+    }
+
+    function load(record: WorldRecord, deployedRev: number | null): void {
+      const { nodes, edges } = toFlow(record.world);
+      const state = get();
+      set({
+        worldId: record.id,
+        baseRev: record.rev,
+        name: record.world.name,
+        settings: record.world.settings,
+        nodes,
+        edges,
+        problems: revalidate(record.world, NO_PROBLEMS),
+        changeSeq: 0,
+        savedSeq: 0,
+        loadSeq: state.loadSeq + 1,
+        deployedRev,
+      });
+      writeWorldIdToUrl(record.id);
+    }
+
+    function toast(input: ToastInput): void {
+      get().actions.pushToast(input);
+    }
+
+    function upsertSummary(record: WorldRecord): void {
+      const summary: WorldSummary = { id: record.id, name: record.world.name, updatedAt: new Date().toISOString() };
+      set({ worlds: [summary, ...get().worlds.filter((w) => w.id !== record.id)] });
+    }
+
+    /** Before another world opens: a valid draft is saved, an invalid one is only dropped if the person agrees. */
+    async function leaveCurrent(): Promise<boolean> {
+      const state = get();
+      if (!selectDirty(state)) return true;
+      if (state.problems.list.length === 0) return actions.save();
+      return window.confirm(
+        `"${state.name}" has unsaved changes that cannot be saved (${plural(state.problems.list.length, 'problem')}). Discard them?`,
+      );
+    }
+
+    const actions: EditorActions = {
+      async boot() {
+        if (get().busy === 'loading') return;
+        set({ busy: 'loading', bootError: null });
+        try {
+          const worlds = await http.listWorlds();
+          set({ worlds });
+          const wanted = readWorldIdFromUrl();
+          const id = wanted ?? worlds[0]?.id;
+          set({ busy: null });
+          if (id) await actions.openWorld(id);
+        } catch (error) {
+          set({ busy: null, bootError: error instanceof Error ? error.message : String(error) });
+        }
+      },
+
+      async refreshWorlds() {
+        try {
+          set({ worlds: await http.listWorlds() });
+        } catch (error) {
+          toast(errorToast('Could not list worlds', error));
+        }
+      },
+
+      async openWorld(id) {
+        if (get().worldId !== null && id !== get().worldId && !(await leaveCurrent())) return;
+        set({ busy: 'loading' });
+        try {
+          const [record, status] = await Promise.all([
+            http.getWorld(id),
+            http.deployStatus(id).catch(() => ({ rev: null, services: [] })),
+          ]);
+          traffic.getState().actions.reset(record.id);
+          traffic.getState().actions.ingestDeployStatus(status);
+          load(record, status.rev);
+        } catch (error) {
+          toast(errorToast(`Could not open world "${id}"`, error));
+          // A stale link in the URL: fall back to the newest world rather than an empty page.
+          const fallback = get().worlds.find((w) => w.id !== id);
+          if (get().worldId === null && fallback && error instanceof ApiError && error.status === 404) {
+            set({ busy: null });
+            await actions.openWorld(fallback.id);
+            return;
+          }
+        } finally {
+          set({ busy: null });
+        }
+      },
+
+      async createWorld() {
+        if (!(await leaveCurrent())) return;
+        set({ busy: 'creating' });
+        try {
+          const record = await http.createWorld({ version: 1, name: 'untitled', services: [], links: [] });
+          traffic.getState().actions.reset(record.id);
+          load(record, null);
+          upsertSummary(record);
+          set({ busy: null });
+          void actions.refreshWorlds();
+        } catch (error) {
+          set({ busy: null });
+          toast(errorToast('Could not create a world', error));
+        }
+      },
+
+      async reload() {
+        const id = get().worldId;
+        if (id) await actions.openWorld(id);
+      },
+
+      setName(name) {
+        edit({ name });
+      },
+
+      setHopBudget(hopBudget) {
+        const { settings } = get();
+        const { hopBudget: _, ...rest } = settings ?? {};
+        edit({ settings: hopBudget === undefined ? rest : { ...rest, hopBudget } });
+      },
+
+      onNodesChange(changes) {
+        const state = get();
+        const nodes = applyNodeChanges(changes, state.nodes);
+        const structural = changes.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace');
+        const moved = changes.some((c) => c.type === 'position' && c.position !== undefined);
+        if (structural) edit({ nodes });
+        // Positions cannot make a world invalid: skip validation while dragging.
+        else if (moved) set({ nodes, changeSeq: state.changeSeq + 1 });
+        else set({ nodes });
+      },
+
+      onEdgesChange(changes) {
+        const edges = applyEdgeChanges(changes, get().edges);
+        if (changes.some((c) => c.type !== 'select')) edit({ edges });
+        else set({ edges });
+      },
+
+      canConnect({ source, target }) {
+        if (!source || !target || source === target) return false;
+        const { nodes, edges } = get();
+        if (nodes.find((n) => n.id === target)?.data.kind !== 'service') return false;
+        return !edges.some((e) => e.source === source && e.target === target);
+      },
+
+      connect(connection) {
+        if (!actions.canConnect(connection)) return;
+        const { edges } = get();
+        const id = nextLinkId(edges.map((e) => e.id));
+        const edge: EditorEdge = { id, type: 'link', source: connection.source, target: connection.target };
+        edit({ edges: [...edges, edge] });
+      },
+
+      addNode(kind, position) {
+        const { nodes, edges } = get();
+        const id = nextServiceId(
+          kind,
+          nodes.map((n) => n.id),
+        );
+        const at = { x: Math.round(position.x), y: Math.round(position.y) };
+        const node: EditorNode =
+          kind === 'client'
+            ? toNode({ id, kind, position: at, config: defaultConfig('client') })
+            : toNode({ id, kind, position: at, config: defaultConfig('service') });
+        node.selected = true;
+        edit({
+          nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
+          edges: edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+        });
+        return id;
+      },
+
+      setNodeData(id, data) {
+        edit({
+          nodes: get().nodes.map((n): EditorNode => {
+            if (n.id !== id || n.data.kind !== data.kind) return n;
+            return data.kind === 'client'
+              ? { ...n, type: 'client', data: { kind: 'client', config: data.config } }
+              : { ...n, type: 'service', data: { kind: 'service', config: data.config } };
+          }),
+        });
+      },
+
+      renameNode(id, nextId) {
+        if (id === nextId) return true;
+        const { nodes, edges } = get();
+        if (!nextId || nodes.some((n) => n.id === nextId)) return false;
+        edit({
+          nodes: nodes.map((n) => (n.id === id ? { ...n, id: nextId } : n)),
+          edges: edges.map((e) =>
+            e.source === id || e.target === id
+              ? { ...e, source: e.source === id ? nextId : e.source, target: e.target === id ? nextId : e.target }
+              : e,
+          ),
+        });
+        return true;
+      },
+
+      removeNode(id) {
+        const { nodes, edges } = get();
+        edit({
+          nodes: nodes.filter((n) => n.id !== id),
+          edges: edges.filter((e) => e.source !== id && e.target !== id),
+        });
+      },
+
+      removeLink(id) {
+        edit({ edges: get().edges.filter((e) => e.id !== id) });
+      },
+
+      select(target) {
+        const nodeId = target && 'nodeId' in target ? target.nodeId : null;
+        const linkId = target && 'linkId' in target ? target.linkId : null;
+        const { nodes, edges } = get();
+        set({
+          nodes: nodes.map((n) => ((n.id === nodeId) === !!n.selected ? n : { ...n, selected: n.id === nodeId })),
+          edges: edges.map((e) => ((e.id === linkId) === !!e.selected ? e : { ...e, selected: e.id === linkId })),
+        });
+      },
+
+      async save() {
+        const state = get();
+        if (!state.worldId || state.baseRev === null) return false;
+        if (state.problems.list.length > 0) {
+          toast({
+            tone: 'error',
+            title: 'Not saved',
+            message: `Fix ${plural(state.problems.list.length, 'problem')} first.`,
+            ttlMs: 5000,
+          });
+          return false;
+        }
+        const seq = state.changeSeq;
+        const worldId = state.worldId;
+        set({ busy: 'saving' });
+        try {
+          const record = await http.saveWorld(worldId, { rev: state.baseRev, world: selectDraftWorld(state) });
+          if (get().worldId !== worldId) return false;
+          set({ baseRev: record.rev, savedSeq: seq, busy: null });
+          upsertSummary(record);
+          return true;
+        } catch (error) {
+          set({ busy: null });
+          if (error instanceof ApiError && error.status === 409) {
+            toast({
+              tone: 'error',
+              title: 'Someone else changed this world',
+              message: `${error.message}\nReload to get their version; your unsaved changes here will be lost.`,
+              action: { label: 'Reload', run: () => void actions.reload() },
+            });
+          } else {
+            toast(errorToast('Could not save', error));
+          }
+          return false;
+        }
+      },
+
+      async deploy() {
+        const state = get();
+        if (!state.worldId || state.problems.list.length > 0) return;
+        if (selectDirty(state) && !(await actions.save())) return;
+        const worldId = state.worldId;
+        set({ busy: 'deploying' });
+        try {
+          const { rev } = await http.deploy(worldId);
+          if (get().worldId !== worldId) return;
+          traffic.getState().actions.deployStarted(get().nodes.map((n) => n.id));
+          set({ deployedRev: rev, ignoreFramesUntil: 0 });
+        } catch (error) {
+          toast(errorToast('Could not deploy', error));
+        } finally {
+          set({ busy: null });
+        }
+      },
+
+      async stop() {
+        const worldId = get().worldId;
+        if (!worldId) return;
+        set({ busy: 'stopping' });
+        try {
+          await http.stop(worldId);
+          if (get().worldId !== worldId) return;
+          traffic.getState().actions.stopped();
+          set({ deployedRev: null, ignoreFramesUntil: performance.now() + 1500 });
+        } catch (error) {
+          toast(errorToast('Could not stop', error));
+        } finally {
+          set({ busy: null });
+        }
+      },
+
+      observeDeployedRev(rev) {
+        const state = get();
+        if (rev !== null && performance.now() < state.ignoreFramesUntil) return;
+        if (rev !== state.deployedRev) set({ deployedRev: rev });
+      },
+
+      pushToast(input) {
+        const id = ++toastSeq;
+        set({ toasts: [...get().toasts.slice(-4), { ...input, id }] });
+        if (input.ttlMs !== undefined) setTimeout(() => get().actions.dismissToast(id), input.ttlMs);
+      },
+
+      dismissToast(id) {
+        const { toasts } = get();
+        if (toasts.some((t) => t.id === id)) set({ toasts: toasts.filter((t) => t.id !== id) });
+      },
+    };
+
+    return {
+      worlds: [],
+      worldId: null,
+      baseRev: null,
+      name: '',
+      settings: undefined,
+      nodes: [],
+      edges: [],
+      problems: NO_PROBLEMS,
+      changeSeq: 0,
+      savedSeq: 0,
+      loadSeq: 0,
+      deployedRev: null,
+      ignoreFramesUntil: 0,
+      busy: null,
+      bootError: null,
+      toasts: [],
+      actions,
+    };
+  });
+  return store;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** What validateWorld would say about a node's id if it were renamed, for a rename the store refused. */
+export function renameProblem(state: EditorState, id: string, nextId: string): string | undefined {
+  const world = selectDraftWorld(state);
+  const index = world.services.findIndex((s) => s.id === id);
+  if (index < 0) return undefined;
+  const services = world.services.map((s, i) => (i === index ? { ...s, id: nextId } : s));
+  const result = validateWorld({ ...world, services });
+  if (result.ok) return undefined;
+  const messages = result.problems.filter((p) => p.pointer === `/services/${index}/id`).map((p) => p.message);
+  return messages.length > 0 ? messages.join('; ') : undefined;
+}

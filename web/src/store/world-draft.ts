@@ -1,0 +1,52 @@
+// Conversions between the World contract and React Flow's nodes and edges.
+import { type Settings, WORLD_VERSION, type World, type WorldService } from '@dw/world';
+import type { EditorEdge, EditorNode } from './flow-types';
+
+export function toNode(service: WorldService): EditorNode {
+  return service.kind === 'client'
+    ? {
+        id: service.id,
+        type: 'client',
+        position: { ...service.position },
+        data: { kind: 'client', config: service.config },
+      }
+    : {
+        id: service.id,
+        type: 'service',
+        position: { ...service.position },
+        data: { kind: 'service', config: service.config },
+      };
+}
+
+export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[] } {
+  return {
+    nodes: world.services.map(toNode),
+    edges: world.links.map((link) => ({ id: link.id, type: 'link', source: link.from, target: link.to })),
+  };
+}
+
+function toService(node: EditorNode): WorldService {
+  const position = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
+  return node.data.kind === 'client'
+    ? { id: node.id, kind: 'client', position, config: node.data.config }
+    : { id: node.id, kind: 'service', position, config: node.data.config };
+}
+
+export interface DraftParts {
+  name: string;
+  settings: Settings | undefined;
+  nodes: readonly EditorNode[];
+  edges: readonly EditorEdge[];
+}
+
+/** The world as drawn right now. It may be invalid: validateWorld says where. */
+export function toWorld({ name, settings, nodes, edges }: DraftParts): World {
+  const world: World = {
+    version: WORLD_VERSION,
+    name,
+    services: nodes.map(toService),
+    links: edges.map((edge) => ({ id: edge.id, from: edge.source, to: edge.target })),
+  };
+  if (settings !== undefined) world.settings = settings;
+  return world;
+}

@@ -1,0 +1,16 @@
+// The open world's id lives in the URL (?world=<id>, or #/w/<id>) so a reload keeps it.
+
+export function readWorldIdFromUrl(): string | null {
+  const fromQuery = new URLSearchParams(window.location.search).get('world');
+  if (fromQuery) return fromQuery;
+  const fromHash = /^#\/w\/([^/?#]+)/.exec(window.location.hash);
+  return fromHash?.[1] ? decodeURIComponent(fromHash[1]) : null;
+}
+
+export function writeWorldIdToUrl(id: string): void {
+  const url = new URL(window.location.href);
+  if (url.searchParams.get('world') === id && !url.hash) return;
+  url.searchParams.set('world', id);
+  url.hash = '';
+  window.history.replaceState(null, '', url);
+}

@@ -1,0 +1,97 @@
+// The top bar: which world, its unsaved mark, the deployment's state, and Save / Deploy / Stop.
+
+import { useEditor, useEditorActions } from '../store/editor-context';
+import { plural, selectDirty } from '../store/editor-store';
+import { DeployStatusPill } from './deploy-status-pill';
+import { WorldPicker } from './world-picker';
+
+function useDeployBlocker(): string | null {
+  return useEditor((s) => {
+    if (s.worldId === null) return 'No world is open';
+    if (s.busy === 'loading' || s.busy === 'creating') return 'Loading…';
+    if (s.problems.list.length > 0) return `Fix ${plural(s.problems.list.length, 'problem')} to deploy`;
+    if (s.nodes.length === 0) return 'Add a client and a service to deploy';
+    return null;
+  });
+}
+
+export function Toolbar() {
+  const dirty = useEditor(selectDirty);
+  const busy = useEditor((s) => s.busy);
+  const loaded = useEditor((s) => s.worldId !== null);
+  const invalid = useEditor((s) => s.problems.list.length > 0);
+  const deployed = useEditor((s) => s.deployedRev !== null);
+  const baseRev = useEditor((s) => s.baseRev);
+  const blocker = useDeployBlocker();
+  const actions = useEditorActions();
+
+  const saveBlocker = !loaded
+    ? 'No world is open'
+    : invalid
+      ? 'Fix the problems before saving'
+      : !dirty
+        ? 'No unsaved changes'
+        : null;
+
+  return (
+    <header className="dw-toolbar">
+      <div className="dw-brand">
+        <span className="dw-brand__mark" aria-hidden="true" />
+        Distributed World
+      </div>
+      <div className="dw-toolbar__world">
+        <WorldPicker />
+        {dirty && (
+          <span className="dw-dirty" title="Unsaved changes" data-testid="unsaved-mark">
+            <span aria-hidden="true">●</span> unsaved
+          </span>
+        )}
+        {!dirty && baseRev !== null && <span className="dw-muted">saved · rev {baseRev}</span>}
+        <button
+          type="button"
+          className="dw-button"
+          onClick={() => void actions.createWorld()}
+          disabled={busy === 'creating'}
+        >
+          New world
+        </button>
+      </div>
+      <div className="dw-toolbar__spacer" />
+      <DeployStatusPill />
+      <div className="dw-toolbar__actions">
+        {blocker && loaded && (
+          <button type="button" className="dw-blocker" onClick={() => actions.select(null)} title="Show the problems">
+            {blocker}
+          </button>
+        )}
+        <button
+          type="button"
+          className="dw-button"
+          onClick={() => void actions.save()}
+          disabled={saveBlocker !== null || busy !== null}
+          title={saveBlocker ?? 'Save (Ctrl+S)'}
+        >
+          Save
+        </button>
+        <button
+          type="button"
+          className="dw-button dw-button--primary"
+          onClick={() => void actions.deploy()}
+          disabled={blocker !== null || busy !== null}
+          title={blocker ?? (dirty ? 'Save, then deploy' : 'Deploy the saved world')}
+        >
+          Deploy
+        </button>
+        <button
+          type="button"
+          className="dw-button"
+          onClick={() => void actions.stop()}
+          disabled={!deployed || busy !== null}
+          title={deployed ? 'Stop every process of this world' : 'Nothing is deployed'}
+        >
+          Stop
+        </button>
+      </div>
+    </header>
+  );
+}
