@@ -6,7 +6,9 @@ import Value from 'typebox/value';
 export type ConfigResult = { ok: true; config: SpawnConfig } | { ok: false; problems: string[] };
 
 interface SchemaError {
+  keyword: string;
   instancePath: string;
+  params: Record<string, unknown>;
   message: string;
 }
 
@@ -17,7 +19,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function schemaProblems(schema: TSchema, value: unknown): string[] {
   if (Value.Check(schema, value)) return [];
   const errors = Value.Errors(schema, value) as unknown as SchemaError[];
-  return errors.map((e) => `${e.instancePath || '/'}: ${e.message}`);
+  return errors.flatMap((e) => {
+    const at = e.instancePath || '/';
+    switch (e.keyword) {
+      case 'additionalProperties':
+        return []; // each unknown field is reported on its own ('boolean')
+      case 'boolean':
+        return [`${at}: unknown field "${e.instancePath.split('/').pop()}" is not allowed here`];
+      case 'required':
+        return ((e.params.requiredProperties as string[] | undefined) ?? []).map(
+          (name) => `${at}: "${name}" is required`,
+        );
+      default:
+        return [`${at}: ${e.message}`];
+    }
+  });
 }
 
 /** Parses the JSON of DW_SPAWN_CONFIG and checks it against the contract, plus what a schema cannot say. */

@@ -120,6 +120,39 @@ describe('a chain client -> a -> b', () => {
   });
 });
 
+describe('client load', () => {
+  it('caps requests in flight per link and counts the excess as errors instead of queueing', async () => {
+    const client = await pki.identity('client');
+    const a = await pki.identity('a');
+    const pa = await freePort();
+    children.spawn(
+      spawnConfig(pki, a, sink, {
+        serviceId: 'a',
+        kind: 'service',
+        port: pa,
+        allowedCallers: [pki.spiffe('client')],
+        behaviour: { latencyMs: 20_000 },
+      }),
+    );
+    await sink.waitFor('a ready', () => sink.of('a').length > 0);
+    children.spawn(
+      spawnConfig(pki, client, sink, {
+        serviceId: 'client',
+        kind: 'client',
+        port: await freePort(),
+        peers: [{ linkId: 'l1', id: 'a', url: `https://127.0.0.1:${pa}` }],
+        behaviour: { rps: 1000 },
+      }),
+    );
+    await sink.waitFor('the cap to bite', () => sum(sink.of('client'), callsOn('l1', 'errors')) > 300);
+    // nothing has completed (a answers after 20 s): every counted call is a tick over the cap of 256 in flight
+    expect(sum(sink.of('client'), callsOn('l1', 'errors'))).toBe(sum(sink.of('client'), callsOn('l1', 'requests')));
+    await sink.waitFor('a to accept the capped calls', () => sum(sink.of('a'), acceptedFrom('client')) === 256);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sum(sink.of('a'), acceptedFrom('client'))).toBe(256);
+  });
+});
+
 describe('who may call a service', () => {
   let port: number;
   beforeAll(async () => {

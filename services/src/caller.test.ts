@@ -1,0 +1,77 @@
+// The outbound side in-process: one Caller against small https servers with chosen identities.
+import { once } from 'node:events';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
+import { HOPS_HEADER, type Peer } from '@dw/world';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Caller } from './caller.js';
+import { Stats } from './stats.js';
+
+const servers: https.Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+});
+
+async function serve(ca: KeyPairPem, id: KeyPairPem, status = 200) {
+  const seen: { hops: string | undefined; bytes: number; peer: string | undefined }[] = [];
+  const server = https.createServer(
+    { cert: id.certPem, key: id.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      let bytes = 0;
+      req.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      req.on('end', () => {
+        const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate().subjectaltname;
+        seen.push({ hops: req.headers[HOPS_HEADER] as string | undefined, bytes, peer });
+        res.writeHead(status).end('{}');
+      });
+    },
+  );
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+describe('Caller', () => {
+  it('calls with its identity and the hop count, checks DNS and SPIFFE names, and reuses connections', async () => {
+    const ca = await createCA({ worldId: 'shop' });
+    const me = await issueLeaf(ca, { worldId: 'shop', serviceId: 'orders' });
+    const payments = await serve(ca, await issueLeaf(ca, { worldId: 'shop', serviceId: 'payments' }));
+    // right DNS name, but the SPIFFE id of another world: the caller must refuse it
+    const impostor = await serve(ca, await issueLeaf(ca, { worldId: 'elsewhere', serviceId: 'stock' }));
+    const forbidden = await serve(ca, await issueLeaf(ca, { worldId: 'shop', serviceId: 'audit' }), 403);
+    const peers: Peer[] = [
+      { linkId: 'l1', id: 'payments', url: payments.url },
+      { linkId: 'l2', id: 'stock', url: impostor.url },
+      { linkId: 'l3', id: 'audit', url: forbidden.url },
+      { linkId: 'l4', id: 'gone', url: 'https://127.0.0.1:1' },
+    ];
+    const stats = new Stats('orders', peers);
+    const caller = new Caller('shop', peers, { ca: ca.certPem, cert: me.certPem, key: me.keyPem }, stats);
+    try {
+      const body = Buffer.alloc(100, 'x');
+      for (let i = 0; i < 3; i++) expect(await caller.call(peers[0]!, 4, body)).toBe('ok');
+      expect(await caller.call(peers[1]!, 4, body)).toBe('refused');
+      expect(await caller.call(peers[2]!, 4, body)).toBe('refused');
+      expect(await caller.call(peers[3]!, 4, body)).toBe('error');
+      expect(payments.seen).toEqual(
+        Array(3).fill({ hops: '4', bytes: 100, peer: 'DNS:orders, URI:spiffe://shop/orders' }),
+      );
+      expect(impostor.seen).toEqual([]);
+      const { calls } = stats.drain();
+      expect(calls.map(({ linkId, requests, errors, refused }) => ({ linkId, requests, errors, refused }))).toEqual([
+        { linkId: 'l1', requests: 3, errors: 0, refused: 0 },
+        { linkId: 'l2', requests: 1, errors: 0, refused: 1 },
+        { linkId: 'l3', requests: 1, errors: 0, refused: 1 },
+        { linkId: 'l4', requests: 1, errors: 1, refused: 0 },
+      ]);
+      expect(calls[0]!.latencyMsMax).toBeGreaterThan(0);
+      expect(stats.drain().calls).toEqual([]);
+    } finally {
+      await caller.close();
+    }
+  });
+});
