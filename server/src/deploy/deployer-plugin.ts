@@ -1,7 +1,10 @@
 // Decorates the instance with `deployer`. Children die with the controller: each has an IPC channel to it
 // (the runtime exits when it closes), closing the app stops every deployment, and a last-resort 'exit'
 // handler SIGKILLs whatever is left (main.ts routes signals and uncaught exceptions through it).
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FRAME_INTERVAL_MS } from '@dw/world';
+import type { FastifyBaseLogger } from 'fastify';
 import { HttpProblem } from '../http/errors.js';
 import { sharedPlugin } from '../http/shared-plugin.js';
 import { Deployer } from './deployer.js';
@@ -9,6 +12,34 @@ import { Deployer } from './deployer.js';
 declare module 'fastify' {
   interface FastifyInstance {
     deployer: Deployer;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Deployment dirs of a controller that died without cleaning up (SIGKILL, power loss) still hold private
+ * keys: remove them. Each dir carries the pid of the controller that made it; a live one is left alone.
+ */
+async function removeOrphanedIdentities(dir: string, log: FastifyBaseLogger): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return; // no deployment ever ran here
+  }
+  for (const name of names) {
+    const pid = Number(/-r\d+-(\d+)-\d+$/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || (pid !== process.pid && pidAlive(pid))) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    log.info(`removed the identities of a deployment that outlived its controller: ${name}`);
   }
 }
 
@@ -42,6 +73,7 @@ export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', as
     frameIntervalMs: options.frameIntervalMs ?? FRAME_INTERVAL_MS,
   });
   app.decorate('deployer', deployer);
+  await removeOrphanedIdentities(app.worldStore.deploymentsDir, app.log);
 
   const killAll = () => deployer.killAllSync();
   process.on('exit', killAll);

@@ -1,4 +1,5 @@
 // Test helper: an app on a fresh temporary data dir, closed and cleaned up afterwards.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +16,22 @@ export async function tempDir(prefix = 'dw-server-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** True while a process with this pid exists (signal 0 probes without killing). */
+/**
+ * True while a process with this pid runs (signal 0 probes without killing). A zombie has exited: it only
+ * waits to be reaped, which for orphans is up to PID 1 (and some sandboxes' PID 1 never does it).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc here: signal 0 is all we know
   }
 }
 

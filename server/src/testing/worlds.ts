@@ -18,3 +18,14 @@ export const MESH_WORLD: World = {
     { id: 'l3', from: 'orders', to: 'inventory' },
   ],
 };
+
+/** The smallest world that makes traffic: one client calling one service. */
+export const PAIR_WORLD: World = {
+  version: 1,
+  name: 'pair',
+  services: [
+    { id: 'caller', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 10 } },
+    { id: 'callee', kind: 'service', position: { x: 200, y: 0 }, config: { latencyMs: 1, errorRate: 0 } },
+  ],
+  links: [{ id: 'l1', from: 'caller', to: 'callee' }],
+};

@@ -1,0 +1,139 @@
+// Deploy lifecycle with real processes: redeploys replace what runs, one deploy at a time per world, deleting a
+// world stops it, closing the app ends every child.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DeployStatus, World } from '@dw/world';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureServiceRuntime } from '../testing/service-runtime.js';
+import { isAlive, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { PAIR_WORLD } from '../testing/worlds.js';
+
+let t: TempApp;
+beforeAll(async () => {
+  ensureServiceRuntime();
+  t = await tempApp();
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function createWorld(world: World = PAIR_WORLD): Promise<string> {
+  return (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: world })).json().id;
+}
+const status = async (id: string): Promise<DeployStatus> => (await t.app.inject(`/api/worlds/${id}/deploy`)).json();
+const deploy = async (id: string) => t.app.inject({ method: 'POST', url: `/api/worlds/${id}/deploy` });
+const allReady = (id: string, rev: number) =>
+  waitFor(`rev ${rev} of ${id} ready`, async () => {
+    const s = await status(id);
+    return s.rev === rev && s.services.every((x) => x.state === 'ready') ? s : undefined;
+  });
+const pidsOf = (s: DeployStatus) => s.services.map((x) => x.pid).filter((p): p is number => p !== null);
+
+describe('deployer', () => {
+  it('shows a deploy that was asked for as starting, before it runs', async () => {
+    const id = await createWorld();
+    const response = await deploy(id);
+    expect(response.statusCode).toBe(202);
+    const right = await status(id);
+    expect(right.rev).toBe(1);
+    expect(right.services.every((s) => s.state === 'starting' || s.state === 'ready')).toBe(true);
+    await allReady(id, 1);
+    await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
+  });
+
+  it('redeploys the saved world: the old processes end, new ones start with the new revision', async () => {
+    const id = await createWorld();
+    await deploy(id);
+    const first = await allReady(id, 1);
+    const faster: World = {
+      ...PAIR_WORLD,
+      services: PAIR_WORLD.services.map((s) => (s.kind === 'client' ? { ...s, config: { rps: 20 } } : s)),
+    };
+    const saved = await t.app.inject({ method: 'PUT', url: `/api/worlds/${id}`, payload: { rev: 1, world: faster } });
+    expect(saved.statusCode).toBe(200);
+    const response = await deploy(id);
+    expect(response.json()).toEqual({ rev: 2 });
+    const second = await allReady(id, 2);
+    expect(pidsOf(first).filter(isAlive)).toEqual([]);
+    expect(pidsOf(second).every(isAlive)).toBe(true);
+    expect(pidsOf(second)).not.toEqual(pidsOf(first));
+    const dirs = (await readdir(join(t.dataDir, 'deployments'))).filter((d) => d.startsWith(id));
+    expect(dirs).toHaveLength(1);
+    await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
+  });
+
+  it('runs deploys of one world one at a time: after a burst, exactly one set of processes runs', async () => {
+    const id = await createWorld();
+    const burst = await Promise.all([deploy(id), deploy(id), deploy(id)]);
+    expect(burst.map((r) => r.statusCode)).toEqual([202, 202, 202]);
+    await t.app.deployer.exclusive(id, async () => {}); // wait for the queue
+    const s = await allReady(id, 1);
+    expect(pidsOf(s)).toHaveLength(2);
+    const deployments = (await readdir(join(t.dataDir, 'deployments'))).filter((d) => d.startsWith(id));
+    expect(deployments).toHaveLength(1);
+    await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
+  });
+
+  it('deploys different worlds at the same time', async () => {
+    const [a, b] = [await createWorld(), await createWorld()];
+    await Promise.all([deploy(a), deploy(b)]);
+    const [sa, sb] = await Promise.all([allReady(a, 1), allReady(b, 1)]);
+    expect([...pidsOf(sa), ...pidsOf(sb)].every(isAlive)).toBe(true);
+    await Promise.all([a, b].map((id) => t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` })));
+    expect([...pidsOf(sa), ...pidsOf(sb)].filter(isAlive)).toEqual([]);
+  });
+
+  it('stops a world before deleting it', async () => {
+    const id = await createWorld();
+    await deploy(id);
+    const s = await allReady(id, 1);
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}` });
+    expect(deleted.statusCode).toBe(204);
+    expect(pidsOf(s).filter(isAlive)).toEqual([]);
+    expect((await t.app.inject(`/api/worlds/${id}/deploy`)).statusCode).toBe(404);
+  });
+
+  it('answers stop of a world that does not run with every service stopped', async () => {
+    const id = await createWorld();
+    const response = await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      rev: null,
+      services: [
+        { id: 'caller', state: 'stopped', pid: null, port: null },
+        { id: 'callee', state: 'stopped', pid: null, port: null },
+      ],
+    });
+  });
+
+  it('keeps the CA of a world across deploys', async () => {
+    const id = await createWorld();
+    await deploy(id);
+    await allReady(id, 1);
+    const { readFile } = await import('node:fs/promises');
+    const ca = await readFile(join(t.dataDir, 'pki', id, 'ca.crt'), 'utf8');
+    await deploy(id);
+    await waitFor('the second deploy to launch', async () => {
+      const s = await status(id);
+      return s.services.every((x) => x.state === 'ready') ? s : undefined;
+    });
+    expect(await readFile(join(t.dataDir, 'pki', id, 'ca.crt'), 'utf8')).toBe(ca);
+    await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
+  });
+
+  it('ends every child when the app closes', async () => {
+    const other = await tempApp();
+    await other.app.listen({ port: 0, host: '127.0.0.1' });
+    const id = (await other.app.inject({ method: 'POST', url: '/api/worlds', payload: PAIR_WORLD })).json().id;
+    await other.app.inject({ method: 'POST', url: `/api/worlds/${id}/deploy` });
+    const s = await waitFor('ready', async () => {
+      const x: DeployStatus = (await other.app.inject(`/api/worlds/${id}/deploy`)).json();
+      return x.services.every((y) => y.state === 'ready') ? x : undefined;
+    });
+    const started = Date.now();
+    await other.close();
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(pidsOf(s).filter(isAlive)).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+import { spiffeId, type World } from '@dw/world';
+import { describe, expect, it } from 'vitest';
+import { MESH_WORLD } from '../testing/worlds.js';
+import { redeployPlan, spawnConfigs } from './plan.js';
+
+const identities = new Map(
+  MESH_WORLD.services.map((s) => [
+    s.id,
+    { certFile: `/d/${s.id}.crt`, keyFile: `/d/${s.id}.key`, caFile: '/d/ca.crt' },
+  ]),
+);
+const ports = new Map(MESH_WORLD.services.map((s, i) => [s.id, 40000 + i]));
+const telemetry = { url: 'http://127.0.0.1:4400/api/telemetry', token: 't'.repeat(32), intervalMs: 100 };
+
+describe('spawnConfigs', () => {
+  const configs = spawnConfigs({
+    worldId: 'mesh-abc123',
+    rev: 3,
+    world: MESH_WORLD,
+    host: '127.0.0.1',
+    ports,
+    identities,
+    telemetry,
+  });
+  const of = (id: string) => configs.find((c) => c.serviceId === id);
+
+  it.each([
+    ['shopper', 'client', ['orders'], []],
+    ['orders', 'service', ['payments', 'inventory'], ['shopper']],
+    ['payments', 'service', [], ['orders']],
+    ['inventory', 'service', [], ['orders']],
+  ])('%s: kind %s, calls %j, admits %j', (id, kind, peers, callers) => {
+    const config = of(id);
+    expect(config?.kind).toBe(kind);
+    expect(config?.peers.map((p) => p.id)).toEqual(peers);
+    expect(config?.allowedCallers).toEqual(callers.map((c) => spiffeId('mesh-abc123', c)));
+  });
+
+  it('gives each process where it listens, how to reach its peers, its identity files and the telemetry target', () => {
+    const orders = of('orders');
+    expect(orders).toMatchObject({
+      worldId: 'mesh-abc123',
+      rev: 3,
+      listen: { host: '127.0.0.1', port: 40001 },
+      identity: { certFile: '/d/orders.crt', keyFile: '/d/orders.key', caFile: '/d/ca.crt' },
+      hopBudget: 8,
+      telemetry,
+      behaviour: { latencyMs: 1, errorRate: 0 },
+    });
+    expect(orders?.peers).toEqual([
+      { linkId: 'l2', id: 'payments', url: 'https://127.0.0.1:40002' },
+      { linkId: 'l3', id: 'inventory', url: 'https://127.0.0.1:40003' },
+    ]);
+    expect(of('shopper')?.behaviour).toEqual({ rps: 20 });
+  });
+
+  it('uses the default hop budget when the world sets none', () => {
+    const world: World = { ...MESH_WORLD, settings: undefined };
+    delete world.settings;
+    const [first] = spawnConfigs({ worldId: 'w', rev: 1, world, host: '127.0.0.1', ports, identities, telemetry });
+    expect(first?.hopBudget).toBe(8);
+  });
+});
+
+describe('redeployPlan', () => {
+  const moved: World = {
+    ...MESH_WORLD,
+    services: MESH_WORLD.services.map((s) => ({ ...s, position: { x: s.position.x + 5, y: 0 } })),
+  };
+  const cases: [string, World | null, World, { start: string[]; stop: string[] }][] = [
+    ['first deploy', null, MESH_WORLD, { start: ['inventory', 'orders', 'payments', 'shopper'], stop: [] }],
+    [
+      'a redeploy replaces everything (for now)',
+      MESH_WORLD,
+      moved,
+      { start: ['inventory', 'orders', 'payments', 'shopper'], stop: ['inventory', 'orders', 'payments', 'shopper'] },
+    ],
+    [
+      'a removed service is stopped',
+      MESH_WORLD,
+      { ...MESH_WORLD, services: MESH_WORLD.services.slice(0, 1), links: [] },
+      { start: ['shopper'], stop: ['inventory', 'orders', 'payments', 'shopper'] },
+    ],
+  ];
+  it.each(cases)('%s', (_name, previous, next, expected) => {
+    expect(redeployPlan(previous, next)).toEqual({ ...expected, restart: [], keep: [] });
+  });
+});

@@ -1,0 +1,152 @@
+import type { TelemetryBatch, World } from '@dw/world';
+import { describe, expect, it } from 'vitest';
+import { MESH_WORLD } from '../testing/worlds.js';
+import { MAX_REFUSAL_GROUPS, TrafficAggregator } from './aggregator.js';
+
+const ready = () => 'ready' as const;
+
+function batch(serviceId: string, parts: Partial<TelemetryBatch> = {}): TelemetryBatch {
+  return {
+    worldId: 'mesh-abc123',
+    serviceId,
+    rev: 1,
+    pid: 100,
+    seq: 0,
+    at: 0,
+    windowMs: 100,
+    ready: true,
+    calls: [],
+    inbound: [],
+    refusals: [],
+    ...parts,
+  };
+}
+
+const call = (linkId: string, to: string, requests: number, extra: Partial<TelemetryBatch['calls'][0]> = {}) => ({
+  linkId,
+  to,
+  requests,
+  errors: 0,
+  refused: 0,
+  latencyMsSum: requests * 2,
+  latencyMsMax: 3,
+  ...extra,
+});
+
+describe('TrafficAggregator', () => {
+  it('lists every link and service of the world, zeros included', () => {
+    const frame = new TrafficAggregator('mesh-abc123', 1, MESH_WORLD, 1000).frame(1200, ready);
+    expect(frame).toMatchObject({ worldId: 'mesh-abc123', rev: 1, at: 1200, windowMs: 200, refusals: [] });
+    expect(frame.links.map((l) => [l.id, l.requests, l.total.requests])).toEqual([
+      ['l1', 0, 0],
+      ['l2', 0, 0],
+      ['l3', 0, 0],
+    ]);
+    expect(frame.services.map((s) => [s.id, s.state, s.accepted])).toEqual([
+      ['shopper', 'ready', 0],
+      ['orders', 'ready', 0],
+      ['payments', 'ready', 0],
+      ['inventory', 'ready', 0],
+    ]);
+  });
+
+  it('merges the batches that arrived in a window, and keeps totals since deploy', () => {
+    const agg = new TrafficAggregator('w', 1, MESH_WORLD, 0);
+    agg.ingest(
+      batch('orders', { calls: [call('l2', 'payments', 3, { errors: 1, latencyMsSum: 30, latencyMsMax: 20 })] }),
+    );
+    agg.ingest(
+      batch('orders', { calls: [call('l2', 'payments', 1, { refused: 1, latencyMsSum: 10, latencyMsMax: 5 })] }),
+    );
+    agg.ingest(batch('payments', { inbound: [{ from: 'orders', accepted: 4, errors: 1 }] }));
+    const first = agg.frame(200, ready);
+    const l2 = first.links.find((l) => l.id === 'l2');
+    expect(l2).toEqual({
+      id: 'l2',
+      from: 'orders',
+      to: 'payments',
+      requests: 4,
+      errors: 1,
+      refused: 1,
+      latencyMsAvg: 10,
+      latencyMsMax: 20,
+      total: { requests: 4, errors: 1, refused: 1 },
+    });
+    expect(first.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 4, totalAccepted: 4 });
+
+    agg.ingest(batch('orders', { calls: [call('l2', 'payments', 2)] }));
+    const second = agg.frame(400, ready);
+    expect(second.links.find((l) => l.id === 'l2')).toMatchObject({
+      requests: 2,
+      errors: 0,
+      total: { requests: 6, errors: 1, refused: 1 },
+    });
+    expect(second.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 0, totalAccepted: 4 });
+  });
+
+  it('counts a call only on a link of the caller that sent it', () => {
+    const agg = new TrafficAggregator('w', 1, MESH_WORLD, 0);
+    agg.ingest(batch('shopper', { calls: [call('l2', 'payments', 5)] })); // l2 belongs to orders
+    agg.ingest(batch('orders', { calls: [call('l9', 'payments', 5)] })); // no such link
+    agg.ingest(batch('orders', { calls: [call('l2', 'inventory', 5)] })); // l2 does not go there
+    expect(agg.frame(200, ready).links.every((l) => l.requests === 0)).toBe(true);
+  });
+
+  it('reports refusals no link explains, grouped by (to, from, reason); linked callers count on their link', () => {
+    const agg = new TrafficAggregator('w', 1, MESH_WORLD, 0);
+    agg.ingest(batch('payments', { refusals: [{ from: 'inventory', reason: 'not-linked', count: 2 }] }));
+    agg.ingest(batch('payments', { refusals: [{ from: 'inventory', reason: 'not-linked', count: 1 }] }));
+    agg.ingest(batch('payments', { refusals: [{ from: null, reason: 'no-certificate', count: 4 }] }));
+    agg.ingest(batch('payments', { refusals: [{ from: 'orders', reason: 'hop-budget', count: 7 }] })); // linked
+    agg.ingest(batch('orders', { refusals: [{ from: 'spiffe://other/x', reason: 'not-linked', count: 1 }] }));
+    const frame = agg.frame(200, ready);
+    expect(frame.refusals).toEqual([
+      { to: 'payments', from: 'inventory', reason: 'not-linked', count: 3 },
+      { to: 'payments', from: null, reason: 'no-certificate', count: 4 },
+      { to: 'orders', from: 'spiffe://other/x', reason: 'not-linked', count: 1 },
+    ]);
+    expect(agg.frame(400, ready).refusals).toEqual([]);
+  });
+
+  it('keeps the frame size bounded by the world, not by the message rate', () => {
+    const quiet = new TrafficAggregator('w', 1, MESH_WORLD, 0);
+    quiet.ingest(batch('orders', { calls: [call('l2', 'payments', 1)] }));
+    const busy = new TrafficAggregator('w', 1, MESH_WORLD, 0);
+    for (let i = 0; i < 10_000; i++) {
+      busy.ingest(
+        batch('orders', {
+          calls: [call('l2', 'payments', 9, { errors: 9, refused: 9 })],
+          refusals: [{ from: `spiffe://x/caller${i}`, reason: 'not-linked', count: 1 }],
+        }),
+      );
+    }
+    const small = JSON.stringify(quiet.frame(200, ready)).length;
+    const big = JSON.stringify(busy.frame(200, ready));
+    expect(JSON.parse(big).refusals.length).toBe(MAX_REFUSAL_GROUPS);
+    // the links and services part is the same size give or take the digits of the counts
+    const { refusals: _, ...rest } = JSON.parse(big);
+    expect(JSON.stringify(rest).length).toBeLessThan(small + 200);
+  });
+
+  it('frames a large world in well under a frame interval', () => {
+    const services = Array.from({ length: 500 }, (_, i) => ({
+      id: `s${i}`,
+      kind: 'service' as const,
+      position: { x: 0, y: 0 },
+      config: {},
+    }));
+    const links = Array.from({ length: 2000 }, (_, i) => ({
+      id: `l${i}`,
+      from: `s${i % 500}`,
+      to: `s${(i * 7 + 1) % 500}`,
+    }));
+    const world: World = { version: 1, name: 'big', services, links };
+    const agg = new TrafficAggregator('w', 1, world, 0);
+    const started = performance.now();
+    agg.ingest(batch('s0', { calls: [call('l0', 's1', 3)] }));
+    const frame = agg.frame(200, ready);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(frame.links).toHaveLength(2000);
+    console.log(`traffic:frame of a 500-service, 2000-link world: ${JSON.stringify(frame).length} bytes of JSON`);
+  });
+});
