@@ -12,6 +12,7 @@ const DELETE_KEYS = ['Delete', 'Backspace'];
 const FIT_OPTIONS = { padding: 0.2, maxZoom: 1 } as const;
 const DEFAULT_EDGE_OPTIONS = { type: 'link' } as const;
 const PRO_OPTIONS = { hideAttribution: true };
+const MINIMAP_STYLE = { width: 168, height: 112 };
 
 function miniMapColour(node: EditorNode): string {
   return node.data.kind === 'client' ? 'var(--dw-client)' : 'var(--dw-service)';
@@ -76,7 +77,14 @@ export function EditorCanvas() {
         aria-label="World diagram"
       >
         <Background gap={24} size={1.5} />
-        <MiniMap pannable zoomable nodeColor={miniMapColour} nodeStrokeWidth={0} ariaLabel="Overview" />
+        <MiniMap
+          pannable
+          zoomable
+          nodeColor={miniMapColour}
+          nodeStrokeWidth={0}
+          ariaLabel="Overview"
+          style={MINIMAP_STYLE}
+        />
         <Controls showInteractive={false} />
         <ParticleOverlay />
       </ReactFlow>

@@ -57,3 +57,49 @@ export function handlePoint(node: InternalNode, end: 'source' | 'target'): Point
   if (width === undefined || height === undefined) return null;
   return { x: origin.x + (end === 'source' ? width : 0), y: origin.y + height / 2 };
 }
+
+const LUT_SEGMENTS = 24;
+
+/**
+ * A curve sampled by arc length, so dots move at an even pace (a Bézier's own parameter crawls near its ends).
+ * `at(u)` gives the point a fraction u of the way along, plus the unit normal there for lateral offsets.
+ */
+export class EvenCurve {
+  private readonly xs = new Float64Array(LUT_SEGMENTS + 1);
+  private readonly ys = new Float64Array(LUT_SEGMENTS + 1);
+  private readonly lengths = new Float64Array(LUT_SEGMENTS + 1);
+  readonly length: number;
+
+  constructor(curve: Curve) {
+    const p: Point = { x: 0, y: 0 };
+    let total = 0;
+    for (let i = 0; i <= LUT_SEGMENTS; i++) {
+      pointOnCurve(curve, i / LUT_SEGMENTS, p);
+      this.xs[i] = p.x;
+      this.ys[i] = p.y;
+      if (i > 0) total += Math.hypot(p.x - this.xs[i - 1]!, p.y - this.ys[i - 1]!);
+      this.lengths[i] = total;
+    }
+    this.length = total;
+  }
+
+  /** Writes the point at fraction u (0..1) of the length, offset sideways by `offset`, into `out`. */
+  at(u: number, offset: number, out: Point): Point {
+    const target = Math.min(1, Math.max(0, u)) * this.length;
+    let lo = 0;
+    let hi = LUT_SEGMENTS;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (this.lengths[mid]! < target) lo = mid;
+      else hi = mid;
+    }
+    const span = this.lengths[hi]! - this.lengths[lo]! || 1;
+    const f = (target - this.lengths[lo]!) / span;
+    const dx = this.xs[hi]! - this.xs[lo]!;
+    const dy = this.ys[hi]! - this.ys[lo]!;
+    const d = Math.hypot(dx, dy) || 1;
+    out.x = this.xs[lo]! + dx * f - (dy / d) * offset;
+    out.y = this.ys[lo]! + dy * f + (dx / d) * offset;
+    return out;
+  }
+}

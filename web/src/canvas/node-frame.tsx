@@ -27,7 +27,7 @@ export function NodeFrame({ id, kind, summary, selected, children }: NodeFramePr
         <span className="dw-node__id" title={id}>
           {id || '(no id)'}
         </span>
-        {state !== 'idle' && <span className={`dw-state dw-state--${state}`}>{state}</span>}
+        {state !== 'idle' && state !== 'stopped' && <span className={`dw-state dw-state--${state}`}>{state}</span>}
       </div>
       <div className="dw-node__summary">{summary}</div>
       {state !== 'idle' && state !== 'stopped' && <NodeLiveLine id={id} kind={kind} />}

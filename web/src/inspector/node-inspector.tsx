@@ -23,9 +23,12 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         <h2 className="dw-inspector__title">{nodeId || '(no id)'}</h2>
       </header>
       <ServiceIdField id={nodeId} />
-      <ReadOnlyField label="Kind">
-        {data.kind === 'client' ? 'Client: generates requests' : 'Service: handles requests, calls its links'}
-      </ReadOnlyField>
+      <ReadOnlyField label="Kind">{data.kind}</ReadOnlyField>
+      <p className="dw-muted dw-kind-note">
+        {data.kind === 'client'
+          ? 'Generates requests; cannot be called.'
+          : 'Handles requests and calls each of its links.'}
+      </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       {data.kind === 'client' ? (
         <ClientConfigFields

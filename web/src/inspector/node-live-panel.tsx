@@ -9,7 +9,8 @@ import { ReadOnlyField } from './fields';
 export function NodeLivePanel({ id, kind }: { id: string; kind: ServiceKind }) {
   const live = useTraffic((s) => s.services[id]);
   const sent = useSentRate(id);
-  if (!live) return null;
+  // Nothing to say about a service that is not running and never said why.
+  if (!live || (live.state === 'stopped' && !live.detail)) return null;
   return (
     <section className="dw-inspector__section" aria-label="Live">
       <h3 className="dw-section-title">Live</h3>

@@ -18,7 +18,8 @@ export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y:
       data-total={total}
       data-errors={errors}
       data-refused={refused}
-      style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}
+      // Centred just above the link's middle, so the dots stay visible beneath it.
+      style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
     >
       {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
       {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}

@@ -22,6 +22,8 @@ export interface Particle {
   /** Progress per millisecond. */
   speed: number;
   outcome: Outcome;
+  /** Sideways position in the stream, -1..1, so a busy link looks like a stream rather than a string of beads. */
+  lane: number;
 }
 
 /** How long a dot takes to cross its link: slower links show slower dots; always long enough to see. */
@@ -57,7 +59,15 @@ export class ParticleEngine {
               ? OUTCOME_ERROR
               : OUTCOME_OK;
         // Spread the dots of one frame along the distance a frame covers, so bursts do not stack on one spot.
-        this.particles.push({ linkId, from: link.from, to: link.to, t: random() * dtMs * speed, speed, outcome });
+        this.particles.push({
+          linkId,
+          from: link.from,
+          to: link.to,
+          t: random() * dtMs * speed,
+          speed,
+          outcome,
+          lane: random() * 2 - 1,
+        });
         this.spawnedTotal += 1;
       }
       this.owed.set(linkId, owed);

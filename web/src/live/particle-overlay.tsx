@@ -3,7 +3,7 @@
 // so neither React Flow nor React re-renders for a moving dot. The loop sleeps when there is nothing to draw.
 import { useStoreApi } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
-import { type Curve, handlePoint, linkCurve, type Point, pointOnCurve } from '../canvas/link-geometry';
+import { EvenCurve, handlePoint, linkCurve, type Point } from '../canvas/link-geometry';
 import { useStores } from '../store/editor-context';
 import type { EditorEdge, EditorNode } from '../store/flow-types';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_REFUSED, ParticleEngine } from './particle-engine';
@@ -28,7 +28,13 @@ declare global {
 
 /** Rates older than this are treated as silence (the deployment went away without saying so). */
 const STALE_MS = 1500;
-const DOT_RADIUS = 3.2;
+const DOT_RADIUS = 2.8;
+/** How far (flow units) a dot may sit beside its link's centre line. */
+const STREAM_HALF_WIDTH = 2.5;
+
+function labelsOf(canvas: HTMLCanvasElement): NodeListOf<HTMLElement> | [] {
+  return canvas.parentElement?.querySelectorAll<HTMLElement>('.dw-link-stats') ?? [];
+}
 
 function publish(stats: ParticleStats): void {
   window.__dwParticles = stats.drawsPerSecond;
@@ -75,7 +81,7 @@ export function ParticleOverlay() {
     const observer = new ResizeObserver(resize);
     observer.observe(canvas);
 
-    const curves = new Map<string, Curve | null>();
+    const curves = new Map<string, EvenCurve | null>();
     const point: Point = { x: 0, y: 0 };
 
     const frame = (now: number) => {
@@ -106,11 +112,11 @@ export function ParticleOverlay() {
             const target = nodeLookup.get(p.to);
             const a = source && handlePoint(source, 'source');
             const b = target && handlePoint(target, 'target');
-            curve = a && b ? linkCurve(a.x, a.y, b.x, b.y) : null;
+            curve = a && b ? new EvenCurve(linkCurve(a.x, a.y, b.x, b.y)) : null;
             curves.set(p.linkId, curve);
           }
           if (!curve) continue;
-          pointOnCurve(curve, p.t, point);
+          curve.at(p.t, p.lane * STREAM_HALF_WIDTH, point);
           ctx.moveTo(point.x + DOT_RADIUS, point.y);
           ctx.arc(point.x, point.y, DOT_RADIUS, 0, Math.PI * 2);
           any = true;
@@ -122,6 +128,16 @@ export function ParticleOverlay() {
         ctx.fill();
       }
       ctx.globalAlpha = 1;
+
+      // Dots pass behind the link labels, so the numbers stay readable.
+      if (drawn > 0) {
+        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        const origin = canvas.getBoundingClientRect();
+        for (const label of labelsOf(canvas)) {
+          const r = label.getBoundingClientRect();
+          ctx.clearRect(r.left - origin.left, r.top - origin.top, r.width, r.height);
+        }
+      }
 
       second.draws += drawn;
       second.frames += 1;

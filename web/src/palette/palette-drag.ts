@@ -9,4 +9,4 @@ export function readDraggedKind(data: DataTransfer): ServiceKind | null {
 }
 
 /** Nodes are placed so the drop point is their centre. */
-export const NODE_SIZE = { width: 176, height: 72 };
+export const NODE_SIZE = { width: 172, height: 64 };

@@ -9,8 +9,8 @@ function useDeployBlocker(): string | null {
   return useEditor((s) => {
     if (s.worldId === null) return 'No world is open';
     if (s.busy === 'loading' || s.busy === 'creating') return 'Loading…';
-    if (s.problems.list.length > 0) return `Fix ${plural(s.problems.list.length, 'problem')} to deploy`;
-    if (s.nodes.length === 0) return 'Add a client and a service to deploy';
+    if (s.problems.list.length > 0) return `${plural(s.problems.list.length, 'problem')} to fix`;
+    if (s.nodes.length === 0) return 'Nothing drawn yet';
     return null;
   });
 }
@@ -78,7 +78,7 @@ export function Toolbar() {
           className="dw-button dw-button--primary"
           onClick={() => void actions.deploy()}
           disabled={blocker !== null || busy !== null}
-          title={blocker ?? (dirty ? 'Save, then deploy' : 'Deploy the saved world')}
+          title={blocker ? `Cannot deploy: ${blocker}` : dirty ? 'Save, then deploy' : 'Deploy the saved world'}
         >
           Deploy
         </button>
