@@ -77,12 +77,16 @@ describe('a chain client -> a -> b', () => {
 
     // an open loop on a steady schedule: about 100 a second, in every window, not bursts
     await sink.waitFor('a second of load', () => sum(sink.of('client'), callsOn('l1', 'requests')) >= 100);
-    const loaded = sink.of('client').filter((x) => x.calls.length > 0);
-    for (const window of loaded.slice(1)) {
-      const rps = (callsOn('l1', 'requests')(window) / window.windowMs) * 1000;
-      expect(rps).toBeGreaterThan(40);
-      expect(rps).toBeLessThan(250);
-    }
+    // (calls count when they complete, so skip the first windows, where connections were still being made)
+    const steady = sink
+      .of('client')
+      .filter((x) => x.calls.length > 0)
+      .slice(2);
+    const requests = sum(steady, callsOn('l1', 'requests'));
+    const rate = (requests / sum(steady, (x) => x.windowMs)) * 1000;
+    expect(rate).toBeGreaterThan(60);
+    expect(rate).toBeLessThan(140);
+    expect(steady.filter((x) => callsOn('l1', 'requests')(x) > 0).length).toBeGreaterThanOrEqual(steady.length * 0.8);
     for (const batch of sink.batches) expect(Value.Check(TelemetryBatchSchema, batch)).toBe(true);
     for (const id of ['client', 'a', 'b']) {
       const batches = sink.of(id);
