@@ -3,7 +3,8 @@
 import type { ServiceKind } from '@dw/world';
 import { useReactFlow } from '@xyflow/react';
 import { type DragEvent, useCallback } from 'react';
-import { useEditor, useEditorActions } from '../store/editor-context';
+import { useEditor, useEditorActions, useStores } from '../store/editor-context';
+import { freeSpot } from './free-spot';
 import { KIND_MIME, NODE_SIZE } from './palette-drag';
 
 const ITEMS: { kind: ServiceKind; title: string; description: string }[] = [
@@ -15,6 +16,7 @@ export function Palette() {
   const actions = useEditorActions();
   const disabled = useEditor((s) => s.worldId === null);
   const flow = useReactFlow();
+  const { editor } = useStores();
 
   const onDragStart = useCallback((event: DragEvent, kind: ServiceKind) => {
     event.dataTransfer.setData(KIND_MIME, kind);
@@ -26,12 +28,11 @@ export function Palette() {
     (kind: ServiceKind) => {
       const pane = document.querySelector('.react-flow__pane')?.getBoundingClientRect();
       if (!pane) return;
-      // Nudge each new node a little so repeated clicks do not stack them exactly.
-      const nudge = (Math.random() - 0.5) * 60;
       const centre = flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 });
-      actions.addNode(kind, { x: centre.x - NODE_SIZE.width / 2 + nudge, y: centre.y - NODE_SIZE.height / 2 + nudge });
+      const wanted = { x: centre.x - NODE_SIZE.width / 2, y: centre.y - NODE_SIZE.height / 2 };
+      actions.addNode(kind, freeSpot(editor.getState().nodes, wanted));
     },
-    [actions, flow],
+    [actions, editor, flow],
   );
 
   return (

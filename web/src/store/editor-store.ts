@@ -108,7 +108,6 @@ export function selectDraftWorld(state: EditorState): World {
 }
 
 export const selectDirty = (state: EditorState) => state.changeSeq !== state.savedSeq;
-export const selectProblemCount = (state: EditorState) => state.problems.list.length;
 
 function revalidate(world: World, previous: ProblemIndex): ProblemIndex {
   const result = validateWorld(world);

@@ -1,6 +1,7 @@
 // The open world's id lives in the URL (?world=<id>, or #/w/<id>) so a reload keeps it.
 
 export function readWorldIdFromUrl(): string | null {
+  if (typeof window === 'undefined') return null;
   const fromQuery = new URLSearchParams(window.location.search).get('world');
   if (fromQuery) return fromQuery;
   const fromHash = /^#\/w\/([^/?#]+)/.exec(window.location.hash);
@@ -8,6 +9,7 @@ export function readWorldIdFromUrl(): string | null {
 }
 
 export function writeWorldIdToUrl(id: string): void {
+  if (typeof window === 'undefined') return;
   const url = new URL(window.location.href);
   if (url.searchParams.get('world') === id && !url.hash) return;
   url.searchParams.set('world', id);

@@ -1,0 +1,67 @@
+import type { LinkTraffic, TrafficFrame } from '@dw/world';
+import { describe, expect, it } from 'vitest';
+import { createTrafficStore } from './traffic-store';
+
+function linkTraffic(requests: number, total: number, extra: Partial<LinkTraffic> = {}): LinkTraffic {
+  return {
+    id: 'l1',
+    from: 'a',
+    to: 'b',
+    requests,
+    errors: 0,
+    refused: 0,
+    latencyMsAvg: 4,
+    latencyMsMax: 9,
+    total: { requests: total, errors: 0, refused: 0 },
+    ...extra,
+  };
+}
+
+function frame(links: LinkTraffic[], extra: Partial<TrafficFrame> = {}): TrafficFrame {
+  return {
+    worldId: 'w',
+    rev: 1,
+    at: 0,
+    windowMs: 200,
+    links,
+    refusals: [],
+    services: [{ id: 'b', state: 'ready', accepted: 4, totalAccepted: 40 }],
+    ...extra,
+  };
+}
+
+describe('traffic store', () => {
+  it('gives each link its requests per second over the last second and its running total', () => {
+    const store = createTrafficStore();
+    store.getState().actions.reset('w');
+    let total = 0;
+    for (let i = 0; i < 8; i++) {
+      total += 4;
+      store.getState().actions.ingestFrame(frame([linkTraffic(4, total)]));
+    }
+    const live = store.getState().links.l1;
+    expect(live?.rate).toBe(20);
+    expect(live?.total).toBe(32);
+    expect(store.getState().services.b).toMatchObject({ state: 'ready', acceptedRate: 20, totalAccepted: 40 });
+  });
+
+  it('keeps the same object for a link whose numbers did not change, so its label does not re-render', () => {
+    const store = createTrafficStore();
+    store.getState().actions.reset('w');
+    for (let i = 0; i < 6; i++) store.getState().actions.ingestFrame(frame([linkTraffic(0, 10)]));
+    const before = store.getState().links.l1;
+    store.getState().actions.ingestFrame(frame([linkTraffic(0, 10)]));
+    expect(store.getState().links.l1).toBe(before);
+  });
+
+  it('ignores frames of another world and adds up refusals per callee', () => {
+    const store = createTrafficStore();
+    store.getState().actions.reset('w');
+    store.getState().actions.ingestFrame(frame([linkTraffic(9, 9)], { worldId: 'other' }));
+    expect(store.getState().links).toEqual({});
+    const refusal = { to: 'b', from: 'x', reason: 'not-linked' as const, count: 2 };
+    store.getState().actions.ingestFrame(frame([], { refusals: [refusal] }));
+    store.getState().actions.ingestFrame(frame([], { refusals: [{ ...refusal, count: 1 }] }));
+    expect(store.getState().refusals.b).toEqual([{ from: 'x', reason: 'not-linked', count: 3 }]);
+  });
+});
