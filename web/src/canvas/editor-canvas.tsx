@@ -11,7 +11,6 @@ import { edgeTypes, nodeTypes } from './node-and-edge-types';
 const DELETE_KEYS = ['Delete', 'Backspace'];
 const FIT_OPTIONS = { padding: 0.2, maxZoom: 1 } as const;
 const DEFAULT_EDGE_OPTIONS = { type: 'link' } as const;
-const PRO_OPTIONS = { hideAttribution: true };
 const MINIMAP_STYLE = { width: 168, height: 112 };
 
 function miniMapColour(node: EditorNode): string {
@@ -73,7 +72,7 @@ export function EditorCanvas() {
         colorMode="system"
         minZoom={0.2}
         maxZoom={2}
-        proOptions={PRO_OPTIONS}
+        attributionPosition="top-right"
         aria-label="World diagram"
       >
         <Background gap={24} size={1.5} />
