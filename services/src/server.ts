@@ -26,10 +26,11 @@ function drain(req: IncomingMessage): Promise<boolean> {
   });
 }
 
+/** The hops a request may still take: the header's value, never more than this service's budget. */
 export function parseHops(value: string | string[] | undefined, hopBudget: number): number {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined || !/^-?\d+$/.test(raw.trim())) return hopBudget;
-  return Number.parseInt(raw, 10);
+  return Math.min(Number.parseInt(raw, 10), hopBudget);
 }
 
 export function createServiceServer(opts: {
