@@ -66,7 +66,14 @@ const built = suite('build', () => run(pnpm, ['-r', '--workspace-concurrency=1',
 suite('unit + API (vitest)', () => {
   const report = join(resultsDir, 'vitest.json');
   rmSync(report, { force: true });
-  const status = run(pnpm, ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const status = run(pnpm, [
+    'exec',
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ]);
   const json = readJson(report);
   if (json) {
     counts.passed += json.numPassedTests ?? 0;
@@ -81,7 +88,10 @@ suite('end-to-end (playwright, chromium)', () => {
   const chromium = ensureChromium();
   const report = join(root, 'e2e', 'test-results', 'results.json');
   rmSync(report, { force: true });
-  const status = run(pnpm, ['exec', 'playwright', 'test'], { cwd: join(root, 'e2e'), env: { ...process.env, CHROMIUM_PATH: chromium } });
+  const status = run(pnpm, ['exec', 'playwright', 'test'], {
+    cwd: join(root, 'e2e'),
+    env: { ...process.env, CHROMIUM_PATH: chromium },
+  });
   const stats = readJson(report)?.stats;
   if (stats) {
     counts.passed += stats.expected ?? 0;
@@ -92,7 +102,8 @@ suite('end-to-end (playwright, chromium)', () => {
 });
 
 console.log('\n=== summary');
-for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(36)} ${r.seconds.toFixed(1).padStart(7)} s`);
+for (const r of results)
+  console.log(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(36)} ${r.seconds.toFixed(1).padStart(7)} s`);
 const total = results.reduce((sum, r) => sum + r.seconds, 0);
 console.log(`      ${'total'.padEnd(36)} ${total.toFixed(1).padStart(7)} s`);
 const failedSuites = results.filter((r) => !r.ok).length;
