@@ -20,6 +20,8 @@ import { ServiceProcess } from './service-process.js';
 
 const HEALTH_POLL_MS = 250;
 const HEALTH_POLL_FOR_MS = 30_000;
+/** Clients start once every service is ready, or after this long whatever the services do. */
+const CLIENTS_WAIT_AT_MOST_MS = 10_000;
 
 export interface DeploymentOptions {
   worldId: string;
@@ -48,6 +50,7 @@ export class Deployment {
   readonly processes = new Map<string, ServiceProcess>();
   private readonly aggregator: TrafficAggregator;
   private frameTimer: NodeJS.Timeout | undefined;
+  private clientTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   /** When the processes were spawned, and when the last one became ready (ms since epoch). */
@@ -96,10 +99,16 @@ export class Deployment {
     }
   }
 
-  /** Spawns every process and starts the traffic frames. */
+  /**
+   * Spawns the services, and the clients once every service is ready (or has given up starting): clients are
+   * the only source of traffic, so no request of a new deployment meets a callee that is not listening yet.
+   */
   launch(): void {
     this.launchedAt = Date.now();
-    for (const service of this.processes.values()) service.start();
+    for (const service of this.processes.values()) if (service.kind !== 'client') service.start();
+    this.clientTimer = setTimeout(() => this.startClients(), CLIENTS_WAIT_AT_MOST_MS);
+    this.clientTimer.unref();
+    this.startClientsIfServicesReady();
     this.frameTimer = setInterval(() => this.emitFrame(), this.options.frameIntervalMs);
     this.frameTimer.unref();
     this.healthTimer = setInterval(() => this.pollHealth(), HEALTH_POLL_MS);
@@ -136,7 +145,19 @@ export class Deployment {
     }
   }
 
+  private startClientsIfServicesReady(): void {
+    const services = [...this.processes.values()].filter((p) => p.kind !== 'client');
+    if (services.every((p) => p.state !== 'starting')) this.startClients();
+  }
+
+  private startClients(): void {
+    clearTimeout(this.clientTimer);
+    if (this.stopping) return;
+    for (const p of this.processes.values()) if (p.kind === 'client' && !p.started) p.start();
+  }
+
   private changed(process: ServiceProcess): void {
+    if (process.kind !== 'client' && process.state !== 'starting') this.startClientsIfServicesReady();
     if (process.state === 'ready' && this.allReadyAt === null) {
       if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();
     }
@@ -193,6 +214,7 @@ export class Deployment {
     this.stopping ??= (async () => {
       clearInterval(this.frameTimer);
       clearInterval(this.healthTimer);
+      clearTimeout(this.clientTimer);
       const results = await Promise.allSettled([...this.processes.values()].map((p) => p.stop()));
       await rm(this.options.dir, { recursive: true, force: true });
       const failed = results.find((r) => r.status === 'rejected');
@@ -203,6 +225,7 @@ export class Deployment {
 
   /** Synchronous last resort when the controller exits: SIGKILL everything, remove the keys. */
   killAllSync(): void {
+    clearTimeout(this.clientTimer);
     clearInterval(this.frameTimer);
     clearInterval(this.healthTimer);
     for (const service of this.processes.values()) service.killNow();

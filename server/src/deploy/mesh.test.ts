@@ -133,6 +133,12 @@ describe('a deployed world', () => {
     expect(frame.worldId).toBe(worldId);
     expect(frame.rev).toBe(1);
     expect(frame.links.map((l) => l.id)).toEqual(['l1', 'l2', 'l3']);
+    // clients start once every service is ready: no call of a fresh deployment meets a callee that is not listening
+    expect(frame.links.map((l) => [l.id, l.total.errors, l.total.refused])).toEqual([
+      ['l1', 0, 0],
+      ['l2', 0, 0],
+      ['l3', 0, 0],
+    ]);
     expect(frame.services.map((s) => s.id)).toEqual(['shopper', 'orders', 'payments', 'inventory']);
     const recent = frames.slice(-6);
     for (let i = 1; i < recent.length; i++) {

@@ -17,6 +17,7 @@ export interface ServiceProcessOptions {
 
 export class ServiceProcess {
   readonly id: string;
+  readonly kind: SpawnConfig['kind'];
   readonly port: number;
   state: ServiceState = 'starting';
   pid: number | null = null;
@@ -33,7 +34,12 @@ export class ServiceProcess {
 
   constructor(private readonly options: ServiceProcessOptions) {
     this.id = options.config.serviceId;
+    this.kind = options.config.kind;
     this.port = options.config.listen.port;
+  }
+
+  get started(): boolean {
+    return this.child !== null;
   }
 
   get alive(): boolean {
