@@ -16,11 +16,9 @@ export class HttpProblem extends Error {
   }
 
   body(): ErrorBody {
-    return this.problems ? { error: this.error, message: this.message, problems: this.problems } : this.toShort();
-  }
-
-  private toShort(): ErrorBody {
-    return { error: this.error, message: this.message };
+    const body: ErrorBody = { error: this.error, message: this.message };
+    if (this.problems) body.problems = this.problems;
+    return body;
   }
 }
 

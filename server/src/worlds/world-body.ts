@@ -26,20 +26,16 @@ export function checkWorldBody(body: unknown, base: string): World {
 }
 
 export function checkUpdateBody(body: unknown): UpdateWorldBody & { world: World } {
-  const shape = schemaProblems(UpdateWorldBody, body);
-  if (body === undefined || body === null)
+  if (body === undefined || body === null) {
     throw new HttpProblem(
       400,
       'invalid-request',
       'the request needs a JSON body: { "rev": <number>, "world": {...} }',
       [{ pointer: '', message: 'the body is empty' }],
     );
-  const missingWorld = typeof body === 'object' && !Array.isArray(body) && !('world' in body);
-  if (shape.length > 0 || missingWorld) {
-    const problems =
-      missingWorld && !shape.some((p) => p.message.includes('"world"'))
-        ? [...shape, { pointer: '', message: '"world" is required' }]
-        : shape;
+  }
+  const problems = schemaProblems(UpdateWorldBody, body);
+  if (problems.length > 0) {
     throw new HttpProblem(400, 'invalid-request', 'the body must be { "rev": <number>, "world": {...} }', problems);
   }
   const { rev, world } = body as UpdateWorldBody;
