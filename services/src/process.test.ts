@@ -84,8 +84,8 @@ describe('a chain client -> a -> b', () => {
       .slice(2);
     const requests = sum(steady, callsOn('l1', 'requests'));
     const rate = (requests / sum(steady, (x) => x.windowMs)) * 1000;
-    expect(rate).toBeGreaterThan(60);
-    expect(rate).toBeLessThan(140);
+    expect(rate).toBeGreaterThan(50);
+    expect(rate).toBeLessThan(150);
     expect(steady.filter((x) => callsOn('l1', 'requests')(x) > 0).length).toBeGreaterThanOrEqual(steady.length * 0.8);
     for (const batch of sink.batches) expect(Value.Check(TelemetryBatchSchema, batch)).toBe(true);
     for (const id of ['client', 'a', 'b']) {
@@ -96,7 +96,8 @@ describe('a chain client -> a -> b', () => {
     // within one window, what b accepted from a is what a saw complete (a's count lags by in-flight calls)
     const aOut = sum(sink.of('a'), callsOn('l2', 'requests'));
     const bIn = sum(sink.of('b'), acceptedFrom('a'));
-    expect(Math.abs(bIn - aOut)).toBeLessThanOrEqual(100 * 0.2);
+    const oneWindow = Math.max(...sink.of('a').map(callsOn('l2', 'requests')), ...sink.of('b').map(acceptedFrom('a')));
+    expect(Math.abs(bIn - aOut), `b accepted ${bIn}, a completed ${aOut}`).toBeLessThanOrEqual(oneWindow + 5);
 
     // stop the load, let it drain, stop the services: every final batch arrives and the totals agree exactly
     expect(await stop(procClient)).toEqual({ code: 0, signal: null });
