@@ -1,6 +1,6 @@
 // What an accepted request does: a service waits its latency, calls every peer in parallel, then answers.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { latencyBounds, type SpawnConfig } from '@dw/world';
+import { latencyBounds, type SpawnConfig, type TraceContext } from '@dw/world';
 import type { Caller } from './caller.js';
 
 export interface Answer {
@@ -8,8 +8,11 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-/** Answers one accepted request that may still take `hops` hops (already checked to be > 0). */
-export type Behaviour = (hops: number) => Promise<Answer>;
+/**
+ * Answers one accepted request that may still take `hops` hops (already checked to be > 0); its calls to peers
+ * carry `ctx` (the request's trace, this service's span as their parent).
+ */
+export type Behaviour = (hops: number, ctx: TraceContext) => Promise<Answer>;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -17,10 +20,10 @@ export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, call
   const { min, max } = latencyBounds(config.behaviour.latencyMs);
   const errorRate = config.behaviour.errorRate ?? 0;
   const serviceId = config.serviceId;
-  return async (hops) => {
+  return async (hops, ctx) => {
     const latency = min + Math.random() * (max - min);
     if (latency > 0) await sleep(latency);
-    const outcomes = await Promise.all(config.peers.map((peer) => caller.call(peer, hops - 1, EMPTY)));
+    const outcomes = await Promise.all(config.peers.map((peer) => caller.call(peer, hops - 1, EMPTY, ctx)));
     if (errorRate > 0 && Math.random() < errorRate) {
       return { status: 500, body: { error: 'injected', message: `"${serviceId}" failed by its error rate` } };
     }

@@ -1,11 +1,12 @@
 // Outbound calls to this service's peers: one undici Pool per peer, kept-alive connections, one TLS context.
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
-import { HOPS_HEADER, type Peer, spiffeId } from '@dw/world';
+import { formatTraceparent, HOPS_HEADER, type Peer, spiffeId, TRACEPARENT_HEADER, type TraceContext } from '@dw/world';
 import { Pool } from 'undici';
 import type { IdentityPem } from './identity.js';
 import type { CallOutcome, Stats } from './stats.js';
 import { isHandshakeRefusal } from './tls-errors.js';
+import { newSpanId, nowMs, type Tracer } from './tracing.js';
 
 /** Per-call limits: a callee that does not answer within these counts as an error. */
 export const CALL_TIMEOUT_MS = 10_000;
@@ -36,6 +37,7 @@ export class Caller {
     peers: readonly Peer[],
     identity: IdentityPem,
     private readonly stats: Stats,
+    private readonly tracer: Tracer,
   ) {
     const secureContext = tls.createSecureContext({
       ca: identity.ca,
@@ -58,23 +60,35 @@ export class Caller {
       });
       // A pool reports connection failures through the request that hit them; nothing else to do here.
       pool.on('connectionError', () => {});
+      pool.on('connect', () => stats.handshake(peer));
       this.pools.set(peer.linkId, pool);
     }
   }
 
-  /** POSTs to the peer, records the outcome and latency in the stats window, and returns the outcome. */
-  async call(peer: Peer, hops: number, body: Buffer): Promise<CallOutcome> {
+  /**
+   * POSTs to the peer within the trace `ctx` (a new span of it, whose id goes in `traceparent`), records the
+   * outcome and latency in the stats window (and the span when sampled), and returns the outcome.
+   */
+  async call(peer: Peer, hops: number, body: Buffer, ctx: TraceContext): Promise<CallOutcome> {
     const pool = this.pools.get(peer.linkId);
     if (!pool) throw new Error(`no pool for link ${peer.linkId}`);
+    const spanId = newSpanId();
+    const start = ctx.sampled ? nowMs() : 0;
     const started = performance.now();
     let outcome: CallOutcome;
+    let status = 0;
     try {
       const res = await pool.request({
         path: '/',
         method: 'POST',
-        headers: { [HOPS_HEADER]: String(hops), 'content-type': 'application/octet-stream' },
+        headers: {
+          [HOPS_HEADER]: String(hops),
+          [TRACEPARENT_HEADER]: formatTraceparent({ traceId: ctx.traceId, spanId, sampled: ctx.sampled }),
+          'content-type': 'application/octet-stream',
+        },
         body,
       });
+      status = res.statusCode;
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
       else if (res.statusCode === 403) outcome = 'refused';
@@ -82,7 +96,23 @@ export class Caller {
     } catch (err) {
       outcome = isHandshakeRefusal(err) ? 'refused' : 'error';
     }
-    this.stats.call(peer, outcome, performance.now() - started);
+    const durationMs = performance.now() - started;
+    this.stats.call(peer, outcome, durationMs);
+    if (ctx.sampled) {
+      this.tracer.record({
+        traceId: ctx.traceId,
+        spanId,
+        parentId: ctx.spanId === '' ? null : ctx.spanId,
+        kind: 'client',
+        service: this.tracer.serviceId,
+        linkId: peer.linkId,
+        to: peer.id,
+        start,
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        status,
+        outcome,
+      });
+    }
     return outcome;
   }
 

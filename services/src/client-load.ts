@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Peer } from '@dw/world';
 import type { Caller } from './caller.js';
 import type { Stats } from './stats.js';
+import { rootContext, type Tracer } from './tracing.js';
 
 /** Requests in flight per link beyond which a tick counts as an error instead of queueing. */
 export const MAX_IN_FLIGHT_PER_LINK = 256;
@@ -14,6 +15,7 @@ class LinkLoad {
   private next = 0;
   private inFlight = 0;
   private readonly periodMs: number;
+  private readonly sample: () => boolean;
 
   constructor(
     private readonly peer: Peer,
@@ -22,8 +24,10 @@ class LinkLoad {
     private readonly body: Buffer,
     private readonly caller: Caller,
     private readonly stats: Stats,
+    tracer: Tracer,
   ) {
     this.periodMs = rps > 0 ? 1000 / rps : Number.POSITIVE_INFINITY;
+    this.sample = tracer.sampler();
   }
 
   start(): void {
@@ -62,7 +66,7 @@ class LinkLoad {
       return;
     }
     this.inFlight++;
-    void this.caller.call(this.peer, this.hops, this.body).finally(() => {
+    void this.caller.call(this.peer, this.hops, this.body, rootContext(this.sample())).finally(() => {
       this.inFlight--;
     });
   }
@@ -78,9 +82,12 @@ export class ClientLoad {
     hopBudget: number;
     caller: Caller;
     stats: Stats;
+    tracer: Tracer;
   }) {
     const body = Buffer.alloc(opts.payloadBytes, 'x');
-    this.links = opts.peers.map((p) => new LinkLoad(p, opts.rps, opts.hopBudget, body, opts.caller, opts.stats));
+    this.links = opts.peers.map(
+      (p) => new LinkLoad(p, opts.rps, opts.hopBudget, body, opts.caller, opts.stats, opts.tracer),
+    );
   }
 
   start(): void {

@@ -11,6 +11,7 @@ import type { Log } from './log.js';
 import { createServiceServer } from './server.js';
 import { Stats } from './stats.js';
 import { TelemetryReporter } from './telemetry.js';
+import { Tracer } from './tracing.js';
 
 export interface Runtime {
   /** The port the server listens on. */
@@ -23,14 +24,17 @@ const DRAIN_MS = 500;
 const FLUSH_MS = 700;
 
 export async function startRuntime(config: SpawnConfig, identity: IdentityPem, log: Log): Promise<Runtime> {
-  const stats = new Stats(config.serviceId, config.peers);
-  const caller = new Caller(config.worldId, config.peers, identity, stats);
+  const telemetryOn = config.telemetry.enabled !== false;
+  const stats = new Stats(config.serviceId, config.peers, telemetryOn);
+  const tracer = new Tracer(config.serviceId, telemetryOn);
+  const caller = new Caller(config.worldId, config.peers, identity, stats, tracer);
   const behaviour = config.kind === 'service' ? serviceBehaviour(config, caller) : clientBehaviour(config.serviceId);
-  const server = createServiceServer({ config, identity, stats, behaviour });
+  const server = createServiceServer({ config, identity, stats, tracer, behaviour });
   const telemetry = new TelemetryReporter(
     config.telemetry,
     { worldId: config.worldId, serviceId: config.serviceId, rev: config.rev },
     stats,
+    tracer,
     log,
   );
   const load =
@@ -42,6 +46,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
           hopBudget: config.hopBudget,
           caller,
           stats,
+          tracer,
         })
       : undefined;
 

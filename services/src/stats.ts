@@ -1,7 +1,16 @@
 // Counters of one process: the current telemetry window, and totals since start (for /_dw/stats).
 // Every map is keyed by something bounded: links by this process's peers, inbound by allowed callers, refusals
 // by (caller, reason) with a cap beyond which callers are lumped under null.
-import type { CallStats, InboundStats, Peer, RefusalReason, RefusalStats, ServiceStats } from '@dw/world';
+import {
+  type CallStats,
+  type InboundStats,
+  LATENCY_BUCKETS_MS,
+  latencyBucket,
+  type Peer,
+  type RefusalReason,
+  type RefusalStats,
+  type ServiceStats,
+} from '@dw/world';
 
 export type CallOutcome = 'ok' | 'error' | 'refused';
 
@@ -25,16 +34,42 @@ export class Stats {
   constructor(
     private readonly serviceId: string,
     private readonly peers: readonly Peer[],
+    /** False when telemetry is off: nothing is counted. */
+    private readonly enabled = true,
   ) {}
+
+  private callsOf(peer: Peer): CallStats & { latencyBuckets: number[]; handshakes: number } {
+    let s = this.calls.get(peer.linkId) as (CallStats & { latencyBuckets: number[]; handshakes: number }) | undefined;
+    if (!s) {
+      s = {
+        linkId: peer.linkId,
+        to: peer.id,
+        requests: 0,
+        errors: 0,
+        refused: 0,
+        latencyMsSum: 0,
+        latencyMsMax: 0,
+        latencyBuckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0),
+        handshakes: 0,
+      };
+      this.calls.set(peer.linkId, s);
+    }
+    return s;
+  }
+
+  /** A new TLS connection to the peer was made. */
+  handshake(peer: Peer): void {
+    if (!this.enabled) return;
+    this.callsOf(peer).handshakes++;
+  }
 
   /** One outbound call over a link completed (or was given up on), with its latency. */
   call(peer: Peer, outcome: CallOutcome, latencyMs: number): void {
-    let s = this.calls.get(peer.linkId);
-    if (!s) {
-      s = { linkId: peer.linkId, to: peer.id, requests: 0, errors: 0, refused: 0, latencyMsSum: 0, latencyMsMax: 0 };
-      this.calls.set(peer.linkId, s);
-    }
+    if (!this.enabled) return;
+    const s = this.callsOf(peer);
     s.requests++;
+    const b = latencyBucket(latencyMs);
+    s.latencyBuckets[b] = (s.latencyBuckets[b] ?? 0) + 1;
     if (outcome === 'error') s.errors++;
     else if (outcome === 'refused') s.refused++;
     s.latencyMsSum += latencyMs;
@@ -43,17 +78,20 @@ export class Stats {
 
   /** A request from a linked caller passed the checks and will be answered. */
   accepted(from: string): void {
+    if (!this.enabled) return;
     this.inboundOf(from).accepted++;
     this.totalAccepted.set(from, (this.totalAccepted.get(from) ?? 0) + 1);
   }
 
   /** An accepted request was answered with an error status. */
   inboundError(from: string): void {
+    if (!this.enabled) return;
     this.inboundOf(from).errors++;
     this.totalErrors++;
   }
 
   refused(from: string | null, reason: RefusalReason): void {
+    if (!this.enabled) return;
     let key = `${reason}\n${from ?? ''}`;
     let s = this.refusals.get(key);
     if (!s && this.refusals.size >= MAX_REFUSAL_KEYS) {

@@ -27,6 +27,13 @@ export const LinkTraffic = Type.Object(
     latencyMsMax: Type.Number(),
     /** Totals since the world was deployed. */
     total: Type.Object({ requests: Count, errors: Count, refused: Count }, strict),
+    /** Requests per second over the window. */
+    ratePerSec: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Latency quantiles of the window from the fixed-bucket histogram, ms (0 when none). */
+    latencyMsP50: Type.Optional(Type.Number({ minimum: 0 })),
+    latencyMsP99: Type.Optional(Type.Number({ minimum: 0 })),
+    /** New TLS handshakes on the link in the window. */
+    handshakes: Type.Optional(Count),
   },
   strict,
 );
@@ -51,10 +58,29 @@ export const ServiceTraffic = Type.Object(
     /** Requests this service accepted in the window, and since deploy. */
     accepted: Count,
     totalAccepted: Count,
+    /** Requests per second it accepted (in) and made over its links (out) in the window. */
+    inPerSec: Type.Optional(Type.Number({ minimum: 0 })),
+    outPerSec: Type.Optional(Type.Number({ minimum: 0 })),
   },
   strict,
 );
 export type ServiceTraffic = Static<typeof ServiceTraffic>;
+
+/** Frames carry at most this many sampled messages per link, and this many in all. */
+export const MAX_SAMPLES_PER_LINK = 2;
+export const MAX_SAMPLES_PER_FRAME = 64;
+
+/** One real message of the window (a sampled call), so the editor can open its trace. */
+export const MessageSample = Type.Object(
+  {
+    linkId: Type.String(),
+    traceId: Type.String(),
+    outcome: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('refused')]),
+    latencyMs: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+export type MessageSample = Static<typeof MessageSample>;
 
 export const TrafficFrame = Type.Object(
   {
@@ -67,6 +93,8 @@ export const TrafficFrame = Type.Object(
     /** Calls refused that no link explains. */
     refusals: Type.Array(Refusal),
     services: Type.Array(ServiceTraffic),
+    /** A bounded sample of this window's messages: at most MAX_SAMPLES_PER_LINK per link, MAX_SAMPLES_PER_FRAME. */
+    samples: Type.Optional(Type.Array(MessageSample)),
   },
   strict,
 );

@@ -6,5 +6,6 @@ export * from './pointer.js';
 export * from './reconcile.js';
 export * from './spawn-config.js';
 export * from './telemetry.js';
+export * from './trace.js';
 export * from './validate.js';
 export * from './world.js';
