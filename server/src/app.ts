@@ -8,7 +8,9 @@ import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
 import { typeboxValidatorCompiler } from './http/validation.js';
 import { livePlugin } from './live/live-plugin.js';
+import { metricsRoutes } from './traffic/metrics-routes.js';
 import { telemetryRoutes } from './traffic/telemetry-routes.js';
+import { traceRoutes } from './traffic/trace-routes.js';
 import { staticPlugin } from './web/static-plugin.js';
 import { worldStorePlugin } from './worlds/world-store-plugin.js';
 import { worldsRoutes } from './worlds/worlds-routes.js';
@@ -50,6 +52,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(worldsRoutes);
   await app.register(deployRoutes);
   await app.register(telemetryRoutes);
+  await app.register(traceRoutes);
+  await app.register(metricsRoutes);
   await app.register(staticPlugin, { webDir: options.webDir });
   return app;
 }

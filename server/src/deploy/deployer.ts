@@ -78,6 +78,11 @@ export class Deployer {
     return this.deployments.get(worldId);
   }
 
+  /** Every running deployment. */
+  all(): Deployment[] {
+    return [...this.deployments.values()];
+  }
+
   /** Runs `task` in the world's queue: after every deploy or stop asked for before it. */
   exclusive<T>(worldId: string, task: () => Promise<T>): Promise<T> {
     return this.queue.run(worldId, task);

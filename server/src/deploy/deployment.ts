@@ -12,6 +12,7 @@ import type {
   World,
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
+import { TraceStore } from '../traffic/trace-store.js';
 import { issueDeploymentIdentities, loadOrCreateCA } from './identities.js';
 import { mtlsGetJson, type TlsIdentity } from './mtls.js';
 import { spawnConfigs } from './plan.js';
@@ -48,7 +49,9 @@ export class Deployment {
   readonly rev: number;
   readonly world: World;
   readonly processes = new Map<string, ServiceProcess>();
-  private readonly aggregator: TrafficAggregator;
+  readonly aggregator: TrafficAggregator;
+  /** Recent sampled traces of this deployment. */
+  readonly traces = new TraceStore();
   private frameTimer: NodeJS.Timeout | undefined;
   private clientTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -206,6 +209,7 @@ export class Deployment {
     if (!process || process.pid !== batch.pid || !process.alive) return 'stale';
     if (batch.ready) process.markReady();
     this.aggregator.ingest(batch);
+    if (batch.spans) this.traces.add(batch.serviceId, batch.spans);
     return 'accepted';
   }
 

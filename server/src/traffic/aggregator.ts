@@ -1,7 +1,19 @@
 // Turns the telemetry batches of one deployment into traffic frames. Batches are merged into the window in
 // which they ARRIVE; frame() closes the window. A frame lists every link and every service of the world
 // (zeros included), so its size depends on the size of the world, not on the message rate.
-import type { LinkTraffic, Refusal, ServiceState, TelemetryBatch, TrafficFrame, World } from '@dw/world';
+import {
+  histogramQuantile,
+  LATENCY_BUCKETS_MS,
+  type LinkTraffic,
+  MAX_SAMPLES_PER_FRAME,
+  MAX_SAMPLES_PER_LINK,
+  type MessageSample,
+  type Refusal,
+  type ServiceState,
+  type TelemetryBatch,
+  type TrafficFrame,
+  type World,
+} from '@dw/world';
 
 /** Distinct (to, from, reason) refusal groups kept per window; more are counted into the ones already there. */
 export const MAX_REFUSAL_GROUPS = 256;
@@ -12,6 +24,19 @@ interface LinkWindow {
   refused: number;
   latencySum: number;
   latencyMax: number;
+  buckets: number[];
+  handshakes: number;
+  samples: MessageSample[];
+}
+
+/** Totals since deploy, for /metrics: counts, the cumulative latency histogram and its sum. */
+export interface LinkTotals {
+  requests: number;
+  errors: number;
+  refused: number;
+  handshakes: number;
+  latencyMsSum: number;
+  buckets: number[];
 }
 
 interface LinkEntry {
@@ -19,10 +44,20 @@ interface LinkEntry {
   from: string;
   to: string;
   window: LinkWindow;
-  total: { requests: number; errors: number; refused: number };
+  total: LinkTotals;
 }
 
-const emptyWindow = (): LinkWindow => ({ requests: 0, errors: 0, refused: 0, latencySum: 0, latencyMax: 0 });
+const noBuckets = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+const emptyWindow = (): LinkWindow => ({
+  requests: 0,
+  errors: 0,
+  refused: 0,
+  latencySum: 0,
+  latencyMax: 0,
+  buckets: noBuckets(),
+  handshakes: 0,
+  samples: [],
+});
 
 export class TrafficAggregator {
   private readonly links: LinkEntry[];
@@ -46,7 +81,7 @@ export class TrafficAggregator {
       from: l.from,
       to: l.to,
       window: emptyWindow(),
-      total: { requests: 0, errors: 0, refused: 0 },
+      total: { requests: 0, errors: 0, refused: 0, handshakes: 0, latencyMsSum: 0, buckets: noBuckets() },
     }));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
@@ -70,6 +105,27 @@ export class TrafficAggregator {
       entry.total.requests += call.requests;
       entry.total.errors += call.errors;
       entry.total.refused += call.refused;
+      entry.total.latencyMsSum += call.latencyMsSum;
+      const handshakes = call.handshakes ?? 0;
+      w.handshakes += handshakes;
+      entry.total.handshakes += handshakes;
+      const buckets = call.latencyBuckets ?? [];
+      for (let i = 0; i < w.buckets.length; i++) {
+        const n = buckets[i] ?? 0;
+        w.buckets[i] = (w.buckets[i] as number) + n;
+        entry.total.buckets[i] = (entry.total.buckets[i] as number) + n;
+      }
+    }
+    for (const span of batch.spans ?? []) {
+      if (span.kind !== 'client' || span.linkId === undefined || span.service !== batch.serviceId) continue;
+      const entry = this.linkByCaller.get(`${batch.serviceId}\n${span.linkId}`);
+      if (!entry || entry.to !== span.to || entry.window.samples.length >= MAX_SAMPLES_PER_LINK) continue;
+      entry.window.samples.push({
+        linkId: entry.id,
+        traceId: span.traceId,
+        outcome: span.outcome,
+        latencyMs: round(span.durationMs),
+      });
     }
     const service = this.serviceById.get(batch.serviceId);
     if (service) {
@@ -94,10 +150,21 @@ export class TrafficAggregator {
     }
   }
 
+  /** Each link's totals since deploy (read-only views), for /metrics. */
+  linkTotals(): { id: string; from: string; to: string; total: Readonly<LinkTotals> }[] {
+    return this.links.map(({ id, from, to, total }) => ({ id, from, to, total }));
+  }
+
   /** Closes the window at `at` and describes it; `stateOf` gives each service's current state. */
   frame(at: number, stateOf: (serviceId: string) => ServiceState): TrafficFrame {
+    const windowMs = Math.max(0, at - this.windowStart);
+    const perSec = (n: number) => (windowMs > 0 ? round((n * 1000) / windowMs) : 0);
+    const outOf = new Map<string, number>();
+    const samples: MessageSample[] = [];
     const links: LinkTraffic[] = this.links.map((entry) => {
       const w = entry.window;
+      outOf.set(entry.from, (outOf.get(entry.from) ?? 0) + w.requests);
+      for (const sample of w.samples) if (samples.length < MAX_SAMPLES_PER_FRAME) samples.push(sample);
       const traffic: LinkTraffic = {
         id: entry.id,
         from: entry.from,
@@ -107,21 +174,31 @@ export class TrafficAggregator {
         refused: w.refused,
         latencyMsAvg: w.requests > 0 ? round(w.latencySum / w.requests) : 0,
         latencyMsMax: round(w.latencyMax),
-        total: { ...entry.total },
+        total: { requests: entry.total.requests, errors: entry.total.errors, refused: entry.total.refused },
+        ratePerSec: perSec(w.requests),
+        latencyMsP50: round(histogramQuantile(w.buckets, 0.5)),
+        latencyMsP99: round(histogramQuantile(w.buckets, 0.99)),
+        handshakes: w.handshakes,
       };
       entry.window = emptyWindow();
       return traffic;
     });
     const services = this.services.map((s) => {
-      const traffic = { id: s.id, state: stateOf(s.id), accepted: s.accepted, totalAccepted: s.totalAccepted };
+      const traffic = {
+        id: s.id,
+        state: stateOf(s.id),
+        accepted: s.accepted,
+        totalAccepted: s.totalAccepted,
+        inPerSec: perSec(s.accepted),
+        outPerSec: perSec(outOf.get(s.id) ?? 0),
+      };
       s.accepted = 0;
       return traffic;
     });
     const refusals = [...this.refusals.values()].filter((r) => r.count > 0);
     this.refusals = new Map();
-    const windowMs = Math.max(0, at - this.windowStart);
     this.windowStart = at;
-    return { worldId: this.worldId, rev: this.rev, at, windowMs, links, refusals, services };
+    return { worldId: this.worldId, rev: this.rev, at, windowMs, links, refusals, services, samples };
   }
 }
 
