@@ -17,7 +17,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 export function start(script: string, env: Record<string, string>, name: string): ChildProcess {
-  const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits
+  const profile = process.env.BENCH_CPU_PROF;
+  const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  const child = fork(script, [], {
+    env: { ...process.env, ...env },
+    execArgv,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let tail = '';
