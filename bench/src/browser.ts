@@ -21,8 +21,12 @@ export function bigWorld(): World {
   const mids = Array.from({ length: 33 }, (_, i) => `m${i}`);
   const leaves = Array.from({ length: 33 }, (_, i) => `f${i}`);
   const links: World['links'] = [];
-  const link = (from: string, to: string) => links.push({ id: `l${links.length + 1}`, from, to });
-  mids.forEach((m, i) => link(clients[i] as string, m));
+  const link = (from: string, to: string) => {
+    links.push({ id: `l${links.length + 1}`, from, to });
+  };
+  mids.forEach((m, i) => {
+    link(clients[i] as string, m);
+  });
   mids.forEach((m, i) => {
     for (let k = 0; k < 3; k++) link(m, leaves[(i + k * 11) % 33] as string);
   });

@@ -4,6 +4,8 @@ import type {
   DeployStatus,
   ErrorBody,
   Problem,
+  Trace,
+  TraceList,
   UpdateWorldBody,
   World,
   WorldRecord,
@@ -68,6 +70,9 @@ export const httpClient = {
   deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
+  traces: (id: string, limit = 30) => request<TraceList>('GET', `${worldPath(id)}/traces?limit=${limit}`),
+  trace: (id: string, traceId: string) =>
+    request<Trace>('GET', `${worldPath(id)}/traces/${encodeURIComponent(traceId)}`),
 };
 
 export type HttpClient = typeof httpClient;

@@ -8,6 +8,7 @@ import { Palette } from '../palette/palette';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { ToastStack } from '../toasts/toast-stack';
 import { Toolbar } from '../toolbar/toolbar';
+import { TraceWaterfall } from '../traces/trace-waterfall';
 import { useShortcuts } from './use-shortcuts';
 import { useUnsavedGuard } from './use-unsaved-guard';
 
@@ -67,6 +68,7 @@ export function App() {
           <Inspector />
           <BootState />
         </main>
+        <TraceWaterfall />
         <ToastStack />
       </div>
     </ReactFlowProvider>

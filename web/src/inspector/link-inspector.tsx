@@ -1,6 +1,8 @@
 // The selected link: who calls whom, its live numbers, and a way to delete it.
-import { formatCount, formatRate } from '../live/format';
+import { formatCount, formatPercent, formatRate } from '../live/format';
+import { HistoryChart } from '../live/history-chart';
 import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
+import { LinkMessages } from '../traces/recent-messages';
 import { ReadOnlyField } from './fields';
 
 export function LinkInspector({ linkId }: { linkId: string }) {
@@ -45,7 +47,17 @@ export function LinkInspector({ linkId }: { linkId: string }) {
           <ReadOnlyField label="Total">
             {formatCount(live.total)} requests · {formatCount(live.errors)} errors · {formatCount(live.refused)} refused
           </ReadOnlyField>
-          <ReadOnlyField label="Latency">{Math.round(live.latencyMs * 10) / 10} ms average</ReadOnlyField>
+          <ReadOnlyField label="Failed">
+            {formatPercent(live.errorShare + live.refusedShare)} of calls, last second
+          </ReadOnlyField>
+          <ReadOnlyField label="Latency">
+            p50 {Math.round(live.p50Ms * 10) / 10} ms · p99 {Math.round(live.p99Ms * 10) / 10} ms · mean{' '}
+            {Math.round(live.latencyMs * 10) / 10} ms
+          </ReadOnlyField>
+          <h3 className="dw-section-title">History</h3>
+          <HistoryChart historyKey={`link:${linkId}`} rateLabel="Requests" />
+          <h3 className="dw-section-title">Sampled messages</h3>
+          <LinkMessages linkId={linkId} />
         </section>
       )}
       <div className="dw-inspector__actions">

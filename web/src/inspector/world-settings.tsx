@@ -3,6 +3,7 @@ import { DEFAULT_HOP_BUDGET } from '@dw/world';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { selectDraftWorld } from '../store/editor-store';
 import { problemSubject } from '../store/problem-index';
+import { RecentTraces } from '../traces/recent-messages';
 import { NumberField, TextField } from './fields';
 
 function ProblemList() {
@@ -69,6 +70,7 @@ export function WorldSettings() {
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       <ProblemList />
+      <RecentTraces />
     </div>
   );
 }

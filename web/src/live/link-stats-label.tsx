@@ -1,6 +1,8 @@
 // A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
 import { useEditor, useTraffic } from '../store/editor-context';
-import { formatCount, formatRate } from './format';
+import { formatCount, formatPercent, formatRate } from './format';
+
+const formatMs = (ms: number) => `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
 
 export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y: number }) {
   const live = useTraffic((s) => s.links[linkId]);
@@ -10,6 +12,9 @@ export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y:
   const total = live?.total ?? 0;
   const errors = live?.errors ?? 0;
   const refused = live?.refused ?? 0;
+  const failedShare = (live?.errorShare ?? 0) + (live?.refusedShare ?? 0);
+  const p50 = live?.p50Ms ?? 0;
+  const p99 = live?.p99Ms ?? 0;
   return (
     <div
       className={`dw-link-stats${errors + refused > 0 ? ' dw-link-stats--errors' : ''}${rate > 0 ? '' : ' dw-link-stats--quiet'}`}
@@ -18,11 +23,17 @@ export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y:
       data-total={total}
       data-errors={errors}
       data-refused={refused}
+      data-error-pct={Math.round(failedShare * 1000) / 10}
+      data-p50={p50}
+      data-p99={p99}
       // Centred just above the link's middle, so the dots stay visible beneath it.
       style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
     >
       {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
       {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}
+      <span className="dw-link-stats__detail">
+        {formatPercent(failedShare)} failed · p50 {formatMs(p50)} · p99 {formatMs(p99)}
+      </span>
     </div>
   );
 }

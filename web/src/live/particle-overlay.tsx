@@ -88,6 +88,12 @@ export function ParticleOverlay() {
       const dt = Math.min(100, Math.max(0, now - last));
       last = now;
       const live = traffic.getState();
+      if (live.paused) {
+        // hold still: the dots stay where they are until the view resumes
+        running = false;
+        publish({ drawsPerSecond: 0, spawnedPerSecond: 0, framesPerSecond: 0, alive: engine.particles.length });
+        return;
+      }
       const fresh = live.lastFrameAt > 0 && now - live.lastFrameAt < STALE_MS;
       const links = fresh ? live.links : {};
       engine.spawn(links, dt);
@@ -171,6 +177,7 @@ export function ParticleOverlay() {
     function start() {
       if (running || document.hidden) return;
       const live = traffic.getState();
+      if (live.paused) return;
       if (!Object.values(live.links).some((l) => l.attemptRate > 0)) return;
       running = true;
       readColours();

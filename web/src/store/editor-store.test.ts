@@ -16,6 +16,8 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     deploy: async () => ({ rev: 2 }),
     deployStatus: async () => ({ rev: null, services: [] }),
     stop: async () => undefined,
+    traces: async () => ({ traces: [] }),
+    trace: fail,
     ...overrides,
   };
 }

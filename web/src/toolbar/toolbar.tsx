@@ -1,5 +1,6 @@
 // The top bar: which world, its unsaved mark, the deployment's state, and Save / Deploy / Stop.
 
+import { PauseButton } from '../live/pause-button';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { plural, selectDirty } from '../store/editor-store';
 import { DeployStatusPill } from './deploy-status-pill';
@@ -57,6 +58,7 @@ export function Toolbar() {
         </button>
       </div>
       <div className="dw-toolbar__spacer" />
+      <PauseButton />
       <DeployStatusPill />
       <div className="dw-toolbar__actions">
         {blocker && loaded && (
