@@ -102,7 +102,8 @@ export async function runBrowser(controller: Controller, measureMs: number): Pro
       process.stdout.write(`  browser ${phase}: ${JSON.stringify(rounded)}\n`);
     };
     await measure('idle');
-    await controller.deploy(record.id, 120_000);
+    const notReady = await controller.deploy(record.id, 120_000, { tolerateNotReady: true });
+    if (notReady.length > 0) process.stdout.write(`  browser: not ready after 120 s: ${notReady.join(', ')}\n`);
     await page.waitForFunction('(window.__dwParticles ?? 0) > 0', null, { timeout: 30_000 });
     await page.waitForTimeout(3000);
     await measure('live');

@@ -12,8 +12,8 @@ export interface Controller {
   base: string;
   create(world: World): Promise<WorldRecord>;
   update(record: WorldRecord, world: World): Promise<WorldRecord>;
-  /** Deploys the saved world and waits until every service is ready. */
-  deploy(id: string, timeoutMs: number): Promise<void>;
+  /** Deploys the saved world and waits until every service is ready; answers the ids of any that never were. */
+  deploy(id: string, timeoutMs: number, opts?: { tolerateNotReady?: boolean }): Promise<string[]>;
   stopDeployment(id: string): Promise<void>;
   cleanup(): void;
 }
@@ -42,14 +42,19 @@ export async function startController(): Promise<Controller> {
         }),
         'update world',
       ),
-    async deploy(id, timeoutMs) {
-      await json(await fetch(url(`/api/worlds/${id}/deploy`), { method: 'POST' }), 'deploy');
+    async deploy(id, timeoutMs, opts = {}) {
+      const { rev } = await json<{ rev: number }>(
+        await fetch(url(`/api/worlds/${id}/deploy`), { method: 'POST' }),
+        'deploy',
+      );
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const status = await json<DeployStatus>(await fetch(url(`/api/worlds/${id}/deploy`)), 'deploy status');
-        if (status.rev !== null && status.services.every((s) => s.state === 'ready')) return;
+        // the previous revision may still be running (and ready) while this one replaces it
+        if (status.rev === rev && status.services.every((s) => s.state === 'ready')) return [];
         if (Date.now() > deadline) {
           const late = status.services.filter((s) => s.state !== 'ready').map((s) => `${s.id}:${s.state}`);
+          if (opts.tolerateNotReady && status.rev === rev) return late;
           throw new Error(`deploy of ${id} not ready after ${timeoutMs} ms: ${late.slice(0, 10).join(', ')}`);
         }
         await new Promise((r) => setTimeout(r, 250));

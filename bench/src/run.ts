@@ -34,10 +34,16 @@ async function chains(): Promise<void> {
     );
     const opts = { concurrency: 10, warmupMs: quick ? 1000 : 2000, measureMs: quick ? 3000 : 8000 };
     const rounds = quick ? 1 : 3;
+    // BENCH_CHAIN_KINDS=mesh-telemetry-on,reference runs only those (for profiling one of them)
+    const kinds = (process.env.BENCH_CHAIN_KINDS?.split(',') ?? [
+      'reference',
+      'mesh-telemetry-on',
+      'mesh-telemetry-off',
+    ]) as ChainResult['kind'][];
     const runs: ChainResult[] = [];
     // interleaved rounds, so a busy neighbour on the machine hurts every kind alike
     for (let round = 0; round < rounds; round++) {
-      for (const kind of ['reference', 'mesh-telemetry-on', 'mesh-telemetry-off'] as const) {
+      for (const kind of kinds) {
         const r = await runChain(kind, pki, leaves, sink.url, opts);
         runs.push(r);
         process.stdout.write(`  chain round ${round + 1} ${kind}: ${JSON.stringify(r)}\n`);
@@ -78,7 +84,9 @@ try {
   }
   if (all || wanted.has('frames')) {
     process.stdout.write('frame bytes per second against message rate (2 clients, 5 services, 10 links)\n');
-    const rates = quick ? [100, 1000] : [100, 1000, 3000, 6000, 10000];
+    const rates =
+      process.env.BENCH_RATES?.split(',').map(Number) ??
+      (quick ? [100, 1000] : [100, 300, 1000, 2000, 3000, 5000, 10000]);
     const results: FrameResult[] = await withController((c) => runFrames(c, rates, quick ? 3000 : 6000));
     const base = results[0]?.bytesPerSec ?? 1;
     report.frames = results.map((r) => ({ ...r, bytesRatioTo100: Math.round((r.bytesPerSec / base) * 1000) / 1000 }));

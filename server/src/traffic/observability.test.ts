@@ -207,9 +207,16 @@ describe('the live view against what really happened', () => {
       5,
     );
 
-    const list = await get<TraceList>(`/api/worlds/${worldId}/traces?limit=500`);
-    expect(list.status).toBe(200);
-    const summary = list.body.traces.find((x) => x.traceId === sample?.traceId);
+    // listed once its spans had time to arrive (about a second after the first)
+    const summary = await waitFor(
+      'the trace in the list',
+      async () => {
+        const list = await get<TraceList>(`/api/worlds/${worldId}/traces?limit=500`);
+        expect(list.status).toBe(200);
+        return list.body.traces.find((x) => x.traceId === sample?.traceId);
+      },
+      3000,
+    );
     expect(summary).toMatchObject({ root: 'shopper', services: 5, spans: 8, errors: 0 });
     expect((await get(`/api/worlds/${worldId}/traces/${'0'.repeat(31)}1`)).status).toBe(404);
   }, 15_000);

@@ -30,10 +30,11 @@ describe('TraceStore', () => {
 
   it('keeps only spans a service reports of itself, summarises, and answers undefined for unknown traces', () => {
     const store = new TraceStore();
-    store.add('root', [span('1', null, 'root', 100, { durationMs: 50 })]);
-    store.add('a', [span('2', '1', 'a', 110, { outcome: 'error', status: 500 }), span('9', '1', 'root', 0)]);
+    store.add('root', [span('1', null, 'root', 100, { durationMs: 50 })], 5000);
+    store.add('a', [span('2', '1', 'a', 110, { outcome: 'error', status: 500 }), span('9', '1', 'root', 0)], 5100);
     expect(store.get(T)?.spans.map((s) => s.service)).toEqual(['root', 'a']);
-    expect(store.recent(10)).toEqual([
+    expect(store.recent(10, 5500)).toEqual([]); // still arriving
+    expect(store.recent(10, 6000)).toEqual([
       { traceId: T, start: 100, durationMs: 50, root: 'root', services: 2, spans: 2, errors: 1 },
     ]);
     expect(store.get('b'.repeat(32))).toBeUndefined();
@@ -46,10 +47,11 @@ describe('TraceStore', () => {
       store.add(
         's',
         [1, 2, 3].map((n) => ({ ...span(String(n), null, 's', n), traceId })),
+        0,
       );
     }
     expect(store.size).toBe(3);
-    expect(store.recent(10).map((s) => [Number.parseInt(s.traceId, 16), s.spans])).toEqual([
+    expect(store.recent(10, 2000).map((s) => [Number.parseInt(s.traceId, 16), s.spans])).toEqual([
       [4, 2],
       [3, 2],
       [2, 2],

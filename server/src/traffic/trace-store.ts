@@ -9,7 +9,12 @@ interface Entry {
   spans: Span[];
   start: number;
   end: number;
+  /** When its first span arrived here (ms since epoch). */
+  arrivedAt: number;
 }
+
+/** A trace is listed once its first span is this old: the other hops' spans come with later batches. */
+export const LIST_AFTER_MS = 1000;
 
 export class TraceStore {
   private readonly traces = new Map<string, Entry>();
@@ -20,7 +25,7 @@ export class TraceStore {
   ) {}
 
   /** Adds the spans of one batch; `reporter` is the service that sent it, and may only report its own spans. */
-  add(reporter: string, spans: readonly Span[]): void {
+  add(reporter: string, spans: readonly Span[], now = Date.now()): void {
     for (const span of spans) {
       if (span.service !== reporter) continue;
       let entry = this.traces.get(span.traceId);
@@ -29,7 +34,7 @@ export class TraceStore {
           const oldest = this.traces.keys().next().value as string;
           this.traces.delete(oldest);
         }
-        entry = { spans: [], start: span.start, end: span.start + span.durationMs };
+        entry = { spans: [], start: span.start, end: span.start + span.durationMs, arrivedAt: now };
         this.traces.set(span.traceId, entry);
       }
       if (entry.spans.length >= this.maxSpans) continue;
@@ -50,13 +55,17 @@ export class TraceStore {
     return { traceId, spans: orderSpans(entry.spans) };
   }
 
-  /** The newest traces first (by when their first span arrived), at most `limit`. */
-  recent(limit: number): TraceSummary[] {
+  /**
+   * The newest traces first (by when their first span arrived), at most `limit`, leaving out those that began
+   * arriving less than `LIST_AFTER_MS` before `now` (so a listed trace is whole, or as whole as it will get).
+   */
+  recent(limit: number, now = Date.now()): TraceSummary[] {
     const out: TraceSummary[] = [];
     const ids = [...this.traces.keys()];
     for (let i = ids.length - 1; i >= 0 && out.length < limit; i--) {
       const traceId = ids[i] as string;
       const entry = this.traces.get(traceId) as Entry;
+      if (now - entry.arrivedAt < LIST_AFTER_MS) continue;
       const first = entry.spans.reduce((a, b) => (b.start < a.start ? b : a));
       out.push({
         traceId,

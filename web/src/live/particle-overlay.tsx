@@ -32,6 +32,8 @@ const DOT_RADIUS = 2.8;
 /** How far (flow units) a dot may sit beside its link's centre line. */
 const STREAM_HALF_WIDTH = 2.5;
 
+const LABEL_BOXES_MS = 250;
+
 function labelsOf(canvas: HTMLCanvasElement): NodeListOf<HTMLElement> | [] {
   return canvas.parentElement?.querySelectorAll<HTMLElement>('.dw-link-stats') ?? [];
 }
@@ -82,6 +84,7 @@ export function ParticleOverlay() {
     observer.observe(canvas);
 
     const curves = new Map<string, EvenCurve | null>();
+    const labelBoxes: { at: number; transform: unknown; boxes: number[] } = { at: 0, transform: null, boxes: [] };
     const point: Point = { x: 0, y: 0 };
 
     const frame = (now: number) => {
@@ -135,13 +138,23 @@ export function ParticleOverlay() {
       }
       ctx.globalAlpha = 1;
 
-      // Dots pass behind the link labels, so the numbers stay readable.
+      // Dots pass behind the link labels, so the numbers stay readable. Reading a label's box forces a layout, so
+      // the boxes are read at most every LABEL_BOXES_MS (and whenever the view moves), not in every frame.
       if (drawn > 0) {
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-        const origin = canvas.getBoundingClientRect();
-        for (const label of labelsOf(canvas)) {
-          const r = label.getBoundingClientRect();
-          ctx.clearRect(r.left - origin.left, r.top - origin.top, r.width, r.height);
+        if (now - labelBoxes.at > LABEL_BOXES_MS || labelBoxes.transform !== transform) {
+          const origin = canvas.getBoundingClientRect();
+          labelBoxes.boxes = [];
+          for (const label of labelsOf(canvas)) {
+            const r = label.getBoundingClientRect();
+            labelBoxes.boxes.push(r.left - origin.left, r.top - origin.top, r.width, r.height);
+          }
+          labelBoxes.at = now;
+          labelBoxes.transform = transform;
+        }
+        const b = labelBoxes.boxes;
+        for (let i = 0; i < b.length; i += 4) {
+          ctx.clearRect(b[i] as number, b[i + 1] as number, b[i + 2] as number, b[i + 3] as number);
         }
       }
 
