@@ -120,7 +120,7 @@ describe('TrafficAggregator', () => {
       linkId,
       to,
       start: 0,
-      durationMs: 3.14159,
+      durationMs: 3.1426, // rounded to 3.14 in the frame
       status: 200,
       outcome: 'ok' as const,
     });
