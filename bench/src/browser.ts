@@ -12,7 +12,9 @@ export interface BrowserResult {
   fps: number;
   longTaskShare: number;
   longTasks: number;
+  /** Dots drawn per second (the page's window.__dwParticles), and new dots per second (one per message). */
   particlesPerSec: number;
+  spawnedPerSec: number;
 }
 
 /** 34 clients, 33 middle services, 33 leaves; every link carries its client's 2 req/s. */
@@ -35,14 +37,14 @@ export function bigWorld(): World {
     ids.map((id, i) => ({
       id,
       kind,
-      position: { x: x + (i % 3) * 150, y: Math.floor(i / 3) * 90 },
+      position: { x: x + (i % 3) * 220, y: Math.floor(i / 3) * 110 },
       config: kind === 'client' ? { rps: 2 } : { latencyMs: { min: 1, max: 20 }, errorRate: 0.01 },
     }));
   return {
     version: 1,
     name: 'browser-bench',
     settings: { hopBudget: 8 },
-    services: [...col(clients, 0, 'client'), ...col(mids, 600, 'service'), ...col(leaves, 1200, 'service')],
+    services: [...col(clients, 0, 'client'), ...col(mids, 900, 'service'), ...col(leaves, 1800, 'service')],
     links,
   } as World;
 }
@@ -51,7 +53,7 @@ const MEASURE = `async (ms) => {
   const longTasks = [];
   const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
   observer.observe({ type: 'longtask', buffered: false });
-  let frames = 0, particles = 0, samples = 0;
+  let frames = 0, particles = 0, spawned = 0, samples = 0;
   const t0 = performance.now();
   await new Promise((resolve) => {
     const tick = (now) => {
@@ -59,12 +61,12 @@ const MEASURE = `async (ms) => {
       if (now - t0 >= ms) resolve(); else requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-    const poll = setInterval(() => { particles += window.__dwParticles ?? 0; samples++; if (performance.now() - t0 >= ms) clearInterval(poll); }, 1000);
+    const poll = setInterval(() => { particles += window.__dwParticles ?? 0; spawned += window.__dwParticleStats?.spawnedPerSecond ?? 0; samples++; if (performance.now() - t0 >= ms) clearInterval(poll); }, 1000);
   });
   observer.disconnect();
   const seconds = (performance.now() - t0) / 1000;
   const longMs = longTasks.reduce((a, b) => a + b, 0);
-  return { seconds, fps: frames / seconds, longTaskShare: longMs / (seconds * 1000), longTasks: longTasks.length, particlesPerSec: samples ? particles / samples : 0 };
+  return { seconds, fps: frames / seconds, longTaskShare: longMs / (seconds * 1000), longTasks: longTasks.length, particlesPerSec: samples ? particles / samples : 0, spawnedPerSec: samples ? spawned / samples : 0 };
 }`;
 
 export async function runBrowser(controller: Controller, measureMs: number): Promise<BrowserResult[]> {
@@ -97,6 +99,7 @@ export async function runBrowser(controller: Controller, measureMs: number): Pro
         longTaskShare: Math.round(r.longTaskShare * 1000) / 1000,
         longTasks: r.longTasks,
         particlesPerSec: Math.round(r.particlesPerSec),
+        spawnedPerSec: Math.round(r.spawnedPerSec),
       };
       results.push(rounded);
       process.stdout.write(`  browser ${phase}: ${JSON.stringify(rounded)}\n`);
