@@ -38,46 +38,53 @@ function smallWorld(perLinkRps: number): World {
   };
 }
 
+/**
+ * One fresh world per rate (created, deployed, measured, stopped), so no rate inherits connections, timers or a
+ * half-finished replacement from the one before. One socket.io watcher counts the bytes of every frame.
+ */
 export async function runFrames(controller: Controller, rates: number[], measureMs: number): Promise<FrameResult[]> {
-  let record: WorldRecord = await controller.create(smallWorld((rates[0] as number) / 10));
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(controller.base, {
     transports: ['websocket'],
     reconnection: false,
   });
   const frames: { frame: TrafficFrame; bytes: number }[] = [];
   socket.on('traffic:frame', (frame) => frames.push({ frame, bytes: Buffer.byteLength(JSON.stringify(frame)) }));
-  await new Promise<void>((resolve, reject) =>
-    socket.emit('world:watch', { worldId: record.id }, (ack) =>
-      ack?.ok ? resolve() : reject(new Error('watch refused')),
-    ),
-  );
   const results: FrameResult[] = [];
   try {
     for (const rate of rates) {
-      if (results.length > 0) record = await controller.update(record, smallWorld(rate / 10));
-      await controller.deploy(record.id, 30_000);
-      await new Promise((r) => setTimeout(r, 2000)); // clients start, connections open
-      const from = frames.length;
-      const t0 = Date.now();
-      await new Promise((r) => setTimeout(r, measureMs));
-      const seconds = (Date.now() - t0) / 1000;
-      const measured = frames.slice(from).filter((f) => f.frame.rev === record.rev);
-      const sum = (pick: (l: TrafficFrame['links'][number]) => number) =>
-        measured.reduce((n, f) => n + f.frame.links.reduce((m, l) => m + pick(l), 0), 0);
-      results.push({
-        askedPerSec: rate,
-        measuredPerSec: Math.round(sum((l) => l.requests) / seconds),
-        errors: sum((l) => l.errors + l.refused),
-        frames: measured.length,
-        framesPerSec: Math.round((measured.length / seconds) * 10) / 10,
-        bytesPerSec: Math.round(measured.reduce((n, f) => n + f.bytes, 0) / seconds),
-        bytesPerFrameMax: Math.max(0, ...measured.map((f) => f.bytes)),
-      });
-      process.stdout.write(`  frames at ${rate}/s: ${JSON.stringify(results.at(-1))}\n`);
+      const record: WorldRecord = await controller.create(smallWorld(rate / 10));
+      await new Promise<void>((resolve, reject) =>
+        socket.emit('world:watch', { worldId: record.id }, (ack) =>
+          ack?.ok ? resolve() : reject(new Error('watch refused')),
+        ),
+      );
+      try {
+        await controller.deploy(record.id, 60_000);
+        await new Promise((r) => setTimeout(r, 2000)); // clients start, connections open
+        const from = frames.length;
+        const t0 = Date.now();
+        await new Promise((r) => setTimeout(r, measureMs));
+        const seconds = (Date.now() - t0) / 1000;
+        const measured = frames.slice(from).filter((f) => f.frame.worldId === record.id);
+        const sum = (pick: (l: TrafficFrame['links'][number]) => number) =>
+          measured.reduce((n, f) => n + f.frame.links.reduce((m, l) => m + pick(l), 0), 0);
+        results.push({
+          askedPerSec: rate,
+          measuredPerSec: Math.round(sum((l) => l.requests) / seconds),
+          errors: sum((l) => l.errors + l.refused),
+          frames: measured.length,
+          framesPerSec: Math.round((measured.length / seconds) * 10) / 10,
+          bytesPerSec: Math.round(measured.reduce((n, f) => n + f.bytes, 0) / seconds),
+          bytesPerFrameMax: Math.max(0, ...measured.map((f) => f.bytes)),
+        });
+        process.stdout.write(`  frames at ${rate}/s: ${JSON.stringify(results.at(-1))}\n`);
+      } finally {
+        socket.emit('world:unwatch', { worldId: record.id });
+        await controller.stopDeployment(record.id);
+      }
     }
   } finally {
     socket.close();
-    await controller.stopDeployment(record.id);
   }
   return results;
 }
