@@ -110,6 +110,9 @@ export function ParticleOverlay() {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       ctx.setTransform(dpr * zoom, 0, 0, dpr * zoom, dpr * tx, dpr * ty);
       let drawn = 0;
+      // Zoomed out, a dot is a pixel or two across: a square looks the same and costs far less to rasterise
+      // (Chromium without a GPU fills every arc in software).
+      const tiny = DOT_RADIUS * zoom * dpr < 2;
       for (let outcome = OUTCOME_OK; outcome <= OUTCOME_REFUSED; outcome++) {
         ctx.beginPath();
         let any = false;
@@ -126,8 +129,12 @@ export function ParticleOverlay() {
           }
           if (!curve) continue;
           curve.at(p.t, p.lane * STREAM_HALF_WIDTH, point);
-          ctx.moveTo(point.x + DOT_RADIUS, point.y);
-          ctx.arc(point.x, point.y, DOT_RADIUS, 0, Math.PI * 2);
+          if (tiny) {
+            ctx.rect(point.x - DOT_RADIUS, point.y - DOT_RADIUS, DOT_RADIUS * 2, DOT_RADIUS * 2);
+          } else {
+            ctx.moveTo(point.x + DOT_RADIUS, point.y);
+            ctx.arc(point.x, point.y, DOT_RADIUS, 0, Math.PI * 2);
+          }
           any = true;
           drawn++;
         }
