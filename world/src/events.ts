@@ -117,12 +117,39 @@ export type ServiceStatusEvent = Static<typeof ServiceStatusEvent>;
 
 export type WatchAck = { ok: true } | { ok: false; error: string };
 
+/** `logs:watch` / `logs:unwatch`: follow one service's stdout and stderr. */
+export const LogsRequest = Type.Object(
+  { worldId: Type.String({ minLength: 1, maxLength: 80 }), serviceId: Type.String({ minLength: 1, maxLength: 63 }) },
+  strict,
+);
+export type LogsRequest = Static<typeof LogsRequest>;
+
+/** One line a service process wrote (stdout or stderr), as the controller's bounded buffer kept it. */
+export const ServiceLogLine = Type.Object(
+  {
+    worldId: Type.String(),
+    id: Type.String(),
+    stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
+    line: Type.String(),
+    /** Epoch ms when the controller read it. */
+    at: Type.Number(),
+  },
+  strict,
+);
+export type ServiceLogLine = Static<typeof ServiceLogLine>;
+
+/** The answer to logs:watch: the lines kept so far (oldest first), then `service:log` events as they come. */
+export type LogsAck = { ok: true; lines: ServiceLogLine[] } | { ok: false; error: string };
+
 export interface ServerToClientEvents {
   'traffic:frame': (frame: TrafficFrame) => void;
   'service:status': (status: ServiceStatusEvent) => void;
+  'service:log': (line: ServiceLogLine) => void;
 }
 
 export interface ClientToServerEvents {
   'world:watch': (request: WatchRequest, ack?: (result: WatchAck) => void) => void;
   'world:unwatch': (request: WatchRequest) => void;
+  'logs:watch': (request: LogsRequest, ack?: (result: LogsAck) => void) => void;
+  'logs:unwatch': (request: LogsRequest) => void;
 }

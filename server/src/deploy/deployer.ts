@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { DeployStatus, ServiceStatusEvent, TrafficFrame, World } from '@dw/world';
+import type { DeployStatus, ServiceLogLine, ServiceStatusEvent, TrafficFrame, World } from '@dw/world';
 import type { FastifyBaseLogger } from 'fastify';
 import { KeyedQueue } from '../concurrency/keyed-queue.js';
 import { HttpProblem } from '../http/errors.js';
@@ -51,6 +51,7 @@ export class Deployer {
   private readonly queue = new KeyedQueue();
   private readonly statusListeners = new Set<Listener<ServiceStatusEvent>>();
   private readonly frameListeners = new Set<Listener<TrafficFrame>>();
+  private readonly logListeners = new Set<Listener<ServiceLogLine>>();
   /** Deploys asked for and not yet running (answered as starting), and the last one that failed. */
   private readonly pending = new Map<string, { rev: number; world: World }>();
   private readonly failed = new Map<string, { world: World; detail: string }>();
@@ -62,6 +63,11 @@ export class Deployer {
   onStatus(listener: Listener<ServiceStatusEvent>): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
+  }
+
+  onLog(listener: Listener<ServiceLogLine>): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
   }
 
   onFrame(listener: Listener<TrafficFrame>): () => void {
@@ -138,6 +144,9 @@ export class Deployer {
       onStatus: (event) => this.emitStatus(event),
       onFrame: (frame) => {
         for (const listener of this.frameListeners) listener(frame);
+      },
+      onLog: (line) => {
+        for (const listener of this.logListeners) listener(line);
       },
     });
     if (this.closed) {

@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type {
   DeployStatus,
+  ServiceLogLine,
   ServiceState,
   ServiceStatusEvent,
   SpawnConfig,
@@ -40,6 +41,7 @@ export interface DeploymentOptions {
   host: string;
   onStatus: (event: ServiceStatusEvent) => void;
   onFrame: (frame: TrafficFrame) => void;
+  onLog?: (line: ServiceLogLine) => void;
 }
 
 export type IngestResult = 'accepted' | 'stale';
@@ -73,7 +75,12 @@ export class Deployment {
     for (const config of configs) {
       this.processes.set(
         config.serviceId,
-        new ServiceProcess({ config, runtime: options.runtime, onChange: (p) => this.changed(p) }),
+        new ServiceProcess({
+          config,
+          runtime: options.runtime,
+          onChange: (p) => this.changed(p),
+          onLine: (p, stream, line, at) => options.onLog?.({ worldId: this.worldId, id: p.id, stream, line, at }),
+        }),
       );
     }
   }
@@ -178,6 +185,15 @@ export class Deployment {
     };
     if (process.detail !== undefined) event.detail = process.detail;
     return event;
+  }
+
+  /** The lines a service's process wrote that are still kept (stdout and stderr merged by time), oldest first. */
+  logsOf(serviceId: string): ServiceLogLine[] | undefined {
+    const p = this.processes.get(serviceId);
+    if (!p) return undefined;
+    const of = (stream: 'stdout' | 'stderr') =>
+      p[stream].entries().map(({ line, at }) => ({ worldId: this.worldId, id: p.id, stream, line, at }));
+    return [...of('stdout'), ...of('stderr')].sort((a, b) => a.at - b.at);
   }
 
   statusEvents(): ServiceStatusEvent[] {

@@ -13,6 +13,8 @@ export interface ServiceProcessOptions {
   /** Path of the service runtime bundle (services/dist/main.js). */
   runtime: string;
   onChange: (process: ServiceProcess) => void;
+  /** Every line the process writes, as it is kept. */
+  onLine?: (process: ServiceProcess, stream: 'stdout' | 'stderr', line: string, at: number) => void;
 }
 
 export class ServiceProcess {
@@ -22,8 +24,8 @@ export class ServiceProcess {
   state: ServiceState = 'starting';
   pid: number | null = null;
   detail: string | undefined;
-  readonly stdout = new LineRing();
-  readonly stderr = new LineRing();
+  readonly stdout: LineRing;
+  readonly stderr: LineRing;
   private child: ChildProcess | null = null;
   private stopping = false;
   private resolveExited!: () => void;
@@ -33,6 +35,8 @@ export class ServiceProcess {
   });
 
   constructor(private readonly options: ServiceProcessOptions) {
+    this.stdout = new LineRing(200, 1000, (line, at) => this.options.onLine?.(this, 'stdout', line, at));
+    this.stderr = new LineRing(200, 1000, (line, at) => this.options.onLine?.(this, 'stderr', line, at));
     this.id = options.config.serviceId;
     this.kind = options.config.kind;
     this.port = options.config.listen.port;

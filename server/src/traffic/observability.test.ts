@@ -8,7 +8,9 @@ import {
   type DeployStatus,
   FRAME_INTERVAL_MS,
   HOPS_HEADER,
+  type LogsAck,
   type ServerToClientEvents,
+  type ServiceLogLine,
   type Trace,
   type TraceList,
   type TrafficFrame,
@@ -220,4 +222,23 @@ describe('the live view against what really happened', () => {
     expect(summary).toMatchObject({ root: 'shopper', services: 5, spans: 8, errors: 0 });
     expect((await get(`/api/worlds/${worldId}/traces/${'0'.repeat(31)}1`)).status).toBe(404);
   }, 15_000);
+
+  // last: it stops the deployment
+  it("follows one service's stdout and stderr live: the kept lines first, then each new one", async () => {
+    const watch = (request: unknown) =>
+      new Promise<LogsAck>((resolve) => socket.emit('logs:watch', request as never, resolve));
+    expect(await watch({ worldId })).toMatchObject({ ok: false });
+    expect(await watch({ worldId, serviceId: 'nobody' })).toMatchObject({ ok: false });
+    const ack = await watch({ worldId, serviceId: 'store' });
+    if (!ack.ok) throw new Error(ack.error);
+    expect(ack.lines.some((l) => l.stream === 'stdout' && /listening on https:\/\/127\.0\.0\.1:\d+/.test(l.line))).toBe(
+      true,
+    );
+    const live: ServiceLogLine[] = [];
+    socket.on('service:log', (line) => live.push(line));
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/worlds/${worldId}/deploy` })).statusCode).toBe(200);
+    await waitFor('the shutdown line, live', () => live.find((l) => /SIGTERM: shutting down/.test(l.line)), 5000);
+    expect(live.every((l) => l.worldId === worldId && l.id === 'store')).toBe(true);
+    for (const l of [...ack.lines, ...live]) expect(l.line).not.toMatch(/PRIVATE KEY|x-dw-token/);
+  });
 });
