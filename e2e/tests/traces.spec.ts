@@ -2,7 +2,7 @@ import { EXAMPLE_WORLD, type WorldRecord } from '@dw/world';
 import { expect, test } from '@playwright/test';
 import { api, baseUrl, numberAttr } from './support';
 
-test('a sampled request opens as a waterfall of every hop; pause holds the live view still', async ({
+test('a sampled request opens as a waterfall of every hop; pause holds the view; a node shows history and logs', async ({
   page,
 }, testInfo) => {
   const record = await api<WorldRecord>('/api/worlds', {
@@ -47,6 +47,14 @@ test('a sampled request opens as a waterfall of every hop; pause holds the live 
     expect(await numberAttr(link, 'data-total')).toBe(held);
     await page.getByTestId('live-pause').click();
     await expect.poll(() => numberAttr(link, 'data-total'), { timeout: 8_000 }).toBeGreaterThan(held);
+
+    // A node's inspector: in/out rates, its history, and its own output, live.
+    await page.getByTestId('node-orders').click();
+    await expect(page.getByTestId('logs-orders')).toContainText('listening on https://127.0.0.1:');
+    await expect(page.getByTestId('history-service:orders')).toBeVisible({ timeout: 10_000 });
+    const inspector = testInfo.outputPath('node-inspector.png');
+    await page.screenshot({ path: inspector });
+    await testInfo.attach('node inspector', { path: inspector, contentType: 'image/png' });
   } finally {
     await fetch(new URL(`/api/worlds/${record.id}/deploy`, baseUrl()), { method: 'DELETE' });
   }

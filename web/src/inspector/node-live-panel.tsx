@@ -2,6 +2,7 @@
 import type { ServiceKind } from '@dw/world';
 import { formatCount, formatRate } from '../live/format';
 import { HistoryChart } from '../live/history-chart';
+import { LogsPanel } from '../live/logs-panel';
 import { RefusalBadge } from '../live/refusal-badge';
 import { useSentRate } from '../live/use-live';
 import { useTraffic } from '../store/editor-context';
@@ -36,6 +37,7 @@ export function NodeLivePanel({ id, kind }: { id: string; kind: ServiceKind }) {
       ) : (
         <HistoryChart historyKey={`out:${id}`} rateLabel="Sent" />
       )}
+      <LogsPanel serviceId={id} />
     </section>
   );
 }
