@@ -9,6 +9,7 @@ import type {
   WorldRecord,
   WorldSummary,
 } from '@dw/world';
+import { authorizationHeader } from './controller-token';
 
 /** A failed call, carrying the server's sentence for people and, for invalid input, its problems. */
 export class ApiError extends Error {
@@ -37,7 +38,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }),
+        ...authorizationHeader(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
