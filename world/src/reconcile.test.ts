@@ -56,6 +56,22 @@ describe('planDeploy', () => {
       { restart: ['inventory', 'payments'], keep: ['orders', 'shopper'] },
     ],
     [
+      'a link turned to deny restarts only its callee (the caller still calls)',
+      base,
+      edit((w) => {
+        w.links[1]!.policy = 'deny';
+      }),
+      { restart: ['payments'], keep: ['inventory', 'orders', 'shopper'] },
+    ],
+    [
+      'an explicit allow is the same as no policy',
+      base,
+      edit((w) => {
+        w.links[1]!.policy = 'allow';
+      }),
+      { keep: all },
+    ],
+    [
       'an added service starts, its caller restarts',
       base,
       edit((w) => {

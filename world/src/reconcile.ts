@@ -1,7 +1,7 @@
 // Reconciliation is pure: what a deploy must do to turn what runs into what was drawn.
 // A service restarts only when something its process was started with changes: its kind or config, the
-// links it calls, the callers it admits, or a world setting it carries. Moving a box restarts nothing.
-import { hopBudgetOf, type World } from './world.js';
+// links it calls, the callers it admits (a deny link admits no one), or a world setting it carries. Moving a box restarts nothing.
+import { hopBudgetOf, linkAllows, type World } from './world.js';
 
 export interface DeployPlan {
   start: string[];
@@ -19,7 +19,7 @@ function fingerprint(world: World, id: string): string | null {
     .map((l) => `${l.id}>${l.to}`)
     .sort();
   const callers = world.links
-    .filter((l) => l.to === id)
+    .filter((l) => l.to === id && linkAllows(l))
     .map((l) => l.from)
     .sort();
   return JSON.stringify([service.kind, canonical(service.config), peers, callers, hopBudgetOf(world)]);

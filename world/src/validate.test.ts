@@ -223,6 +223,20 @@ describe('validateWorld', () => {
     expect(pointers).toEqual(expect.arrayContaining(['/services/0/config/rps', '/services/1/kind', '/links/0/to']));
   });
 
+  it('accepts a link policy of allow or deny, and says what else is wrong', () => {
+    const w = clone(EXAMPLE_WORLD);
+    w.links[0]!.policy = 'deny';
+    w.links[1]!.policy = 'allow';
+    expect(validateWorld(w).ok).toBe(true);
+    const bad: any = clone(EXAMPLE_WORLD);
+    bad.links[0].policy = 'block';
+    const problems = problemsOf(bad);
+    expect(problems).toContainEqual({
+      pointer: '/links/0/policy',
+      message: '"policy" must be "allow" or "deny", not "block"',
+    });
+  });
+
   it('allows cycles: the hop budget ends them', () => {
     const w = clone(EXAMPLE_WORLD);
     w.links.push({ id: 'back', from: 'payments', to: 'orders' });

@@ -49,6 +49,7 @@ function valueAt(root: unknown, path: string): unknown {
 function schemaProblems(schema: TSchema, value: unknown, base: string, label: string): Problem[] {
   const problems: Problem[] = [];
   const errors = Value.Errors(schema, value) as unknown as SchemaError[];
+  const constsAt = new Map<string, { index: number; values: string[] }>();
   for (const error of errors) {
     const at = base + error.instancePath;
     const field = error.instancePath.split('/').pop()?.replace(/~1/g, '/').replace(/~0/g, '~') || label;
@@ -86,9 +87,16 @@ function schemaProblems(schema: TSchema, value: unknown, base: string, label: st
       case 'maxItems':
         problems.push({ pointer: at, message: `"${field}" may hold at most ${p.limit} items` });
         break;
-      case 'const':
-        problems.push({ pointer: at, message: `"${field}" must be ${JSON.stringify(p.allowedValue)}, not ${got}` });
+      case 'const': {
+        // A union of literals fails once per literal: one sentence names them all ("allow" or "deny").
+        const allowed = [...(constsAt.get(at)?.values ?? []), JSON.stringify(p.allowedValue)];
+        const message = `"${field}" must be ${allowed.join(' or ')}, not ${got}`;
+        const earlier = constsAt.get(at);
+        if (earlier) (problems[earlier.index] as Problem).message = message;
+        else problems.push({ pointer: at, message });
+        constsAt.set(at, { index: earlier?.index ?? problems.length - 1, values: allowed });
         break;
+      }
       case 'pattern':
         problems.push({ pointer: at, message: `"${field}" has a form that is not allowed: ${got}` });
         break;

@@ -70,7 +70,14 @@ export type WorldService = Static<typeof WorldService>;
 export type ServiceKind = WorldService['kind'];
 export const SERVICE_KINDS: readonly ServiceKind[] = ['client', 'service'];
 
-export const Link = Type.Object({ id: LinkId, from: ServiceId, to: ServiceId }, strict);
+/** "allow" (the default): the link is a route and a permission. "deny": the caller calls, the callee refuses (403). */
+export const LinkPolicy = Type.Union([Type.Literal('allow'), Type.Literal('deny')]);
+export type LinkPolicy = Static<typeof LinkPolicy>;
+
+export const Link = Type.Object(
+  { id: LinkId, from: ServiceId, to: ServiceId, policy: Type.Optional(LinkPolicy) },
+  strict,
+);
 export type Link = Static<typeof Link>;
 
 export const Settings = Type.Object({ hopBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })) }, strict);
@@ -87,6 +94,11 @@ export const World = Type.Object(
   strict,
 );
 export type World = Static<typeof World>;
+
+/** True when the link lets its caller in (no policy means allow). */
+export function linkAllows(link: Link): boolean {
+  return link.policy !== 'deny';
+}
 
 export function hopBudgetOf(world: World): number {
   return world.settings?.hopBudget ?? DEFAULT_HOP_BUDGET;

@@ -3,6 +3,7 @@ import {
   type DeployPlan,
   hopBudgetOf,
   type Identity,
+  linkAllows,
   type SpawnConfig,
   spiffeId,
   type TelemetryTarget,
@@ -40,7 +41,10 @@ function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
   return value;
 }
 
-/** The spawn config of every service of the world: who it is, where it listens, whom it calls, who may call it. */
+/**
+ * The spawn config of every service of the world: who it is, where it listens, whom it calls, who may call it.
+ * A deny link is a route (its caller calls) but no permission (its callee's allowedCallers leave it out).
+ */
 export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
   const { worldId, rev, world, host, ports, identities, telemetry } = input;
   const urlOf = (id: string) => `https://${host.includes(':') ? `[${host}]` : host}:${required(ports, id, 'port')}`;
@@ -55,7 +59,9 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
         .filter((l) => l.from === service.id)
         .map((l) => ({ linkId: l.id, id: l.to, url: urlOf(l.to) })),
       allowedCallers: [
-        ...new Set(world.links.filter((l) => l.to === service.id).map((l) => spiffeId(worldId, l.from))),
+        ...new Set(
+          world.links.filter((l) => l.to === service.id && linkAllows(l)).map((l) => spiffeId(worldId, l.from)),
+        ),
       ].sort(),
       hopBudget: hopBudgetOf(world),
       telemetry,

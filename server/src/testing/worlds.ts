@@ -29,3 +29,10 @@ export const PAIR_WORLD: World = {
   ],
   links: [{ id: 'l1', from: 'caller', to: 'callee' }],
 };
+
+/** The mesh with the link into payments set to deny: orders still calls payments, payments refuses it. */
+export const DENY_WORLD: World = {
+  ...MESH_WORLD,
+  name: 'deny',
+  links: MESH_WORLD.links.map((l) => (l.to === 'payments' ? { ...l, policy: 'deny' as const } : l)),
+};
