@@ -4,6 +4,7 @@ import type {
   DeployStatus,
   ErrorBody,
   Problem,
+  ServiceCertificate,
   UpdateWorldBody,
   World,
   WorldRecord,
@@ -72,6 +73,8 @@ export const httpClient = {
   deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
+  serviceCertificate: (id: string, serviceId: string) =>
+    request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
 };
 
 export type HttpClient = typeof httpClient;

@@ -34,9 +34,26 @@ export function LinkInspector({ linkId }: { linkId: string }) {
             {message}
           </p>
         ))}
+      <fieldset className="dw-fieldset">
+        <legend className="dw-field__label">Policy</legend>
+        <div className="dw-segmented" role="radiogroup" aria-label="Link policy">
+          {(['allow', 'deny'] as const).map((policy) => (
+            <label key={policy}>
+              <input
+                type="radio"
+                name={`policy-${linkId}`}
+                checked={(edge.data?.policy ?? 'allow') === policy}
+                onChange={() => actions.setLinkPolicy(linkId, policy)}
+              />
+              {policy === 'allow' ? 'Allow' : 'Deny'}
+            </label>
+          ))}
+        </div>
+      </fieldset>
       <p className="dw-muted">
-        Only {edge.target} accepts calls from {edge.source} over this link: its certificate names the caller, and calls
-        without a link are refused.
+        {edge.data?.policy === 'deny'
+          ? `${edge.source} still calls ${edge.target} over this link, and ${edge.target} refuses every call with 403: the link is a route, not a permission.`
+          : `Only ${edge.target} accepts calls from ${edge.source} over this link: its certificate names the caller, and calls without an allowing link are refused.`}
       </p>
       {live && (
         <section className="dw-inspector__section" aria-label="Live">

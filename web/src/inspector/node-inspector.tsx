@@ -2,6 +2,7 @@
 
 import { useEditor, useEditorActions } from '../store/editor-context';
 import type { FieldMessages } from '../store/problem-index';
+import { CertificatePanel } from './certificate-panel';
 import { ClientConfigFields } from './client-config-fields';
 import { ReadOnlyField } from './fields';
 import { NodeLivePanel } from './node-live-panel';
@@ -44,6 +45,7 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         />
       )}
       <NodeLivePanel id={nodeId} kind={data.kind} />
+      <CertificatePanel id={nodeId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>
           Delete {data.kind}

@@ -2,10 +2,21 @@
 import { useEditor, useTraffic } from '../store/editor-context';
 import { formatCount, formatRate } from './format';
 
-export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y: number }) {
+export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: number; y: number; deny: boolean }) {
   const live = useTraffic((s) => s.links[linkId]);
   const deployed = useEditor((s) => s.deployedRev !== null);
-  if (!live && !deployed) return null;
+  if (!live && !deployed) {
+    if (!deny) return null;
+    return (
+      <div
+        className="dw-link-stats dw-link-stats--deny"
+        data-testid={`link-policy-${linkId}`}
+        style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
+      >
+        ⛔ deny
+      </div>
+    );
+  }
   const rate = live?.rate ?? 0;
   const total = live?.total ?? 0;
   const errors = live?.errors ?? 0;
@@ -21,6 +32,7 @@ export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y:
       // Centred just above the link's middle, so the dots stay visible beneath it.
       style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
     >
+      {deny ? '⛔ deny · ' : ''}
       {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
       {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}
     </div>

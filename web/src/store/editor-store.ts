@@ -2,6 +2,7 @@
 // action that changes them. Components select narrowly; live traffic lives in the separate traffic store.
 import {
   defaultConfig,
+  type LinkPolicy,
   type ServiceKind,
   type Settings,
   validateWorld,
@@ -50,6 +51,8 @@ export interface EditorActions {
   renameNode(id: string, nextId: string): boolean;
   removeNode(id: string): void;
   removeLink(id: string): void;
+  /** "deny": the caller still calls over the link, the callee refuses it (403). */
+  setLinkPolicy(id: string, policy: LinkPolicy): void;
   select(target: { nodeId: string } | { linkId: string } | null): void;
 
   save(): Promise<boolean>;
@@ -274,7 +277,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (!actions.canConnect(connection)) return;
         const { edges } = get();
         const id = nextLinkId(edges.map((e) => e.id));
-        const edge: EditorEdge = { id, type: 'link', source: connection.source, target: connection.target };
+        const edge: EditorEdge = { id, type: 'link', source: connection.source, target: connection.target, data: {} };
         edit({ edges: [...edges, edge] });
       },
 
@@ -333,6 +336,14 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
 
       removeLink(id) {
         edit({ edges: get().edges.filter((e) => e.id !== id) });
+      },
+
+      setLinkPolicy(id, policy) {
+        edit({
+          edges: get().edges.map((e) =>
+            e.id !== id ? e : { ...e, data: policy === 'allow' ? {} : { ...e.data, policy } },
+          ),
+        });
       },
 
       select(target) {

@@ -21,7 +21,13 @@ export function toNode(service: WorldService): EditorNode {
 export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[] } {
   return {
     nodes: world.services.map(toNode),
-    edges: world.links.map((link) => ({ id: link.id, type: 'link', source: link.from, target: link.to })),
+    edges: world.links.map((link) => ({
+      id: link.id,
+      type: 'link',
+      source: link.from,
+      target: link.to,
+      data: link.policy === undefined ? {} : { policy: link.policy },
+    })),
   };
 }
 
@@ -45,7 +51,11 @@ export function toWorld({ name, settings, nodes, edges }: DraftParts): World {
     version: WORLD_VERSION,
     name,
     services: nodes.map(toService),
-    links: edges.map((edge) => ({ id: edge.id, from: edge.source, to: edge.target })),
+    links: edges.map((edge) =>
+      edge.data?.policy === undefined
+        ? { id: edge.id, from: edge.source, to: edge.target }
+        : { id: edge.id, from: edge.source, to: edge.target, policy: edge.data.policy },
+    ),
   };
   if (settings !== undefined) world.settings = settings;
   return world;
