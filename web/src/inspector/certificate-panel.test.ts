@@ -6,7 +6,8 @@ describe('formatCountdown', () => {
     [24 * 3600_000 - 2000, '23 h 59 min 58 s'],
     [4 * 60_000 + 2500, '4 min 02 s'],
     [3 * 86_400_000 + 3600_000, '3 d 1 h 0 min'],
-    [-3000, 'expired 0 min 03 s ago'],
+    [9000, '9 s'],
+    [-3000, 'expired 3 s ago'],
   ])('%i ms reads "%s"', (ms, text) => {
     expect(formatCountdown(ms)).toBe(text);
   });

@@ -9,7 +9,7 @@ import { ReadOnlyField } from './fields';
 /** How often the panel reads the certificate again (a renewal shows up within this). */
 const REFRESH_MS = 15_000;
 
-/** "23 h 59 min 58 s", "4 min 02 s", or "expired 3 s ago". */
+/** "23 h 59 min 58 s", "4 min 02 s", "9 s", or "expired 3 s ago". */
 export function formatCountdown(ms: number): string {
   const past = ms < 0;
   let s = Math.floor(Math.abs(ms) / 1000);
