@@ -20,7 +20,10 @@ export function formatCountdown(ms: number): string {
   const m = Math.floor(s / 60);
   s -= m * 60;
   const pad = (n: number) => String(n).padStart(2, '0');
-  const text = d > 0 ? `${d} d ${h} h ${m} min` : h > 0 ? `${h} h ${pad(m)} min ${pad(s)} s` : `${m} min ${pad(s)} s`;
+  let text = `${s} s`;
+  if (d > 0) text = `${d} d ${h} h ${m} min`;
+  else if (h > 0) text = `${h} h ${pad(m)} min ${pad(s)} s`;
+  else if (m > 0) text = `${m} min ${pad(s)} s`;
   return past ? `expired ${text} ago` : text;
 }
 
