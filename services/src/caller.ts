@@ -58,6 +58,8 @@ export class Caller {
       });
       // A pool reports connection failures through the request that hit them; nothing else to do here.
       pool.on('connectionError', () => {});
+      // 'connect' fires once per new connection, after its TLS handshake: every other request reused one.
+      pool.on('connect', () => this.stats.handshake(peer));
       this.pools.set(peer.linkId, pool);
     }
   }

@@ -29,6 +29,11 @@ export const CallStats = Type.Object(
     refused: Count,
     latencyMsSum: Type.Number({ minimum: 0 }),
     latencyMsMax: Type.Number({ minimum: 0 }),
+    /**
+     * New TLS connections (full mutual handshakes) the caller opened over this link in the window; the other
+     * requests went over connections already open. Absent from senders that do not count them.
+     */
+    handshakes: Type.Optional(Count),
   },
   strict,
 );

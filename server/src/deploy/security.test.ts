@@ -109,6 +109,21 @@ describe('a deny link', () => {
   });
 });
 
+describe('handshakes and reused connections', () => {
+  it('counts new mutual-TLS connections per link, far fewer than the requests they carry', async () => {
+    const frame = await waitFor(
+      'traffic on l3',
+      () => frames.findLast((f) => (f.links.find((l) => l.id === 'l3')?.total.requests ?? 0) >= 30),
+      10_000,
+    );
+    const l3 = frame.links.find((l) => l.id === 'l3');
+    const handshakes = l3?.total.handshakes ?? 0;
+    expect(handshakes).toBeGreaterThanOrEqual(1);
+    expect(handshakes).toBeLessThan(l3?.total.requests ?? 0);
+    console.log(`link l3: ${l3?.total.requests} requests over ${handshakes} new TLS connection(s)`);
+  });
+});
+
 describe('the certificate inspector', () => {
   it('shows the certificate a plain tls.connect receives, and who may call, with no key material', async () => {
     const port = await portOf('inventory');

@@ -7,6 +7,7 @@ import type { LinkTraffic, Refusal, ServiceState, TelemetryBatch, TrafficFrame, 
 export const MAX_REFUSAL_GROUPS = 256;
 
 interface LinkWindow {
+  handshakes: number;
   requests: number;
   errors: number;
   refused: number;
@@ -19,10 +20,17 @@ interface LinkEntry {
   from: string;
   to: string;
   window: LinkWindow;
-  total: { requests: number; errors: number; refused: number };
+  total: { requests: number; errors: number; refused: number; handshakes: number };
 }
 
-const emptyWindow = (): LinkWindow => ({ requests: 0, errors: 0, refused: 0, latencySum: 0, latencyMax: 0 });
+const emptyWindow = (): LinkWindow => ({
+  handshakes: 0,
+  requests: 0,
+  errors: 0,
+  refused: 0,
+  latencySum: 0,
+  latencyMax: 0,
+});
 
 export class TrafficAggregator {
   private readonly links: LinkEntry[];
@@ -46,7 +54,7 @@ export class TrafficAggregator {
       from: l.from,
       to: l.to,
       window: emptyWindow(),
-      total: { requests: 0, errors: 0, refused: 0 },
+      total: { requests: 0, errors: 0, refused: 0, handshakes: 0 },
     }));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
@@ -70,6 +78,8 @@ export class TrafficAggregator {
       entry.total.requests += call.requests;
       entry.total.errors += call.errors;
       entry.total.refused += call.refused;
+      w.handshakes += call.handshakes ?? 0;
+      entry.total.handshakes += call.handshakes ?? 0;
     }
     const service = this.serviceById.get(batch.serviceId);
     if (service) {
@@ -107,6 +117,7 @@ export class TrafficAggregator {
         refused: w.refused,
         latencyMsAvg: w.requests > 0 ? round(w.latencySum / w.requests) : 0,
         latencyMsMax: round(w.latencyMax),
+        handshakes: w.handshakes,
         total: { ...entry.total },
       };
       entry.window = emptyWindow();

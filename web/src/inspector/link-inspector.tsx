@@ -63,6 +63,17 @@ export function LinkInspector({ linkId }: { linkId: string }) {
             {formatCount(live.total)} requests · {formatCount(live.errors)} errors · {formatCount(live.refused)} refused
           </ReadOnlyField>
           <ReadOnlyField label="Latency">{Math.round(live.latencyMs * 10) / 10} ms average</ReadOnlyField>
+          <ReadOnlyField label="Mutual TLS">
+            <span data-testid="link-mtls">
+              {live.mutualTls ? '🔒 both ends authenticated' : 'no call got through in the last second'}
+            </span>
+          </ReadOnlyField>
+          <ReadOnlyField label="Connections">
+            <span data-testid="link-handshakes">
+              {formatCount(live.handshakes)} new handshakes · {formatCount(Math.max(0, live.total - live.handshakes))}{' '}
+              requests on reused connections
+            </span>
+          </ReadOnlyField>
         </section>
       )}
       <div className="dw-inspector__actions">

@@ -21,6 +21,7 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
   const total = live?.total ?? 0;
   const errors = live?.errors ?? 0;
   const refused = live?.refused ?? 0;
+  const locked = live?.mutualTls ?? false;
   return (
     <div
       className={`dw-link-stats${errors + refused > 0 ? ' dw-link-stats--errors' : ''}${rate > 0 ? '' : ' dw-link-stats--quiet'}`}
@@ -29,9 +30,12 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
       data-total={total}
       data-errors={errors}
       data-refused={refused}
+      data-mtls={locked}
+      title={locked ? 'Calls over this link cross mutually authenticated TLS' : undefined}
       // Centred just above the link's middle, so the dots stay visible beneath it.
       style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
     >
+      {locked ? <span className="dw-link-stats__lock">🔒 </span> : null}
       {deny ? '⛔ deny · ' : ''}
       {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
       {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}

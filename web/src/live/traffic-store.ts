@@ -29,6 +29,13 @@ export interface LinkLive {
   total: number;
   errors: number;
   refused: number;
+  /**
+   * True while calls over the link succeed: each one crossed a connection on which both ends proved who they
+   * are (mutual TLS, checked names and SPIFFE ids). False when nothing got through in the last ~second.
+   */
+  mutualTls: boolean;
+  /** New mutual-TLS connections the caller opened since deploy; the other requests reused one. */
+  handshakes: number;
 }
 
 export interface ServiceLive {
@@ -84,7 +91,9 @@ function sameLink(a: LinkLive | undefined, b: LinkLive): boolean {
     a.latencyMs === b.latencyMs &&
     a.total === b.total &&
     a.errors === b.errors &&
-    a.refused === b.refused
+    a.refused === b.refused &&
+    a.mutualTls === b.mutualTls &&
+    a.handshakes === b.handshakes
   );
 }
 
@@ -150,6 +159,8 @@ export function createTrafficStore(): TrafficStore {
             total: link.total.requests,
             errors: link.total.errors,
             refused: link.total.refused,
+            mutualTls: sum.requests - sum.errors - sum.refused > 0,
+            handshakes: link.total.handshakes ?? 0,
           };
           const previous = state.links[link.id];
           links[link.id] = previous && sameLink(previous, next) ? previous : next;
