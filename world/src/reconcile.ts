@@ -14,12 +14,20 @@ export interface DeployPlan {
 function fingerprint(world: World, id: string): string | null {
   const service = world.services.find((s) => s.id === id);
   if (!service) return null;
+  const impostorsOf = (target: string) =>
+    world.services
+      .filter((s) => s.kind === 'intruder' && s.config.mode === 'impostor' && s.config.impersonates === target)
+      .map((s) => s.id)
+      .sort()
+      .join(',');
+  // An impostor of a peer is one more address that peer "answers" at: its callers restart when that changes.
   const peers = world.links
     .filter((l) => l.from === id)
-    .map((l) => `${l.id}>${l.to}`)
+    .map((l) => `${l.id}>${l.to}${impostorsOf(l.to) ? `~${impostorsOf(l.to)}` : ''}`)
     .sort();
+  const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
   const callers = world.links
-    .filter((l) => l.to === id && linkAllows(l))
+    .filter((l) => l.to === id && linkAllows(l) && !intruders.has(l.from))
     .map((l) => l.from)
     .sort();
   return JSON.stringify([service.kind, canonical(service.config), peers, callers, hopBudgetOf(world)]);

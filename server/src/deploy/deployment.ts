@@ -4,6 +4,8 @@ import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type {
   DeployStatus,
+  Identity,
+  IntruderIdentity,
   ServiceState,
   ServiceStatusEvent,
   SpawnConfig,
@@ -12,7 +14,7 @@ import type {
   World,
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
-import { issueDeploymentIdentities, loadOrCreateCA } from './identities.js';
+import { issueDeploymentIdentities, issueIntruderIdentity, loadOrCreateCA } from './identities.js';
 import { mtlsGetJson, type TlsIdentity } from './mtls.js';
 import { spawnConfigs } from './plan.js';
 import { allocatePorts } from './ports.js';
@@ -42,6 +44,15 @@ export interface DeploymentOptions {
 }
 
 export type IngestResult = 'accepted' | 'stale';
+
+/**
+ * Clients and attacking intruders only call: they start once every service listens. An impostor serves (in
+ * another's name), so it starts with the services.
+ */
+function isTrafficSource(process: ServiceProcess): boolean {
+  const config = process.config;
+  return config.kind === 'client' || (config.kind === 'intruder' && config.behaviour.mode !== 'impostor');
+}
 
 export class Deployment {
   readonly worldId: string;
@@ -80,7 +91,13 @@ export class Deployment {
     const ids = options.world.services.map((s) => s.id);
     try {
       const ca = await loadOrCreateCA(options.caDir, options.worldId);
-      const identities = await issueDeploymentIdentities(ca, options.worldId, ids, options.dir);
+      const members = options.world.services.filter((s) => s.kind !== 'intruder').map((s) => s.id);
+      const identities = await issueDeploymentIdentities(ca, options.worldId, members, options.dir);
+      const all = new Map<string, Identity | IntruderIdentity>(identities.services);
+      for (const s of options.world.services) {
+        if (s.kind !== 'intruder') continue;
+        all.set(s.id, await issueIntruderIdentity(ca, options.worldId, { id: s.id, mode: s.config.mode }, options.dir));
+      }
       const ports = await allocatePorts(ids.length, options.host);
       const token = randomBytes(24).toString('base64url');
       const configs = spawnConfigs({
@@ -89,7 +106,7 @@ export class Deployment {
         world: options.world,
         host: options.host,
         ports: new Map(ids.map((id, i) => [id, ports[i] as number])),
-        identities: identities.services,
+        identities: all,
         telemetry: { url: options.telemetryUrl, token, intervalMs: options.telemetryIntervalMs },
       });
       return new Deployment(options, token, identities.controller, configs);
@@ -105,7 +122,7 @@ export class Deployment {
    */
   launch(): void {
     this.launchedAt = Date.now();
-    for (const service of this.processes.values()) if (service.kind !== 'client') service.start();
+    for (const service of this.processes.values()) if (!isTrafficSource(service)) service.start();
     this.clientTimer = setTimeout(() => this.startClients(), CLIENTS_WAIT_AT_MOST_MS);
     this.clientTimer.unref();
     this.startClientsIfServicesReady();
@@ -146,18 +163,18 @@ export class Deployment {
   }
 
   private startClientsIfServicesReady(): void {
-    const services = [...this.processes.values()].filter((p) => p.kind !== 'client');
+    const services = [...this.processes.values()].filter((p) => !isTrafficSource(p));
     if (services.every((p) => p.state !== 'starting')) this.startClients();
   }
 
   private startClients(): void {
     clearTimeout(this.clientTimer);
     if (this.stopping) return;
-    for (const p of this.processes.values()) if (p.kind === 'client' && !p.started) p.start();
+    for (const p of this.processes.values()) if (isTrafficSource(p) && !p.started) p.start();
   }
 
   private changed(process: ServiceProcess): void {
-    if (process.kind !== 'client' && process.state !== 'starting') this.startClientsIfServicesReady();
+    if (!isTrafficSource(process) && process.state !== 'starting') this.startClientsIfServicesReady();
     if (process.state === 'ready' && this.allReadyAt === null) {
       if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();
     }

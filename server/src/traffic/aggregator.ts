@@ -56,9 +56,11 @@ export class TrafficAggregator {
       window: emptyWindow(),
       total: { requests: 0, errors: 0, refused: 0, handshakes: 0 },
     }));
+    const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
-      this.linked.add(`${entry.from}\n${entry.to}`);
+      // An intruder's link is no permission: its refusals are listed with their reasons.
+      if (!intruders.has(entry.from)) this.linked.add(`${entry.from}\n${entry.to}`);
     }
     this.services = world.services.map((s) => ({ id: s.id, accepted: 0, totalAccepted: 0 }));
     for (const s of this.services) this.serviceById.set(s.id, s);

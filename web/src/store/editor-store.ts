@@ -270,6 +270,8 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (!source || !target || source === target) return false;
         const { nodes, edges } = get();
         if (nodes.find((n) => n.id === target)?.data.kind !== 'service') return false;
+        const from = nodes.find((n) => n.id === source)?.data;
+        if (from?.kind === 'intruder' && from.config.mode === 'impostor') return false;
         return !edges.some((e) => e.source === source && e.target === target);
       },
 
@@ -291,7 +293,9 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         const node: EditorNode =
           kind === 'client'
             ? toNode({ id, kind, position: at, config: defaultConfig('client') })
-            : toNode({ id, kind, position: at, config: defaultConfig('service') });
+            : kind === 'intruder'
+              ? toNode({ id, kind, position: at, config: defaultConfig('intruder') })
+              : toNode({ id, kind, position: at, config: defaultConfig('service') });
         node.selected = true;
         edit({
           nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
@@ -304,9 +308,11 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({
           nodes: get().nodes.map((n): EditorNode => {
             if (n.id !== id || n.data.kind !== data.kind) return n;
-            return data.kind === 'client'
-              ? { ...n, type: 'client', data: { kind: 'client', config: data.config } }
-              : { ...n, type: 'service', data: { kind: 'service', config: data.config } };
+            if (data.kind === 'client') return { ...n, type: 'client', data: { kind: 'client', config: data.config } };
+            if (data.kind === 'intruder') {
+              return { ...n, type: 'intruder', data: { kind: 'intruder', config: data.config } };
+            }
+            return { ...n, type: 'service', data: { kind: 'service', config: data.config } };
           }),
         });
       },
