@@ -116,6 +116,7 @@ export class Caller {
     const pool = pools[turn] as Pool;
     const started = performance.now();
     let outcome: CallOutcome;
+    let answered = false;
     try {
       const res = await pool.request({
         path: '/',
@@ -124,6 +125,7 @@ export class Caller {
         body,
       });
       await res.body.dump();
+      answered = true;
       if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
       else if (res.statusCode === 403) outcome = 'refused';
       else outcome = 'error';
@@ -131,7 +133,7 @@ export class Caller {
       outcome =
         isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
     }
-    this.stats.call(peer, outcome, performance.now() - started);
+    this.stats.call(peer, outcome, performance.now() - started, answered);
     return outcome;
   }
 

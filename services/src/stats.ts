@@ -28,9 +28,10 @@ export class Stats {
   ) {}
 
   /** One outbound call over a link completed (or was given up on), with its latency. */
-  call(peer: Peer, outcome: CallOutcome, latencyMs: number): void {
+  call(peer: Peer, outcome: CallOutcome, latencyMs: number, answered = false): void {
     const s = this.callsOf(peer);
     s.requests++;
+    if (answered) s.answered = (s.answered ?? 0) + 1;
     if (outcome === 'error') s.errors++;
     else if (outcome === 'refused') s.refused++;
     s.latencyMsSum += latencyMs;
@@ -112,6 +113,7 @@ export class Stats {
         latencyMsSum: 0,
         latencyMsMax: 0,
         handshakes: 0,
+        answered: 0,
       };
       this.calls.set(peer.linkId, s);
     }

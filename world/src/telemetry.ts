@@ -34,6 +34,11 @@ export const CallStats = Type.Object(
      * requests went over connections already open. Absent from senders that do not count them.
      */
     handshakes: Type.Optional(Count),
+    /**
+     * Calls that got an HTTP answer (any status, 403 included): each crossed a connection on which both ends
+     * proved who they are. Absent from senders that do not count them.
+     */
+    answered: Type.Optional(Count),
   },
   strict,
 );

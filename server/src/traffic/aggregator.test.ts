@@ -73,6 +73,7 @@ describe('TrafficAggregator', () => {
       latencyMsAvg: 10,
       latencyMsMax: 20,
       handshakes: 2,
+      answered: 0,
       total: { requests: 4, errors: 1, refused: 1, handshakes: 2 },
     });
     expect(first.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 4, totalAccepted: 4 });
@@ -83,6 +84,7 @@ describe('TrafficAggregator', () => {
       requests: 2,
       errors: 0,
       handshakes: 0,
+      answered: 0,
       total: { requests: 6, errors: 1, refused: 1, handshakes: 2 },
     });
     expect(second.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 0, totalAccepted: 4 });

@@ -8,6 +8,7 @@ export const MAX_REFUSAL_GROUPS = 256;
 
 interface LinkWindow {
   handshakes: number;
+  answered: number;
   requests: number;
   errors: number;
   refused: number;
@@ -25,6 +26,7 @@ interface LinkEntry {
 
 const emptyWindow = (): LinkWindow => ({
   handshakes: 0,
+  answered: 0,
   requests: 0,
   errors: 0,
   refused: 0,
@@ -81,6 +83,7 @@ export class TrafficAggregator {
       entry.total.errors += call.errors;
       entry.total.refused += call.refused;
       w.handshakes += call.handshakes ?? 0;
+      w.answered += call.answered ?? 0;
       entry.total.handshakes += call.handshakes ?? 0;
     }
     const service = this.serviceById.get(batch.serviceId);
@@ -120,6 +123,7 @@ export class TrafficAggregator {
         latencyMsAvg: w.requests > 0 ? round(w.latencySum / w.requests) : 0,
         latencyMsMax: round(w.latencyMax),
         handshakes: w.handshakes,
+        answered: w.answered,
         total: { ...entry.total },
       };
       entry.window = emptyWindow();

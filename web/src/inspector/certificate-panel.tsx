@@ -80,7 +80,7 @@ export function CertificatePanel({ id }: { id: string }) {
 
   if (!ready) return null;
   return (
-    <section className="dw-inspector__section" aria-label="Certificate" data-testid="certificate-panel">
+    <section className="dw-inspector__section dw-cert" aria-label="Certificate" data-testid="certificate-panel">
       <h3 className="dw-section-title">Certificate</h3>
       {problem && <p className="dw-field__message">{problem}</p>}
       {!answer && !problem && <p className="dw-muted">Reading the certificate…</p>}

@@ -1,5 +1,6 @@
 // The selected link: who calls whom, its live numbers, and a way to delete it.
 import { formatCount, formatRate } from '../live/format';
+import { LockIcon } from '../live/lock-icon';
 import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
 import { ReadOnlyField } from './fields';
 
@@ -65,7 +66,13 @@ export function LinkInspector({ linkId }: { linkId: string }) {
           <ReadOnlyField label="Latency">{Math.round(live.latencyMs * 10) / 10} ms average</ReadOnlyField>
           <ReadOnlyField label="Mutual TLS">
             <span data-testid="link-mtls">
-              {live.mutualTls ? '🔒 both ends authenticated' : 'no call got through in the last second'}
+              {live.mutualTls ? (
+                <>
+                  <LockIcon className="dw-lock" /> both ends authenticated
+                </>
+              ) : (
+                'no call answered in the last second'
+              )}
             </span>
           </ReadOnlyField>
           <ReadOnlyField label="Connections">

@@ -1,6 +1,7 @@
 // A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
 import { useEditor, useTraffic } from '../store/editor-context';
 import { formatCount, formatRate } from './format';
+import { LockIcon } from './lock-icon';
 
 export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: number; y: number; deny: boolean }) {
   const live = useTraffic((s) => s.links[linkId]);
@@ -13,7 +14,7 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
         data-testid={`link-policy-${linkId}`}
         style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
       >
-        ⛔ deny
+        deny
       </div>
     );
   }
@@ -35,8 +36,8 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
       // Centred just above the link's middle, so the dots stay visible beneath it.
       style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
     >
-      {locked ? <span className="dw-link-stats__lock">🔒 </span> : null}
-      {deny ? '⛔ deny · ' : ''}
+      {locked ? <LockIcon className="dw-link-stats__lock" /> : null}
+      {deny ? <span className="dw-link-stats__deny">deny · </span> : null}
       {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
       {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}
     </div>
