@@ -66,22 +66,45 @@ export class Caller {
   private readonly pools = new Map<string, Pool[]>();
   private readonly turn = new Map<string, number>();
 
+  /** Pools replaced by a reload, closing once their calls in flight are done. */
+  private readonly draining = new Set<Pool>();
+
   constructor(
-    worldId: string,
-    peers: readonly Peer[],
+    private readonly worldId: string,
+    private readonly peers: readonly Peer[],
     identity: IdentityPem,
     private readonly stats: Stats,
     private readonly options: CallerOptions = {},
   ) {
+    this.usePools(identity);
+  }
+
+  /**
+   * Takes a new identity (a renewed leaf, another CA bundle) for every new call: fresh pools with a new TLS
+   * context replace the old ones, which finish their calls in flight and then close. No call is dropped.
+   */
+  reload(identity: IdentityPem): void {
+    const old = [...this.pools.values()].flat();
+    this.usePools(identity);
+    for (const pool of old) {
+      this.draining.add(pool);
+      pool.close().finally(() => this.draining.delete(pool));
+    }
+  }
+
+  private usePools(identity: IdentityPem): void {
     const secureContext = tls.createSecureContext({
       ca: identity.ca,
       cert: identity.cert,
       key: identity.key,
       minVersion: 'TLSv1.3',
     });
-    for (const peer of peers) {
-      const pools = [peer.url, ...(peer.alsoAt ?? [])].map((url) => this.pool(worldId, peer, url, secureContext));
-      this.pools.set(peer.linkId, pools);
+    for (const peer of this.peers) {
+      const urls = [peer.url, ...(peer.alsoAt ?? [])];
+      this.pools.set(
+        peer.linkId,
+        urls.map((url) => this.pool(this.worldId, peer, url, secureContext)),
+      );
     }
   }
 
@@ -139,5 +162,6 @@ export class Caller {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.pools.values()].flat().map((p) => p.destroy()));
+    await Promise.allSettled([...this.draining].map((p) => p.destroy()));
   }
 }

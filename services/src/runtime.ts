@@ -7,6 +7,7 @@ import { clientBehaviour, serviceBehaviour } from './behaviour.js';
 import { Caller } from './caller.js';
 import { ClientLoad } from './client-load.js';
 import type { IdentityPem } from './identity.js';
+import { listenForReloads } from './identity-reload.js';
 import type { Log } from './log.js';
 import { createServiceServer } from './server.js';
 import { Stats } from './stats.js';
@@ -73,10 +74,12 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   }
   load?.start();
   telemetry.start();
+  const stopReloads = listenForReloads(config, server, caller, log);
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     load?.stop();
+    stopReloads();
     server?.close();
     server?.closeIdleConnections();
     for (let waited = 0; (load?.pending ?? 0) > 0 && waited < DRAIN_MS; waited += 20) await sleep(20);

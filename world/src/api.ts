@@ -63,6 +63,19 @@ export const ErrorBody = Type.Object(
 );
 export type ErrorBody = Static<typeof ErrorBody>;
 
+/** POST /api/worlds/:id/deploy/renew and /rotate-ca: what the running deployment trusts and presents now. */
+export const IdentityRoll = Type.Object(
+  {
+    /** The CA every leaf now chains to. */
+    ca: Type.Object({ serial: Type.String(), fingerprint256: Type.String() }, strict),
+    /** Processes that took the new identity. */
+    reloaded: Type.Integer({ minimum: 0 }),
+    tookMs: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+export type IdentityRoll = Static<typeof IdentityRoll>;
+
 /** A certificate as a person reads it (describeCertificate in @dw/pki). Public parts only: never key material. */
 export const CertificateInfo = Type.Object(
   {

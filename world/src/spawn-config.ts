@@ -70,6 +70,25 @@ export const ServiceSpawnConfig = Type.Object(
   { ...Common, kind: Type.Literal('service'), behaviour: ServiceConfig },
   strict,
 );
+/**
+ * What the controller sends a service process over its IPC channel: re-read your identity files (a renewed
+ * leaf, or another CA bundle during a rotation) and use them for every new connection, in and out.
+ */
+export const IdentityReload = Type.Object({ type: Type.Literal('identity:reload'), seq: Type.Integer() }, strict);
+export type IdentityReload = Static<typeof IdentityReload>;
+
+/** The process's answer once the new identity is in use (or why it could not be). */
+export const IdentityReloaded = Type.Object(
+  {
+    type: Type.Literal('identity:reloaded'),
+    seq: Type.Integer(),
+    ok: Type.Boolean(),
+    error: Type.Optional(Type.String()),
+  },
+  strict,
+);
+export type IdentityReloaded = Static<typeof IdentityReloaded>;
+
 /** An intruder's credentials: no certificate at all (no-cert), or one that should not get it in. */
 export const IntruderIdentity = Type.Object(
   {

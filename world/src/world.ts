@@ -118,7 +118,20 @@ export const Link = Type.Object(
 );
 export type Link = Static<typeof Link>;
 
-export const Settings = Type.Object({ hopBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })) }, strict);
+export const DEFAULT_LEAF_LIFETIME_MINUTES = 24 * 60;
+export const MAX_LEAF_LIFETIME_MINUTES = 7 * 24 * 60;
+
+export const Settings = Type.Object(
+  {
+    hopBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    /**
+     * How long a service's certificate is valid (default 24 h). Leaves are renewed at about two thirds of it,
+     * in place, without dropping a request; minutes make renewal visible in a demonstration.
+     */
+    leafLifetimeMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LEAF_LIFETIME_MINUTES })),
+  },
+  strict,
+);
 export type Settings = Static<typeof Settings>;
 
 export const World = Type.Object(
@@ -132,6 +145,10 @@ export const World = Type.Object(
   strict,
 );
 export type World = Static<typeof World>;
+
+export function leafLifetimeMsOf(world: World): number {
+  return (world.settings?.leafLifetimeMinutes ?? DEFAULT_LEAF_LIFETIME_MINUTES) * 60_000;
+}
 
 /** True when the link lets its caller in (no policy means allow). */
 export function linkAllows(link: Link): boolean {

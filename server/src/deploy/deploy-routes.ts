@@ -4,6 +4,7 @@ import {
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  IdentityRoll,
   ServiceCertificate,
   ServiceStats,
   serviceIdFromSpiffe,
@@ -41,6 +42,42 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const { rev } = deployer.deploy(request.params.id);
       return reply.code(202).send({ rev });
+    },
+  );
+
+  /** The running deployment of a world, or the error that says why there is none. */
+  const runningDeployment = (id: string) => {
+    app.worldStore.require(id);
+    const deployment = deployer.find(id);
+    if (!deployment) throw new HttpProblem(409, 'not-deployed', `world "${id}" is not deployed`);
+    return deployment;
+  };
+  const rollFailed = (what: string, error: unknown) =>
+    new HttpProblem(502, 'identity-roll-failed', `${what} did not complete: ${(error as Error).message}`);
+
+  app.post<{ Params: { id: string } }>(
+    '/api/worlds/:id/deploy/renew',
+    { schema: { params: IdParams, response: { 200: IdentityRoll, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody } } },
+    async (request) => {
+      const deployment = runningDeployment(request.params.id);
+      try {
+        return await deployment.renewIdentities();
+      } catch (error) {
+        throw rollFailed('renewing the leaves', error);
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/worlds/:id/deploy/rotate-ca',
+    { schema: { params: IdParams, response: { 200: IdentityRoll, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody } } },
+    async (request) => {
+      const deployment = runningDeployment(request.params.id);
+      try {
+        return await deployment.rotateCa();
+      } catch (error) {
+        throw rollFailed('rotating the CA', error);
+      }
     },
   );
 

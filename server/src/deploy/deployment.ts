@@ -2,19 +2,23 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type {
-  DeployStatus,
-  Identity,
-  IntruderIdentity,
-  ServiceState,
-  ServiceStatusEvent,
-  SpawnConfig,
-  TelemetryBatch,
-  TrafficFrame,
-  World,
+import type { KeyPairPem } from '@dw/pki';
+import {
+  type DeployStatus,
+  type Identity,
+  type IdentityRoll,
+  type IntruderIdentity,
+  leafLifetimeMsOf,
+  type ServiceState,
+  type ServiceStatusEvent,
+  type SpawnConfig,
+  type TelemetryBatch,
+  type TrafficFrame,
+  type World,
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
 import { issueDeploymentIdentities, issueIntruderIdentity, loadOrCreateCA } from './identities.js';
+import { IdentityKeeper } from './identity-roll.js';
 import { mtlsGetJson, type TlsIdentity } from './mtls.js';
 import { spawnConfigs } from './plan.js';
 import { allocatePorts } from './ports.js';
@@ -41,6 +45,8 @@ export interface DeploymentOptions {
   host: string;
   onStatus: (event: ServiceStatusEvent) => void;
   onFrame: (frame: TrafficFrame) => void;
+  /** Something went wrong in the background (an automatic renewal); for the log. */
+  onError?: (error: Error) => void;
 }
 
 export type IngestResult = 'accepted' | 'stale';
@@ -68,12 +74,26 @@ export class Deployment {
   launchedAt = 0;
   allReadyAt: number | null = null;
 
+  private readonly identities: IdentityKeeper;
+
   private constructor(
     private readonly options: DeploymentOptions,
     private readonly token: string,
-    readonly controller: TlsIdentity,
+    controller: TlsIdentity,
+    ca: KeyPairPem,
     configs: SpawnConfig[],
   ) {
+    this.identities = new IdentityKeeper({
+      worldId: options.worldId,
+      world: options.world,
+      dir: options.dir,
+      caDir: options.caDir,
+      lifetimeMs: leafLifetimeMsOf(options.world),
+      ca,
+      controller,
+      processes: () => this.processes.values(),
+      onError: (error) => options.onError?.(error),
+    });
     this.worldId = options.worldId;
     this.rev = options.rev;
     this.world = options.world;
@@ -92,7 +112,13 @@ export class Deployment {
     try {
       const ca = await loadOrCreateCA(options.caDir, options.worldId);
       const members = options.world.services.filter((s) => s.kind !== 'intruder').map((s) => s.id);
-      const identities = await issueDeploymentIdentities(ca, options.worldId, members, options.dir);
+      const identities = await issueDeploymentIdentities(
+        ca,
+        options.worldId,
+        members,
+        options.dir,
+        leafLifetimeMsOf(options.world),
+      );
       const all = new Map<string, Identity | IntruderIdentity>(identities.services);
       for (const s of options.world.services) {
         if (s.kind !== 'intruder') continue;
@@ -109,7 +135,7 @@ export class Deployment {
         identities: all,
         telemetry: { url: options.telemetryUrl, token, intervalMs: options.telemetryIntervalMs },
       });
-      return new Deployment(options, token, identities.controller, configs);
+      return new Deployment(options, token, identities.controller, ca, configs);
     } catch (error) {
       await rm(options.dir, { recursive: true, force: true });
       throw error;
@@ -120,8 +146,24 @@ export class Deployment {
    * Spawns the services, and the clients once every service is ready (or has given up starting): clients are
    * the only source of traffic, so no request of a new deployment meets a callee that is not listening yet.
    */
+  /** The controller's identity in this world right now (it is renewed and rotated with everyone's). */
+  get controller(): TlsIdentity {
+    return this.identities.controller;
+  }
+
+  /** Renews every leaf now (it also happens at about two thirds of the leaf lifetime). */
+  renewIdentities(): Promise<IdentityRoll> {
+    return this.identities.renew();
+  }
+
+  /** Rotates the world's CA with an overlap; traffic keeps flowing. */
+  rotateCa(): Promise<IdentityRoll> {
+    return this.identities.rotateCa();
+  }
+
   launch(): void {
     this.launchedAt = Date.now();
+    this.identities.scheduleRenewal();
     for (const service of this.processes.values()) if (!isTrafficSource(service)) service.start();
     this.clientTimer = setTimeout(() => this.startClients(), CLIENTS_WAIT_AT_MOST_MS);
     this.clientTimer.unref();
@@ -229,6 +271,7 @@ export class Deployment {
   /** Ends every process (SIGTERM, SIGKILL after ~1 s) and removes the identities; resolves when all are gone. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.identities.stop();
       clearInterval(this.frameTimer);
       clearInterval(this.healthTimer);
       clearTimeout(this.clientTimer);
@@ -242,6 +285,7 @@ export class Deployment {
 
   /** Synchronous last resort when the controller exits: SIGKILL everything, remove the keys. */
   killAllSync(): void {
+    this.identities.stop();
     clearTimeout(this.clientTimer);
     clearInterval(this.frameTimer);
     clearInterval(this.healthTimer);

@@ -4,7 +4,7 @@
 // Private keys are written to files readable only by their owner and never logged or returned.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
+import { CLOCK_SKEW_MS, createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
 import { CONTROLLER_ID, type Identity, type IntruderIdentity, type IntruderMode } from '@dw/world';
 import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-write.js';
 import type { TlsIdentity } from './mtls.js';
@@ -50,14 +50,17 @@ export async function issueDeploymentIdentities(
   worldId: string,
   serviceIds: readonly string[],
   dir: string,
+  /** How long each leaf is valid from now (default: pki's 24 h). */
+  lifetimeMs?: number,
 ): Promise<DeploymentIdentities> {
+  const validityMs = lifetimeMs === undefined ? undefined : lifetimeMs + CLOCK_SKEW_MS;
   await ensurePrivateDir(dir);
   const caFile = join(dir, 'ca.crt');
   await writeFileAtomic(caFile, ca.certPem, { mode: 0o644 });
   const services = new Map<string, Identity>();
   await Promise.all(
     serviceIds.map(async (serviceId) => {
-      const leaf = await issueLeaf(ca, { worldId, serviceId });
+      const leaf = await issueLeaf(ca, { worldId, serviceId, validityMs });
       const certFile = join(dir, `${serviceId}.crt`);
       const keyFile = join(dir, `${serviceId}.key`);
       await writeFileAtomic(keyFile, leaf.keyPem, { mode: 0o600 });
@@ -65,7 +68,7 @@ export async function issueDeploymentIdentities(
       services.set(serviceId, { certFile, keyFile, caFile });
     }),
   );
-  const controller = await issueLeaf(ca, { worldId, serviceId: CONTROLLER_ID });
+  const controller = await issueLeaf(ca, { worldId, serviceId: CONTROLLER_ID, validityMs });
   return { services, controller: { certPem: controller.certPem, keyPem: controller.keyPem, caPem: ca.certPem } };
 }
 

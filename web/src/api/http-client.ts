@@ -3,6 +3,7 @@ import type {
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  IdentityRoll,
   Problem,
   ServiceCertificate,
   UpdateWorldBody,
@@ -73,6 +74,8 @@ export const httpClient = {
   deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
+  renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),
+  rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
   serviceCertificate: (id: string, serviceId: string) =>
     request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
 };

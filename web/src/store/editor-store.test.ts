@@ -17,6 +17,8 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     deployStatus: async () => ({ rev: null, services: [] }),
     stop: async () => undefined,
     serviceCertificate: fail,
+    renewIdentities: fail,
+    rotateCa: fail,
     ...overrides,
   };
 }

@@ -41,6 +41,7 @@ export interface EditorActions {
 
   setName(name: string): void;
   setHopBudget(hopBudget: number | undefined): void;
+  setLeafLifetime(minutes: number | undefined): void;
   onNodesChange(changes: NodeChange<EditorNode>[]): void;
   onEdgesChange(changes: EditorEdgeChange[]): void;
   connect(connection: Connection): void;
@@ -247,6 +248,12 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         const { settings } = get();
         const { hopBudget: _, ...rest } = settings ?? {};
         edit({ settings: hopBudget === undefined ? rest : { ...rest, hopBudget } });
+      },
+
+      setLeafLifetime(leafLifetimeMinutes) {
+        const { settings } = get();
+        const { leafLifetimeMinutes: _, ...rest } = settings ?? {};
+        edit({ settings: leafLifetimeMinutes === undefined ? rest : { ...rest, leafLifetimeMinutes } });
       },
 
       onNodesChange(changes) {
