@@ -24,7 +24,7 @@ if (!loopback && process.env.DW_ALLOW_REMOTE !== '1') {
   );
   process.exit(2);
 }
-if (process.env.DW_TOKEN !== undefined && process.env.DW_TOKEN.length < 16) {
+if (process.env.DW_TOKEN && process.env.DW_TOKEN.length < 16) {
   console.error('DW_TOKEN must be at least 16 characters');
   process.exit(2);
 }
