@@ -121,3 +121,25 @@ test("the inspector's fingerprint is the SHA-256 of the certificate a plain tls.
   await page.screenshot({ path: shot });
   await testInfo.attach('certificate inspector', { path: shot, contentType: 'image/png' });
 });
+
+test('Rotate CA from the world panel gives the service a certificate of a new CA while traffic flows', async ({
+  page,
+}, testInfo) => {
+  if ((await deployStatus(worldId)).rev === null) {
+    await api(`/api/worlds/${worldId}/deploy`, { method: 'POST' }); // when run on its own
+  }
+  await page.goto(`${baseUrl()}/?world=${worldId}`);
+  await expect(page.getByTestId('node-orders')).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+  const before = await api<ServiceCertificate>(`/api/worlds/${worldId}/deploy/services/orders/certificate`);
+  await page.getByRole('button', { name: 'Rotate CA' }).click();
+  await expect(page.getByTestId('identity-roll')).toContainText('CA rotated', { timeout: 15_000 });
+  const after = await api<ServiceCertificate>(`/api/worlds/${worldId}/deploy/services/orders/certificate`);
+  expect(after.certificate.serial).not.toBe(before.certificate.serial);
+  expect(after.certificate.issuer).toBe(before.certificate.issuer); // same name, new key: a new CA of this world
+  expect(after.certificate.fingerprint256).not.toBe(before.certificate.fingerprint256);
+  // shopper -> orders keeps carrying answered calls over mutual TLS
+  await expect(page.getByTestId('link-stats-l1')).toHaveAttribute('data-mtls', 'true', { timeout: 10_000 });
+  const shot = testInfo.outputPath('rotate-ca.png');
+  await page.screenshot({ path: shot });
+  await testInfo.attach('rotate CA', { path: shot, contentType: 'image/png' });
+});

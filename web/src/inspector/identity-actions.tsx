@@ -30,7 +30,7 @@ export function IdentityActions() {
   return (
     <section className="dw-inspector__section" aria-label="Identities">
       <h3 className="dw-section-title">Identities</h3>
-      <div className="dw-inspector__actions">
+      <div className="dw-identity-actions">
         <button type="button" className="dw-button" disabled={busy !== null} onClick={() => run('renew')}>
           {busy === 'renew' ? 'Renewing…' : 'Renew certificates'}
         </button>

@@ -45,9 +45,9 @@ export function WorldSettings() {
   const messages = useEditor((s) => s.problems.world);
   const counts = useEditor(
     (s) =>
-      `${s.nodes.filter((n) => n.data.kind === 'client').length}|${s.nodes.filter((n) => n.data.kind === 'service').length}|${s.edges.length}`,
+      `${s.nodes.filter((n) => n.data.kind === 'client').length}|${s.nodes.filter((n) => n.data.kind === 'service').length}|${s.edges.length}|${s.nodes.filter((n) => n.data.kind === 'intruder').length}`,
   );
-  const [clients, services, links] = counts.split('|');
+  const [clients, services, links, intruders] = counts.split('|');
   const actions = useEditorActions();
   return (
     <div className="dw-inspector__body">
@@ -78,7 +78,9 @@ export function WorldSettings() {
       <IdentityActions />
       <p className="dw-muted">
         {clients} client{clients === '1' ? '' : 's'} · {services} service{services === '1' ? '' : 's'} · {links} link
-        {links === '1' ? '' : 's'}. Select a node or link to edit it.
+        {links === '1' ? '' : 's'}
+        {intruders !== '0' ? ` · ${intruders} intruder${intruders === '1' ? '' : 's'}` : ''}. Select a node or link to
+        edit it.
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       <ProblemList />
