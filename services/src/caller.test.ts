@@ -56,7 +56,9 @@ describe('Caller', () => {
     ];
     const stats = new Stats('orders', peers);
     const tracer = new Tracer('orders');
-    const caller = new Caller('shop', peers, { ca: ca.certPem, cert: me.certPem, key: me.keyPem }, stats, tracer);
+    const caller = new Caller('shop', peers, { ca: ca.certPem, cert: me.certPem, key: me.keyPem }, stats, {
+      tracer,
+    });
     const sampled = rootContext(true);
     try {
       const body = Buffer.alloc(100, 'x');

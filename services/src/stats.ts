@@ -38,42 +38,26 @@ export class Stats {
     private readonly enabled = true,
   ) {}
 
-  private callsOf(peer: Peer): CallStats & { latencyBuckets: number[]; handshakes: number } {
-    let s = this.calls.get(peer.linkId) as (CallStats & { latencyBuckets: number[]; handshakes: number }) | undefined;
-    if (!s) {
-      s = {
-        linkId: peer.linkId,
-        to: peer.id,
-        requests: 0,
-        errors: 0,
-        refused: 0,
-        latencyMsSum: 0,
-        latencyMsMax: 0,
-        latencyBuckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0),
-        handshakes: 0,
-      };
-      this.calls.set(peer.linkId, s);
-    }
-    return s;
-  }
-
-  /** A new TLS connection to the peer was made. */
-  handshake(peer: Peer): void {
-    if (!this.enabled) return;
-    this.callsOf(peer).handshakes++;
-  }
-
   /** One outbound call over a link completed (or was given up on), with its latency. */
-  call(peer: Peer, outcome: CallOutcome, latencyMs: number): void {
+  call(peer: Peer, outcome: CallOutcome, latencyMs: number, answered = false): void {
     if (!this.enabled) return;
     const s = this.callsOf(peer);
     s.requests++;
+    if (answered) s.answered = (s.answered ?? 0) + 1;
+    const buckets = s.latencyBuckets as number[];
     const b = latencyBucket(latencyMs);
-    s.latencyBuckets[b] = (s.latencyBuckets[b] ?? 0) + 1;
+    buckets[b] = (buckets[b] ?? 0) + 1;
     if (outcome === 'error') s.errors++;
     else if (outcome === 'refused') s.refused++;
     s.latencyMsSum += latencyMs;
     if (latencyMs > s.latencyMsMax) s.latencyMsMax = latencyMs;
+  }
+
+  /** A new TLS connection to a peer completed its handshake (the caller's pool opened it). */
+  handshake(peer: Peer): void {
+    if (!this.enabled) return;
+    const s = this.callsOf(peer);
+    s.handshakes = (s.handshakes ?? 0) + 1;
   }
 
   /** A request from a linked caller passed the checks and will be answered. */
@@ -134,6 +118,26 @@ export class Stats {
       refused: this.totalRefused,
       errors: this.totalErrors,
     };
+  }
+
+  private callsOf(peer: Peer): CallStats {
+    let s = this.calls.get(peer.linkId);
+    if (!s) {
+      s = {
+        linkId: peer.linkId,
+        to: peer.id,
+        requests: 0,
+        errors: 0,
+        refused: 0,
+        latencyMsSum: 0,
+        latencyMsMax: 0,
+        handshakes: 0,
+        answered: 0,
+        latencyBuckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+      };
+      this.calls.set(peer.linkId, s);
+    }
+    return s;
   }
 
   private inboundOf(from: string): InboundStats {

@@ -32,8 +32,16 @@ export const CallStats = Type.Object(
     latencyMsMax: Type.Number({ minimum: 0 }),
     /** Calls per latency bucket (`LATENCY_BUCKETS_MS`, plus one for slower); sums to `requests`. */
     latencyBuckets: Type.Optional(Type.Array(Count, { maxItems: LATENCY_BUCKETS_MS.length + 1 })),
-    /** New TLS connections (full handshakes) the caller opened to the callee in the window. */
+    /**
+     * New TLS connections (full mutual handshakes) the caller opened over this link in the window; the other
+     * requests went over connections already open. Absent from senders that do not count them.
+     */
     handshakes: Type.Optional(Count),
+    /**
+     * Calls that got an HTTP answer (any status, 403 included): each crossed a connection on which both ends
+     * proved who they are. Absent from senders that do not count them.
+     */
+    answered: Type.Optional(Count),
   },
   strict,
 );

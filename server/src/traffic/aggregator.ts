@@ -19,13 +19,14 @@ import {
 export const MAX_REFUSAL_GROUPS = 256;
 
 interface LinkWindow {
+  handshakes: number;
+  answered: number;
   requests: number;
   errors: number;
   refused: number;
   latencySum: number;
   latencyMax: number;
   buckets: number[];
-  handshakes: number;
   samples: MessageSample[];
 }
 
@@ -49,6 +50,7 @@ interface LinkEntry {
 
 const noBuckets = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
 const emptyWindow = (): LinkWindow => ({
+  answered: 0,
   requests: 0,
   errors: 0,
   refused: 0,
@@ -83,9 +85,11 @@ export class TrafficAggregator {
       window: emptyWindow(),
       total: { requests: 0, errors: 0, refused: 0, handshakes: 0, latencyMsSum: 0, buckets: noBuckets() },
     }));
+    const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
-      this.linked.add(`${entry.from}\n${entry.to}`);
+      // An intruder's link is no permission: its refusals are listed with their reasons.
+      if (!intruders.has(entry.from)) this.linked.add(`${entry.from}\n${entry.to}`);
     }
     this.services = world.services.map((s) => ({ id: s.id, accepted: 0, totalAccepted: 0 }));
     for (const s of this.services) this.serviceById.set(s.id, s);
@@ -108,6 +112,7 @@ export class TrafficAggregator {
       entry.total.latencyMsSum += call.latencyMsSum;
       const handshakes = call.handshakes ?? 0;
       w.handshakes += handshakes;
+      w.answered += call.answered ?? 0;
       entry.total.handshakes += handshakes;
       const buckets = call.latencyBuckets ?? [];
       for (let i = 0; i < w.buckets.length; i++) {
@@ -174,11 +179,17 @@ export class TrafficAggregator {
         refused: w.refused,
         latencyMsAvg: w.requests > 0 ? round(w.latencySum / w.requests) : 0,
         latencyMsMax: round(w.latencyMax),
-        total: { requests: entry.total.requests, errors: entry.total.errors, refused: entry.total.refused },
+        total: {
+          requests: entry.total.requests,
+          errors: entry.total.errors,
+          refused: entry.total.refused,
+          handshakes: entry.total.handshakes,
+        },
         ratePerSec: perSec(w.requests),
         latencyMsP50: round(histogramQuantile(w.buckets, 0.5)),
         latencyMsP99: round(histogramQuantile(w.buckets, 0.99)),
         handshakes: w.handshakes,
+        answered: w.answered,
       };
       entry.window = emptyWindow();
       return traffic;

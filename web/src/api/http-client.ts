@@ -3,7 +3,9 @@ import type {
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  IdentityRoll,
   Problem,
+  ServiceCertificate,
   Trace,
   TraceList,
   UpdateWorldBody,
@@ -11,6 +13,7 @@ import type {
   WorldRecord,
   WorldSummary,
 } from '@dw/world';
+import { authorizationHeader } from './controller-token';
 
 /** A failed call, carrying the server's sentence for people and, for invalid input, its problems. */
 export class ApiError extends Error {
@@ -39,7 +42,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }),
+        ...authorizationHeader(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -73,6 +79,10 @@ export const httpClient = {
   traces: (id: string, limit = 30) => request<TraceList>('GET', `${worldPath(id)}/traces?limit=${limit}`),
   trace: (id: string, traceId: string) =>
     request<Trace>('GET', `${worldPath(id)}/traces/${encodeURIComponent(traceId)}`),
+  renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),
+  rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
+  serviceCertificate: (id: string, serviceId: string) =>
+    request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
 };
 
 export type HttpClient = typeof httpClient;

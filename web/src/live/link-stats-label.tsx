@@ -1,13 +1,25 @@
 // A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
 import { useEditor, useTraffic } from '../store/editor-context';
 import { formatCount, formatPercent, formatRate } from './format';
+import { LockIcon } from './lock-icon';
 
 const formatMs = (ms: number) => `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
 
-export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y: number }) {
+export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: number; y: number; deny: boolean }) {
   const live = useTraffic((s) => s.links[linkId]);
   const deployed = useEditor((s) => s.deployedRev !== null);
-  if (!live && !deployed) return null;
+  if (!live && !deployed) {
+    if (!deny) return null;
+    return (
+      <div
+        className="dw-link-stats dw-link-stats--deny"
+        data-testid={`link-policy-${linkId}`}
+        style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
+      >
+        deny
+      </div>
+    );
+  }
   const rate = live?.rate ?? 0;
   const total = live?.total ?? 0;
   const errors = live?.errors ?? 0;
@@ -15,6 +27,7 @@ export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y:
   const failedShare = (live?.errorShare ?? 0) + (live?.refusedShare ?? 0);
   const p50 = live?.p50Ms ?? 0;
   const p99 = live?.p99Ms ?? 0;
+  const locked = live?.mutualTls ?? false;
   return (
     <div
       className={`dw-link-stats${errors + refused > 0 ? ' dw-link-stats--errors' : ''}${rate > 0 ? '' : ' dw-link-stats--quiet'}`}
@@ -26,9 +39,13 @@ export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y:
       data-error-pct={Math.round(failedShare * 1000) / 10}
       data-p50={p50}
       data-p99={p99}
+      data-mtls={locked}
+      title={locked ? 'Calls over this link cross mutually authenticated TLS' : undefined}
       // Centred just above the link's middle, so the dots stay visible beneath it.
       style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
     >
+      {locked ? <LockIcon className="dw-link-stats__lock" /> : null}
+      {deny ? <span className="dw-link-stats__deny">deny · </span> : null}
       {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
       {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}
       <span className="dw-link-stats__detail">
