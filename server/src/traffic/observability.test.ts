@@ -137,7 +137,7 @@ describe('the live view against what really happened', () => {
     // every completed request made exactly one call edge -> store, which edge reported; within one window it shows
     const frame = await nextFrame('a frame one window after the load', (f) => f.at >= doneAt + SETTLE_MS);
     const l6 = linkOf(frame, 'l6');
-    expect(l6.total).toEqual({ requests: completed, errors: 0, refused: 0 });
+    expect(l6.total).toMatchObject({ requests: completed, errors: 0, refused: 0 });
     expect(frame.services.find((s) => s.id === 'edge')?.totalAccepted).toBe(completed);
     expect(frame.services.find((s) => s.id === 'store')?.totalAccepted).toBe(completed);
 
