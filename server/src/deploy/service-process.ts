@@ -38,6 +38,11 @@ export class ServiceProcess {
     this.port = options.config.listen.port;
   }
 
+  /** The spawn config this process was (or will be) started with. */
+  get config(): SpawnConfig {
+    return this.options.config;
+  }
+
   get started(): boolean {
     return this.child !== null;
   }
