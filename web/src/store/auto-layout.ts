@@ -43,7 +43,9 @@ export function layeredLayout({ nodes, links }: LayoutInput): Map<string, XYPosi
   // Barycentre ordering: two sweeps each way.
   const rank = new Map<string, number>();
   const rerank = () => {
-    for (const l of filled) l.forEach((id, i) => rank.set(id, i));
+    for (const l of filled) {
+      for (const [i, id] of l.entries()) rank.set(id, i);
+    }
   };
   rerank();
   const order = (l: string[], neighbours: Map<string, string[]>) => {
@@ -52,7 +54,7 @@ export function layeredLayout({ nodes, links }: LayoutInput): Map<string, XYPosi
       return ns.length === 0 ? (rank.get(id) ?? 0) : ns.reduce((a, b) => a + b, 0) / ns.length;
     };
     l.sort((a, b) => weight(a) - weight(b));
-    l.forEach((id, i) => rank.set(id, i));
+    for (const [i, id] of l.entries()) rank.set(id, i);
   };
   for (let sweep = 0; sweep < 2; sweep++) {
     for (const l of filled.slice(1)) order(l, into);
@@ -62,7 +64,7 @@ export function layeredLayout({ nodes, links }: LayoutInput): Map<string, XYPosi
   const tallest = Math.max(0, ...filled.map((l) => l.length));
   filled.forEach((l, x) => {
     const top = ((tallest - l.length) * ROW_GAP) / 2;
-    l.forEach((id, y) => positions.set(id, { x: x * LAYER_GAP, y: Math.round(top + y * ROW_GAP) }));
+    for (const [y, id] of l.entries()) positions.set(id, { x: x * LAYER_GAP, y: Math.round(top + y * ROW_GAP) });
   });
   return positions;
 }
