@@ -32,9 +32,10 @@ test('Auto layout separates piled boxes into layers, and undo puts them back', a
     })
     .toBe(true);
   const after = await boxes(page);
-  const ids = Object.keys(after);
-  for (const a of ids)
-    for (const b of ids) if (a < b) expect(overlap(after[a] as never, after[b] as never), `${a}/${b}`).toBe(false);
+  const all = Object.entries(after);
+  for (const [a, boxA] of all) {
+    for (const [b, boxB] of all) if (a < b) expect(overlap(boxA, boxB), `${a} and ${b} overlap`).toBe(false);
+  }
   await shot(page, testInfo, 'auto-layout');
 
   await page.getByRole('button', { name: 'Undo', exact: true }).click();

@@ -1,22 +1,36 @@
 // What else can be done with worlds: start from a template, duplicate, import or export a file, delete.
-// A <details> menu: keyboard-reachable (Enter/Space opens it), closes after a choice or on Escape.
-import { useRef } from 'react';
+// A disclosure menu: a button that opens a list of buttons; closes after a choice, on Escape or a click outside.
+import { useEffect, useRef, useState } from 'react';
 import { useEditor, useEditorActions, useStores } from '../store/editor-context';
 import { selectDraftWorld } from '../store/editor-store';
 import { TEMPLATES } from '../worlds/templates';
 import { downloadWorld, parseWorldFile } from '../worlds/world-file';
 
 export function WorldMenu() {
-  const menu = useRef<HTMLDetailsElement>(null);
+  const menu = useRef<HTMLDivElement>(null);
+  const [expanded, setExpanded] = useState(false);
   const file = useRef<HTMLInputElement>(null);
   const open = useEditor((s) => s.worldId !== null);
   const busy = useEditor((s) => s.busy !== null);
   const name = useEditor((s) => s.name);
   const actions = useEditorActions();
   const { editor } = useStores();
-  const close = () => {
-    if (menu.current) menu.current.open = false;
-  };
+  const close = () => setExpanded(false);
+  useEffect(() => {
+    if (!expanded) return;
+    const onPointerDown = (event: PointerEvent) => {
+      if (!menu.current?.contains(event.target as Node)) setExpanded(false);
+    };
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setExpanded(false);
+    };
+    window.addEventListener('pointerdown', onPointerDown);
+    window.addEventListener('keydown', onKeyDown);
+    return () => {
+      window.removeEventListener('pointerdown', onPointerDown);
+      window.removeEventListener('keydown', onKeyDown);
+    };
+  }, [expanded]);
   const choose = (run: () => unknown) => () => {
     close();
     run();
@@ -40,17 +54,18 @@ export function WorldMenu() {
   }
 
   return (
-    <details
-      ref={menu}
-      className="dw-menu"
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') close();
-      }}
-    >
-      <summary className="dw-button" aria-label="World menu">
+    <div ref={menu} className="dw-menu">
+      <button
+        type="button"
+        className="dw-button"
+        aria-label="World menu"
+        aria-expanded={expanded}
+        aria-controls="dw-world-menu"
+        onClick={() => setExpanded(!expanded)}
+      >
         Worlds <span aria-hidden="true">▾</span>
-      </summary>
-      <div className="dw-menu__list">
+      </button>
+      <div className="dw-menu__list" id="dw-world-menu" hidden={!expanded}>
         <div className="dw-menu__heading">Start from a template</div>
         {TEMPLATES.map((t) => (
           <button
@@ -105,6 +120,6 @@ export function WorldMenu() {
         data-testid="import-file"
         onChange={(event) => void importFile(event.target.files?.[0])}
       />
-    </details>
+    </div>
   );
 }
