@@ -20,9 +20,12 @@ test('leaving with unsaved work asks first; staying keeps the draft', async ({ p
     asked.push(dialog.type());
     void dialog.dismiss(); // stay
   });
-  await page.reload().catch(() => {}); // the navigation is cancelled
+  // Closing the tab as a person would: the page's beforeunload handler runs and the browser asks.
+  await page.close({ runBeforeUnload: true });
   await expect.poll(() => asked).toEqual(['beforeunload']);
+  expect(page.isClosed()).toBe(false);
   await expect(page.getByTestId('unsaved-mark')).toBeVisible();
+  await expect(page.getByLabel('Service id')).toHaveValue('Orders Service');
   expect((await api<WorldRecord>(`/api/worlds/${id}`)).rev).toBe(1);
 });
 
@@ -43,7 +46,7 @@ test('a valid edit is autosaved, and then leaving asks nothing', async ({ page }
     asked = true;
     void dialog.dismiss();
   });
-  await page.reload();
-  await expect(page.getByTestId('node-shopper')).toContainText('33');
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => page.isClosed()).toBe(true);
   expect(asked).toBe(false);
 });
