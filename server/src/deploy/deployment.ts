@@ -130,7 +130,7 @@ export class Deployment {
       ports.set(id, old.port);
       if (!identities.has(id)) identities.set(id, old.config.identity);
     }
-    plan.start.forEach((id, i) => ports.set(id, newPorts[i] as number));
+    for (const [i, id] of plan.start.entries()) ports.set(id, newPorts[i] as number);
     const configs = spawnConfigs({
       worldId: this.worldId,
       rev,
