@@ -28,8 +28,7 @@ test.describe('dark theme (following the system)', () => {
   test.use({ colorScheme: 'dark' });
   test('editing in the dark, the world menu open', async ({ page }, testInfo) => {
     await openNewWorld(page, FAN_WORLD);
-    const background = await page.locator('.dw-toolbar').evaluate((el) => getComputedStyle(el).backgroundColor);
-    expect(background).toBe('rgb(28, 31, 39)'); // --dw-surface of the dark palette
+    await expect(page.locator('.dw-toolbar')).toHaveCSS('background-color', 'rgb(28, 31, 39)'); // dark --dw-surface
     await page.getByTestId('node-payments').click();
     await page.getByRole('button', { name: 'World menu' }).click();
     await shot(page, testInfo, 'editing-dark');

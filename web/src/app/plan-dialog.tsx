@@ -13,8 +13,12 @@ export function PlanDialog() {
   const preview = useEditor((s) => s.planPreview);
   const actions = useEditorActions();
   const apply = useRef<HTMLButtonElement>(null);
+  // Focus goes to Apply plan while the dialog is open, and back to where it was (Deploy) when it closes.
   useEffect(() => {
-    if (preview) apply.current?.focus();
+    if (!preview) return;
+    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    apply.current?.focus();
+    return () => previous?.focus();
   }, [preview]);
   if (!preview) return null;
   const nothing = preview.plan.start.length + preview.plan.restart.length + preview.plan.stop.length === 0;
