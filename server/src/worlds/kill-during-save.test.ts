@@ -62,6 +62,7 @@ describe('saving while the controller is killed with SIGKILL', () => {
       // somewhere in the middle of it.
       const killAfterMs = 80 + Math.floor(random() * 400);
       let stop = false;
+      const savesBefore = saves;
       const writers = ids.map(async (id) => {
         let record: WorldRecord;
         try {
@@ -88,6 +89,12 @@ describe('saving while the controller is killed with SIGKILL', () => {
         }
       });
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+      // On a busy machine the first saves of a cycle can take longer than the random delay: the kill waits
+      // (bounded) until this cycle's saves are really under way, so it never lands on a quiet controller.
+      const enough = savesBefore + 11;
+      for (const deadline = Date.now() + 15_000; saves < enough && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       stop = true;
       controller.child.kill('SIGKILL');
       await controller.exited();
