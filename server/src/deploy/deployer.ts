@@ -7,6 +7,7 @@ import {
   type DeployPlan,
   type DeployStatus,
   describePlan,
+  leafLifetimeMsOf,
   type ServiceStatusEvent,
   type TrafficFrame,
   type World,
@@ -85,6 +86,11 @@ export class Deployer {
     this.options.store.require(worldId);
     const running = this.deployments.get(worldId);
     const plan = redeployPlan(running?.world ?? null, world);
+    if (running && leafLifetimeMsOf(running.world) !== leafLifetimeMsOf(world)) {
+      // A new leaf lifetime replaces every process (see replace()).
+      plan.restart = [...plan.restart, ...plan.keep].sort();
+      plan.keep = [];
+    }
     return { deployedRev: running?.rev ?? null, plan, summary: describePlan(plan) };
   }
 
@@ -132,7 +138,8 @@ export class Deployer {
   private async replace(worldId: string, rev: number, world: World, runtime: string, telemetryUrl: string) {
     const previous = this.deployments.get(worldId);
     const plan = redeployPlan(previous?.world ?? null, world);
-    if (previous) {
+    // A changed leaf lifetime applies to every identity: that redeploy replaces everything.
+    if (previous && leafLifetimeMsOf(previous.world) === leafLifetimeMsOf(world)) {
       const started = Date.now();
       try {
         await previous.reconcile(rev, world, plan);
@@ -145,6 +152,7 @@ export class Deployer {
       );
       return;
     }
+    if (previous) await this.stopNow(worldId);
     const started = Date.now();
     const deployment = await Deployment.prepare({
       worldId,
@@ -158,6 +166,7 @@ export class Deployer {
       frameIntervalMs: this.options.frameIntervalMs,
       host: this.options.host ?? '127.0.0.1',
       onStatus: (event) => this.emitStatus(event),
+      onError: (error) => this.options.log.error(`world "${worldId}" rev ${rev}: ${error.message}`),
       onFrame: (frame) => {
         for (const listener of this.frameListeners) listener(frame);
       },

@@ -4,12 +4,15 @@ import type {
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  IdentityRoll,
   Problem,
+  ServiceCertificate,
   UpdateWorldBody,
   World,
   WorldRecord,
   WorldSummary,
 } from '@dw/world';
+import { authorizationHeader } from './controller-token';
 
 /** A failed call, carrying the server's sentence for people and, for invalid input, its problems. */
 export class ApiError extends Error {
@@ -38,7 +41,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }),
+        ...authorizationHeader(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -71,6 +77,10 @@ export const httpClient = {
     request<DeployPreview>('POST', `${worldPath(id)}/deploy/plan`, world === undefined ? undefined : { world }),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
+  renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),
+  rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
+  serviceCertificate: (id: string, serviceId: string) =>
+    request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
 };
 
 export type HttpClient = typeof httpClient;

@@ -17,6 +17,7 @@ const MINIMAP_STYLE = { width: 168, height: 112 };
 const SNAP_GRID: [number, number] = [12, 12];
 
 function miniMapColour(node: EditorNode): string {
+  if (node.data.kind === 'intruder') return 'var(--dw-intruder)';
   return node.data.kind === 'client' ? 'var(--dw-client)' : 'var(--dw-service)';
 }
 

@@ -4,7 +4,8 @@
 import type { XYPosition } from '@xyflow/react';
 
 export interface LayoutInput {
-  nodes: readonly { id: string; kind: 'client' | 'service' }[];
+  /** Anything not a service (clients, intruders) only calls: it starts a layer 0 path. */
+  nodes: readonly { id: string; kind: string }[];
   links: readonly { from: string; to: string }[];
 }
 
@@ -30,7 +31,7 @@ export function layeredLayout({ nodes, links }: LayoutInput): Map<string, XYPosi
     for (const next of out.get(id) ?? []) visit(next, depth + 1);
     onPath.delete(id);
   };
-  const roots = nodes.filter((n) => n.kind === 'client' || (into.get(n.id)?.length ?? 0) === 0).map((n) => n.id);
+  const roots = nodes.filter((n) => n.kind !== 'service' || (into.get(n.id)?.length ?? 0) === 0).map((n) => n.id);
   for (const id of roots) visit(id, 0);
   for (const id of ids) if (!layer.has(id)) visit(id, 0); // a cycle nobody enters
   const layers: string[][] = [];
