@@ -35,3 +35,27 @@ test('start from the fan-out/fan-in template, deploy it and see traffic on every
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.locator('[data-deployed-rev=""]')).toBeVisible();
 });
+
+test('the mTLS-under-attack template: shoppers get through, every intruder is refused', async ({ page }, testInfo) => {
+  await page.goto(process.env.DW_E2E_URL as string);
+  const before = await worldIdOf(page);
+  await page.getByRole('button', { name: 'World menu' }).click();
+  await page.getByTestId('template-mtls-under-attack').click();
+  await expect.poll(() => worldIdOf(page)).not.toBe(before);
+  const saved = await api<WorldRecord>(`/api/worlds/${await worldIdOf(page)}`);
+  await page.getByRole('button', { name: 'Deploy' }).click();
+  for (const id of ['shoppers', 'orders', 'payments']) {
+    await expect(page.getByTestId(`node-${id}`)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+  }
+  await expect
+    .poll(() => numberAttr(page.getByTestId('link-stats-l2'), 'data-rate'), { timeout: 10_000 })
+    .toBeGreaterThan(0);
+  for (const link of saved.world.links.filter((l) => !['shoppers', 'orders'].includes(l.from))) {
+    await expect
+      .poll(() => numberAttr(page.getByTestId(`link-stats-${link.id}`), 'data-refused'), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+  }
+  await shot(page, testInfo, 'mtls-under-attack');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.locator('[data-deployed-rev=""]')).toBeVisible();
+});

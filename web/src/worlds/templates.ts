@@ -1,5 +1,5 @@
 // Bundled templates: worlds a person can start from. Each is a valid World (the unit test checks).
-import type { World, WorldService } from '@dw/world';
+import type { IntruderConfig, World, WorldService } from '@dw/world';
 
 const client = (id: string, x: number, y: number, rps: number): WorldService => ({
   id,
@@ -12,6 +12,12 @@ const service = (id: string, x: number, y: number, latencyMs: number, errorRate 
   kind: 'service',
   position: { x, y },
   config: { latencyMs, errorRate },
+});
+const intruder = (id: string, x: number, y: number, config: IntruderConfig): WorldService => ({
+  id,
+  kind: 'intruder',
+  position: { x, y },
+  config,
 });
 const links = (...pairs: [string, string][]) => pairs.map(([from, to], i) => ({ id: `l${i + 1}`, from, to }));
 
@@ -89,6 +95,31 @@ export const TEMPLATES: readonly Template[] = [
         ['worker-b', 'store'],
         ['worker-c', 'store'],
       ),
+    },
+  },
+  {
+    key: 'mtls-under-attack',
+    title: 'mTLS under attack',
+    world: {
+      version: 1,
+      name: 'mtls under attack',
+      settings: { hopBudget: 8 },
+      services: [
+        client('shoppers', 0, 130, 10),
+        service('orders', 260, 130, 3),
+        service('payments', 520, 130, 5),
+        intruder('no-cert', 0, 330, { mode: 'no-cert', rps: 2 }),
+        intruder('forger', 260, 330, { mode: 'foreign-ca', rps: 2 }),
+        intruder('stale', 520, 330, { mode: 'expired', rps: 2 }),
+        intruder('stranger', 260, -70, { mode: 'unlinked', rps: 2 }),
+      ],
+      links: [
+        ...links(['shoppers', 'orders'], ['orders', 'payments']),
+        { id: 'l3', from: 'no-cert', to: 'orders' },
+        { id: 'l4', from: 'forger', to: 'orders' },
+        { id: 'l5', from: 'stale', to: 'payments' },
+        { id: 'l6', from: 'stranger', to: 'payments' },
+      ],
     },
   },
 ];
