@@ -9,6 +9,8 @@ import { useEditor, useEditorActions } from '../store/editor-context';
 import { ToastStack } from '../toasts/toast-stack';
 import { Toolbar } from '../toolbar/toolbar';
 import { TraceWaterfall } from '../traces/trace-waterfall';
+import { PlanDialog } from './plan-dialog';
+import { useAutosave } from './use-autosave';
 import { useShortcuts } from './use-shortcuts';
 import { useUnsavedGuard } from './use-unsaved-guard';
 
@@ -35,7 +37,7 @@ function BootState() {
     return (
       <div className="dw-boot">
         <strong>No worlds yet</strong>
-        <p>Create one, then drag clients and services onto it.</p>
+        <p>Press New world, or open the Worlds menu to start from a template or import a file.</p>
       </div>
     );
   }
@@ -49,6 +51,7 @@ export function App() {
   useLiveConnection();
   useShortcuts();
   useUnsavedGuard();
+  useAutosave();
 
   useEffect(() => {
     void actions.boot();
@@ -68,6 +71,7 @@ export function App() {
           <Inspector />
           <BootState />
         </main>
+        <PlanDialog />
         <TraceWaterfall />
         <ToastStack />
       </div>
