@@ -217,7 +217,13 @@ export class Deployment {
         config.serviceId,
         kept && !freshIds.has(config.serviceId)
           ? kept
-          : new ServiceProcess({ config, runtime: this.options.runtime, onChange: (p) => this.changed(p) }),
+          : new ServiceProcess({
+              config,
+              runtime: this.options.runtime,
+              onChange: (p) => this.changed(p),
+              onLine: (p, stream, line, at) =>
+                this.options.onLog?.({ worldId: this.worldId, id: p.id, stream, line, at }),
+            }),
       );
     }
     this.rev = rev;
