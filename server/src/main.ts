@@ -3,6 +3,8 @@
 // ../../web/dist relative to this file (DW_WEB_DIR overrides).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OBSERVE_ENV, ObserveConfig } from '@dw/world';
+import Value from 'typebox/value';
 import { buildApp } from './app.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -18,7 +20,24 @@ const webDir = process.env.DW_WEB_DIR
   ? resolve(process.env.DW_WEB_DIR)
   : fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-const app = await buildApp({ dataDir, webDir, logger: { level: process.env.LOG_LEVEL || 'info' } });
+let observe: ObserveConfig | undefined;
+if (process.env[OBSERVE_ENV]) {
+  let value: unknown;
+  try {
+    value = JSON.parse(process.env[OBSERVE_ENV]);
+  } catch (error) {
+    console.error(`${OBSERVE_ENV} is not JSON: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  if (!Value.Check(ObserveConfig, value)) {
+    const problems = [...Value.Errors(ObserveConfig, value)].map((e) => `  ${e.instancePath || '/'}: ${e.message}`);
+    console.error(`invalid ${OBSERVE_ENV}:\n${problems.join('\n')}`);
+    process.exit(2);
+  }
+  observe = value;
+}
+
+const app = await buildApp({ dataDir, webDir, observe, logger: { level: process.env.LOG_LEVEL || 'info' } });
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {
@@ -65,4 +84,8 @@ try {
 const address = app.server.address();
 const actualPort = address !== null && typeof address === 'object' ? address.port : port;
 const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-console.log(`Distributed World is running at http://${shownHost}:${actualPort}`);
+console.log(
+  observe
+    ? `Distributed World is observing world "${observe.worldId}" at http://${shownHost}:${actualPort}/?world=${observe.worldId}`
+    : `Distributed World is running at http://${shownHost}:${actualPort}`,
+);

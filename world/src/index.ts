@@ -8,3 +8,4 @@ export * from './spawn-config.js';
 export * from './telemetry.js';
 export * from './validate.js';
 export * from './world.js';
+export * from './compose.js';

@@ -3,7 +3,7 @@ import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { escapeToken, pointer } from './pointer.js';
 import type { World as WorldType } from './world.js';
-import { ClientConfig, Link, Position, ServiceConfig, Settings, WORLD_VERSION, World } from './world.js';
+import { ClientConfig, Display, Link, Position, ServiceConfig, Settings, WORLD_VERSION, World } from './world.js';
 
 export interface Problem {
   /** A JSON pointer (RFC 6901) that resolves in the input. */
@@ -14,7 +14,7 @@ export interface Problem {
 export type Validation<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
 const CONFIG_BY_KIND: Record<string, TSchema> = { client: ClientConfig, service: ServiceConfig };
-const SERVICE_FIELDS = ['id', 'kind', 'position', 'config'];
+const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'display'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -195,6 +195,7 @@ function checkService(service: unknown, index: number): Problem[] {
   else problems.push(...checkServiceId(service.id, `${at}/id`, 'service id'));
   if (!('position' in service)) problems.push({ pointer: at, message: '"position" is required' });
   else problems.push(...schemaProblems(Position, service.position, `${at}/position`, 'position'));
+  if ('display' in service) problems.push(...schemaProblems(Display, service.display, `${at}/display`, 'display'));
 
   const kind = service.kind;
   if (!('kind' in service)) {

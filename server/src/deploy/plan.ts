@@ -32,6 +32,8 @@ export interface SpawnPlanInput {
   ports: ReadonlyMap<string, number>;
   identities: ReadonlyMap<string, Identity>;
   telemetry: TelemetryTarget;
+  /** Where a peer is reached when that is not `host:port` (compose: https://<id>:8443). */
+  peerUrl?: (serviceId: string) => string;
 }
 
 function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
@@ -43,7 +45,9 @@ function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
 /** The spawn config of every service of the world: who it is, where it listens, whom it calls, who may call it. */
 export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
   const { worldId, rev, world, host, ports, identities, telemetry } = input;
-  const urlOf = (id: string) => `https://${host.includes(':') ? `[${host}]` : host}:${required(ports, id, 'port')}`;
+  const urlOf =
+    input.peerUrl ??
+    ((id: string) => `https://${host.includes(':') ? `[${host}]` : host}:${required(ports, id, 'port')}`);
   return world.services.map((service) => {
     const common = {
       worldId,
