@@ -1,5 +1,5 @@
 // The command line: `node server/dist/cli.js export <world.json> [--no-observer] [--observer-port N]
-// [--base-image IMAGE] [--image NAME]` prints the world as a compose file on stdout. The world file is either a
+// [--base-image IMAGE] [--image NAME] [--context DIR]` prints the world as a compose file on stdout. The world file is either a
 // World or a saved record { id, rev, world } from data/worlds/.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -7,7 +7,7 @@ import { isDnsLabel, validateWorld } from '@dw/world';
 import { composeYaml } from './compose/compose-export.js';
 
 const USAGE =
-  'usage: node server/dist/cli.js export <world.json> [--no-observer] [--observer-port N] [--base-image IMAGE] [--image NAME]';
+  'usage: node server/dist/cli.js export <world.json> [--no-observer] [--observer-port N] [--base-image IMAGE] [--image NAME] [--context DIR]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -17,7 +17,13 @@ function fail(message: string): never {
 const [command, file, ...rest] = process.argv.slice(2);
 if (command !== 'export' || !file) fail(USAGE);
 
-const options: { observer: boolean; observerPort?: number; baseImage?: string; image?: string } = { observer: true };
+const options: {
+  observer: boolean;
+  observerPort?: number;
+  baseImage?: string;
+  image?: string;
+  buildContext?: string;
+} = { observer: true };
 for (let i = 0; i < rest.length; i++) {
   const flag = rest[i];
   const value = () => rest[++i] ?? fail(`${flag} needs a value\n${USAGE}`);
@@ -28,6 +34,7 @@ for (let i = 0; i < rest.length; i++) {
     options.observerPort = port;
   } else if (flag === '--base-image') options.baseImage = value();
   else if (flag === '--image') options.image = value();
+  else if (flag === '--context') options.buildContext = value();
   else fail(`unknown option ${flag}\n${USAGE}`);
 }
 
