@@ -12,7 +12,16 @@
 // the network compose creates. Ends with `compose: N passed, N failed`.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -72,7 +81,8 @@ function ensureDockerInstalled() {
   if (!existsSync('/usr/bin/docker') && !have('docker')) missing.push('docker.io');
   if (!have('docker-compose')) missing.push('docker-compose');
   if (missing.length === 0) return;
-  if (!isRoot) throw new Error(`${missing.join(' and ')} missing: install them (apt-get install -y ${missing.join(' ')})`);
+  if (!isRoot)
+    throw new Error(`${missing.join(' and ')} missing: install them (apt-get install -y ${missing.join(' ')})`);
   log(`installing ${missing.join(' ')} with apt-get`);
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   sh('apt-get', ['update', '-qq'], { env, timeout: 300_000 });
@@ -152,7 +162,13 @@ function callFromContainer(from, to) {
 async function run() {
   ensureDockerInstalled();
   await ensureDockerd();
-  for (const file of ['services/dist/main.js', 'server/dist/standalone.js', 'server/dist/compose-pki.js', 'server/dist/cli.js', 'web/dist/index.html']) {
+  for (const file of [
+    'services/dist/main.js',
+    'server/dist/standalone.js',
+    'server/dist/compose-pki.js',
+    'server/dist/cli.js',
+    'web/dist/index.html',
+  ]) {
     if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npm run build\` first`);
   }
 
@@ -180,7 +196,9 @@ async function run() {
 
   compose(['build', '-q'], { timeout: 600_000 });
   const size = Number(sh(DOCKER, ['image', 'inspect', '--format', '{{.Size}}', appImage]).stdout.trim());
-  log(`app image ${appImage}: ${(size / 1e6).toFixed(1)} MB, base + build in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `app image ${appImage}: ${(size / 1e6).toFixed(1)} MB, base + build in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   started = Date.now();
   composeUp = true;
@@ -266,7 +284,11 @@ function cleanup() {
       ['network', 'ls', '-q', '--filter', label],
       ['volume', 'ls', '-q', '--filter', label],
     ].map((args) => sh(DOCKER, args, { allowFail: true }).stdout.trim());
-    check('down -v leaves no container, network or volume of the project', left.every((l) => l === ''), left.join(' | '));
+    check(
+      'down -v leaves no container, network or volume of the project',
+      left.every((l) => l === ''),
+      left.join(' | '),
+    );
   }
   for (const image of [appImage, baseImage]) sh(DOCKER, ['rmi', '-f', image], { allowFail: true });
   rmSync(work, { recursive: true, force: true });
@@ -286,7 +308,9 @@ const deadline = setTimeout(() => {
     cleanup();
   } finally {
     void stopDockerd().finally(() => {
-      console.log(`compose: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+      console.log(
+        `compose: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`,
+      );
       process.exit(1);
     });
   }

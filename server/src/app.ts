@@ -47,7 +47,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const observe = options.observe;
   if (observe) {
     app.addHook('onRequest', async (request) => {
-      if (request.method === 'GET' || request.method === 'HEAD' || request.url.split('?')[0] === '/api/telemetry') return;
+      if (request.method === 'GET' || request.method === 'HEAD' || request.url.split('?')[0] === '/api/telemetry')
+        return;
       throw new HttpProblem(
         403,
         'observe-only',

@@ -48,9 +48,15 @@ const record = parsed as { id?: unknown; rev?: unknown; world?: unknown };
 const isRecord = typeof record === 'object' && record !== null && 'world' in record;
 const checked = validateWorld(isRecord ? record.world : parsed);
 if (!checked.ok) {
-  fail(`${file} is not a valid world:\n${checked.problems.map((p) => `  ${p.pointer || '/'}: ${p.message}`).join('\n')}`);
+  fail(
+    `${file} is not a valid world:\n${checked.problems.map((p) => `  ${p.pointer || '/'}: ${p.message}`).join('\n')}`,
+  );
 }
-const fallbackId = basename(file).replace(/\.json$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+const fallbackId = basename(file)
+  .replace(/\.json$/, '')
+  .toLowerCase()
+  .replace(/[^a-z0-9-]+/g, '-')
+  .replace(/^-+|-+$/g, '');
 const worldId = isRecord && typeof record.id === 'string' ? record.id : fallbackId || 'world';
 if (!isDnsLabel(worldId)) fail(`the world id "${worldId}" must be a DNS label: rename the file or pass a saved record`);
 const rev = isRecord && typeof record.rev === 'number' ? record.rev : 1;

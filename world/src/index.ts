@@ -1,4 +1,5 @@
 export * from './api.js';
+export * from './compose.js';
 export * from './events.js';
 export * from './example.js';
 export * from './identity.js';
@@ -8,4 +9,3 @@ export * from './spawn-config.js';
 export * from './telemetry.js';
 export * from './validate.js';
 export * from './world.js';
-export * from './compose.js';

@@ -90,7 +90,7 @@ function exported(world: World, options = {}) {
 }
 
 /** Compose's interpolation, undone: `$$` is a literal `$`. */
-const unescape = (value: string) => value.replaceAll('$$', '$');
+const uninterpolate = (value: string) => value.replaceAll('$$', '$');
 
 describe('compose export', () => {
   it.each(WORLDS)('%s: validates against the compose-spec schema', (_name, world) => {
@@ -141,7 +141,7 @@ describe('compose export', () => {
       expect(spec.build).toBeUndefined();
       expect(spec.command).toEqual(['node', '/app/services/dist/main.js']);
       expect((spec.healthcheck.test as string[])[0]).toBe('CMD');
-      const parsed = parseSpawnConfig(unescape(spec.environment.DW_SPAWN_CONFIG!));
+      const parsed = parseSpawnConfig(uninterpolate(spec.environment.DW_SPAWN_CONFIG!));
       expect(parsed.ok, JSON.stringify(parsed)).toBe(true);
       if (!parsed.ok) continue;
       const config = parsed.config;
@@ -155,17 +155,24 @@ describe('compose export', () => {
       expect(config.telemetry.url).toBe('http://dw-observer:4400/api/telemetry');
       const outgoing = COMPOSE_WORLD.links.filter((l) => l.from === service.id);
       expect(config.peers).toEqual(outgoing.map((l) => ({ linkId: l.id, id: l.to, url: `https://${l.to}:8443` })));
-      const callers = COMPOSE_WORLD.links.filter((l) => l.to === service.id).map((l) => `spiffe://shop-abc123/${l.from}`);
+      const callers = COMPOSE_WORLD.links
+        .filter((l) => l.to === service.id)
+        .map((l) => `spiffe://shop-abc123/${l.from}`);
       expect(config.allowedCallers).toEqual([...new Set(callers)].sort());
     }
     const pki = doc.services['dw-pki']!;
-    expect(pki.volumes).toEqual(['dw-ca:/pki/ca', ...COMPOSE_WORLD.services.map((s) => `identity-${s.id}:/pki/issued/${s.id}`)]);
+    expect(pki.volumes).toEqual([
+      'dw-ca:/pki/ca',
+      ...COMPOSE_WORLD.services.map((s) => `identity-${s.id}:/pki/issued/${s.id}`),
+    ]);
     expect(pki.build).toEqual({ context: '.' });
-    const pkiConfig = JSON.parse(unescape(pki.environment.DW_PKI_CONFIG!));
+    const pkiConfig = JSON.parse(uninterpolate(pki.environment.DW_PKI_CONFIG!));
     expect(Value.Check(PkiConfig, pkiConfig)).toBe(true);
     expect(pkiConfig.services).toEqual(COMPOSE_WORLD.services.map((s) => s.id));
     // Only the pki service mounts the CA volume.
-    const caMounts = Object.entries(doc.services).filter(([, s]) => (s.volumes ?? []).some((v) => v.startsWith('dw-ca:')));
+    const caMounts = Object.entries(doc.services).filter(([, s]) =>
+      (s.volumes ?? []).some((v) => v.startsWith('dw-ca:')),
+    );
     expect(caMounts.map(([name]) => name)).toEqual(['dw-pki']);
   });
 
@@ -176,7 +183,12 @@ describe('compose export', () => {
       'dw-observer': { condition: 'service_started' },
       orders: { condition: 'service_healthy' },
     });
-    expect(Object.keys(doc.services.orders!.depends_on!).sort()).toEqual(['dw-observer', 'dw-pki', 'inventory', 'payments']);
+    expect(Object.keys(doc.services.orders!.depends_on!).sort()).toEqual([
+      'dw-observer',
+      'dw-pki',
+      'inventory',
+      'payments',
+    ]);
     expect(Object.keys(doc.services.ledger!.depends_on!).sort()).toEqual(['dw-observer', 'dw-pki']);
   });
 
@@ -194,7 +206,7 @@ describe('compose export', () => {
     const { doc } = exported(CYCLE_WORLD, { observerPort: 18080 });
     const observer = doc.services['dw-observer']!;
     expect(observer.ports).toEqual(['127.0.0.1:18080:4400']);
-    const observe = JSON.parse(unescape(observer.environment.DW_OBSERVE!));
+    const observe = JSON.parse(uninterpolate(observer.environment.DW_OBSERVE!));
     expect(Value.Check(ObserveConfig, observe)).toBe(true);
     expect(observe.world).toEqual(CYCLE_WORLD);
     expect(observe.token).toBe('x'.repeat(32));

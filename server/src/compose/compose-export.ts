@@ -89,7 +89,10 @@ function tcpHealthcheck(port: number) {
   return { test: ['CMD', 'node', '-e', script], interval: '2s', timeout: '3s', retries: 30, start_period: '5s' };
 }
 
-export function composeForWorld(input: ComposeExportInput, options: ComposeExportOptions = {}): Record<string, unknown> {
+export function composeForWorld(
+  input: ComposeExportInput,
+  options: ComposeExportOptions = {},
+): Record<string, unknown> {
   const { worldId, rev, world } = input;
   const image = options.image ?? DEFAULT_IMAGE;
   const withObserver = options.observer ?? true;

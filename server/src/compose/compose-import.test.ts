@@ -52,7 +52,10 @@ describe('compose import', () => {
       'wp-cli->mariadb',
       'wp-cli->wordpress',
     ]);
-    expect(node(world, 'nginx')?.display).toEqual({ image: 'nginx:1.25-alpine', ports: ['80:80', '127.0.0.1:8443:443'] });
+    expect(node(world, 'nginx')?.display).toEqual({
+      image: 'nginx:1.25-alpine',
+      ports: ['80:80', '127.0.0.1:8443:443'],
+    });
     const messages = warnings.map((w) => `${w.pointer} ${w.message}`);
     expect(messages).toEqual(
       expect.arrayContaining([
@@ -82,7 +85,10 @@ describe('compose import', () => {
     expect(node(world, 'app')?.display).toEqual({ image: 'ghcr.io/example/shop-api:1.4', ports: ['3000'] });
     expect(warnings).toEqual(
       expect.arrayContaining([
-        { pointer: '/services/app/depends_on', message: 'depends on "vault", which is not a service of this file: no link' },
+        {
+          pointer: '/services/app/depends_on',
+          message: 'depends on "vault", which is not a service of this file: no link',
+        },
         expect.objectContaining({ pointer: '/services/node_exporter/network_mode' }),
         expect.objectContaining({ pointer: '/services/postgres/deploy' }),
       ]),
@@ -98,11 +104,7 @@ describe('compose import', () => {
         original.services.map(({ id, kind, config }) => ({ id, kind, config })),
       );
       expect(world.links).toEqual(original.links);
-      expect(warnings.map((w) => w.pointer).sort()).toEqual([
-        '/services/dw-observer',
-        '/services/dw-pki',
-        '/volumes',
-      ]);
+      expect(warnings.map((w) => w.pointer).sort()).toEqual(['/services/dw-observer', '/services/dw-pki', '/volumes']);
     }
   });
 

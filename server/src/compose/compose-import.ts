@@ -3,16 +3,15 @@
 // only text that is not YAML, or YAML that is not a compose file, is refused. Pure: no I/O.
 import {
   type ClientNode,
-  defaultConfig,
   type Display,
+  defaultConfig,
   type ImportWarning,
-  isDnsLabel,
   type Link,
   MAX_SERVICES,
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
-  SPAWN_CONFIG_ENV,
   type ServiceNode,
+  SPAWN_CONFIG_ENV,
   type World,
   type WorldService,
 } from '@dw/world';
@@ -27,28 +26,6 @@ export interface ComposeImport {
 
 const LAYER_DX = 260;
 const ROW_DY = 130;
-/** Compose keys a node does not need and that say nothing about the topology: dropped without a warning. */
-const QUIET_KEYS = new Set([
-  'image',
-  'build',
-  'ports',
-  'expose',
-  'command',
-  'entrypoint',
-  'container_name',
-  'hostname',
-  'healthcheck',
-  'restart',
-  'labels',
-  'logging',
-  'working_dir',
-  'user',
-  'stop_grace_period',
-  'stop_signal',
-  'tty',
-  'stdin_open',
-  'init',
-]);
 const TOP_KEYS_NOT_REPRESENTED = ['networks', 'volumes', 'secrets', 'configs'];
 
 type Json = Record<string, unknown>;
@@ -159,8 +136,7 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   const marker = isObject(root['x-distributed-world']) ? root['x-distributed-world'] : undefined;
   const ids = new Map<string, string>(); // compose name -> node id
   const taken = new Set<string>();
-  const entries: { name: string; id: string; spec: Json; env: Record<string, string>; hints: SpawnHints | null }[] =
-    [];
+  const entries: { name: string; id: string; spec: Json; env: Record<string, string>; hints: SpawnHints | null }[] = [];
   for (const [name, rawSpec] of Object.entries(services)) {
     const at = `/services/${esc(name)}`;
     const spec = isObject(rawSpec) ? rawSpec : {};
@@ -182,7 +158,9 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
       for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
     }
     if (id !== name) {
-      warn(at, `"${name}" is not a DNS label${isDnsLabel(dnsLabelOf(name)) && dnsLabelOf(name) !== id ? ' or is taken' : ''}: named "${id}"`);
+      const why =
+        dnsLabelOf(name) === id ? 'is not a DNS label' : `normalises to "${dnsLabelOf(name)}", which is taken`;
+      warn(at, `"${name}" ${why}: named "${id}"`);
     }
     taken.add(id);
     ids.set(name, id);
@@ -203,7 +181,7 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     if (!linkId) nextLink++;
     links.push({ id, from, to });
   };
-  const target = (at: string, from: string, name: string, how: string): string | null => {
+  const target = (at: string, name: string, how: string): string | null => {
     const id = ids.get(name);
     if (id === undefined) warn(at, `${how} "${name}", which is not a service of this file: no link`);
     return id ?? null;
@@ -222,13 +200,13 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     const dependsOn = spec.depends_on;
     const deps = Array.isArray(dependsOn) ? dependsOn : isObject(dependsOn) ? Object.keys(dependsOn) : [];
     for (const dep of deps) {
-      const to = typeof dep === 'string' ? target(`${at}/depends_on`, id, dep, 'depends on') : null;
+      const to = typeof dep === 'string' ? target(`${at}/depends_on`, dep, 'depends on') : null;
       if (to) addLink(id, to);
     }
     if (Array.isArray(spec.links)) {
       for (const entry of spec.links) {
         const dep = typeof entry === 'string' ? entry.split(':')[0]! : '';
-        const to = dep ? target(`${at}/links`, id, dep, 'links to') : null;
+        const to = dep ? target(`${at}/links`, dep, 'links to') : null;
         if (to) addLink(id, to);
       }
     }

@@ -86,7 +86,9 @@ async function issueAll(config: PkiConfig, ca: KeyPairPem): Promise<void> {
     writeAtomic(join(dir, 'ca.crt'), ca.certPem, 0o644);
     writeAtomic(join(dir, 'tls.key'), leaf.keyPem, 0o600);
     writeAtomic(join(dir, 'tls.crt'), leaf.certPem, 0o644);
-    log(`issued ${id} (${reason}): spiffe://${config.worldId}/${id}, valid until ${new X509Certificate(leaf.certPem).validTo}`);
+    log(
+      `issued ${id} (${reason}): spiffe://${config.worldId}/${id}, valid until ${new X509Certificate(leaf.certPem).validTo}`,
+    );
   }
 }
 

@@ -45,7 +45,11 @@ export const composeRoutes: FastifyPluginAsync = async (app) => {
       let text: string;
       let name: string | undefined;
       if (typeof body === 'string') text = body;
-      else if (body !== null && typeof body === 'object' && typeof (body as { compose?: unknown }).compose === 'string') {
+      else if (
+        body !== null &&
+        typeof body === 'object' &&
+        typeof (body as { compose?: unknown }).compose === 'string'
+      ) {
         text = (body as { compose: string }).compose;
         const given = (body as { name?: unknown }).name;
         if (typeof given === 'string' && given.trim().length > 0) name = given.trim();

@@ -96,7 +96,14 @@ export class ObservedDeployment {
   }
 
   private event(s: Observed): ServiceStatusEvent {
-    const event: ServiceStatusEvent = { worldId: this.worldId, rev: this.rev, id: s.id, state: s.state, pid: s.pid, port: null };
+    const event: ServiceStatusEvent = {
+      worldId: this.worldId,
+      rev: this.rev,
+      id: s.id,
+      state: s.state,
+      pid: s.pid,
+      port: null,
+    };
     if (s.detail !== undefined) event.detail = s.detail;
     return event;
   }
