@@ -1,5 +1,6 @@
 // Typed fetch client for the controller's HTTP API. Shapes come from @dw/world; nothing is re-declared here.
 import type {
+  ComposeImportResult,
   DeployStarted,
   DeployStatus,
   ErrorBody,
@@ -68,6 +69,10 @@ export const httpClient = {
   deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
+  /** Saves a compose file (its YAML text) as a new world; warnings say what could not be represented. */
+  importCompose: (compose: string) => request<ComposeImportResult>('POST', '/api/import/compose', { compose }),
+  /** Where the saved world downloads as compose.yaml. */
+  composeUrl: (id: string) => `${worldPath(id)}/compose`,
 };
 
 export type HttpClient = typeof httpClient;

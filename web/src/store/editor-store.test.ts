@@ -16,6 +16,8 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     deploy: async () => ({ rev: 2 }),
     deployStatus: async () => ({ rev: null, services: [] }),
     stop: async () => undefined,
+    importCompose: fail,
+    composeUrl: (id) => `/api/worlds/${id}/compose`,
     ...overrides,
   };
 }
@@ -108,5 +110,56 @@ describe('editor store', () => {
     await store.getState().actions.deploy();
     expect(calls).toEqual(['save', 'deploy']);
     expect(store.getState().deployedRev).toBe(2);
+  });
+
+  it('opens an imported compose file, keeps its display metadata through edits, and shows its warnings', async () => {
+    const imported: WorldRecord = {
+      id: 'stack-1',
+      rev: 1,
+      world: {
+        version: 1,
+        name: 'stack',
+        services: [
+          {
+            id: 'web',
+            kind: 'service',
+            position: { x: 0, y: 0 },
+            config: { latencyMs: 5 },
+            display: { image: 'nginx:1.25', ports: ['8080:80'] },
+          },
+        ],
+        links: [],
+      },
+    };
+    const saved: unknown[] = [];
+    const store = await openExample(
+      fakeHttp({
+        importCompose: async () => ({
+          ...structuredClone(imported),
+          warnings: [{ pointer: '/volumes', message: 'left out' }],
+        }),
+        getWorld: async () => structuredClone(imported),
+        saveWorld: async (_id, body) => {
+          saved.push(body.world);
+          return { id: 'stack-1', rev: body.rev + 1, world: body.world as WorldRecord['world'] };
+        },
+      }),
+    );
+    const { actions } = store.getState();
+    await actions.importCompose('services: {}', 'compose.yaml');
+    expect(store.getState().worldId).toBe('stack-1');
+    expect(store.getState().toasts.at(-1)).toMatchObject({
+      tone: 'info',
+      title: 'Imported compose.yaml: 1 service, 0 links',
+      message: '/volumes: left out',
+    });
+    actions.setNodeData('web', { kind: 'service', config: { latencyMs: 9 } });
+    expect(selectDirty(store.getState())).toBe(true);
+    expect(await actions.exportCompose()).toBe('/api/worlds/stack-1/compose');
+    expect(saved).toHaveLength(1); // exporting saved the edit first
+    expect((saved[0] as WorldRecord['world']).services[0]).toMatchObject({
+      config: { latencyMs: 9 },
+      display: { image: 'nginx:1.25', ports: ['8080:80'] },
+    });
   });
 });

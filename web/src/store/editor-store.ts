@@ -35,6 +35,10 @@ export interface EditorActions {
   refreshWorlds(): Promise<void>;
   openWorld(id: string): Promise<void>;
   createWorld(): Promise<void>;
+  /** Saves a compose file as a new world and opens it; what could not be represented shows as a toast. */
+  importCompose(text: string, fileName: string): Promise<void>;
+  /** Saves pending edits, then answers where the world downloads as compose.yaml (null when it cannot). */
+  exportCompose(): Promise<string | null>;
   /** Throws the draft away and loads what the server has. */
   reload(): Promise<void>;
 
@@ -231,6 +235,38 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         }
       },
 
+      async importCompose(text, fileName) {
+        if (!(await leaveCurrent())) return;
+        set({ busy: 'creating' });
+        try {
+          const { id, rev, world, warnings } = await http.importCompose(text);
+          const record = { id, rev, world };
+          traffic.getState().actions.reset(id);
+          load(record, null);
+          upsertSummary(record);
+          set({ busy: null });
+          void actions.refreshWorlds();
+          const shown = warnings.slice(0, 5).map((w) => `${w.pointer}: ${w.message}`);
+          if (warnings.length > 5) shown.push(`…and ${warnings.length - 5} more`);
+          toast({
+            tone: warnings.length > 0 ? 'info' : 'success',
+            title: `Imported ${fileName}: ${plural(world.services.length, 'service')}, ${plural(world.links.length, 'link')}`,
+            message: shown.length > 0 ? shown.join('\n') : undefined,
+            ttlMs: warnings.length > 0 ? 20_000 : 5000,
+          });
+        } catch (error) {
+          set({ busy: null });
+          toast(errorToast(`Could not import ${fileName}`, error));
+        }
+      },
+
+      async exportCompose() {
+        const state = get();
+        if (!state.worldId) return null;
+        if (selectDirty(state) && !(await actions.save())) return null;
+        return http.composeUrl(state.worldId);
+      },
+
       async reload() {
         const id = get().worldId;
         if (id) await actions.openWorld(id);
@@ -301,9 +337,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({
           nodes: get().nodes.map((n): EditorNode => {
             if (n.id !== id || n.data.kind !== data.kind) return n;
+            const display = n.data.display ? { display: n.data.display } : {};
             return data.kind === 'client'
-              ? { ...n, type: 'client', data: { kind: 'client', config: data.config } }
-              : { ...n, type: 'service', data: { kind: 'service', config: data.config } };
+              ? { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display } }
+              : { ...n, type: 'service', data: { kind: 'service', config: data.config, ...display } };
           }),
         });
       },

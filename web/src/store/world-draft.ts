@@ -3,18 +3,19 @@ import { type Settings, WORLD_VERSION, type World, type WorldService } from '@dw
 import type { EditorEdge, EditorNode } from './flow-types';
 
 export function toNode(service: WorldService): EditorNode {
+  const display = service.display ? { display: service.display } : {};
   return service.kind === 'client'
     ? {
         id: service.id,
         type: 'client',
         position: { ...service.position },
-        data: { kind: 'client', config: service.config },
+        data: { kind: 'client', config: service.config, ...display },
       }
     : {
         id: service.id,
         type: 'service',
         position: { ...service.position },
-        data: { kind: 'service', config: service.config },
+        data: { kind: 'service', config: service.config, ...display },
       };
 }
 
@@ -27,9 +28,10 @@ export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[]
 
 function toService(node: EditorNode): WorldService {
   const position = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
+  const display = node.data.display ? { display: node.data.display } : {};
   return node.data.kind === 'client'
-    ? { id: node.id, kind: 'client', position, config: node.data.config }
-    : { id: node.id, kind: 'service', position, config: node.data.config };
+    ? { id: node.id, kind: 'client', position, config: node.data.config, ...display }
+    : { id: node.id, kind: 'service', position, config: node.data.config, ...display };
 }
 
 export interface DraftParts {

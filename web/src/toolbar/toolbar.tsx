@@ -2,6 +2,7 @@
 
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { plural, selectDirty } from '../store/editor-store';
+import { ComposeButtons } from './compose-buttons';
 import { DeployStatusPill } from './deploy-status-pill';
 import { WorldPicker } from './world-picker';
 
@@ -55,6 +56,7 @@ export function Toolbar() {
         >
           New world
         </button>
+        <ComposeButtons />
       </div>
       <div className="dw-toolbar__spacer" />
       <DeployStatusPill />
