@@ -124,6 +124,7 @@ function spawnHintsOf(env: Record<string, string>): SpawnHints | null {
   }
 }
 
+/** `options.name` names the world unless the file is an exported world that carries its own name. */
 export function worldFromCompose(text: string, options: { name?: string } = {}): ComposeImport {
   const root = parseComposeText(text);
   const warnings: ImportWarning[] = [];
@@ -247,8 +248,9 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     return { id, kind, position, config, ...withDisplay } as ServiceNode;
   });
 
+  // An exported world's own name first, then the caller's, then a placeholder.
   const name =
-    options.name ?? (marker && typeof marker.name === 'string' && marker.name.length > 0 ? marker.name : 'imported');
+    marker && typeof marker.name === 'string' && marker.name.length > 0 ? marker.name : (options.name ?? 'imported');
   const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links };
   layOut(world);
   return { world, warnings };

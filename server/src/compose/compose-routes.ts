@@ -1,5 +1,6 @@
 // GET /api/worlds/:id/compose: the world as a compose file (YAML, no private key in it).
-// POST /api/import/compose: a compose file (raw YAML, or JSON { compose, name? }) saved as a new world.
+// POST /api/import/compose: a compose file (raw YAML, or JSON { compose, name? }) saved as a new world; `name` is
+// used unless the file is an exported world that carries its own.
 import { ComposeImportResult, ErrorBody } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';

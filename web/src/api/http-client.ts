@@ -70,7 +70,8 @@ export const httpClient = {
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
   /** Saves a compose file (its YAML text) as a new world; warnings say what could not be represented. */
-  importCompose: (compose: string) => request<ComposeImportResult>('POST', '/api/import/compose', { compose }),
+  importCompose: (compose: string, name?: string) =>
+    request<ComposeImportResult>('POST', '/api/import/compose', name ? { compose, name } : { compose }),
   /** Where the saved world downloads as compose.yaml. */
   composeUrl: (id: string) => `${worldPath(id)}/compose`,
 };

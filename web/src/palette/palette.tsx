@@ -3,6 +3,7 @@
 import type { ServiceKind } from '@dw/world';
 import { useReactFlow } from '@xyflow/react';
 import { type DragEvent, useCallback } from 'react';
+import { ComposeButtons } from '../compose/compose-buttons';
 import { useEditor, useEditorActions, useStores } from '../store/editor-context';
 import { freeSpot } from './free-spot';
 import { KIND_MIME, NODE_SIZE } from './palette-drag';
@@ -57,6 +58,7 @@ export function Palette() {
           </span>
         </button>
       ))}
+      <ComposeButtons />
       <div className="dw-palette__help">
         <h2 className="dw-panel-title">How to</h2>
         <ul>

@@ -239,7 +239,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (!(await leaveCurrent())) return;
         set({ busy: 'creating' });
         try {
-          const { id, rev, world, warnings } = await http.importCompose(text);
+          // "shop.yaml" names the world "shop"; the usual compose.yaml / docker-compose.yml names nothing.
+          const base = fileName.replace(/\.(ya?ml)$/i, '');
+          const name = /^(docker-)?compose([.-].*)?$/i.test(base) ? undefined : base;
+          const { id, rev, world, warnings } = await http.importCompose(text, name);
           const record = { id, rev, world };
           traffic.getState().actions.reset(id);
           load(record, null);

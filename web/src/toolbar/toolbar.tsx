@@ -2,7 +2,6 @@
 
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { plural, selectDirty } from '../store/editor-store';
-import { ComposeButtons } from './compose-buttons';
 import { DeployStatusPill } from './deploy-status-pill';
 import { WorldPicker } from './world-picker';
 
@@ -56,7 +55,6 @@ export function Toolbar() {
         >
           New world
         </button>
-        <ComposeButtons />
       </div>
       <div className="dw-toolbar__spacer" />
       <DeployStatusPill />

@@ -31,10 +31,11 @@ export function ComposeButtons() {
   const exportBlocker = !loaded ? 'No world is open' : invalid ? 'Fix the problems before exporting' : null;
 
   return (
-    <>
+    <section className="dw-palette__compose" aria-label="Docker compose">
+      <h2 className="dw-panel-title">Docker compose</h2>
       <button
         type="button"
-        className="dw-button"
+        className="dw-button dw-button--block"
         onClick={() => input.current?.click()}
         disabled={busy !== null}
         title="Open a compose file (compose.yaml, docker-compose.yml) as a new world"
@@ -51,13 +52,13 @@ export function ComposeButtons() {
       />
       <button
         type="button"
-        className="dw-button"
+        className="dw-button dw-button--block"
         onClick={() => void onExport()}
         disabled={exportBlocker !== null || busy !== null}
         title={exportBlocker ?? 'Download this world as compose.yaml (saves pending edits first)'}
       >
         Export compose
       </button>
-    </>
+    </section>
   );
 }
