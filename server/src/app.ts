@@ -68,7 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(livePlugin);
 
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { observing: observe?.worldId });
   await app.register(worldsRoutes);
   await app.register(deployRoutes);
   await app.register(telemetryRoutes);

@@ -110,6 +110,7 @@ describe('observe mode', () => {
     t = await tempApp({ observe: OBSERVE, frameIntervalMs: 50 });
     const frames: TrafficFrame[] = [];
     t.app.deployer.onFrame((f) => frames.push(f));
+    expect((await t.app.inject('/api/health')).json()).toEqual({ ok: true, observing: OBSERVE.worldId });
     const world: WorldRecord = (await t.app.inject(`/api/worlds/${OBSERVE.worldId}`)).json();
     expect(world).toEqual({ id: OBSERVE.worldId, rev: 4, world: MESH_WORLD });
     const before = (await t.app.inject(`/api/worlds/${OBSERVE.worldId}/deploy`)).json();

@@ -4,6 +4,7 @@ import type {
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  Health,
   Problem,
   UpdateWorldBody,
   World,
@@ -61,6 +62,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 const worldPath = (id: string) => `/api/worlds/${encodeURIComponent(id)}`;
 
 export const httpClient = {
+  health: () => request<Health>('GET', '/api/health'),
   listWorlds: () => request<WorldSummary[]>('GET', '/api/worlds'),
   createWorld: (world: World) => request<WorldRecord>('POST', '/api/worlds', world),
   getWorld: (id: string) => request<WorldRecord>('GET', worldPath(id)),

@@ -16,6 +16,7 @@ export function ComposeButtons() {
   const busy = useEditor((s) => s.busy);
   const loaded = useEditor((s) => s.worldId !== null);
   const invalid = useEditor((s) => s.problems.list.length > 0);
+  const observing = useEditor((s) => s.observing !== null);
   const actions = useEditorActions();
   const input = useRef<HTMLInputElement>(null);
 
@@ -37,7 +38,7 @@ export function ComposeButtons() {
         type="button"
         className="dw-button dw-button--block"
         onClick={() => input.current?.click()}
-        disabled={busy !== null}
+        disabled={busy !== null || observing}
         title="Open a compose file (compose.yaml, docker-compose.yml) as a new world"
       >
         Import compose

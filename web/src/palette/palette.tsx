@@ -15,7 +15,7 @@ const ITEMS: { kind: ServiceKind; title: string; description: string }[] = [
 
 export function Palette() {
   const actions = useEditorActions();
-  const disabled = useEditor((s) => s.worldId === null);
+  const disabled = useEditor((s) => s.worldId === null || s.observing !== null);
   const flow = useReactFlow();
   const { editor } = useStores();
 

@@ -8,6 +8,7 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
   const record: WorldRecord = { id: 'shop', rev: 1, world: structuredClone(EXAMPLE_WORLD) };
   const fail = () => Promise.reject(new Error('not in this test'));
   return {
+    health: async () => ({ ok: true }),
     listWorlds: async () => [{ id: 'shop', name: 'shop', updatedAt: '2026-01-01T00:00:00Z' }],
     createWorld: fail,
     getWorld: async () => structuredClone(record),

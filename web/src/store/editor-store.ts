@@ -70,6 +70,8 @@ type EditorEdgeChange = EdgeChange<EditorEdge>;
 
 export interface EditorState {
   worlds: WorldSummary[];
+  /** Set when this controller only observes a world running in compose: nothing can be saved or deployed. */
+  observing: string | null;
   /** The open world; null before the first one loads. */
   worldId: string | null;
   /** The revision the draft is based on (sent with PUT; a stale one gets 409). */
@@ -175,8 +177,11 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (get().busy === 'loading') return;
         set({ busy: 'loading', bootError: null });
         try {
-          const worlds = await http.listWorlds();
-          set({ worlds });
+          const [worlds, health] = await Promise.all([
+            http.listWorlds(),
+            http.health().catch(() => ({ ok: true as const, observing: undefined })),
+          ]);
+          set({ worlds, observing: health.observing ?? null });
           const wanted = readWorldIdFromUrl();
           const id = wanted ?? worlds[0]?.id;
           set({ busy: null });
@@ -476,6 +481,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
 
     return {
       worlds: [],
+      observing: null,
       worldId: null,
       baseRev: null,
       name: '',
