@@ -18,6 +18,8 @@ import { spawnConfigs } from '../deploy/plan.js';
 /** Where each service listens inside its container, and where its peers reach it. */
 export const COMPOSE_SERVICE_PORT = 8443;
 export const OBSERVER_PORT = 4400;
+/** Where the observer is published on the host by default: beside, not on, the local controller's 4400. */
+export const OBSERVER_HOST_PORT = 4401;
 export const DEFAULT_IMAGE = 'distributed-world:latest';
 /** Where the image keeps the bundles (see the Dockerfile). */
 export const APP_DIR = '/app';
@@ -33,7 +35,7 @@ export interface ComposeExportOptions {
   baseImage?: string;
   /** Include the observer (default true). */
   observer?: boolean;
-  /** The port the observer's UI is published on, on 127.0.0.1 only (default 4400). */
+  /** The port the observer's UI is published on, on 127.0.0.1 only (default 4401). */
   observerPort?: number;
   /** The telemetry secret shared by the services and the observer; random when not given. */
   token?: string;
@@ -179,7 +181,7 @@ export function composeForWorld(
         DW_DATA: '/tmp/dw-observer',
         [OBSERVE_ENV]: literal(JSON.stringify(observe)),
       },
-      ports: [`127.0.0.1:${options.observerPort ?? OBSERVER_PORT}:${OBSERVER_PORT}`],
+      ports: [`127.0.0.1:${options.observerPort ?? OBSERVER_HOST_PORT}:${OBSERVER_PORT}`],
       healthcheck: tcpHealthcheck(OBSERVER_PORT),
       restart: 'unless-stopped',
     };
