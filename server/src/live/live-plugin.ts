@@ -1,15 +1,41 @@
 // The live view: socket.io attached to the app's HTTP server, typed end to end with the events of @dw/world.
 // A browser watches a world (world:watch), receives a service:status per service at once and on every change,
 // and while the world is deployed a traffic:frame every FRAME_INTERVAL_MS.
+
+import type { Duplex } from 'node:stream';
 import { type ClientToServerEvents, type ServerToClientEvents, type WatchAck, WatchRequest } from '@dw/world';
-import { Server } from 'socket.io';
+import { type Socket as IoSocket, Server } from 'socket.io';
+import Type from 'typebox';
 import { sharedPlugin } from '../http/shared-plugin.js';
 import { schemaProblems } from '../http/validation.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     io: Server<ClientToServerEvents, ServerToClientEvents>;
+    liveStats: LiveStats;
   }
+}
+
+export interface LiveStats {
+  framesSent: number;
+  /** Frames not sent to a watcher that had not yet taken the previous ones (a stalled or slow browser). */
+  framesDropped: number;
+}
+
+const LiveStatsBody = Type.Object({
+  watchers: Type.Integer(),
+  framesSent: Type.Integer(),
+  framesDropped: Type.Integer(),
+});
+
+/**
+ * True while a socket has not taken what was last sent to it. Frames are replaced every interval, so such a
+ * socket is skipped rather than queued for: a browser that stops reading costs the controller nothing.
+ */
+function isBacklogged(socket: IoSocket): boolean {
+  // engine.io keeps packets it could not write yet in writeBuffer (private in its types, stable since 1.x).
+  const pending = (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+  return !socket.conn.transport.writable || pending > 0;
 }
 
 export const roomOf = (worldId: string) => `world:${worldId}`;
@@ -27,6 +53,8 @@ export const livePlugin = sharedPlugin('live', async (app) => {
     maxHttpBufferSize: 64 * 1024,
   });
   app.decorate('io', io);
+  const stats: LiveStats = { framesSent: 0, framesDropped: 0 };
+  app.decorate('liveStats', stats);
 
   io.on('connection', (socket) => {
     socket.on('world:watch', (request, ack) => {
@@ -48,7 +76,32 @@ export const livePlugin = sharedPlugin('live', async (app) => {
   });
 
   const offStatus = app.deployer.onStatus((event) => io.to(roomOf(event.worldId)).emit('service:status', event));
-  const offFrame = app.deployer.onFrame((frame) => io.to(roomOf(frame.worldId)).emit('traffic:frame', frame));
+  const offFrame = app.deployer.onFrame((frame) => {
+    const watchers = io.sockets.adapter.rooms.get(roomOf(frame.worldId));
+    for (const id of watchers ?? []) {
+      const socket = io.sockets.sockets.get(id);
+      if (!socket) continue;
+      if (isBacklogged(socket)) {
+        stats.framesDropped++;
+      } else {
+        stats.framesSent++;
+        socket.emit('traffic:frame', frame);
+      }
+    }
+  });
+
+  app.get('/api/live', { schema: { response: { 200: LiveStatsBody } } }, async () => ({
+    watchers: io.sockets.sockets.size,
+    ...stats,
+  }));
+
+  // Websocket connections, tracked so that closing never waits on a browser that stopped reading (a clean
+  // websocket close needs the peer to read, and ws would wait 30 s for it).
+  const upgraded = new Set<Duplex>();
+  app.server.on('upgrade', (_request: unknown, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
 
   // Before the HTTP server closes: end every socket.io connection (websockets would otherwise hold it open).
   app.addHook('preClose', async () => {
@@ -56,5 +109,7 @@ export const livePlugin = sharedPlugin('live', async (app) => {
     offFrame();
     io.disconnectSockets(true);
     io.engine.close();
+    if (upgraded.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const socket of upgraded) socket.destroy();
   });
 });
