@@ -28,6 +28,13 @@ volumes:
   data: {}
 `;
 
+// The imported world is removed afterwards, so other specs open on the example world as before.
+let importedId: string | undefined;
+test.afterEach(async () => {
+  if (importedId) await fetch(new URL(`/api/worlds/${importedId}`, baseUrl()), { method: 'DELETE' });
+  importedId = undefined;
+});
+
 test('import a compose file, see it drawn with its warnings, export it as compose.yaml', async ({ page }, testInfo) => {
   await page.goto(baseUrl());
   const before = await worldIdOf(page);
@@ -37,6 +44,7 @@ test('import a compose file, see it drawn with its warnings, export it as compos
     buffer: Buffer.from(STACK),
   });
   await expect.poll(() => worldIdOf(page)).not.toBe(before);
+  importedId = await worldIdOf(page);
   for (const id of ['web', 'api', 'db', 'cache']) await expect(page.getByTestId(`node-${id}`)).toBeVisible();
   await expect(page.getByTestId('node-origin-web')).toHaveText('nginx:1.25-alpine · ports 8080:80');
   await expect(page.locator('.react-flow__edge')).toHaveCount(3);
