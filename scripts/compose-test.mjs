@@ -218,6 +218,27 @@ async function run() {
     `${ready}/${world.services.length} after ${((Date.now() - started) / 1000).toFixed(1)} s (up -d returned after ${upSeconds.toFixed(1)} s)`,
   );
 
+  // Each container's mounts, as the engine reports them.
+  const mountsOf = (service) => {
+    const id = compose(['ps', '-q', service]).stdout.trim();
+    return JSON.parse(sh(DOCKER, ['inspect', '--format', '{{json .Mounts}}', id]).stdout);
+  };
+  const wrong = [];
+  for (const service of world.services) {
+    const mounts = mountsOf(service.id).map((m) => `${m.Name}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`);
+    const expected = [`${project}_identity-${service.id}:/identity:ro`];
+    if (JSON.stringify(mounts) !== JSON.stringify(expected)) wrong.push(`${service.id}: ${mounts.join(', ')}`);
+  }
+  const pkiMounts = mountsOf('dw-pki').map((m) => m.Name);
+  if (!pkiMounts.includes(`${project}_dw-ca`)) wrong.push(`dw-pki lacks the CA volume: ${pkiMounts.join(', ')}`);
+  const observerMounts = mountsOf('dw-observer');
+  if (observerMounts.length > 0) wrong.push(`dw-observer mounts ${observerMounts.map((m) => m.Name).join(', ')}`);
+  check(
+    'each service mounts only its own identity (read-only); only dw-pki holds the CA key',
+    wrong.length === 0,
+    wrong.join('; ') || `${world.services.length} services checked`,
+  );
+
   // The live view, as the editor gets it: socket.io on the observer's port.
   const requireFromServer = createRequire(join(root, 'server/package.json'));
   const { io } = requireFromServer('socket.io-client');
