@@ -163,4 +163,11 @@ describe('editor store', () => {
       display: { image: 'nginx:1.25', ports: ['8080:80'] },
     });
   });
+
+  it('knows when the controller only observes a compose deployment', async () => {
+    expect((await openExample()).getState().observing).toBeNull();
+    const store = await openExample(fakeHttp({ health: async () => ({ ok: true, observing: 'shop' }) }));
+    expect(store.getState().observing).toBe('shop');
+    expect(store.getState().worldId).toBe('shop');
+  });
 });
