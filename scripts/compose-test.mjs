@@ -139,8 +139,11 @@ function freePort() {
   });
 }
 
-async function getJson(url) {
-  const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+async function getJson(url, token) {
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(3000),
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
   return response.json();
 }
@@ -205,10 +208,12 @@ async function run() {
   compose(['up', '-d', '--no-build'], { timeout: 400_000 });
   const upSeconds = (Date.now() - started) / 1000;
   const worldId = /world: (\S+)/.exec(yaml)?.[1];
+  // The observer listens beyond loopback inside its container, so it runs in remote mode: its API needs a token.
+  const observerToken = /#token=([\w-]+)/.exec(yaml)?.[1];
   const base = `http://127.0.0.1:${observerPort}`;
   let status;
   for (const until = Date.now() + HEALTHY_WITHIN_MS; Date.now() < until; await sleep(500)) {
-    status = await getJson(`${base}/api/worlds/${worldId}/deploy`).catch(() => undefined);
+    status = await getJson(`${base}/api/worlds/${worldId}/deploy`, observerToken).catch(() => undefined);
     if (status?.services.every((s) => s.state === 'ready')) break;
   }
   const ready = status?.services.filter((s) => s.state === 'ready').length ?? 0;
@@ -242,7 +247,12 @@ async function run() {
   // The live view, as the editor gets it: socket.io on the observer's port.
   const requireFromServer = createRequire(join(root, 'server/package.json'));
   const { io } = requireFromServer('socket.io-client');
-  const socket = io(base, { transports: ['websocket'], reconnection: false, timeout: 5000 });
+  const socket = io(base, {
+    transports: ['websocket'],
+    reconnection: false,
+    timeout: 5000,
+    auth: { token: observerToken },
+  });
   const totals = new Map(world.links.map((l) => [l.id, { requests: 0, errors: 0, refused: 0 }]));
   const refusals = [];
   let frames = 0;

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { composeRoutes } from './compose/compose-routes.js';
 import { deployRoutes } from './deploy/deploy-routes.js';
 import { deployerPlugin } from './deploy/deployer-plugin.js';
+import { type AccessOptions, installAccessGuard } from './http/access-guard.js';
 import { HttpProblem, installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
@@ -33,17 +34,24 @@ export interface AppOptions {
    * deployed and nothing can be changed: every request but GET, HEAD and telemetry is answered 403.
    */
   observe?: ObserveConfig;
+  /** Who may call: loopback names only (default), or in remote mode anyone holding `access.token`. */
+  access?: AccessOptions;
+  /** Largest request body in bytes (default 2 MiB); larger ones get a 413 body-too-large. */
+  bodyLimit?: number;
 }
+
+export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: 2 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     forceCloseConnections: true,
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installJsonBody(app);
   installErrorHandling(app);
+  installAccessGuard(app, options.access ?? {});
   const observe = options.observe;
   if (observe) {
     app.addHook('onRequest', async (request) => {
@@ -66,7 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     controllerUrl: options.controllerUrl,
     frameIntervalMs: options.frameIntervalMs,
   });
-  await app.register(livePlugin);
+  await app.register(livePlugin, { access: options.access ?? {} });
 
   await app.register(healthRoutes, { observing: observe?.worldId });
   await app.register(worldsRoutes);

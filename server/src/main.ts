@@ -1,11 +1,14 @@
-// Starts the controller on 127.0.0.1:(PORT || 4400) (HOST overrides) and shuts it down cleanly on SIGINT or
-// SIGTERM: every deployment stopped, every child ended. Data in ./data (DW_DATA overrides); the editor from
-// ../../web/dist relative to this file (DW_WEB_DIR overrides).
+// Starts the controller on 127.0.0.1:(PORT || 4400) and shuts it down cleanly on SIGINT or SIGTERM: every
+// deployment stopped, every child ended. Data in ./data (DW_DATA overrides); the editor from ../../web/dist
+// relative to this file (DW_WEB_DIR overrides). HOST may name another address only with DW_ALLOW_REMOTE=1, and
+// then every API call and socket needs the controller token (DW_TOKEN, or one generated and printed here).
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OBSERVE_ENV, ObserveConfig } from '@dw/world';
 import Value from 'typebox/value';
 import { buildApp } from './app.js';
+import { LOOPBACK_NAMES } from './http/access-guard.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -15,6 +18,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number (0-65535), not ${JSON.stringify(process.env.PORT)}`);
   process.exit(2);
 }
+const loopback = [...LOOPBACK_NAMES, '::1'].includes(host.toLowerCase());
+if (!loopback && process.env.DW_ALLOW_REMOTE !== '1') {
+  console.error(
+    `HOST=${host} would let other machines reach a controller that starts processes. ` +
+      'Set DW_ALLOW_REMOTE=1 as well to do it on purpose: every API call and socket will then need a token.',
+  );
+  process.exit(2);
+}
+if (process.env.DW_TOKEN && process.env.DW_TOKEN.length < 16) {
+  console.error('DW_TOKEN must be at least 16 characters');
+  process.exit(2);
+}
+const token = loopback ? undefined : process.env.DW_TOKEN || randomBytes(24).toString('base64url');
 const dataDir = resolve(process.env.DW_DATA || 'data');
 const webDir = process.env.DW_WEB_DIR
   ? resolve(process.env.DW_WEB_DIR)
@@ -37,7 +53,13 @@ if (process.env[OBSERVE_ENV]) {
   observe = value;
 }
 
-const app = await buildApp({ dataDir, webDir, observe, logger: { level: process.env.LOG_LEVEL || 'info' } });
+const app = await buildApp({
+  dataDir,
+  webDir,
+  observe,
+  logger: { level: process.env.LOG_LEVEL || 'info' },
+  access: { token },
+});
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {
@@ -84,8 +106,16 @@ try {
 const address = app.server.address();
 const actualPort = address !== null && typeof address === 'object' ? address.port : port;
 const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-console.log(
-  observe
-    ? `Distributed World is observing world "${observe.worldId}" at http://${shownHost}:${actualPort}/?world=${observe.worldId}`
-    : `Distributed World is running at http://${shownHost}:${actualPort}`,
-);
+const shown = `http://${shownHost}:${actualPort}`;
+if (observe) {
+  // In a container the published address differs from the one listened on: DW_PUBLIC_URL names it.
+  const base = (process.env.DW_PUBLIC_URL || shown).replace(/\/+$/, '');
+  console.log(
+    `Distributed World is observing world "${observe.worldId}" at ${base}/?world=${observe.worldId}${token === undefined ? '' : `#token=${token}`}`,
+  );
+} else if (token === undefined) console.log(`Distributed World is running at ${shown}`);
+else {
+  // The token travels in the fragment, which browsers never send: the editor reads it and sends it as a header.
+  console.log(`Distributed World is running at ${shown}/#token=${token}`);
+  console.log('Remote mode: every API call and socket needs that token (authorization: Bearer <token>).');
+}

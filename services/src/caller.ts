@@ -1,7 +1,7 @@
 // Outbound calls to this service's peers: one undici Pool per peer, kept-alive connections, one TLS context.
 import { performance } from 'node:perf_hooks';
 import * as tls from 'node:tls';
-import { HOPS_HEADER, type Peer, spiffeId } from '@dw/world';
+import { HOPS_HEADER, type Peer, serviceIdFromSpiffe, spiffeId } from '@dw/world';
 import { Pool } from 'undici';
 import type { IdentityPem } from './identity.js';
 import type { CallOutcome, Stats } from './stats.js';
@@ -12,62 +12,134 @@ export const CALL_TIMEOUT_MS = 10_000;
 const MAX_CONNECTIONS_PER_PEER = 256;
 const KEEP_ALIVE_MS = 30_000;
 
-/** Checks the callee's certificate: the DNS SAN (the TLS server name) and the SPIFFE id must both be the peer's. */
-export function peerIdentityCheck(worldId: string, peerId: string) {
+/** Who a certificate says it is: its service id in this world, its SPIFFE id otherwise, null without one. */
+function presentedIdentity(worldId: string, cert: tls.PeerCertificate): string | null {
+  const uri = (cert.subjectaltname ?? '')
+    .split(', ')
+    .find((n) => n.startsWith('URI:spiffe://'))
+    ?.slice(4);
+  if (uri === undefined) return null;
+  return serviceIdFromSpiffe(worldId, uri) ?? uri;
+}
+
+/**
+ * Checks the callee's certificate: the DNS SAN (the TLS server name) and the SPIFFE id must both be the peer's.
+ * `onMismatch` hears who answered instead (an impostor), once per refused handshake.
+ */
+export function peerIdentityCheck(worldId: string, peerId: string, onMismatch?: (presented: string | null) => void) {
   const expected = `URI:${spiffeId(worldId, peerId)}`;
   return (hostname: string, cert: tls.PeerCertificate): Error | undefined => {
     const err = tls.checkServerIdentity(hostname, cert);
-    if (err) return err;
     const names = (cert.subjectaltname ?? '').split(', ');
-    if (!names.includes(expected)) {
-      return Object.assign(new Error(`the certificate of "${peerId}" does not carry ${expected}`), {
-        code: 'ERR_DW_PEER_IDENTITY',
-      });
-    }
-    return undefined;
+    const refusal =
+      err ??
+      (names.includes(expected)
+        ? undefined
+        : Object.assign(new Error(`the certificate of "${peerId}" does not carry ${expected}`), {
+            code: 'ERR_DW_PEER_IDENTITY',
+          }));
+    if (refusal) onMismatch?.(presentedIdentity(worldId, cert));
+    return refusal;
   };
 }
 
+/** Errors of a connection the callee closed before answering (how Node refuses a bad client certificate). */
+const CLOSED = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
+function closedBeforeAnswer(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && CLOSED.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+export interface CallerOptions {
+  /**
+   * An intruder knows its credential is bad: a connection closed before any answer is the callee refusing it
+   * (with TLS 1.3, Node closes without an alert when it rejects a client certificate).
+   */
+  closedMeansRefused?: boolean;
+}
+
 export class Caller {
-  private readonly pools = new Map<string, Pool>();
+  /** Per link: its pools, one per address the peer answers at (url, then alsoAt), used in turn. */
+  private readonly pools = new Map<string, Pool[]>();
+  private readonly turn = new Map<string, number>();
+
+  /** Pools replaced by a reload, closing once their calls in flight are done. */
+  private readonly draining = new Set<Pool>();
 
   constructor(
-    worldId: string,
-    peers: readonly Peer[],
+    private readonly worldId: string,
+    private readonly peers: readonly Peer[],
     identity: IdentityPem,
     private readonly stats: Stats,
+    private readonly options: CallerOptions = {},
   ) {
+    this.usePools(identity);
+  }
+
+  /**
+   * Takes a new identity (a renewed leaf, another CA bundle) for every new call: fresh pools with a new TLS
+   * context replace the old ones, which finish their calls in flight and then close. No call is dropped.
+   */
+  reload(identity: IdentityPem): void {
+    const old = [...this.pools.values()].flat();
+    this.usePools(identity);
+    for (const pool of old) {
+      this.draining.add(pool);
+      pool.close().finally(() => this.draining.delete(pool));
+    }
+  }
+
+  private usePools(identity: IdentityPem): void {
     const secureContext = tls.createSecureContext({
       ca: identity.ca,
       cert: identity.cert,
       key: identity.key,
       minVersion: 'TLSv1.3',
     });
-    for (const peer of peers) {
-      const pool = new Pool(peer.url, {
-        connections: MAX_CONNECTIONS_PER_PEER,
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        headersTimeout: CALL_TIMEOUT_MS,
-        bodyTimeout: CALL_TIMEOUT_MS,
-        connect: {
-          secureContext,
-          servername: peer.id,
-          checkServerIdentity: peerIdentityCheck(worldId, peer.id),
-          timeout: CALL_TIMEOUT_MS,
-        },
-      });
-      // A pool reports connection failures through the request that hit them; nothing else to do here.
-      pool.on('connectionError', () => {});
-      this.pools.set(peer.linkId, pool);
+    for (const peer of this.peers) {
+      const urls = [peer.url, ...(peer.alsoAt ?? [])];
+      this.pools.set(
+        peer.linkId,
+        urls.map((url) => this.pool(this.worldId, peer, url, secureContext)),
+      );
     }
+  }
+
+  private pool(worldId: string, peer: Peer, url: string, secureContext: tls.SecureContext): Pool {
+    const pool = new Pool(url, {
+      connections: MAX_CONNECTIONS_PER_PEER,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      headersTimeout: CALL_TIMEOUT_MS,
+      bodyTimeout: CALL_TIMEOUT_MS,
+      connect: {
+        secureContext,
+        servername: peer.id,
+        checkServerIdentity: peerIdentityCheck(worldId, peer.id, (presented) =>
+          this.stats.refused(presented, 'name-mismatch'),
+        ),
+        timeout: CALL_TIMEOUT_MS,
+      },
+    });
+    // A pool reports connection failures through the request that hit them; nothing else to do here.
+    pool.on('connectionError', () => {});
+    // 'connect' fires once per new connection, after its TLS handshake: every other request reused one.
+    pool.on('connect', () => this.stats.handshake(peer));
+    return pool;
   }
 
   /** POSTs to the peer, records the outcome and latency in the stats window, and returns the outcome. */
   async call(peer: Peer, hops: number, body: Buffer): Promise<CallOutcome> {
-    const pool = this.pools.get(peer.linkId);
-    if (!pool) throw new Error(`no pool for link ${peer.linkId}`);
+    const pools = this.pools.get(peer.linkId);
+    if (!pools) throw new Error(`no pool for link ${peer.linkId}`);
+    const turn = this.turn.get(peer.linkId) ?? 0;
+    this.turn.set(peer.linkId, (turn + 1) % pools.length);
+    const pool = pools[turn] as Pool;
     const started = performance.now();
     let outcome: CallOutcome;
+    let answered = false;
     try {
       const res = await pool.request({
         path: '/',
@@ -76,17 +148,20 @@ export class Caller {
         body,
       });
       await res.body.dump();
+      answered = true;
       if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
       else if (res.statusCode === 403) outcome = 'refused';
       else outcome = 'error';
     } catch (err) {
-      outcome = isHandshakeRefusal(err) ? 'refused' : 'error';
+      outcome =
+        isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
     }
-    this.stats.call(peer, outcome, performance.now() - started);
+    this.stats.call(peer, outcome, performance.now() - started, answered);
     return outcome;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.pools.values()].map((p) => p.destroy()));
+    await Promise.allSettled([...this.pools.values()].flat().map((p) => p.destroy()));
+    await Promise.allSettled([...this.draining].map((p) => p.destroy()));
   }
 }

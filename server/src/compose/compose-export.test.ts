@@ -231,4 +231,34 @@ describe('compose export', () => {
     expect(token(doc)).not.toBe(token(again));
     expect(token(doc).length).toBeGreaterThanOrEqual(16);
   });
+
+  it('leaves intruders out (their credentials exist only in the playground), keeps deny links as routes without permission', () => {
+    const world: World = {
+      version: 1,
+      name: 'guarded',
+      services: [
+        { id: 'c', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 1 } },
+        { id: 's', kind: 'service', position: { x: 1, y: 0 }, config: {} },
+        { id: 'd', kind: 'service', position: { x: 1, y: 1 }, config: {} },
+        { id: 'x', kind: 'intruder', position: { x: 0, y: 1 }, config: { mode: 'no-cert' } },
+      ],
+      links: [
+        { id: 'cs', from: 'c', to: 's' },
+        { id: 'cd', from: 'c', to: 'd', policy: 'deny' },
+        { id: 'xs', from: 'x', to: 's' },
+      ],
+    };
+    const { text, doc } = exported(world);
+    expect(validate(parse(text))).toBe(true);
+    expect(Object.keys(doc.services).sort()).toEqual(['c', 'd', 'dw-observer', 'dw-pki', 's']);
+    expect((doc as unknown as Record<string, Record<string, unknown>>)['x-distributed-world']!['left-out']).toEqual([
+      'x (intruder: playground only)',
+    ]);
+    const config = (id: string) => JSON.parse(uninterpolate(doc.services[id]!.environment.DW_SPAWN_CONFIG!));
+    expect(config('c').peers.map((p: { id: string }) => p.id)).toEqual(['s', 'd']);
+    expect(config('d').allowedCallers).toEqual([]);
+    expect(config('s').allowedCallers).toEqual(['spiffe://shop-abc123/c']);
+    const pki = JSON.parse(uninterpolate(doc.services['dw-pki']!.environment.DW_PKI_CONFIG!));
+    expect(pki.services).toEqual(['c', 's', 'd']);
+  });
 });

@@ -39,6 +39,8 @@ export interface ComposeExportOptions {
   observerPort?: number;
   /** The telemetry secret shared by the services and the observer; random when not given. */
   token?: string;
+  /** The observer's API token (it listens beyond loopback in its container, so it runs in remote mode). */
+  observerToken?: string;
 }
 
 export interface ComposeExportInput {
@@ -95,7 +97,15 @@ export function composeForWorld(
   input: ComposeExportInput,
   options: ComposeExportOptions = {},
 ): Record<string, unknown> {
-  const { worldId, rev, world } = input;
+  const { worldId, rev } = input;
+  // Intruders attack with credentials the compose issuer does not make (no certificate, a foreign CA, an expired
+  // leaf): they stay in the playground, and so do their links.
+  const intruders = input.world.services.filter((s) => s.kind === 'intruder').map((s) => s.id);
+  const world: World = {
+    ...input.world,
+    services: input.world.services.filter((s) => s.kind !== 'intruder'),
+    links: input.world.links.filter((l) => !intruders.includes(l.from) && !intruders.includes(l.to)),
+  };
   const image = options.image ?? DEFAULT_IMAGE;
   const withObserver = options.observer ?? true;
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -170,6 +180,8 @@ export function composeForWorld(
       restart: 'unless-stopped',
     };
   }
+  const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;
+  const observerToken = options.observerToken ?? randomBytes(24).toString('base64url');
   if (observerName) {
     const observe: ObserveConfig = { worldId, rev, world, token };
     services[observerName] = {
@@ -178,10 +190,14 @@ export function composeForWorld(
       environment: {
         HOST: '0.0.0.0',
         PORT: String(OBSERVER_PORT),
+        // Bound to the container's network (so the published port reaches it): remote mode, with a token.
+        DW_ALLOW_REMOTE: '1',
+        DW_TOKEN: literal(observerToken),
+        DW_PUBLIC_URL: `http://127.0.0.1:${observerPort}`,
         DW_DATA: '/tmp/dw-observer',
         [OBSERVE_ENV]: literal(JSON.stringify(observe)),
       },
-      ports: [`127.0.0.1:${options.observerPort ?? OBSERVER_HOST_PORT}:${OBSERVER_PORT}`],
+      ports: [`127.0.0.1:${observerPort}:${OBSERVER_PORT}`],
       healthcheck: tcpHealthcheck(OBSERVER_PORT),
       restart: 'unless-stopped',
     };
@@ -189,8 +205,11 @@ export function composeForWorld(
 
   const volumes: Record<string, null> = { [caVolume]: null };
   for (const id of ids) volumes[identityVolume(id)] = null;
+  const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
+  if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
+  if (intruders.length > 0) about['left-out'] = intruders.map((id) => `${id} (intruder: playground only)`);
   return {
-    'x-distributed-world': { world: worldId, name: world.name, rev },
+    'x-distributed-world': about,
     services,
     volumes,
   };
@@ -200,6 +219,7 @@ const HEADER = [
   '# Distributed World: one container per service, mutual TLS between them, identities issued at start-up.',
   '# Build the image from the repository root first (npm run build), then: docker-compose -p <name> up -d',
   '# This file holds no private key: the dw-pki service creates the CA and the leaves in volumes.',
+  '# The live view: open x-distributed-world.observer (published on 127.0.0.1 only) once it is up.',
   '',
 ].join('\n');
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolvePointer, validateWorld, type World } from '@dw/world';
+import { type Display, resolvePointer, validateWorld, type World, type WorldService } from '@dw/world';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { HttpProblem } from '../http/errors.js';
@@ -13,7 +13,8 @@ const COMPOSE_WORLD: World = JSON.parse(
 );
 
 const edges = (world: World) => world.links.map((l) => `${l.from}->${l.to}`).sort();
-const node = (world: World, id: string) => world.services.find((s) => s.id === id);
+const node = (world: World, id: string) =>
+  world.services.find((s) => s.id === id) as (WorldService & { display?: Display }) | undefined;
 
 function imported(text: string) {
   const result = worldFromCompose(text);
@@ -138,5 +139,23 @@ describe('compose import', () => {
     expect(world.services.map((s) => s.id)).toEqual(['api-v1', 'api-v1-2']);
     expect(edges(world)).toEqual(['api-v1-2->api-v1']);
     expect(warnings).toHaveLength(2);
+  });
+
+  it('keeps a deny link a deny link through export and import', () => {
+    const original: World = {
+      version: 1,
+      name: 'guarded',
+      services: [
+        { id: 'c', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 1 } },
+        { id: 's', kind: 'service', position: { x: 1, y: 0 }, config: {} },
+        { id: 'd', kind: 'service', position: { x: 1, y: 1 }, config: {} },
+      ],
+      links: [
+        { id: 'cs', from: 'c', to: 's' },
+        { id: 'cd', from: 'c', to: 'd', policy: 'deny' },
+      ],
+    };
+    const { world } = imported(composeYaml({ worldId: 'w-1', rev: 1, world: original }));
+    expect(world.links).toEqual(original.links);
   });
 });

@@ -106,6 +106,8 @@ interface SpawnHints {
   kind: 'client' | 'service';
   behaviour: unknown;
   peers: { linkId: string; id: string }[];
+  allowedCallers: string[];
+  worldId: string;
 }
 
 /** The spawn config an exported service carries, when it is one of ours. */
@@ -118,7 +120,11 @@ function spawnHintsOf(env: Record<string, string>): SpawnHints | null {
     const peers = (value.peers as Json[])
       .filter((p) => isObject(p) && typeof p.id === 'string' && typeof p.linkId === 'string')
       .map((p) => ({ linkId: p.linkId as string, id: p.id as string }));
-    return { kind: value.kind, behaviour: value.behaviour, peers };
+    const allowedCallers = Array.isArray(value.allowedCallers)
+      ? value.allowedCallers.filter((c): c is string => typeof c === 'string')
+      : [];
+    const worldId = typeof value.worldId === 'string' ? value.worldId : '';
+    return { kind: value.kind, behaviour: value.behaviour, peers, allowedCallers, worldId };
   } catch {
     return null;
   }
@@ -172,7 +178,7 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   const links: Link[] = [];
   const linked = new Set<string>();
   let nextLink = 1;
-  const addLink = (from: string, to: string, linkId?: string) => {
+  const addLink = (from: string, to: string, linkId?: string, deny = false) => {
     if (from === to && linkId === undefined) return;
     const key = `${from}\n${to}`;
     if (linked.has(key) && linkId === undefined) return;
@@ -180,7 +186,7 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     let id = linkId && !links.some((l) => l.id === linkId) ? linkId : `l${nextLink}`;
     while (links.some((l) => l.id === id)) id = `l${++nextLink}`;
     if (!linkId) nextLink++;
-    links.push({ id, from, to });
+    links.push(deny ? { id, from, to, policy: 'deny' } : { id, from, to });
   };
   const target = (at: string, name: string, how: string): string | null => {
     const id = ids.get(name);
@@ -193,7 +199,10 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     if (hints) {
       for (const peer of hints.peers) {
         const to = ids.get(peer.id) ?? null;
-        if (to) addLink(id, to, peer.linkId);
+        // A route the callee does not allow is a deny link.
+        const callee = entries.find((e) => e.id === to)?.hints;
+        const deny = !!callee && !callee.allowedCallers.includes(`spiffe://${hints.worldId}/${name}`);
+        if (to) addLink(id, to, peer.linkId, deny);
         else warn(at, `its spawn config calls "${peer.id}", which is not a service of this file: no link`);
       }
       continue;

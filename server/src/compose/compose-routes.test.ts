@@ -35,7 +35,10 @@ describe('GET /api/worlds/:id/compose and POST /api/import/compose', () => {
     expect(response.headers['content-disposition']).toBe('attachment; filename="compose.yaml"');
     expect(response.body).not.toMatch(/PRIVATE KEY/);
     const doc = parse(response.body);
-    expect(doc['x-distributed-world']).toEqual({ world: created.id, name: 'mesh', rev: 1 });
+    expect(doc['x-distributed-world']).toMatchObject({ world: created.id, name: 'mesh', rev: 1 });
+    const observer = doc['x-distributed-world'].observer as string;
+    expect(observer).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:18123/\\?world=${created.id}#token=[\\w-]{16,}$`));
+    expect(doc.services['dw-observer'].environment.DW_TOKEN).toBe(observer.split('#token=')[1]);
     expect(doc.services['dw-observer'].ports).toEqual(['127.0.0.1:18123:4400']);
     const without = parse((await t.app.inject(`/api/worlds/${created.id}/compose?observer=false`)).body);
     expect(without.services['dw-observer']).toBeUndefined();

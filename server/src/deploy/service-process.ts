@@ -1,7 +1,14 @@
 // One service process: spawned with plain `node` and its spawn config, tracked from start to exit.
 // starting -> ready (first ready batch or /_dw/health) -> crashed when it exits on its own; stopped after stop().
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type ServiceState, SPAWN_CONFIG_ENV, type SpawnConfig } from '@dw/world';
+import {
+  type IdentityReload,
+  IdentityReloaded,
+  type ServiceState,
+  SPAWN_CONFIG_ENV,
+  type SpawnConfig,
+} from '@dw/world';
+import Value from 'typebox/value';
 import { LineRing } from './line-ring.js';
 
 export const STOP_GRACE_MS = 1000;
@@ -38,6 +45,11 @@ export class ServiceProcess {
     this.port = options.config.listen.port;
   }
 
+  /** The spawn config this process was started with (file paths and ids; no key material). */
+  get config(): SpawnConfig {
+    return this.options.config;
+  }
+
   get started(): boolean {
     return this.child !== null;
   }
@@ -58,7 +70,13 @@ export class ServiceProcess {
     this.pid = child.pid ?? null;
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.stdout.push(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
-    child.on('message', () => {}); // the channel exists so the child dies with us; nothing is said on it
+    // The channel makes the child die with us, and carries identity reloads (renewal, CA rotation).
+    child.on('message', (message) => {
+      if (!Value.Check(IdentityReloaded, message)) return;
+      const waiting = this.reloads.get(message.seq);
+      this.reloads.delete(message.seq);
+      waiting?.(message);
+    });
     child.on('error', (error) => {
       // spawn failed (or a signal could not be sent); 'exit' may never come
       if (child.pid === undefined) this.onExit(null, null, error.message);
@@ -82,6 +100,39 @@ export class ServiceProcess {
     }
     this.resolveExited();
     this.options.onChange(this);
+  }
+
+  private readonly reloads = new Map<number, (answer: IdentityReloaded) => void>();
+  private reloadSeq = 0;
+
+  /**
+   * Asks the process to re-read its identity files and use them for new connections. Resolves once it says
+   * they are in use; rejects when it cannot (its message), does not answer within `timeoutMs`, or is not running.
+   */
+  reloadIdentity(timeoutMs = 5000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.alive || !child.connected) {
+      return Promise.reject(new Error(`"${this.id}" is not running, so it cannot reload its identity`));
+    }
+    const seq = ++this.reloadSeq;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reloads.delete(seq);
+        reject(new Error(`"${this.id}" did not confirm its identity reload within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.reloads.set(seq, (answer) => {
+        clearTimeout(timer);
+        if (answer.ok) resolve();
+        else reject(new Error(`"${this.id}" could not reload its identity: ${answer.error ?? 'no reason given'}`));
+      });
+      const message: IdentityReload = { type: 'identity:reload', seq };
+      child.send(message, (error) => {
+        if (!error) return;
+        clearTimeout(timer);
+        this.reloads.delete(seq);
+        reject(new Error(`could not ask "${this.id}" to reload its identity: ${error.message}`));
+      });
+    });
   }
 
   markReady(): void {

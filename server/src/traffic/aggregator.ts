@@ -7,6 +7,8 @@ import type { LinkTraffic, Refusal, ServiceState, TelemetryBatch, TrafficFrame, 
 export const MAX_REFUSAL_GROUPS = 256;
 
 interface LinkWindow {
+  handshakes: number;
+  answered: number;
   requests: number;
   errors: number;
   refused: number;
@@ -19,10 +21,18 @@ interface LinkEntry {
   from: string;
   to: string;
   window: LinkWindow;
-  total: { requests: number; errors: number; refused: number };
+  total: { requests: number; errors: number; refused: number; handshakes: number };
 }
 
-const emptyWindow = (): LinkWindow => ({ requests: 0, errors: 0, refused: 0, latencySum: 0, latencyMax: 0 });
+const emptyWindow = (): LinkWindow => ({
+  handshakes: 0,
+  answered: 0,
+  requests: 0,
+  errors: 0,
+  refused: 0,
+  latencySum: 0,
+  latencyMax: 0,
+});
 
 export class TrafficAggregator {
   private readonly links: LinkEntry[];
@@ -46,11 +56,13 @@ export class TrafficAggregator {
       from: l.from,
       to: l.to,
       window: emptyWindow(),
-      total: { requests: 0, errors: 0, refused: 0 },
+      total: { requests: 0, errors: 0, refused: 0, handshakes: 0 },
     }));
+    const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
-      this.linked.add(`${entry.from}\n${entry.to}`);
+      // An intruder's link is no permission: its refusals are listed with their reasons.
+      if (!intruders.has(entry.from)) this.linked.add(`${entry.from}\n${entry.to}`);
     }
     this.services = world.services.map((s) => ({ id: s.id, accepted: 0, totalAccepted: 0 }));
     for (const s of this.services) this.serviceById.set(s.id, s);
@@ -70,6 +82,9 @@ export class TrafficAggregator {
       entry.total.requests += call.requests;
       entry.total.errors += call.errors;
       entry.total.refused += call.refused;
+      w.handshakes += call.handshakes ?? 0;
+      w.answered += call.answered ?? 0;
+      entry.total.handshakes += call.handshakes ?? 0;
     }
     const service = this.serviceById.get(batch.serviceId);
     if (service) {
@@ -107,6 +122,8 @@ export class TrafficAggregator {
         refused: w.refused,
         latencyMsAvg: w.requests > 0 ? round(w.latencySum / w.requests) : 0,
         latencyMsMax: round(w.latencyMax),
+        handshakes: w.handshakes,
+        answered: w.answered,
         total: { ...entry.total },
       };
       entry.window = emptyWindow();

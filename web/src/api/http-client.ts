@@ -5,12 +5,15 @@ import type {
   DeployStatus,
   ErrorBody,
   Health,
+  IdentityRoll,
   Problem,
+  ServiceCertificate,
   UpdateWorldBody,
   World,
   WorldRecord,
   WorldSummary,
 } from '@dw/world';
+import { authorizationHeader } from './controller-token';
 
 /** A failed call, carrying the server's sentence for people and, for invalid input, its problems. */
 export class ApiError extends Error {
@@ -39,7 +42,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }),
+        ...authorizationHeader(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -76,6 +82,10 @@ export const httpClient = {
     request<ComposeImportResult>('POST', '/api/import/compose', name ? { compose, name } : { compose }),
   /** Where the saved world downloads as compose.yaml. */
   composeUrl: (id: string) => `${worldPath(id)}/compose`,
+  renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),
+  rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
+  serviceCertificate: (id: string, serviceId: string) =>
+    request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
 };
 
 export type HttpClient = typeof httpClient;

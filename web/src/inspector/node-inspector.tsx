@@ -2,8 +2,10 @@
 
 import { useEditor, useEditorActions } from '../store/editor-context';
 import type { FieldMessages } from '../store/problem-index';
+import { CertificatePanel } from './certificate-panel';
 import { ClientConfigFields } from './client-config-fields';
 import { ReadOnlyField } from './fields';
+import { IntruderConfigFields } from './intruder-config-fields';
 import { NodeLivePanel } from './node-live-panel';
 import { ServiceConfigFields } from './service-config-fields';
 import { ServiceIdField } from './service-id-field';
@@ -27,7 +29,9 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
       <p className="dw-muted dw-kind-note">
         {data.kind === 'client'
           ? 'Generates requests; cannot be called.'
-          : 'Handles requests and calls each of its links.'}
+          : data.kind === 'intruder'
+            ? 'Attacks for real; its links are routes, never permissions. Cannot be called.'
+            : 'Handles requests and calls each of its links.'}
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       {data.kind === 'client' ? (
@@ -35,6 +39,12 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
           config={data.config}
           messages={messages}
           onChange={(config) => actions.setNodeData(nodeId, { kind: 'client', config })}
+        />
+      ) : data.kind === 'intruder' ? (
+        <IntruderConfigFields
+          config={data.config}
+          messages={messages}
+          onChange={(config) => actions.setNodeData(nodeId, { kind: 'intruder', config })}
         />
       ) : (
         <ServiceConfigFields
@@ -44,6 +54,7 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         />
       )}
       <NodeLivePanel id={nodeId} kind={data.kind} />
+      <CertificatePanel id={nodeId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>
           Delete {data.kind}

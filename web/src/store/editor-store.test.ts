@@ -19,6 +19,9 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     stop: async () => undefined,
     importCompose: fail,
     composeUrl: (id) => `/api/worlds/${id}/compose`,
+    serviceCertificate: fail,
+    renewIdentities: fail,
+    rotateCa: fail,
     ...overrides,
   };
 }
@@ -30,6 +33,25 @@ async function openExample(http = fakeHttp()) {
 }
 
 describe('editor store', () => {
+  it('keeps a deny policy through the draft, and drops it when the link allows again', async () => {
+    const store = await openExample();
+    const { actions } = store.getState();
+    actions.setLinkPolicy('l2', 'deny');
+    expect(selectDraftWorld(store.getState()).links.find((l) => l.id === 'l2')).toEqual({
+      id: 'l2',
+      from: 'orders',
+      to: 'payments',
+      policy: 'deny',
+    });
+    expect(selectDirty(store.getState())).toBe(true);
+    actions.setLinkPolicy('l2', 'allow');
+    expect(selectDraftWorld(store.getState()).links.find((l) => l.id === 'l2')).toEqual({
+      id: 'l2',
+      from: 'orders',
+      to: 'payments',
+    });
+  });
+
   it('opens the newest world, valid and clean', async () => {
     const store = await openExample();
     expect(store.getState().worldId).toBe('shop');

@@ -2,6 +2,7 @@
 // action that changes them. Components select narrowly; live traffic lives in the separate traffic store.
 import {
   defaultConfig,
+  type LinkPolicy,
   type ServiceKind,
   type Settings,
   validateWorld,
@@ -44,6 +45,7 @@ export interface EditorActions {
 
   setName(name: string): void;
   setHopBudget(hopBudget: number | undefined): void;
+  setLeafLifetime(minutes: number | undefined): void;
   onNodesChange(changes: NodeChange<EditorNode>[]): void;
   onEdgesChange(changes: EditorEdgeChange[]): void;
   connect(connection: Connection): void;
@@ -54,6 +56,8 @@ export interface EditorActions {
   renameNode(id: string, nextId: string): boolean;
   removeNode(id: string): void;
   removeLink(id: string): void;
+  /** "deny": the caller still calls over the link, the callee refuses it (403). */
+  setLinkPolicy(id: string, policy: LinkPolicy): void;
   select(target: { nodeId: string } | { linkId: string } | null): void;
 
   save(): Promise<boolean>;
@@ -290,6 +294,12 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({ settings: hopBudget === undefined ? rest : { ...rest, hopBudget } });
       },
 
+      setLeafLifetime(leafLifetimeMinutes) {
+        const { settings } = get();
+        const { leafLifetimeMinutes: _, ...rest } = settings ?? {};
+        edit({ settings: leafLifetimeMinutes === undefined ? rest : { ...rest, leafLifetimeMinutes } });
+      },
+
       onNodesChange(changes) {
         const state = get();
         const nodes = applyNodeChanges(changes, state.nodes);
@@ -311,6 +321,8 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (!source || !target || source === target) return false;
         const { nodes, edges } = get();
         if (nodes.find((n) => n.id === target)?.data.kind !== 'service') return false;
+        const from = nodes.find((n) => n.id === source)?.data;
+        if (from?.kind === 'intruder' && from.config.mode === 'impostor') return false;
         return !edges.some((e) => e.source === source && e.target === target);
       },
 
@@ -318,7 +330,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (!actions.canConnect(connection)) return;
         const { edges } = get();
         const id = nextLinkId(edges.map((e) => e.id));
-        const edge: EditorEdge = { id, type: 'link', source: connection.source, target: connection.target };
+        const edge: EditorEdge = { id, type: 'link', source: connection.source, target: connection.target, data: {} };
         edit({ edges: [...edges, edge] });
       },
 
@@ -332,7 +344,9 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         const node: EditorNode =
           kind === 'client'
             ? toNode({ id, kind, position: at, config: defaultConfig('client') })
-            : toNode({ id, kind, position: at, config: defaultConfig('service') });
+            : kind === 'intruder'
+              ? toNode({ id, kind, position: at, config: defaultConfig('intruder') })
+              : toNode({ id, kind, position: at, config: defaultConfig('service') });
         node.selected = true;
         edit({
           nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
@@ -345,10 +359,14 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({
           nodes: get().nodes.map((n): EditorNode => {
             if (n.id !== id || n.data.kind !== data.kind) return n;
-            const display = n.data.display ? { display: n.data.display } : {};
-            return data.kind === 'client'
-              ? { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display } }
-              : { ...n, type: 'service', data: { kind: 'service', config: data.config, ...display } };
+            const display = n.data.kind !== 'intruder' && n.data.display ? { display: n.data.display } : {};
+            if (data.kind === 'client') {
+              return { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display } };
+            }
+            if (data.kind === 'intruder') {
+              return { ...n, type: 'intruder', data: { kind: 'intruder', config: data.config } };
+            }
+            return { ...n, type: 'service', data: { kind: 'service', config: data.config, ...display } };
           }),
         });
       },
@@ -378,6 +396,14 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
 
       removeLink(id) {
         edit({ edges: get().edges.filter((e) => e.id !== id) });
+      },
+
+      setLinkPolicy(id, policy) {
+        edit({
+          edges: get().edges.map((e) =>
+            e.id !== id ? e : { ...e, data: policy === 'allow' ? {} : { ...e.data, policy } },
+          ),
+        });
       },
 
       select(target) {

@@ -3,35 +3,53 @@ import { type Settings, WORLD_VERSION, type World, type WorldService } from '@dw
 import type { EditorEdge, EditorNode } from './flow-types';
 
 export function toNode(service: WorldService): EditorNode {
-  const display = service.display ? { display: service.display } : {};
-  return service.kind === 'client'
-    ? {
-        id: service.id,
-        type: 'client',
-        position: { ...service.position },
-        data: { kind: 'client', config: service.config, ...display },
-      }
-    : {
+  const position = { ...service.position };
+  switch (service.kind) {
+    case 'client': {
+      const display = service.display ? { display: service.display } : {};
+      return { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...display } };
+    }
+    case 'service': {
+      const display = service.display ? { display: service.display } : {};
+      return {
         id: service.id,
         type: 'service',
-        position: { ...service.position },
+        position,
         data: { kind: 'service', config: service.config, ...display },
       };
+    }
+    case 'intruder':
+      return { id: service.id, type: 'intruder', position, data: { kind: 'intruder', config: service.config } };
+  }
 }
 
 export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[] } {
   return {
     nodes: world.services.map(toNode),
-    edges: world.links.map((link) => ({ id: link.id, type: 'link', source: link.from, target: link.to })),
+    edges: world.links.map((link) => ({
+      id: link.id,
+      type: 'link',
+      source: link.from,
+      target: link.to,
+      data: link.policy === undefined ? {} : { policy: link.policy },
+    })),
   };
 }
 
 function toService(node: EditorNode): WorldService {
   const position = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
-  const display = node.data.display ? { display: node.data.display } : {};
-  return node.data.kind === 'client'
-    ? { id: node.id, kind: 'client', position, config: node.data.config, ...display }
-    : { id: node.id, kind: 'service', position, config: node.data.config, ...display };
+  switch (node.data.kind) {
+    case 'client': {
+      const display = node.data.display ? { display: node.data.display } : {};
+      return { id: node.id, kind: 'client', position, config: node.data.config, ...display };
+    }
+    case 'service': {
+      const display = node.data.display ? { display: node.data.display } : {};
+      return { id: node.id, kind: 'service', position, config: node.data.config, ...display };
+    }
+    case 'intruder':
+      return { id: node.id, kind: 'intruder', position, config: node.data.config };
+  }
 }
 
 export interface DraftParts {
@@ -47,7 +65,11 @@ export function toWorld({ name, settings, nodes, edges }: DraftParts): World {
     version: WORLD_VERSION,
     name,
     services: nodes.map(toService),
-    links: edges.map((edge) => ({ id: edge.id, from: edge.source, to: edge.target })),
+    links: edges.map((edge) =>
+      edge.data?.policy === undefined
+        ? { id: edge.id, from: edge.source, to: edge.target }
+        : { id: edge.id, from: edge.source, to: edge.target, policy: edge.data.policy },
+    ),
   };
   if (settings !== undefined) world.settings = settings;
   return world;
