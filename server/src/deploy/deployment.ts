@@ -2,8 +2,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { KeyPairPem } from '@dw/pki';
 import {
+  type DeployPlan,
   type DeployStatus,
   type Identity,
   type IdentityRoll,
@@ -62,10 +64,11 @@ function isTrafficSource(process: ServiceProcess): boolean {
 
 export class Deployment {
   readonly worldId: string;
-  readonly rev: number;
-  readonly world: World;
-  readonly processes = new Map<string, ServiceProcess>();
-  private readonly aggregator: TrafficAggregator;
+  /** The revision deployed last; kept processes may have been started by an earlier one. */
+  rev: number;
+  world: World;
+  processes = new Map<string, ServiceProcess>();
+  private aggregator: TrafficAggregator;
   private frameTimer: NodeJS.Timeout | undefined;
   private clientTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -140,6 +143,91 @@ export class Deployment {
       await rm(options.dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * Turns this deployment into `world` at `rev` following `plan` (from redeployPlan): kept processes keep running
+   * (same pid, same identity), restarted ones end and start again on their old port with a fresh leaf, stopped
+   * ones end, started ones get a new port and leaf. Services start first, new clients once they are ready.
+   */
+  async reconcile(rev: number, world: World, plan: DeployPlan): Promise<void> {
+    if (this.stopping) throw new Error(`the deployment of world "${this.worldId}" is stopping`);
+    const ending = [...plan.stop, ...plan.restart]
+      .map((id) => this.processes.get(id))
+      .filter((p): p is ServiceProcess => p !== undefined);
+    const results = await Promise.allSettled(ending.map((p) => p.stop()));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await Promise.all(
+      plan.stop.flatMap((id) => [`${id}.key`, `${id}.crt`].map((f) => rm(join(this.options.dir, f), { force: true }))),
+    );
+    const fresh = [...plan.start, ...plan.restart];
+    // Fresh leaves from the CA in use now (it may have been rotated since the deployment started).
+    const ca = this.identities.currentCa;
+    const freshMembers = fresh.filter((id) => world.services.find((s) => s.id === id)?.kind !== 'intruder');
+    const issued = await issueDeploymentIdentities(
+      ca,
+      this.worldId,
+      freshMembers,
+      this.options.dir,
+      leafLifetimeMsOf(world),
+    );
+    const newPorts = await allocatePorts(plan.start.length, this.options.host);
+    const ports = new Map<string, number>();
+    const identities = new Map<string, Identity | IntruderIdentity>(issued.services);
+    for (const s of world.services) {
+      if (s.kind !== 'intruder' || !fresh.includes(s.id)) continue;
+      identities.set(
+        s.id,
+        await issueIntruderIdentity(ca, this.worldId, { id: s.id, mode: s.config.mode }, this.options.dir),
+      );
+    }
+    for (const id of [...plan.keep, ...plan.restart]) {
+      const old = this.processes.get(id);
+      if (!old) throw new Error(`no running process of "${id}" to keep or restart`);
+      ports.set(id, old.port);
+      if (!identities.has(id)) identities.set(id, old.config.identity);
+    }
+    for (const [i, id] of plan.start.entries()) ports.set(id, newPorts[i] as number);
+    const configs = spawnConfigs({
+      worldId: this.worldId,
+      rev,
+      world,
+      host: this.options.host,
+      ports,
+      identities,
+      telemetry: { url: this.options.telemetryUrl, token: this.token, intervalMs: this.options.telemetryIntervalMs },
+    });
+    const freshIds = new Set(fresh);
+    const processes = new Map<string, ServiceProcess>();
+    for (const config of configs) {
+      const kept = this.processes.get(config.serviceId);
+      processes.set(
+        config.serviceId,
+        kept && !freshIds.has(config.serviceId)
+          ? kept
+          : new ServiceProcess({ config, runtime: this.options.runtime, onChange: (p) => this.changed(p) }),
+      );
+    }
+    this.rev = rev;
+    this.world = world;
+    this.identities.useWorld(world);
+    this.processes = processes;
+    this.aggregator = new TrafficAggregator(this.worldId, rev, world);
+    this.allReadyAt = null;
+    this.launchedAt = Date.now();
+    for (const id of fresh) {
+      const p = processes.get(id);
+      if (p && p.kind !== 'client') p.start();
+    }
+    clearTimeout(this.clientTimer);
+    this.clientTimer = setTimeout(() => this.startClients(), CLIENTS_WAIT_AT_MOST_MS);
+    this.clientTimer.unref();
+    this.startClientsIfServicesReady();
+    clearInterval(this.healthTimer);
+    this.healthTimer = setInterval(() => this.pollHealth(), HEALTH_POLL_MS);
+    this.healthTimer.unref();
+    if ([...processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = this.launchedAt;
   }
 
   /**
@@ -260,9 +348,10 @@ export class Deployment {
 
   /** Takes a batch whose token matched; batches of other revisions or of replaced processes are ignored. */
   ingest(batch: TelemetryBatch): IngestResult {
-    if (batch.rev !== this.rev || this.stopping) return 'stale';
+    if (this.stopping) return 'stale';
     const process = this.processes.get(batch.serviceId);
-    if (!process || process.pid !== batch.pid || !process.alive) return 'stale';
+    // A kept process reports the revision it was started with.
+    if (!process || process.config.rev !== batch.rev || process.pid !== batch.pid || !process.alive) return 'stale';
     if (batch.ready) process.markReady();
     this.aggregator.ingest(batch);
     return 'accepted';
