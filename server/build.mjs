@@ -11,9 +11,7 @@ const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !workspace(name))
   .flatMap((name) => [name, `${name}/*`]);
 
-await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+const common = {
   absWorkingDir: import.meta.dirname,
   bundle: true,
   platform: 'node',
@@ -28,4 +26,12 @@ await build({
     js: "import { createRequire as __dwCreateRequire } from 'node:module';\nconst require = __dwCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
-});
+};
+
+await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.js' });
+await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' });
+// For the compose image: self-contained (every dependency inlined), so the image needs no node_modules.
+// standalone.js is the controller (the compose observer runs it), compose-pki.js the identity issuer.
+const selfContained = { ...common, external: ['bufferutil', 'utf-8-validate'], sourcemap: false };
+await build({ ...selfContained, entryPoints: ['src/main.ts'], outfile: 'dist/standalone.js' });
+await build({ ...selfContained, entryPoints: ['src/compose/compose-pki.ts'], outfile: 'dist/compose-pki.js' });

@@ -1,4 +1,5 @@
 export * from './api.js';
+export * from './compose.js';
 export * from './events.js';
 export * from './example.js';
 export * from './identity.js';

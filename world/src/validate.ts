@@ -5,6 +5,7 @@ import { escapeToken, pointer } from './pointer.js';
 import type { World as WorldType } from './world.js';
 import {
   ClientConfig,
+  Display,
   IntruderConfig,
   Link,
   Position,
@@ -27,7 +28,7 @@ const CONFIG_BY_KIND: Record<string, TSchema> = {
   service: ServiceConfig,
   intruder: IntruderConfig,
 };
-const SERVICE_FIELDS = ['id', 'kind', 'position', 'config'];
+const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'display'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -216,6 +217,7 @@ function checkService(service: unknown, index: number): Problem[] {
   else problems.push(...checkServiceId(service.id, `${at}/id`, 'service id'));
   if (!('position' in service)) problems.push({ pointer: at, message: '"position" is required' });
   else problems.push(...schemaProblems(Position, service.position, `${at}/position`, 'position'));
+  if ('display' in service) problems.push(...schemaProblems(Display, service.display, `${at}/display`, 'display'));
 
   const kind = service.kind;
   if (!('kind' in service)) {

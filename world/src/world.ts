@@ -53,6 +53,19 @@ export const ServiceConfig = Type.Object(
 export type ServiceConfig = Static<typeof ServiceConfig>;
 
 /**
+ * What a node came from, shown and kept but never run: an imported compose service's image and published
+ * ports. Optional; deploys ignore it.
+ */
+export const Display = Type.Object(
+  {
+    image: Type.Optional(Type.String({ maxLength: 300 })),
+    ports: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 64 })),
+  },
+  strict,
+);
+export type Display = Static<typeof Display>;
+
+/**
  * How an intruder attacks. It calls the services it links to (its links are routes, never permissions):
  * - no-cert: with no client certificate;
  * - foreign-ca: with a certificate from a CA outside the world;
@@ -85,13 +98,25 @@ export const IntruderConfig = Type.Object(
 export type IntruderConfig = Static<typeof IntruderConfig>;
 
 export const ClientNode = Type.Object(
-  { id: ServiceId, kind: Type.Literal('client'), position: Position, config: ClientConfig },
+  {
+    id: ServiceId,
+    kind: Type.Literal('client'),
+    position: Position,
+    config: ClientConfig,
+    display: Type.Optional(Display),
+  },
   strict,
 );
 export type ClientNode = Static<typeof ClientNode>;
 
 export const ServiceNode = Type.Object(
-  { id: ServiceId, kind: Type.Literal('service'), position: Position, config: ServiceConfig },
+  {
+    id: ServiceId,
+    kind: Type.Literal('service'),
+    position: Position,
+    config: ServiceConfig,
+    display: Type.Optional(Display),
+  },
   strict,
 );
 export type ServiceNode = Static<typeof ServiceNode>;

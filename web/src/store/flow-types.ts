@@ -1,10 +1,13 @@
 // How the draft world looks to React Flow: one node type per service kind, one edge type for links.
-import type { ClientConfig, IntruderConfig, LinkPolicy, ServiceConfig, ServiceKind } from '@dw/world';
+import type { ClientConfig, Display, IntruderConfig, LinkPolicy, ServiceConfig, ServiceKind } from '@dw/world';
 import type { Edge, Node } from '@xyflow/react';
 
-/** Node data is a union with one variant per kind: each carries only its own config. */
-export type ClientNodeData = { kind: 'client'; config: ClientConfig };
-export type ServiceNodeData = { kind: 'service'; config: ServiceConfig };
+/**
+ * Node data is a union with one variant per kind: each carries only its own config; clients and services also
+ * what an imported compose service came from (image, ports), shown but never run.
+ */
+export type ClientNodeData = { kind: 'client'; config: ClientConfig; display?: Display };
+export type ServiceNodeData = { kind: 'service'; config: ServiceConfig; display?: Display };
 export type IntruderNodeData = { kind: 'intruder'; config: IntruderConfig };
 export type EditorNodeData = ClientNodeData | ServiceNodeData | IntruderNodeData;
 

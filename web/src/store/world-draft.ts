@@ -5,10 +5,19 @@ import type { EditorEdge, EditorNode } from './flow-types';
 export function toNode(service: WorldService): EditorNode {
   const position = { ...service.position };
   switch (service.kind) {
-    case 'client':
-      return { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config } };
-    case 'service':
-      return { id: service.id, type: 'service', position, data: { kind: 'service', config: service.config } };
+    case 'client': {
+      const display = service.display ? { display: service.display } : {};
+      return { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...display } };
+    }
+    case 'service': {
+      const display = service.display ? { display: service.display } : {};
+      return {
+        id: service.id,
+        type: 'service',
+        position,
+        data: { kind: 'service', config: service.config, ...display },
+      };
+    }
     case 'intruder':
       return { id: service.id, type: 'intruder', position, data: { kind: 'intruder', config: service.config } };
   }
@@ -30,10 +39,14 @@ export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[]
 function toService(node: EditorNode): WorldService {
   const position = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
   switch (node.data.kind) {
-    case 'client':
-      return { id: node.id, kind: 'client', position, config: node.data.config };
-    case 'service':
-      return { id: node.id, kind: 'service', position, config: node.data.config };
+    case 'client': {
+      const display = node.data.display ? { display: node.data.display } : {};
+      return { id: node.id, kind: 'client', position, config: node.data.config, ...display };
+    }
+    case 'service': {
+      const display = node.data.display ? { display: node.data.display } : {};
+      return { id: node.id, kind: 'service', position, config: node.data.config, ...display };
+    }
     case 'intruder':
       return { id: node.id, kind: 'intruder', position, config: node.data.config };
   }
