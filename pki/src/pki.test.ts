@@ -1,10 +1,10 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { CONTROLLER_ID } from '@dw/world';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCA, describeCertificate, issueLeaf, type KeyPairPem } from './index.js';
+import { createCA, describeCertificate, issueLeaf, issueLeafForKey, type KeyPairPem } from './index.js';
 
 const HOUR = 3_600_000;
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
@@ -80,6 +80,56 @@ describe('issueLeaf', () => {
   it('refuses a service id that is not a DNS label', async () => {
     const ca = await createCA({ worldId: 'shop' });
     await expect(issueLeaf(ca, { worldId: 'shop', serviceId: 'Orders_1' })).rejects.toThrow(/DNS label/);
+  });
+});
+
+describe('issueLeafForKey', () => {
+  const p256 = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const spkiPem = (key: ReturnType<typeof p256>['publicKey']) => key.export({ type: 'spki', format: 'pem' }).toString();
+
+  it('binds the same leaf issueLeaf makes to a key the holder generated', async () => {
+    const ca = await createCA({ worldId: 'shop' });
+    const { publicKey, privateKey } = p256();
+    const certPem = await issueLeafForKey(ca, {
+      worldId: 'shop',
+      serviceId: 'orders',
+      publicKeyPem: spkiPem(publicKey),
+      validityMs: 2 * HOUR,
+    });
+    const cert = new X509Certificate(certPem);
+    const caCert = new X509Certificate(ca.certPem);
+    expect(cert.checkIssued(caCert) && cert.verify(caCert.publicKey)).toBe(true);
+    expect(cert.checkPrivateKey(privateKey)).toBe(true);
+    expect(cert.subjectAltName).toBe('DNS:orders, URI:spiffe://shop/orders');
+    expect(cert.keyUsage).toEqual(expect.arrayContaining([SERVER_AUTH, CLIENT_AUTH]));
+    expect(Date.parse(cert.validTo) - Date.parse(cert.validFrom)).toBe(2 * HOUR);
+    // Same shape as issueLeaf's: compare everything but serial, key and dates.
+    const reference = describeCertificate((await issueLeaf(ca, { worldId: 'shop', serviceId: 'orders' })).certPem);
+    const info = describeCertificate(certPem);
+    expect({ ...info, serial: '', fingerprint256: '', notBefore: '', notAfter: '' }).toEqual({
+      ...reference,
+      serial: '',
+      fingerprint256: '',
+      notBefore: '',
+      notAfter: '',
+    });
+  });
+
+  it('refuses a key that is not P-256, a private key, garbage, and a bad service id', async () => {
+    const ca = await createCA({ worldId: 'shop' });
+    const opts = { worldId: 'shop', serviceId: 'orders' };
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey;
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    const { privateKey } = p256();
+    await expect(issueLeafForKey(ca, { ...opts, publicKeyPem: spkiPem(p384) })).rejects.toThrow(/P-256/);
+    await expect(issueLeafForKey(ca, { ...opts, publicKeyPem: spkiPem(rsa) })).rejects.toThrow(/P-256/);
+    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    await expect(issueLeafForKey(ca, { ...opts, publicKeyPem: pkcs8 })).rejects.toThrow(/PUBLIC KEY/);
+    await expect(issueLeafForKey(ca, { ...opts, publicKeyPem: 'hello' })).rejects.toThrow(/PUBLIC KEY/);
+    const good = spkiPem(p256().publicKey);
+    await expect(issueLeafForKey(ca, { ...opts, serviceId: 'Bad_Id', publicKeyPem: good })).rejects.toThrow(
+      /DNS label/,
+    );
   });
 });
 
