@@ -13,10 +13,24 @@ export const PkiConfig = Type.Object(
     services: Type.Array(ServiceId),
     caDir: Type.String({ minLength: 1 }),
     issuedDir: Type.String({ minLength: 1 }),
+    /** How long each leaf is valid from its issuance; default pki's 24 h. */
+    leafLifetimeMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+    /** The issuer's own name on the compose network (its certificate's DNS SAN) and its HTTPS port. */
+    issuer: Type.Optional(
+      Type.Object({ name: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 1, maximum: 65535 }) }, strict),
+    ),
   },
   strict,
 );
 export type PkiConfig = Static<typeof PkiConfig>;
+
+/** POST /renew on the issuer: the caller's NEW public key; the identity comes from its current certificate. */
+export const RenewRequest = Type.Object({ publicKeyPem: Type.String({ minLength: 1, maxLength: 4096 }) }, strict);
+export type RenewRequest = Static<typeof RenewRequest>;
+
+/** The issuer's answer: a leaf for the caller's identity bound to that key, and the CA certificate(s) to trust. */
+export const RenewResponse = Type.Object({ certPem: Type.String(), caPem: Type.String() }, strict);
+export type RenewResponse = Static<typeof RenewResponse>;
 
 /** The observer: a controller that runs nothing, shows `world` and takes telemetry carrying `token`. */
 export const OBSERVE_ENV = 'DW_OBSERVE';

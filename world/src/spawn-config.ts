@@ -50,6 +50,27 @@ export const TelemetryTarget = Type.Object(
 );
 export type TelemetryTarget = Static<typeof TelemetryTarget>;
 
+/**
+ * Compose only: renew this process's own leaf from the world's issuer (the dw-pki service). At `renewAt` of the
+ * leaf lifetime (counted from when the current leaf was issued, i.e. notAfter - lifetimeMs) the process makes a
+ * new P-256 key pair, asks the issuer over mTLS with its current identity, writes the answer into its identity
+ * files and reloads in place. Locally the controller renews instead, over the IPC channel.
+ */
+export const Renewal = Type.Object(
+  {
+    /** The issuer's endpoint, e.g. https://dw-pki:8444/renew. */
+    url: Type.String({ minLength: 1 }),
+    /** The DNS name the issuer's certificate must carry. */
+    serverName: Type.String({ minLength: 1 }),
+    /** How long each leaf is valid from its issuance (the world's settings.leafLifetimeMinutes). */
+    lifetimeMs: Type.Integer({ minimum: 1000 }),
+    /** The share of the lifetime after which to renew; default 2/3, as the local controller does. */
+    renewAt: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+  },
+  strict,
+);
+export type Renewal = Static<typeof Renewal>;
+
 const Common = {
   worldId: Type.String({ minLength: 1 }),
   serviceId: ServiceId,
@@ -62,6 +83,7 @@ const Common = {
   allowedCallers: Type.Array(Type.String()),
   hopBudget: Type.Integer({ minimum: 1, maximum: 64 }),
   telemetry: TelemetryTarget,
+  renewal: Type.Optional(Renewal),
 };
 
 export const ClientSpawnConfig = Type.Object(

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createCA, issueLeaf } from '@dw/pki';
 import { PKI_CONFIG_ENV, type PkiConfig } from '@dw/world';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, waitFor } from '../testing/temp-app.js';
+import { freePort, tempDir, waitFor } from '../testing/temp-app.js';
 
 const serverDir = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = join(serverDir, 'dist/compose-pki.js');
@@ -35,6 +35,7 @@ async function setup(services = ['orders', 'payments']) {
     services,
     caDir: join(dir, 'ca'),
     issuedDir: join(dir, 'issued'),
+    issuer: { name: 'dw-pki', port: await freePort() },
   };
   return { dir, config, env: { ...process.env, [PKI_CONFIG_ENV]: JSON.stringify(config) } };
 }
@@ -87,8 +88,8 @@ describe('dw-pki (compose identity issuer)', () => {
     expect(readFileSync(join(config.issuedDir, 'orders/tls.crt'), 'utf8')).toBe(before);
   });
 
-  it('re-issues a leaf past half its life, or signed by another CA', async () => {
-    const { config, env } = await setup(['old', 'foreign', 'fresh']);
+  it('re-issues an expired leaf or one signed by another CA, and leaves a valid one to its service', async () => {
+    const { config, env } = await setup(['old', 'foreign', 'fresh', 'aging']);
     const ca = await createCA({ worldId: 'shop-abc123' });
     mkdirSync(config.caDir, { recursive: true });
     writeFileSync(join(config.caDir, 'ca.crt'), ca.certPem);
@@ -101,7 +102,13 @@ describe('dw-pki (compose identity issuer)', () => {
     const old = await issueLeaf(ca, {
       worldId: 'shop-abc123',
       serviceId: 'old',
-      notBefore: new Date(Date.now() - 13 * HOUR),
+      notBefore: new Date(Date.now() - 25 * HOUR),
+    });
+    // Past half (even two thirds) of its life: the service renews it itself, so a restarted issuer keeps it.
+    const aging = await issueLeaf(ca, {
+      worldId: 'shop-abc123',
+      serviceId: 'aging',
+      notBefore: new Date(Date.now() - 20 * HOUR),
     });
     const other = await createCA({ worldId: 'shop-abc123' });
     const foreign = await issueLeaf(other, { worldId: 'shop-abc123', serviceId: 'foreign' });
@@ -109,6 +116,7 @@ describe('dw-pki (compose identity issuer)', () => {
     plant('old', old);
     plant('foreign', foreign);
     plant('fresh', fresh);
+    plant('aging', aging);
 
     const issuer = start(env);
     await waitFor('the issuer to report', () => (issuer.output().includes('ready') ? true : undefined), 20_000, 100);
@@ -117,8 +125,9 @@ describe('dw-pki (compose identity issuer)', () => {
     expect(now('old')).not.toBe(old.certPem);
     expect(now('foreign')).not.toBe(foreign.certPem);
     expect(now('fresh')).toBe(fresh.certPem);
+    expect(now('aging')).toBe(aging.certPem);
     expect(new X509Certificate(now('foreign')).checkIssued(new X509Certificate(ca.certPem))).toBe(true);
-    expect(issuer.output()).toMatch(/issued old \(past half its life/);
+    expect(issuer.output()).toMatch(/issued old \(expired at/);
     expect(issuer.output()).toMatch(/issued foreign \(signed by another CA\)/);
   });
 

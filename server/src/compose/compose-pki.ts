@@ -1,17 +1,22 @@
 // The pki service of an exported compose file: `node server/dist/compose-pki.js` with DW_PKI_CONFIG.
 // On start it creates the world CA in its own volume (once; later starts reuse it), issues every service a leaf
-// into that service's identity volume (tls.crt, tls.key, ca.crt; written atomically), then marks itself healthy
-// and stays up as a small issuer: every minute it re-issues a leaf that is past half its life, or that this CA
-// did not sign. `--check` (the healthcheck) exits 0 once this start's leaves are all written.
+// into that service's identity volume (tls.crt, tls.key, ca.crt; written atomically) when it has none, one this
+// CA did not sign, or an expired one, then marks itself healthy and stays up as a small issuer: HTTPS with
+// mutual TLS on config.issuer.port, where each service renews its own leaf with its current identity and a key
+// pair it made itself (compose-issuer.ts). After the first issuance the issuer never writes into a service's
+// volume again while it runs: renewal is the service's job. `--check` (the healthcheck) exits 0 once this
+// start's leaves are all written and the issuer listens.
 // The CA key never leaves caDir, which only this container mounts. Nothing here prints a key.
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
+import { CLOCK_SKEW_MS, createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
 import { PKI_CONFIG_ENV, PkiConfig } from '@dw/world';
 import Value from 'typebox/value';
+import { createIssuer } from './compose-issuer.js';
 
-const RENEW_EVERY_MS = 60_000;
+/** Where the issuer listens when the config does not say (the exported file always does). */
+const DEFAULT_ISSUER = { name: 'dw-pki', port: 8444 };
 const READY_MARKER = 'issued';
 
 function fail(message: string): never {
@@ -69,10 +74,14 @@ function renewalReason(dir: string, caCert: X509Certificate, now: number): strin
     return 'none yet';
   }
   if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) return 'signed by another CA';
-  const from = Date.parse(cert.validFrom);
+  // A leaf still valid is the service's to renew (it may have done so already); an expired one cannot renew.
   const to = Date.parse(cert.validTo);
-  if (now >= from + (to - from) / 2) return `past half its life (expires ${new Date(to).toISOString()})`;
+  if (now >= to) return `expired at ${new Date(to).toISOString()}`;
   return null;
+}
+
+function validityOf(config: PkiConfig): number | undefined {
+  return config.leafLifetimeMs === undefined ? undefined : config.leafLifetimeMs + CLOCK_SKEW_MS;
 }
 
 async function issueAll(config: PkiConfig, ca: KeyPairPem): Promise<void> {
@@ -82,7 +91,7 @@ async function issueAll(config: PkiConfig, ca: KeyPairPem): Promise<void> {
     const reason = renewalReason(dir, caCert, Date.now());
     if (reason === null) continue;
     mkdirSync(dir, { recursive: true });
-    const leaf = await issueLeaf(ca, { worldId: config.worldId, serviceId: id });
+    const leaf = await issueLeaf(ca, { worldId: config.worldId, serviceId: id, validityMs: validityOf(config) });
     writeAtomic(join(dir, 'ca.crt'), ca.certPem, 0o644);
     writeAtomic(join(dir, 'tls.key'), leaf.keyPem, 0o600);
     writeAtomic(join(dir, 'tls.crt'), leaf.certPem, 0o644);
@@ -100,14 +109,27 @@ async function main(): Promise<void> {
   rmSync(marker, { force: true });
   const ca = await loadOrCreateCA(config);
   await issueAll(config, ca);
+  const issuer = config.issuer ?? DEFAULT_ISSUER;
+  const server = createIssuer({
+    worldId: config.worldId,
+    services: config.services,
+    ca,
+    // The issuer's own leaf, so services verify it by name; kept in memory, re-made at every start.
+    identity: await issueLeaf(ca, { worldId: config.worldId, serviceId: issuer.name }),
+    leafLifetimeMs: config.leafLifetimeMs ?? 24 * 3_600_000,
+    clockSkewMs: CLOCK_SKEW_MS,
+    log,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(issuer.port, '0.0.0.0', () => resolve());
+  });
   writeFileSync(marker, `${new Date().toISOString()}\n`);
-  log(`${config.services.length} identities ready; renewing every ${RENEW_EVERY_MS / 1000} s`);
+  log(`${config.services.length} identities ready; issuer listening on https://${issuer.name}:${issuer.port}/renew`);
 
-  const timer = setInterval(() => {
-    issueAll(config, ca).catch((error: unknown) => log(`renewal failed: ${(error as Error).message}`));
-  }, RENEW_EVERY_MS);
   const stop = () => {
-    clearInterval(timer);
+    server.close();
+    server.closeAllConnections();
     process.exit(0);
   };
   process.on('SIGTERM', stop);

@@ -1,6 +1,8 @@
 // Test helper: an app on a fresh temporary data dir, closed and cleaned up afterwards.
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +16,15 @@ export interface TempApp {
 
 export async function tempDir(prefix = 'dw-server-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A port free on 127.0.0.1 right now (for a child process that must be told its port). */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /**
