@@ -1,4 +1,4 @@
-// Renewal and CA rotation without a restart: the controller rewrites this process's identity files and sends
+// Renewal and CA rotation without a restart (locally; in compose a service renews itself, identity-renewal.ts): the controller rewrites this process's identity files and sends
 // `identity:reload` over the IPC channel; the process re-reads them and uses them for every new connection, in
 // (server.setSecureContext) and out (Caller.reload: new pools while the old ones drain). Connections already
 // open keep going, so no request is dropped. The answer says when the new identity is in use.
@@ -17,6 +17,14 @@ export function applyIdentity(identity: IdentityPem, server: Server | undefined,
   caller.reload(identity);
 }
 
+/**
+ * Re-reads this process's identity files and puts them in use for every new connection: the one path both an
+ * IPC reload (local) and a self-renewal (compose, identity-renewal.ts) take. Throws when the files cannot be read.
+ */
+export function reloadIdentity(config: SpawnConfig, server: Server | undefined, caller: Caller): void {
+  applyIdentity(readIdentity(config.identity), server, caller);
+}
+
 /** Listens for reload requests on the IPC channel (when there is one); returns a function that stops listening. */
 export function listenForReloads(
   config: SpawnConfig,
@@ -29,7 +37,7 @@ export function listenForReloads(
     if (!Value.Check(IdentityReload, message)) return;
     const reply: IdentityReloaded = { type: 'identity:reloaded', seq: message.seq, ok: true };
     try {
-      applyIdentity(readIdentity(config.identity), server, caller);
+      reloadIdentity(config, server, caller);
       log.info(`identity reloaded (#${message.seq})`);
     } catch (err) {
       reply.ok = false;

@@ -8,6 +8,7 @@ import { Caller } from './caller.js';
 import { ClientLoad } from './client-load.js';
 import type { IdentityPem } from './identity.js';
 import { listenForReloads } from './identity-reload.js';
+import { IdentityRenewal } from './identity-renewal.js';
 import type { Log } from './log.js';
 import { createServiceServer } from './server.js';
 import { Stats } from './stats.js';
@@ -83,11 +84,18 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   load?.start();
   telemetry.start();
   const stopReloads = listenForReloads(config, server, caller, log);
+  // In compose, nobody sends reloads: the process renews its own leaf from the world's issuer.
+  const renewal =
+    config.renewal && config.kind !== 'intruder'
+      ? new IdentityRenewal({ ...config, renewal: config.renewal }, server, caller, log)
+      : undefined;
+  renewal?.start();
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     load?.stop();
     stopReloads();
+    renewal?.stop();
     server?.close();
     server?.closeIdleConnections();
     for (let waited = 0; (load?.pending ?? 0) > 0 && waited < DRAIN_MS; waited += 20) await sleep(20);

@@ -134,6 +134,22 @@ describe('compose export', () => {
     expect(Object.keys(doc)).toEqual(['x-distributed-world', 'services', 'volumes']);
     expect(text).not.toMatch(/start_interval|required:|^name:/m);
     expect(Object.keys(doc.services).sort()).toEqual(['a', 'b', 'c', 'dw-observer', 'dw-pki', 'dw-pki-2', 'entry']);
+    // The issuer took the free name: services renew from it, by that name, and it issues nothing for itself.
+    const spawn = JSON.parse(uninterpolate(doc.services.a!.environment.DW_SPAWN_CONFIG!));
+    expect(spawn.renewal).toMatchObject({ url: 'https://dw-pki-2:8444/renew', serverName: 'dw-pki-2' });
+    const pki = JSON.parse(uninterpolate(doc.services['dw-pki-2']!.environment.DW_PKI_CONFIG!));
+    expect(pki.issuer).toEqual({ name: 'dw-pki-2', port: 8444 });
+    expect(pki.services).not.toContain('dw-pki-2');
+  });
+
+  it("sets the renewal lifetime from the world's leafLifetimeMinutes", () => {
+    const world: World = { ...PAIR_WORLD, settings: { ...PAIR_WORLD.settings, leafLifetimeMinutes: 2 } };
+    const { doc } = exported(world);
+    for (const service of world.services) {
+      const spawn = JSON.parse(uninterpolate(doc.services[service.id]!.environment.DW_SPAWN_CONFIG!));
+      expect(spawn.renewal.lifetimeMs).toBe(120_000);
+    }
+    expect(JSON.parse(uninterpolate(doc.services['dw-pki']!.environment.DW_PKI_CONFIG!)).leafLifetimeMs).toBe(120_000);
   });
 
   it('holds no private key, and gives each service its spawn config, its own identity and nothing else', () => {
@@ -141,7 +157,7 @@ describe('compose export', () => {
     expect(text).not.toMatch(/PRIVATE KEY|BEGIN/);
     for (const service of COMPOSE_WORLD.services) {
       const spec = doc.services[service.id]!;
-      expect(spec.volumes).toEqual([`identity-${service.id}:/identity:ro`]);
+      expect(spec.volumes).toEqual([`identity-${service.id}:/identity`]); // rw: it writes its renewed leaf
       expect(spec.restart).toBe('unless-stopped');
       expect(spec.image).toBe('distributed-world:latest');
       expect(spec.build).toBeUndefined();
@@ -159,6 +175,11 @@ describe('compose export', () => {
         caFile: '/identity/ca.crt',
       });
       expect(config.telemetry.url).toBe('http://dw-observer:4400/api/telemetry');
+      expect(config.renewal).toEqual({
+        url: 'https://dw-pki:8444/renew',
+        serverName: 'dw-pki',
+        lifetimeMs: (COMPOSE_WORLD.settings?.leafLifetimeMinutes ?? 24 * 60) * 60_000,
+      });
       const outgoing = COMPOSE_WORLD.links.filter((l) => l.from === service.id);
       expect(config.peers).toEqual(outgoing.map((l) => ({ linkId: l.id, id: l.to, url: `https://${l.to}:8443` })));
       const callers = COMPOSE_WORLD.links
@@ -175,6 +196,8 @@ describe('compose export', () => {
     const pkiConfig = JSON.parse(uninterpolate(pki.environment.DW_PKI_CONFIG!));
     expect(Value.Check(PkiConfig, pkiConfig)).toBe(true);
     expect(pkiConfig.services).toEqual(COMPOSE_WORLD.services.map((s) => s.id));
+    expect(pkiConfig.issuer).toEqual({ name: 'dw-pki', port: 8444 });
+    expect(pkiConfig.leafLifetimeMs).toBe((COMPOSE_WORLD.settings?.leafLifetimeMinutes ?? 24 * 60) * 60_000);
     // Only the pki service mounts the CA volume.
     const caMounts = Object.entries(doc.services).filter(([, s]) =>
       (s.volumes ?? []).some((v) => v.startsWith('dw-ca:')),

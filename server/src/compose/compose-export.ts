@@ -4,6 +4,7 @@
 // Pure: no I/O. What it writes holds no private key; keys exist only in the volumes the pki service fills.
 import { randomBytes } from 'node:crypto';
 import {
+  leafLifetimeMsOf,
   OBSERVE_ENV,
   type ObserveConfig,
   PKI_CONFIG_ENV,
@@ -18,6 +19,8 @@ import { spawnConfigs } from '../deploy/plan.js';
 /** Where each service listens inside its container, and where its peers reach it. */
 export const COMPOSE_SERVICE_PORT = 8443;
 export const OBSERVER_PORT = 4400;
+/** Where the dw-pki service serves POST /renew (mTLS) on the compose network. */
+export const ISSUER_PORT = 8444;
 /** Where the observer is published on the host by default: beside, not on, the local controller's 4400. */
 export const OBSERVER_HOST_PORT = 4401;
 export const DEFAULT_IMAGE = 'distributed-world:latest';
@@ -135,9 +138,25 @@ export function composeForWorld(
     },
     peerUrl: (id) => `https://${id}:${COMPOSE_SERVICE_PORT}`,
   });
+  // Every member renews its own leaf from the issuer, at 2/3 of the world's leaf lifetime (as locally).
+  const leafLifetimeMs = leafLifetimeMsOf(world);
+  for (const config of configs) {
+    config.renewal = {
+      url: `https://${pkiName}:${ISSUER_PORT}/renew`,
+      serverName: pkiName,
+      lifetimeMs: leafLifetimeMs,
+    };
+  }
   const back = backEdges(world);
 
-  const pkiConfig: PkiConfig = { worldId, services: ids, caDir: '/pki/ca', issuedDir: '/pki/issued' };
+  const pkiConfig: PkiConfig = {
+    worldId,
+    services: ids,
+    caDir: '/pki/ca',
+    issuedDir: '/pki/issued',
+    leafLifetimeMs,
+    issuer: { name: pkiName, port: ISSUER_PORT },
+  };
   const pki: ComposeService = {
     image,
     ...(options.buildContext === null
@@ -174,7 +193,8 @@ export function composeForWorld(
       image,
       command: ['node', `${APP_DIR}/services/dist/main.js`],
       environment: { [SPAWN_CONFIG_ENV]: literal(JSON.stringify(config)) },
-      volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}:ro`],
+      // Read-write: the service writes its renewed leaf and its new key here (nobody else's volume, no CA key).
+      volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}`],
       depends_on: dependsOn,
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
       restart: 'unless-stopped',
@@ -218,7 +238,8 @@ export function composeForWorld(
 const HEADER = [
   '# Distributed World: one container per service, mutual TLS between them, identities issued at start-up.',
   '# Build the image from the repository root first (npm run build), then: docker-compose -p <name> up -d',
-  '# This file holds no private key: the dw-pki service creates the CA and the leaves in volumes.',
+  '# This file holds no private key: the dw-pki service creates the CA and the first leaves in volumes;',
+  '# each service then renews its own leaf from dw-pki (mTLS, port 8444) with a key it makes itself.',
   '# The live view: open x-distributed-world.observer (published on 127.0.0.1 only) once it is up.',
   '',
 ].join('\n');
