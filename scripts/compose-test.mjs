@@ -7,6 +7,9 @@
 //    with `docker-compose config -q`, and brought up with `docker-compose -p <project> up -d`.
 // 4. Through the observer's port on 127.0.0.1: every service turns ready and every link carries requests.
 //    Through `docker-compose exec`: a linked call over mTLS answers 200, a call along no link is refused (403).
+//    Renewal: the world's leaves live one minute, so each service renews its own leaf from dw-pki about every
+//    40 s; the serial orders presents (seen by a TLS handshake from shopper's container) changes, while the
+//    observer's frames show traffic on every link and no error or refusal during the renewal.
 // 5. `down -v`, images removed; nothing labelled with the project is left (containers, networks, volumes).
 // Bounded in time; cleans up on failure too. The host talks only to 127.0.0.1; containers among themselves on
 // the network compose creates. Ends with `compose: N passed, N failed`.
@@ -33,6 +36,9 @@ const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 const TOTAL_MS = 15 * 60_000;
 const HEALTHY_WITHIN_MS = 180_000;
 const TRAFFIC_FOR_MS = 6000;
+/** The world's leaf lifetime in this test: renewal at 2/3 of it, i.e. about every 40 s. */
+const LEAF_LIFETIME_MINUTES = 1;
+const RENEWAL_WITHIN_MS = 75_000;
 
 const tag = randomBytes(4).toString('hex');
 const project = `dwtest${tag}`;
@@ -162,6 +168,19 @@ function callFromContainer(from, to) {
   return JSON.parse(out.split('\n').pop());
 }
 
+/** The certificate `to` presents to a TLS handshake from `from`'s container (with `from`'s identity). */
+function servedCertificate(from, to) {
+  const script = [
+    "const tls=require('tls'),fs=require('fs');const to=process.argv[1];",
+    "const s=tls.connect({host:to,port:8443,servername:to,cert:fs.readFileSync('/identity/tls.crt'),",
+    "key:fs.readFileSync('/identity/tls.key'),ca:fs.readFileSync('/identity/ca.crt')},()=>{",
+    'const c=s.getPeerCertificate();console.log(JSON.stringify({serial:c.serialNumber,validTo:c.valid_to}));s.end()});',
+    "s.on('error',(e)=>console.log(JSON.stringify({error:e.code||e.message})));",
+  ].join('');
+  const out = compose(['exec', '-T', from, 'node', '-e', script, to], { timeout: 60_000 }).stdout.trim();
+  return JSON.parse(out.split('\n').pop());
+}
+
 async function run() {
   ensureDockerInstalled();
   await ensureDockerd();
@@ -178,8 +197,10 @@ async function run() {
   let started = Date.now();
   buildBaseImage();
   const observerPort = await freePort();
-  const worldFile = join(root, 'server/src/testing/compose-world.json');
-  const world = JSON.parse(readFileSync(worldFile, 'utf8'));
+  const world = JSON.parse(readFileSync(join(root, 'server/src/testing/compose-world.json'), 'utf8'));
+  world.settings = { ...world.settings, leafLifetimeMinutes: LEAF_LIFETIME_MINUTES };
+  const worldFile = join(work, 'world.json');
+  writeFileSync(worldFile, JSON.stringify(world));
   const yaml = sh(process.execPath, [
     join(root, 'server/dist/cli.js'),
     'export',
@@ -231,7 +252,7 @@ async function run() {
   const wrong = [];
   for (const service of world.services) {
     const mounts = mountsOf(service.id).map((m) => `${m.Name}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`);
-    const expected = [`${project}_identity-${service.id}:/identity:ro`];
+    const expected = [`${project}_identity-${service.id}:/identity:rw`];
     if (JSON.stringify(mounts) !== JSON.stringify(expected)) wrong.push(`${service.id}: ${mounts.join(', ')}`);
   }
   const pkiMounts = mountsOf('dw-pki').map((m) => m.Name);
@@ -239,7 +260,7 @@ async function run() {
   const observerMounts = mountsOf('dw-observer');
   if (observerMounts.length > 0) wrong.push(`dw-observer mounts ${observerMounts.map((m) => m.Name).join(', ')}`);
   check(
-    'each service mounts only its own identity (read-only); only dw-pki holds the CA key',
+    'each service mounts only its own identity (it writes its renewed leaf there); only dw-pki holds the CA key',
     wrong.length === 0,
     wrong.join('; ') || `${world.services.length} services checked`,
   );
@@ -299,10 +320,46 @@ async function run() {
     refusals.some((r) => r.to === 'inventory' && r.from === 'payments' && r.reason === 'not-linked'),
     JSON.stringify(refusals.slice(0, 3)),
   );
+  // Renewal: wait for orders to present another serial, then compare what the links carried meanwhile.
+  const before = servedCertificate('shopper', 'orders');
+  const snapshot = new Map([...totals].map(([id, t]) => [id, { ...t }]));
+  const waitStarted = Date.now();
+  let after = before;
+  while (Date.now() - waitStarted < RENEWAL_WITHIN_MS && (after.serial === before.serial || after.error)) {
+    await sleep(2000);
+    after = servedCertificate('shopper', 'orders');
+  }
+  await sleep(3000); // and traffic keeps flowing on the new identities
+  const during = world.links.map((l) => {
+    const [now, then] = [totals.get(l.id), snapshot.get(l.id)];
+    return {
+      link: `${l.from}->${l.to}`,
+      requests: now.requests - then.requests,
+      bad: now.errors + now.refused - then.errors - then.refused,
+    };
+  });
+  check(
+    'orders renews its leaf in place: the serial it presents changes',
+    !before.error && !after.error && after.serial !== before.serial,
+    `${before.serial} (until ${before.validTo}) -> ${after.serial} (until ${after.validTo}), seen ${((Date.now() - waitStarted) / 1000).toFixed(1)} s into the wait`,
+  );
+  check(
+    'traffic flows on every link across the renewal with no error or refusal',
+    during.every((d) => d.requests > 0 && d.bad === 0),
+    `${during.reduce((n, d) => n + d.requests, 0)} requests, ${during.reduce((n, d) => n + d.bad, 0)} failed: ${during.map((d) => `${d.link} ${d.requests}/${d.bad}`).join(', ')}`,
+  );
   socket.close();
 
   const logs = compose(['logs', '--no-color'], { allowFail: true }).stdout;
   check('no private key in any container log', !/PRIVATE KEY/.test(logs));
+  const renewedBy = world.services
+    .filter((svc) => new RegExp(`renewed ${svc.id}: serial`).test(logs))
+    .map((svc) => svc.id);
+  check(
+    'dw-pki renewed every service over mTLS (its log)',
+    renewedBy.length === world.services.length,
+    `${renewedBy.length}/${world.services.length}: ${renewedBy.join(', ')}`,
+  );
 }
 
 function cleanup() {
