@@ -1,8 +1,11 @@
 // Outbound calls to this service's peers: one undici Pool per peer, kept-alive connections, one TLS context.
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as tls from 'node:tls';
-import { HOPS_HEADER, type Peer, spiffeId } from '@dw/world';
+import { type ClientCallPolicy, HOPS_HEADER, type Peer, spiffeId } from '@dw/world';
 import { Pool } from 'undici';
+import { LinkPolicy } from './call-policy.js';
+import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import type { CallOutcome, Stats } from './stats.js';
 import { isHandshakeRefusal } from './tls-errors.js';
@@ -28,15 +31,26 @@ export function peerIdentityCheck(worldId: string, peerId: string) {
   };
 }
 
+export interface CallerOptions {
+  /** Timeout, retries and breaker, the same for every link of this process. */
+  policy?: ClientCallPolicy;
+  /** Faults on the outbound links, changed at runtime by the controller. */
+  faults?: FaultTable;
+}
+
 export class Caller {
   private readonly pools = new Map<string, Pool>();
+  private readonly policies = new Map<string, LinkPolicy>();
+  readonly faults: FaultTable;
 
   constructor(
     worldId: string,
     peers: readonly Peer[],
     identity: IdentityPem,
     private readonly stats: Stats,
+    options: CallerOptions = {},
   ) {
+    this.faults = options.faults ?? new FaultTable();
     const secureContext = tls.createSecureContext({
       ca: identity.ca,
       cert: identity.cert,
@@ -59,14 +73,33 @@ export class Caller {
       // A pool reports connection failures through the request that hit them; nothing else to do here.
       pool.on('connectionError', () => {});
       this.pools.set(peer.linkId, pool);
+      this.policies.set(peer.linkId, new LinkPolicy(options.policy));
     }
   }
 
-  /** POSTs to the peer, records the outcome and latency in the stats window, and returns the outcome. */
+  /** Calls the peer under the link's policy (breaker, retries), records the outcome and latency, returns it. */
   async call(peer: Peer, hops: number, body: Buffer): Promise<CallOutcome> {
     const pool = this.pools.get(peer.linkId);
-    if (!pool) throw new Error(`no pool for link ${peer.linkId}`);
+    const policy = this.policies.get(peer.linkId);
+    if (!pool || !policy) throw new Error(`no pool for link ${peer.linkId}`);
     const started = performance.now();
+    const result = await policy.run((timeoutMs) => this.attempt(peer, pool, hops, body, timeoutMs));
+    this.stats.call(peer, result.outcome, performance.now() - started, {
+      retries: result.retries,
+      breaker: policy.breaker?.current,
+    });
+    return result.outcome;
+  }
+
+  /** One attempt, through the link's faults: partition and abort fail it unsent; latency waits before sending;
+   * drop sends it, loses the answer and fails it when the timeout runs out. */
+  private async attempt(peer: Peer, pool: Pool, hops: number, body: Buffer, timeoutMs: number): Promise<CallOutcome> {
+    const started = performance.now();
+    const fault = this.faults.decide(peer.linkId);
+    if (fault.kind === 'partition' || fault.kind === 'abort') return 'error';
+    if (fault.delayMs > 0) await sleep(Math.min(fault.delayMs, timeoutMs));
+    const left = () => timeoutMs - (performance.now() - started);
+    if (left() <= 0) return 'error';
     let outcome: CallOutcome;
     try {
       const res = await pool.request({
@@ -74,6 +107,9 @@ export class Caller {
         method: 'POST',
         headers: { [HOPS_HEADER]: String(hops), 'content-type': 'application/octet-stream' },
         body,
+        headersTimeout: Math.max(1, Math.ceil(left())),
+        bodyTimeout: Math.max(1, Math.ceil(left())),
+        signal: AbortSignal.timeout(Math.max(1, Math.ceil(left()))),
       });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
@@ -82,7 +118,10 @@ export class Caller {
     } catch (err) {
       outcome = isHandshakeRefusal(err) ? 'refused' : 'error';
     }
-    this.stats.call(peer, outcome, performance.now() - started);
+    if (fault.kind === 'drop') {
+      if (left() > 0) await sleep(left());
+      return 'error';
+    }
     return outcome;
   }
 

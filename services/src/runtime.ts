@@ -6,6 +6,7 @@ import type { SpawnConfig } from '@dw/world';
 import { clientBehaviour, serviceBehaviour } from './behaviour.js';
 import { Caller } from './caller.js';
 import { ClientLoad } from './client-load.js';
+import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import type { Log } from './log.js';
 import { createServiceServer } from './server.js';
@@ -24,9 +25,10 @@ const FLUSH_MS = 700;
 
 export async function startRuntime(config: SpawnConfig, identity: IdentityPem, log: Log): Promise<Runtime> {
   const stats = new Stats(config.serviceId, config.peers);
-  const caller = new Caller(config.worldId, config.peers, identity, stats);
+  const faults = new FaultTable(config.faults);
+  const caller = new Caller(config.worldId, config.peers, identity, stats, { policy: config.behaviour.calls, faults });
   const behaviour = config.kind === 'service' ? serviceBehaviour(config, caller) : clientBehaviour(config.serviceId);
-  const server = createServiceServer({ config, identity, stats, behaviour });
+  const server = createServiceServer({ config, identity, stats, behaviour, faults });
   const telemetry = new TelemetryReporter(
     config.telemetry,
     { worldId: config.worldId, serviceId: config.serviceId, rev: config.rev },

@@ -1,7 +1,7 @@
 // Counters of one process: the current telemetry window, and totals since start (for /_dw/stats).
 // Every map is keyed by something bounded: links by this process's peers, inbound by allowed callers, refusals
 // by (caller, reason) with a cap beyond which callers are lumped under null.
-import type { CallStats, InboundStats, Peer, RefusalReason, RefusalStats, ServiceStats } from '@dw/world';
+import type { BreakerState, CallStats, InboundStats, Peer, RefusalReason, RefusalStats, ServiceStats } from '@dw/world';
 
 export type CallOutcome = 'ok' | 'error' | 'refused';
 
@@ -28,7 +28,12 @@ export class Stats {
   ) {}
 
   /** One outbound call over a link completed (or was given up on), with its latency. */
-  call(peer: Peer, outcome: CallOutcome, latencyMs: number): void {
+  call(
+    peer: Peer,
+    outcome: CallOutcome,
+    latencyMs: number,
+    extra: { retries?: number; breaker?: BreakerState | undefined } = {},
+  ): void {
     let s = this.calls.get(peer.linkId);
     if (!s) {
       s = { linkId: peer.linkId, to: peer.id, requests: 0, errors: 0, refused: 0, latencyMsSum: 0, latencyMsMax: 0 };
@@ -39,6 +44,8 @@ export class Stats {
     else if (outcome === 'refused') s.refused++;
     s.latencyMsSum += latencyMs;
     if (latencyMs > s.latencyMsMax) s.latencyMsMax = latencyMs;
+    if (extra.retries) s.retries = (s.retries ?? 0) + extra.retries;
+    if (extra.breaker) s.breaker = extra.breaker;
   }
 
   /** A request from a linked caller passed the checks and will be answered. */

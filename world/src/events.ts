@@ -2,7 +2,8 @@
 // the browser `Socket<ServerToClientEvents, ClientToServerEvents>`. Names are entity:verb.
 import Type, { type Static } from 'typebox';
 import { ServiceState } from './api.js';
-import { RefusalReason } from './telemetry.js';
+import type { FaultList } from './faults.js';
+import { BreakerState, RefusalReason } from './telemetry.js';
 
 const strict = { additionalProperties: false } as const;
 const Count = Type.Integer({ minimum: 0 });
@@ -27,6 +28,11 @@ export const LinkTraffic = Type.Object(
     latencyMsMax: Type.Number(),
     /** Totals since the world was deployed. */
     total: Type.Object({ requests: Count, errors: Count, refused: Count }, strict),
+    /** Retry attempts in this window and since deploy (present once the caller has retried). */
+    retries: Type.Optional(Count),
+    totalRetries: Type.Optional(Count),
+    /** The caller's circuit breaker on this link, when it has one. */
+    breaker: Type.Optional(BreakerState),
   },
   strict,
 );
@@ -92,6 +98,8 @@ export type WatchAck = { ok: true } | { ok: false; error: string };
 export interface ServerToClientEvents {
   'traffic:frame': (frame: TrafficFrame) => void;
   'service:status': (status: ServiceStatusEvent) => void;
+  /** Every fault in force on the world, on watch and whenever one is added or removed. */
+  'faults:changed': (faults: FaultList) => void;
 }
 
 export interface ClientToServerEvents {

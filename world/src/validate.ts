@@ -1,6 +1,7 @@
 // Validation that reports every problem at once, each with a JSON pointer into the input and a sentence.
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { RESTART_POLICIES, type RestartPolicy } from './call-policy.js';
 import { escapeToken, pointer } from './pointer.js';
 import type { World as WorldType } from './world.js';
 import { ClientConfig, Link, Position, ServiceConfig, Settings, WORLD_VERSION, World } from './world.js';
@@ -14,7 +15,7 @@ export interface Problem {
 export type Validation<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
 const CONFIG_BY_KIND: Record<string, TSchema> = { client: ClientConfig, service: ServiceConfig };
-const SERVICE_FIELDS = ['id', 'kind', 'position', 'config'];
+const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'restart'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -196,6 +197,12 @@ function checkService(service: unknown, index: number): Problem[] {
   if (!('position' in service)) problems.push({ pointer: at, message: '"position" is required' });
   else problems.push(...schemaProblems(Position, service.position, `${at}/position`, 'position'));
 
+  if ('restart' in service && !RESTART_POLICIES.includes(service.restart as RestartPolicy)) {
+    problems.push({
+      pointer: `${at}/restart`,
+      message: `unknown restart policy ${describe(service.restart)}: use one of ${RESTART_POLICIES.join(', ')} (as in compose)`,
+    });
+  }
   const kind = service.kind;
   if (!('kind' in service)) {
     problems.push({ pointer: at, message: `"kind" is required: one of ${Object.keys(CONFIG_BY_KIND).join(', ')}` });

@@ -1,5 +1,6 @@
 // The world file: what a person draws. Types are derived from these schemas; nothing else re-declares them.
 import Type, { type Static } from 'typebox';
+import { ClientCallPolicy, MAX_LINK_WEIGHT, RestartPolicy, ServiceCallPolicy } from './call-policy.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -38,6 +39,8 @@ export const ClientConfig = Type.Object(
   {
     rps: Type.Number({ minimum: 0, maximum: MAX_RPS }),
     payloadBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAYLOAD_BYTES })),
+    /** Timeout, retries and breaker of each link's calls. */
+    calls: Type.Optional(ClientCallPolicy),
   },
   strict,
 );
@@ -47,19 +50,33 @@ export const ServiceConfig = Type.Object(
   {
     latencyMs: Type.Optional(Latency),
     errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** How it calls its links: mode, timeout, retries, breaker. */
+    calls: Type.Optional(ServiceCallPolicy),
   },
   strict,
 );
 export type ServiceConfig = Static<typeof ServiceConfig>;
 
 export const ClientNode = Type.Object(
-  { id: ServiceId, kind: Type.Literal('client'), position: Position, config: ClientConfig },
+  {
+    id: ServiceId,
+    kind: Type.Literal('client'),
+    position: Position,
+    config: ClientConfig,
+    restart: Type.Optional(RestartPolicy),
+  },
   strict,
 );
 export type ClientNode = Static<typeof ClientNode>;
 
 export const ServiceNode = Type.Object(
-  { id: ServiceId, kind: Type.Literal('service'), position: Position, config: ServiceConfig },
+  {
+    id: ServiceId,
+    kind: Type.Literal('service'),
+    position: Position,
+    config: ServiceConfig,
+    restart: Type.Optional(RestartPolicy),
+  },
   strict,
 );
 export type ServiceNode = Static<typeof ServiceNode>;
@@ -70,7 +87,16 @@ export type WorldService = Static<typeof WorldService>;
 export type ServiceKind = WorldService['kind'];
 export const SERVICE_KINDS: readonly ServiceKind[] = ['client', 'service'];
 
-export const Link = Type.Object({ id: LinkId, from: ServiceId, to: ServiceId }, strict);
+export const Link = Type.Object(
+  {
+    id: LinkId,
+    from: ServiceId,
+    to: ServiceId,
+    /** The share of calls this link gets when its caller calls in "weighted" mode (default 1). */
+    weight: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LINK_WEIGHT })),
+  },
+  strict,
+);
 export type Link = Static<typeof Link>;
 
 export const Settings = Type.Object({ hopBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })) }, strict);
