@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { deployRoutes } from './deploy/deploy-routes.js';
 import { deployerPlugin } from './deploy/deployer-plugin.js';
+import { faultRoutes } from './deploy/fault-routes.js';
 import { installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
@@ -49,6 +50,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(worldsRoutes);
   await app.register(deployRoutes);
+  await app.register(faultRoutes);
   await app.register(telemetryRoutes);
   await app.register(staticPlugin, { webDir: options.webDir });
   return app;

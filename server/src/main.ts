@@ -1,6 +1,7 @@
 // Starts the controller on 127.0.0.1:(PORT || 4400) (HOST overrides) and shuts it down cleanly on SIGINT or
 // SIGTERM: every deployment stopped, every child ended. Data in ./data (DW_DATA overrides); the editor from
-// ../../web/dist relative to this file (DW_WEB_DIR overrides).
+// ../../web/dist relative to this file (DW_WEB_DIR overrides). Worlds that were deployed when it last ran are
+// deployed again once it listens, unless started with --no-resume or DW_RESUME=0.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
@@ -66,3 +67,10 @@ const address = app.server.address();
 const actualPort = address !== null && typeof address === 'object' ? address.port : port;
 const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 console.log(`Distributed World is running at http://${shownHost}:${actualPort}`);
+
+// Resume the worlds that were deployed when the controller last ran (opt out: --no-resume or DW_RESUME=0).
+const resume = !process.argv.includes('--no-resume') && process.env.DW_RESUME !== '0';
+if (resume) {
+  const resumed = await app.deployer.resume();
+  if (resumed.length > 0) console.log(`Resuming ${resumed.length} deployed world(s): ${resumed.join(', ')}`);
+}

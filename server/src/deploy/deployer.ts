@@ -3,12 +3,14 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { DeployStatus, ServiceStatusEvent, TrafficFrame, World } from '@dw/world';
+import type { DeployStatus, FaultList, ServiceStatusEvent, TrafficFrame, World } from '@dw/world';
 import type { FastifyBaseLogger } from 'fastify';
 import { KeyedQueue } from '../concurrency/keyed-queue.js';
 import { HttpProblem } from '../http/errors.js';
 import type { WorldStore } from '../worlds/world-store.js';
+import type { DeployedRecord } from './deployed-record.js';
 import { Deployment } from './deployment.js';
+import type { Guardian } from './guardian.js';
 import { redeployPlan } from './plan.js';
 
 export const TELEMETRY_INTERVAL_MS = 100;
@@ -22,6 +24,10 @@ export interface DeployerOptions {
   telemetryUrl: () => string;
   host?: string;
   frameIntervalMs: number;
+  /** Which worlds are deployed, for resuming them at the next start. */
+  record?: DeployedRecord;
+  /** Kills the service processes if the controller dies, paused ones included. */
+  guardian?: Guardian;
 }
 
 /** The path of services/dist/main.js, or a 503 that says how to build it. */
@@ -51,6 +57,7 @@ export class Deployer {
   private readonly queue = new KeyedQueue();
   private readonly statusListeners = new Set<Listener<ServiceStatusEvent>>();
   private readonly frameListeners = new Set<Listener<TrafficFrame>>();
+  private readonly faultListeners = new Set<Listener<FaultList>>();
   /** Deploys asked for and not yet running (answered as starting), and the last one that failed. */
   private readonly pending = new Map<string, { rev: number; world: World }>();
   private readonly failed = new Map<string, { world: World; detail: string }>();
@@ -67,6 +74,37 @@ export class Deployer {
   onFrame(listener: Listener<TrafficFrame>): () => void {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
+  }
+
+  onFaults(listener: Listener<FaultList>): () => void {
+    this.faultListeners.add(listener);
+    return () => this.faultListeners.delete(listener);
+  }
+
+  /** The faults in force on a world (none when it is not deployed). */
+  faultList(worldId: string): FaultList {
+    return this.deployments.get(worldId)?.faults.list() ?? { worldId, faults: [] };
+  }
+
+  /** Deploys again every world the record lists that still exists; the others leave the record. */
+  async resume(): Promise<string[]> {
+    const record = this.options.record;
+    if (!record) return [];
+    const entries = await record.load((message) => this.options.log.warn(message));
+    const resumed: string[] = [];
+    for (const { worldId, rev } of entries) {
+      const stored = this.options.store.get(worldId);
+      if (!stored) {
+        this.options.log.warn(`not resuming world "${worldId}": it no longer exists`);
+        await record.unmark(worldId);
+        continue;
+      }
+      const moved = stored.rev === rev ? '' : ` (rev ${rev} was deployed; the world has been saved since)`;
+      this.options.log.info(`resuming world "${worldId}" at rev ${stored.rev}${moved}`);
+      this.deploy(worldId);
+      resumed.push(worldId);
+    }
+    return resumed;
   }
 
   private emitStatus(event: ServiceStatusEvent): void {
@@ -134,6 +172,12 @@ export class Deployer {
       onFrame: (frame) => {
         for (const listener of this.frameListeners) listener(frame);
       },
+      onFaults: (list) => {
+        for (const listener of this.faultListeners) listener(list);
+      },
+      onPid: this.options.guardian ? (pid, alive) => this.options.guardian?.track(pid, alive) : undefined,
+      onFaultPushFailed: (serviceId, message) =>
+        this.options.log.warn(`world "${worldId}": could not push faults to "${serviceId}" yet: ${message}`),
     });
     if (this.closed) {
       await deployment.stop();
@@ -141,6 +185,11 @@ export class Deployer {
     }
     this.deployments.set(worldId, deployment);
     deployment.launch();
+    await this.options.record
+      ?.mark(worldId, rev)
+      .catch((error: unknown) =>
+        this.options.log.error(`could not record world "${worldId}" as deployed: ${(error as Error).message}`),
+      );
     this.options.log.info(
       `deploying world "${worldId}" rev ${rev}: ${plan.start.length} process(es), prepared in ${Date.now() - started} ms`,
     );
@@ -162,7 +211,14 @@ export class Deployer {
   /** Stops the world's deployment after whatever is queued; answers the status once every process is gone. */
   async stop(worldId: string): Promise<DeployStatus> {
     this.options.store.require(worldId);
-    await this.exclusive(worldId, () => this.stopNow(worldId));
+    await this.exclusive(worldId, async () => {
+      await this.stopNow(worldId);
+      await this.options.record
+        ?.unmark(worldId)
+        .catch((error: unknown) =>
+          this.options.log.error(`could not record world "${worldId}" as stopped: ${(error as Error).message}`),
+        );
+    });
     return this.status(worldId);
   }
 

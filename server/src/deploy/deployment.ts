@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type {
   DeployStatus,
+  FaultList,
   ServiceState,
   ServiceStatusEvent,
   SpawnConfig,
@@ -12,6 +13,7 @@ import type {
   World,
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
+import { FaultInjector } from './fault-injector.js';
 import { issueDeploymentIdentities, loadOrCreateCA } from './identities.js';
 import { mtlsGetJson, type TlsIdentity } from './mtls.js';
 import { spawnConfigs } from './plan.js';
@@ -39,6 +41,11 @@ export interface DeploymentOptions {
   host: string;
   onStatus: (event: ServiceStatusEvent) => void;
   onFrame: (frame: TrafficFrame) => void;
+  /** Every change of the faults in force. */
+  onFaults?: (faults: FaultList) => void;
+  /** Every service pid spawned (alive) or gone, for the guardian. */
+  onPid?: (pid: number, alive: boolean) => void;
+  onFaultPushFailed?: (serviceId: string, message: string) => void;
 }
 
 export type IngestResult = 'accepted' | 'stale';
@@ -48,6 +55,8 @@ export class Deployment {
   readonly rev: number;
   readonly world: World;
   readonly processes = new Map<string, ServiceProcess>();
+  /** Faults in force: runtime state of the processes, never a redeploy. */
+  readonly faults: FaultInjector;
   private readonly aggregator: TrafficAggregator;
   private frameTimer: NodeJS.Timeout | undefined;
   private clientTimer: NodeJS.Timeout | undefined;
@@ -67,10 +76,27 @@ export class Deployment {
     this.rev = options.rev;
     this.world = options.world;
     this.aggregator = new TrafficAggregator(options.worldId, options.rev, options.world);
+    this.faults = new FaultInjector({
+      worldId: options.worldId,
+      world: options.world,
+      host: options.host,
+      processes: this.processes,
+      controller,
+      onChange: (list) => options.onFaults?.(list),
+      onPushFailed: options.onFaultPushFailed,
+    });
     for (const config of configs) {
+      const restart = options.world.services.find((s) => s.id === config.serviceId)?.restart;
       this.processes.set(
         config.serviceId,
-        new ServiceProcess({ config, runtime: options.runtime, onChange: (p) => this.changed(p) }),
+        new ServiceProcess({
+          config,
+          runtime: options.runtime,
+          onChange: (p) => this.changed(p),
+          restart,
+          startConfig: () => ({ faults: this.faults.runtimeFor(config.serviceId) }),
+          onPid: options.onPid,
+        }),
       );
     }
   }
@@ -157,6 +183,7 @@ export class Deployment {
   }
 
   private changed(process: ServiceProcess): void {
+    this.faults.processChanged(process);
     if (process.kind !== 'client' && process.state !== 'starting') this.startClientsIfServicesReady();
     if (process.state === 'ready' && this.allReadyAt === null) {
       if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();

@@ -53,7 +53,12 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
       identity: required(identities, service.id, 'identity'),
       peers: world.links
         .filter((l) => l.from === service.id)
-        .map((l) => ({ linkId: l.id, id: l.to, url: urlOf(l.to) })),
+        .map((l) => ({
+          linkId: l.id,
+          id: l.to,
+          url: urlOf(l.to),
+          ...(l.weight !== undefined ? { weight: l.weight } : {}),
+        })),
       allowedCallers: [
         ...new Set(world.links.filter((l) => l.to === service.id).map((l) => spiffeId(worldId, l.from))),
       ].sort(),

@@ -67,6 +67,7 @@ export const livePlugin = sharedPlugin('live', async (app) => {
       if (!app.worldStore.get(worldId)) return reply({ ok: false, error: `world "${worldId}" does not exist` });
       void socket.join(roomOf(worldId));
       for (const event of app.deployer.statusEvents(worldId)) socket.emit('service:status', event);
+      socket.emit('faults:changed', app.deployer.faultList(worldId));
       reply({ ok: true });
     });
     socket.on('world:unwatch', (request) => {
@@ -76,6 +77,7 @@ export const livePlugin = sharedPlugin('live', async (app) => {
   });
 
   const offStatus = app.deployer.onStatus((event) => io.to(roomOf(event.worldId)).emit('service:status', event));
+  const offFaults = app.deployer.onFaults((list) => io.to(roomOf(list.worldId)).emit('faults:changed', list));
   const offFrame = app.deployer.onFrame((frame) => {
     const watchers = io.sockets.adapter.rooms.get(roomOf(frame.worldId));
     for (const id of watchers ?? []) {
@@ -106,6 +108,7 @@ export const livePlugin = sharedPlugin('live', async (app) => {
   // Before the HTTP server closes: end every socket.io connection (websockets would otherwise hold it open).
   app.addHook('preClose', async () => {
     offStatus();
+    offFaults();
     offFrame();
     io.disconnectSockets(true);
     io.engine.close();

@@ -1,12 +1,13 @@
 // Turns the telemetry batches of one deployment into traffic frames. Batches are merged into the window in
 // which they ARRIVE; frame() closes the window. A frame lists every link and every service of the world
 // (zeros included), so its size depends on the size of the world, not on the message rate.
-import type { LinkTraffic, Refusal, ServiceState, TelemetryBatch, TrafficFrame, World } from '@dw/world';
+import type { BreakerState, LinkTraffic, Refusal, ServiceState, TelemetryBatch, TrafficFrame, World } from '@dw/world';
 
 /** Distinct (to, from, reason) refusal groups kept per window; more are counted into the ones already there. */
 export const MAX_REFUSAL_GROUPS = 256;
 
 interface LinkWindow {
+  retries: number;
   requests: number;
   errors: number;
   refused: number;
@@ -20,9 +21,18 @@ interface LinkEntry {
   to: string;
   window: LinkWindow;
   total: { requests: number; errors: number; refused: number };
+  totalRetries: number;
+  breaker: BreakerState | undefined;
 }
 
-const emptyWindow = (): LinkWindow => ({ requests: 0, errors: 0, refused: 0, latencySum: 0, latencyMax: 0 });
+const emptyWindow = (): LinkWindow => ({
+  retries: 0,
+  requests: 0,
+  errors: 0,
+  refused: 0,
+  latencySum: 0,
+  latencyMax: 0,
+});
 
 export class TrafficAggregator {
   private readonly links: LinkEntry[];
@@ -47,6 +57,8 @@ export class TrafficAggregator {
       to: l.to,
       window: emptyWindow(),
       total: { requests: 0, errors: 0, refused: 0 },
+      totalRetries: 0,
+      breaker: undefined,
     }));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
@@ -70,6 +82,11 @@ export class TrafficAggregator {
       entry.total.requests += call.requests;
       entry.total.errors += call.errors;
       entry.total.refused += call.refused;
+      if (call.retries) {
+        w.retries += call.retries;
+        entry.totalRetries += call.retries;
+      }
+      if (call.breaker) entry.breaker = call.breaker;
     }
     const service = this.serviceById.get(batch.serviceId);
     if (service) {
@@ -109,6 +126,11 @@ export class TrafficAggregator {
         latencyMsMax: round(w.latencyMax),
         total: { ...entry.total },
       };
+      if (entry.totalRetries > 0) {
+        traffic.retries = w.retries;
+        traffic.totalRetries = entry.totalRetries;
+      }
+      if (entry.breaker) traffic.breaker = entry.breaker;
       entry.window = emptyWindow();
       return traffic;
     });
