@@ -10,7 +10,7 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callService } from '../testing/mtls-client.js';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
-import { type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { listenLocal, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
 import { MESH_WORLD } from '../testing/worlds.js';
 
 let t: TempApp;
@@ -41,10 +41,7 @@ async function portOf(worldId: string, serviceId: string): Promise<number> {
 beforeAll(async () => {
   ensureServiceRuntime();
   t = await tempApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening');
-  socket = io(`http://127.0.0.1:${address.port}`, { transports: ['websocket'], reconnection: false });
+  socket = io(await listenLocal(t.app), { transports: ['websocket'], reconnection: false });
   for (const name of ['east', 'west']) {
     const created = await t.app.inject({ method: 'POST', url: '/api/worlds', payload: { ...MESH_WORLD, name } });
     const entry = { id: created.json().id as string, frames: [] as TrafficFrame[] };

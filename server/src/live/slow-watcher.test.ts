@@ -5,7 +5,7 @@ import type { ClientToServerEvents, ServerToClientEvents, WatchAck, World } from
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
-import { type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { listenLocal, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
 
 const SERVICES = 20;
 let t: TempApp;
@@ -46,10 +46,7 @@ const liveStats = async () =>
 beforeAll(async () => {
   ensureServiceRuntime();
   t = await tempApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening');
-  url = `http://127.0.0.1:${address.port}`;
+  url = await listenLocal(t.app);
   worldId = (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: meshWorld() })).json().id;
   await t.app.inject({ method: 'POST', url: `/api/worlds/${worldId}/deploy` });
   await waitFor(

@@ -63,3 +63,11 @@ export async function tempApp(options: Partial<AppOptions> = {}): Promise<TempAp
     },
   };
 }
+
+/** Listens on a free port of 127.0.0.1 and answers the base URL, for tests that need real sockets. */
+export async function listenLocal(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the app is not listening on a TCP port');
+  return `http://127.0.0.1:${address.port}`;
+}
