@@ -12,7 +12,7 @@ import type {
 } from '@dw/world';
 import { io, type Socket } from 'socket.io-client';
 import { ensureServiceRuntime } from './service-runtime.js';
-import { type TempApp, tempApp, waitFor } from './temp-app.js';
+import { listenLocal, type TempApp, tempApp, waitFor } from './temp-app.js';
 
 export interface LiveWorld {
   id: string;
@@ -35,10 +35,7 @@ export interface LiveController {
 export async function liveController(): Promise<LiveController> {
   ensureServiceRuntime();
   const t = await tempApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening');
-  const base = `http://127.0.0.1:${address.port}`;
+  const base = await listenLocal(t.app);
   const sockets: Socket[] = [];
 
   const api = async <T>(method: string, url: string, payload?: unknown) => {
