@@ -1,6 +1,7 @@
 // A link between two services: one bezier path, red when invalid, with its live numbers as a label.
 import { BaseEdge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
+import { LinkFaultBadge } from '../faults/link-fault-badge';
 import { LinkStatsLabel } from '../live/link-stats-label';
 import { useEditor } from '../store/editor-context';
 import type { LinkFlowEdge } from '../store/flow-types';
@@ -23,6 +24,7 @@ export const LinkEdgeView = memo(function LinkEdgeView({
       <BaseEdge id={id} path={curvePath(curve)} className={classes.filter(Boolean).join(' ')} interactionWidth={16} />
       <EdgeLabelRenderer>
         <LinkStatsLabel linkId={id} x={middle.x} y={middle.y} />
+        <LinkFaultBadge linkId={id} x={middle.x} y={middle.y} />
       </EdgeLabelRenderer>
     </>
   );

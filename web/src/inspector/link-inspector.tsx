@@ -1,4 +1,5 @@
 // The selected link: who calls whom, its live numbers, and a way to delete it.
+import { LinkFaultPanel } from '../faults/link-fault-panel';
 import { formatCount, formatRate } from '../live/format';
 import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
 import { ReadOnlyField } from './fields';
@@ -48,6 +49,7 @@ export function LinkInspector({ linkId }: { linkId: string }) {
           <ReadOnlyField label="Latency">{Math.round(live.latencyMs * 10) / 10} ms average</ReadOnlyField>
         </section>
       )}
+      <LinkFaultPanel linkId={linkId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeLink(linkId)}>
           Delete link

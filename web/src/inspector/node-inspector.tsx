@@ -1,5 +1,6 @@
 // The selected node: its id, kind and config fields, each with its validation message.
 
+import { ServiceFaultPanel } from '../faults/service-fault-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import type { FieldMessages } from '../store/problem-index';
 import { ClientConfigFields } from './client-config-fields';
@@ -44,6 +45,7 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         />
       )}
       <NodeLivePanel id={nodeId} kind={data.kind} />
+      <ServiceFaultPanel serviceId={nodeId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>
           Delete {data.kind}

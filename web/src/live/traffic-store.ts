@@ -1,7 +1,10 @@
 // Live traffic, kept apart from the editor store and from React Flow: frames arrive five times a second and only
 // the few components that show a number (link labels, node badges) and the particle overlay subscribe to them.
 import {
+  type ActiveFault,
+  type BreakerState,
   type DeployStatus,
+  type FaultList,
   FRAME_INTERVAL_MS,
   type RefusalReason,
   type ServiceState,
@@ -29,6 +32,10 @@ export interface LinkLive {
   total: number;
   errors: number;
   refused: number;
+  /** Retry attempts since deploy, once the caller has retried. */
+  retries?: number;
+  /** The caller's circuit breaker on this link, when it has one. */
+  breaker?: BreakerState;
 }
 
 export interface ServiceLive {
@@ -53,6 +60,8 @@ export interface TrafficActions {
   ingestFrame(frame: TrafficFrame): void;
   ingestStatus(status: ServiceStatusEvent): void;
   ingestDeployStatus(status: DeployStatus): void;
+  /** The faults in force on the watched world. */
+  ingestFaults(list: FaultList): void;
   /** A deploy was accepted: these services are on their way. */
   deployStarted(serviceIds: string[]): void;
   /** The deployment was stopped: keep the states, drop the numbers. */
@@ -65,6 +74,8 @@ export interface TrafficState {
   services: Record<string, ServiceLive>;
   /** Refusals no link explains, keyed by the callee's id. */
   refusals: Record<string, RefusalLive[]>;
+  /** Faults in force on the deployment (latency, abort, drop, partition on links; pause on services). */
+  faults: ActiveFault[];
   /** performance.now() when the last frame arrived; 0 before any. */
   lastFrameAt: number;
   actions: TrafficActions;
@@ -84,7 +95,9 @@ function sameLink(a: LinkLive | undefined, b: LinkLive): boolean {
     a.latencyMs === b.latencyMs &&
     a.total === b.total &&
     a.errors === b.errors &&
-    a.refused === b.refused
+    a.refused === b.refused &&
+    a.retries === b.retries &&
+    a.breaker === b.breaker
   );
 }
 
@@ -109,11 +122,17 @@ export function createTrafficStore(): TrafficStore {
     links: {},
     services: {},
     refusals: {},
+    faults: [],
     lastFrameAt: 0,
     actions: {
       reset(worldId) {
         recent = [];
-        set({ worldId, links: {}, services: {}, refusals: {}, lastFrameAt: 0 });
+        set({ worldId, links: {}, services: {}, refusals: {}, faults: [], lastFrameAt: 0 });
+      },
+
+      ingestFaults(list) {
+        if (list.worldId !== get().worldId) return;
+        set({ faults: list.faults });
       },
 
       ingestFrame(frame) {
@@ -151,6 +170,8 @@ export function createTrafficStore(): TrafficStore {
             errors: link.total.errors,
             refused: link.total.refused,
           };
+          if (link.totalRetries) next.retries = link.totalRetries;
+          if (link.breaker) next.breaker = link.breaker;
           const previous = state.links[link.id];
           links[link.id] = previous && sameLink(previous, next) ? previous : next;
         }
@@ -227,7 +248,7 @@ export function createTrafficStore(): TrafficStore {
         for (const id of Object.keys(get().services)) {
           services[id] = { state: 'stopped', acceptedRate: 0, totalAccepted: 0 };
         }
-        set({ links: {}, services, refusals: {}, lastFrameAt: 0 });
+        set({ links: {}, services, refusals: {}, faults: [], lastFrameAt: 0 });
       },
     },
   }));
