@@ -2,7 +2,7 @@
 import { LinkFaultPanel } from '../faults/link-fault-panel';
 import { formatCount, formatRate } from '../live/format';
 import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
-import { ReadOnlyField } from './fields';
+import { NumberField, ReadOnlyField } from './fields';
 
 export function LinkInspector({ linkId }: { linkId: string }) {
   const edge = useEditor((s) => s.edges.find((e) => e.id === linkId));
@@ -29,6 +29,15 @@ export function LinkInspector({ linkId }: { linkId: string }) {
         </button>
       </ReadOnlyField>
       <ReadOnlyField label="Link id">{linkId}</ReadOnlyField>
+      <NumberField
+        label="Weight"
+        value={edge.data?.weight}
+        optional
+        placeholder="1"
+        message={messages?.weight}
+        hint={`Its share of ${edge.source}'s calls when ${edge.source} calls in weighted mode.`}
+        onChange={(weight) => actions.setLinkWeight(linkId, weight)}
+      />
       {messages &&
         Object.entries(messages).map(([field, message]) => (
           <p key={field} className="dw-field__message">

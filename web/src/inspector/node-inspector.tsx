@@ -3,6 +3,7 @@
 import { ServiceFaultPanel } from '../faults/service-fault-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import type { FieldMessages } from '../store/problem-index';
+import { CallPolicyFields } from './call-policy-fields';
 import { ClientConfigFields } from './client-config-fields';
 import { ReadOnlyField } from './fields';
 import { NodeLivePanel } from './node-live-panel';
@@ -44,6 +45,20 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
           onChange={(config) => actions.setNodeData(nodeId, { kind: 'service', config })}
         />
       )}
+      <CallPolicyFields
+        kind={data.kind}
+        restart={data.restart}
+        calls={data.config.calls}
+        messages={messages}
+        onRestart={(restart) =>
+          actions.setNodeData(nodeId, { ...data, ...(restart ? { restart } : { restart: undefined }) })
+        }
+        onCalls={(calls) => {
+          const { calls: _, ...rest } = data.config;
+          const config = calls === undefined ? rest : { ...rest, calls };
+          actions.setNodeData(nodeId, { ...data, config } as typeof data);
+        }}
+      />
       <NodeLivePanel id={nodeId} kind={data.kind} />
       <ServiceFaultPanel serviceId={nodeId} />
       <div className="dw-inspector__actions">

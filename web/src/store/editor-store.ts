@@ -50,6 +50,8 @@ export interface EditorActions {
   renameNode(id: string, nextId: string): boolean;
   removeNode(id: string): void;
   removeLink(id: string): void;
+  /** Sets a link's weight (its share in "weighted" call mode); undefined removes it. */
+  setLinkWeight(id: string, weight: number | undefined): void;
   select(target: { nodeId: string } | { linkId: string } | null): void;
 
   save(): Promise<boolean>;
@@ -301,9 +303,20 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({
           nodes: get().nodes.map((n): EditorNode => {
             if (n.id !== id || n.data.kind !== data.kind) return n;
+            const restart = data.restart ? { restart: data.restart } : {};
             return data.kind === 'client'
-              ? { ...n, type: 'client', data: { kind: 'client', config: data.config } }
-              : { ...n, type: 'service', data: { kind: 'service', config: data.config } };
+              ? { ...n, type: 'client', data: { kind: 'client', config: data.config, ...restart } }
+              : { ...n, type: 'service', data: { kind: 'service', config: data.config, ...restart } };
+          }),
+        });
+      },
+
+      setLinkWeight(id, weight) {
+        edit({
+          edges: get().edges.map((e): EditorEdge => {
+            if (e.id !== id) return e;
+            const { data: _, ...rest } = e;
+            return weight === undefined ? rest : { ...rest, data: { weight } };
           }),
         });
       },

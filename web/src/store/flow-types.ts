@@ -1,10 +1,10 @@
 // How the draft world looks to React Flow: one node type per service kind, one edge type for links.
-import type { ClientConfig, ServiceConfig, ServiceKind } from '@dw/world';
+import type { ClientConfig, RestartPolicy, ServiceConfig, ServiceKind } from '@dw/world';
 import type { Edge, Node } from '@xyflow/react';
 
 /** Node data is a union with one variant per kind: each carries only its own config. */
-export type ClientNodeData = { kind: 'client'; config: ClientConfig };
-export type ServiceNodeData = { kind: 'service'; config: ServiceConfig };
+export type ClientNodeData = { kind: 'client'; config: ClientConfig; restart?: RestartPolicy };
+export type ServiceNodeData = { kind: 'service'; config: ServiceConfig; restart?: RestartPolicy };
 export type EditorNodeData = ClientNodeData | ServiceNodeData;
 
 export type ClientFlowNode = Node<ClientNodeData, 'client'>;
@@ -12,8 +12,9 @@ export type ServiceFlowNode = Node<ServiceNodeData, 'service'>;
 /** A node's React Flow id is its service id (a DNS label); its type is its kind. */
 export type EditorNode = ClientFlowNode | ServiceFlowNode;
 
-/** A link carries nothing in its data: live numbers never flow through React Flow. */
-export type LinkFlowEdge = Edge<Record<string, never>, 'link'>;
+/** A link's data is what the world file says about it (its weight); live numbers never flow through React Flow. */
+export type LinkEdgeData = { weight?: number };
+export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
 export type EditorEdge = LinkFlowEdge;
 
 export type { ServiceKind };

@@ -8,28 +8,35 @@ export function toNode(service: WorldService): EditorNode {
         id: service.id,
         type: 'client',
         position: { ...service.position },
-        data: { kind: 'client', config: service.config },
+        data: { kind: 'client', config: service.config, ...(service.restart ? { restart: service.restart } : {}) },
       }
     : {
         id: service.id,
         type: 'service',
         position: { ...service.position },
-        data: { kind: 'service', config: service.config },
+        data: { kind: 'service', config: service.config, ...(service.restart ? { restart: service.restart } : {}) },
       };
 }
 
 export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[] } {
   return {
     nodes: world.services.map(toNode),
-    edges: world.links.map((link) => ({ id: link.id, type: 'link', source: link.from, target: link.to })),
+    edges: world.links.map((link) => ({
+      id: link.id,
+      type: 'link',
+      source: link.from,
+      target: link.to,
+      ...(link.weight !== undefined ? { data: { weight: link.weight } } : {}),
+    })),
   };
 }
 
 function toService(node: EditorNode): WorldService {
   const position = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
+  const restart = node.data.restart ? { restart: node.data.restart } : {};
   return node.data.kind === 'client'
-    ? { id: node.id, kind: 'client', position, config: node.data.config }
-    : { id: node.id, kind: 'service', position, config: node.data.config };
+    ? { id: node.id, kind: 'client', position, config: node.data.config, ...restart }
+    : { id: node.id, kind: 'service', position, config: node.data.config, ...restart };
 }
 
 export interface DraftParts {
@@ -45,7 +52,12 @@ export function toWorld({ name, settings, nodes, edges }: DraftParts): World {
     version: WORLD_VERSION,
     name,
     services: nodes.map(toService),
-    links: edges.map((edge) => ({ id: edge.id, from: edge.source, to: edge.target })),
+    links: edges.map((edge) => ({
+      id: edge.id,
+      from: edge.source,
+      to: edge.target,
+      ...(edge.data?.weight !== undefined ? { weight: edge.data.weight } : {}),
+    })),
   };
   if (settings !== undefined) world.settings = settings;
   return world;
