@@ -63,7 +63,7 @@ export function LinkFaultPanel({ linkId }: { linkId: string }) {
         message={okPercent ? undefined : 'between 0 and 100'}
         onChange={setPercent}
       />
-      <div className="dw-inspector__actions">
+      <div className="dw-fault-actions">
         <button
           type="button"
           className="dw-button"

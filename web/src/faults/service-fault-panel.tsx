@@ -13,7 +13,7 @@ export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
   return (
     <section className="dw-inspector__section" aria-label="Process">
       <h3 className="dw-section-title">Process</h3>
-      <div className="dw-inspector__actions">
+      <div className="dw-fault-actions">
         <button
           type="button"
           className="dw-button dw-button--danger"
