@@ -12,8 +12,9 @@ const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .flatMap((name) => [name, `${name}/*`]);
 
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+  // main.js: the controller; scenario.js: a world's scenario run headless (the command line, for CI)
+  entryPoints: { main: 'src/main.ts', scenario: 'src/scenarios/cli.ts' },
+  outdir: 'dist',
   absWorkingDir: import.meta.dirname,
   bundle: true,
   platform: 'node',

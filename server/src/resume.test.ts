@@ -75,7 +75,7 @@ describe('the controller process', () => {
     const killedAt = Date.now();
     await waitFor('every service process gone', () => (pids.some(isAlive) ? undefined : true), 2000);
     console.log(`kill -9 of the controller: all ${pids.length} services gone after ${Date.now() - killedAt} ms`);
-  });
+  }, 60_000);
 
   it('resumes the worlds that were deployed when it starts again, unless DW_RESUME=0; Stop forgets them', async () => {
     const dataDir = await tempDir('dw-resume-');
@@ -105,5 +105,5 @@ describe('the controller process', () => {
     const third = await start(dataDir);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await statusOf(third.url, id)).rev).toBeNull();
-  });
+  }, 90_000);
 });

@@ -6,6 +6,7 @@ export * from './faults.js';
 export * from './identity.js';
 export * from './pointer.js';
 export * from './reconcile.js';
+export * from './scenario.js';
 export * from './spawn-config.js';
 export * from './telemetry.js';
 export * from './validate.js';

@@ -1,8 +1,10 @@
 // Validation that reports every problem at once, each with a JSON pointer into the input and a sentence.
-import type { TSchema } from 'typebox';
+import Type, { type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { RESTART_POLICIES, type RestartPolicy } from './call-policy.js';
 import { escapeToken, pointer } from './pointer.js';
+import { Scenario } from './scenario.js';
+import { checkScenarios } from './scenario-check.js';
 import type { World as WorldType } from './world.js';
 import { ClientConfig, Link, Position, ServiceConfig, Settings, WORLD_VERSION, World } from './world.js';
 
@@ -13,6 +15,8 @@ export interface Problem {
 }
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
+
+const Scenarios = Type.Array(Scenario, { maxItems: 50 });
 
 const CONFIG_BY_KIND: Record<string, TSchema> = { client: ClientConfig, service: ServiceConfig };
 const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'restart'];
@@ -227,7 +231,7 @@ function checkService(service: unknown, index: number): Problem[] {
   return problems;
 }
 
-const TOP_FIELDS = ['version', 'name', 'settings', 'services', 'links'];
+const TOP_FIELDS = ['version', 'name', 'settings', 'services', 'links', 'scenarios'];
 
 /** Checks a world as a person or program sent it; on success the value is typed. */
 export function validateWorld(input: unknown): Validation<WorldType> {
@@ -342,6 +346,14 @@ export function validateWorld(input: unknown): Validation<WorldType> {
         else pairs.set(pair, index);
       }
     });
+  }
+
+  if ('scenarios' in input) {
+    const shape = schemaProblems(Scenarios, input.scenarios, '/scenarios', 'scenarios');
+    problems.push(...shape);
+    if (shape.length === 0 && Array.isArray(input.services) && Array.isArray(input.links)) {
+      problems.push(...checkScenarios(input.scenarios, input.services, input.links));
+    }
   }
 
   const unique = dedupe(problems);

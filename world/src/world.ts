@@ -1,6 +1,8 @@
 // The world file: what a person draws. Types are derived from these schemas; nothing else re-declares them.
 import Type, { type Static } from 'typebox';
 import { ClientCallPolicy, MAX_LINK_WEIGHT, RestartPolicy, ServiceCallPolicy } from './call-policy.js';
+import { LinkId, ServiceId } from './ids.js';
+import { Scenario } from './scenario.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -12,14 +14,7 @@ export const MAX_LATENCY_MS = 60_000;
 export const MAX_RPS = 1000;
 export const DEFAULT_HOP_BUDGET = 8;
 
-export const ServiceId = Type.String({
-  minLength: 1,
-  maxLength: 63,
-  pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
-  description: 'A DNS label: lowercase letters, digits and "-", 1-63 characters, unique in its world.',
-});
-
-export const LinkId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+export { LinkId, ServiceId };
 
 export const Position = Type.Object({ x: Type.Number(), y: Type.Number() }, strict);
 export type Position = Static<typeof Position>;
@@ -109,6 +104,8 @@ export const World = Type.Object(
     settings: Type.Optional(Settings),
     services: Type.Array(WorldService, { maxItems: MAX_SERVICES }),
     links: Type.Array(Link, { maxItems: MAX_LINKS }),
+    /** Timelines of faults with assertions, played in the browser or from the command line. */
+    scenarios: Type.Optional(Type.Array(Scenario, { maxItems: 50 })),
   },
   strict,
 );

@@ -115,7 +115,7 @@ describe('supervision', () => {
     expect(mortal?.state).toBe('crashed');
     expect(isAlive(mortalPid)).toBe(false);
     await live.api('DELETE', `/api/worlds/${w.id}/deploy`);
-  });
+  }, 60_000);
 });
 
 describe('call policies', () => {
@@ -160,5 +160,5 @@ describe('call policies', () => {
     expect(later.at(-1)?.links.find((l) => l.id === 'g')?.breaker).toBe('open');
     const total = later.at(-1)?.links.find((l) => l.id === 'g')?.total;
     expect(total?.errors).toBe(total?.requests); // short-circuited calls still count, as failures
-  });
+  }, 90_000);
 });

@@ -2,6 +2,7 @@
 // action that changes them. Components select narrowly; live traffic lives in the separate traffic store.
 import {
   defaultConfig,
+  type Scenario,
   type ServiceKind,
   type Settings,
   validateWorld,
@@ -74,6 +75,8 @@ export interface EditorState {
   baseRev: number | null;
   name: string;
   settings: Settings | undefined;
+  /** The world's scenarios, kept as loaded so that a save from the editor never drops them. */
+  scenarios: Scenario[] | undefined;
   nodes: EditorNode[];
   edges: EditorEdge[];
   /** validateWorld on the whole draft, mapped onto nodes, links and fields. */
@@ -102,7 +105,7 @@ export interface EditorStoreDeps {
 /** The draft as a World, remembered per (name, settings, nodes, edges) so selectors can call it freely. */
 let draftCache: { key: unknown[]; world: World } | null = null;
 export function selectDraftWorld(state: EditorState): World {
-  const key = [state.name, state.settings, state.nodes, state.edges];
+  const key = [state.name, state.settings, state.nodes, state.edges, state.scenarios];
   if (draftCache?.key.every((part, i) => part === key[i])) return draftCache.world;
   const world = toWorld(state);
   draftCache = { key, world };
@@ -123,7 +126,7 @@ let toastSeq = 0;
 export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorStore {
   const store = createStore<EditorState>()((set, get) => {
     /** Applies an edit to the draft: bumps the change counter and revalidates. */
-    function edit(patch: Partial<Pick<EditorState, 'name' | 'settings' | 'nodes' | 'edges'>>): void {
+    function edit(patch: Partial<Pick<EditorState, 'name' | 'settings' | 'nodes' | 'edges' | 'scenarios'>>): void {
       const state = get();
       const next = { ...state, ...patch };
       const problems = revalidate(toWorld(next), state.problems);
@@ -138,6 +141,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         baseRev: record.rev,
         name: record.world.name,
         settings: record.world.settings,
+        scenarios: record.world.scenarios,
         nodes,
         edges,
         problems: revalidate(record.world, NO_PROBLEMS),
@@ -453,6 +457,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       baseRev: null,
       name: '',
       settings: undefined,
+      scenarios: undefined,
       nodes: [],
       edges: [],
       problems: NO_PROBLEMS,

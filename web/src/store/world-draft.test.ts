@@ -28,12 +28,20 @@ const WORLD: World = {
     { id: 'l2', from: 'a', to: 'b', weight: 3 },
     { id: 'l3', from: 'a', to: 'd', weight: 1 },
   ],
+  scenarios: [
+    {
+      name: 'cut d',
+      durationS: 10,
+      steps: [{ atS: 2, do: 'fault', fault: { kind: 'partition', linkId: 'l3' } }],
+      assertions: ['errors(c) < 50%'],
+    },
+  ],
 };
 
 describe('world draft', () => {
   it('keeps restart policies, call policies and link weights through the canvas and back', () => {
     const { nodes, edges } = toFlow(WORLD);
-    const back = toWorld({ name: WORLD.name, settings: undefined, nodes, edges });
+    const back = toWorld({ name: WORLD.name, settings: undefined, scenarios: WORLD.scenarios, nodes, edges });
     expect(back).toEqual(WORLD);
     expect(validateWorld(back).ok).toBe(true);
   });

@@ -1,5 +1,5 @@
 // Conversions between the World contract and React Flow's nodes and edges.
-import { type Settings, WORLD_VERSION, type World, type WorldService } from '@dw/world';
+import { type Scenario, type Settings, WORLD_VERSION, type World, type WorldService } from '@dw/world';
 import type { EditorEdge, EditorNode } from './flow-types';
 
 export function toNode(service: WorldService): EditorNode {
@@ -42,12 +42,13 @@ function toService(node: EditorNode): WorldService {
 export interface DraftParts {
   name: string;
   settings: Settings | undefined;
+  scenarios?: Scenario[] | undefined;
   nodes: readonly EditorNode[];
   edges: readonly EditorEdge[];
 }
 
 /** The world as drawn right now. It may be invalid: validateWorld says where. */
-export function toWorld({ name, settings, nodes, edges }: DraftParts): World {
+export function toWorld({ name, settings, scenarios, nodes, edges }: DraftParts): World {
   const world: World = {
     version: WORLD_VERSION,
     name,
@@ -60,5 +61,6 @@ export function toWorld({ name, settings, nodes, edges }: DraftParts): World {
     })),
   };
   if (settings !== undefined) world.settings = settings;
+  if (scenarios !== undefined) world.scenarios = scenarios;
   return world;
 }
