@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { EXAMPLE_WORLD, type World, type WorldRecord } from '@dw/world';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControllerProcess } from '../testing/controller-process.js';
-import { tempDir } from '../testing/temp-app.js';
+import { tempDir, waitFor } from '../testing/temp-app.js';
 import { seededRandom } from '../testing/world-generator.js';
 
 const CYCLES = 6;
@@ -62,8 +62,12 @@ describe('saving while the controller is killed with SIGKILL', () => {
       // somewhere in the middle of it.
       const killAfterMs = 80 + Math.floor(random() * 400);
       let stop = false;
-      const writers = ids.map(async (id) => {
-        let record = (await (await api(`/api/worlds/${id}`)).json()) as WorldRecord;
+      // Read every record before the kill timer starts: on a loaded machine the kill could otherwise land first.
+      const records = await Promise.all(
+        ids.map(async (id) => (await (await api(`/api/worlds/${id}`)).json()) as WorldRecord),
+      );
+      const writers = ids.map(async (id, i) => {
+        let record = records[i] as WorldRecord;
         for (let n = 0; n < 500 && !stop; n++) {
           const world = version(record.rev);
           sent.set(`${id}@${record.rev + 1}`, JSON.stringify(world));
@@ -81,6 +85,9 @@ describe('saving while the controller is killed with SIGKILL', () => {
           }
         }
       });
+      // Saves are under way (a loaded machine may take a while to answer the first ones), then the kill lands.
+      const savesBefore = saves;
+      await waitFor('saves under way', () => (saves - savesBefore >= 12 ? true : undefined), 30_000, 5);
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       stop = true;
       controller.child.kill('SIGKILL');
