@@ -76,3 +76,42 @@ test('faults injected from the canvas act on live traffic, show on the diagram, 
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect.poll(async () => (await deployStatus(worldId)).rev, { timeout: 5_000 }).toBeNull();
 });
+
+test('a scenario saved with the world plays in the browser: its faults show on the diagram, then the verdict', async ({
+  page,
+}, testInfo) => {
+  const world = structuredClone(EXAMPLE_WORLD);
+  world.name = 'scenario in the browser';
+  world.scenarios = [
+    {
+      name: 'slow payments',
+      durationS: 6,
+      steps: [
+        { atS: 1, do: 'fault', fault: { kind: 'latency', linkId: 'l2', ms: 300 } },
+        { atS: 4, do: 'heal' },
+      ],
+      assertions: ['errors(shopper) < 50%', 'rate(shopper->orders) > 1/s'],
+    },
+  ];
+  const created = await api<WorldRecord>('/api/worlds', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(world),
+  });
+  await page.goto(`${baseUrl()}/?world=${created.id}`);
+  await page.getByRole('button', { name: 'Play slow payments' }).click();
+  // It deploys the world, and at 1 s the fault appears on orders -> payments, until the heal at 4 s.
+  await expect(page.getByTestId('node-orders')).toHaveAttribute('data-state', 'ready', { timeout: 15_000 });
+  await expect(page.getByTestId('link-faults-l2')).toContainText('+300 ms', { timeout: 5_000 });
+  await expect(page.getByTestId('link-faults-l2')).toHaveCount(0, { timeout: 8_000 });
+  const run = page.getByTestId('scenario-run');
+  await expect(run).toHaveAttribute('data-done', 'true', { timeout: 10_000 });
+  await expect(run).toHaveAttribute('data-passed', 'true');
+  await expect(run).toContainText('+300 ms on link l2');
+  await expect(run).toContainText('PASS errors(shopper)');
+  const shot = testInfo.outputPath('scenario-played.png');
+  await page.screenshot({ path: shot });
+  await testInfo.attach('scenario played', { path: shot, contentType: 'image/png' });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect.poll(async () => (await deployStatus(created.id)).rev, { timeout: 5_000 }).toBeNull();
+});

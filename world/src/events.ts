@@ -3,6 +3,7 @@
 import Type, { type Static } from 'typebox';
 import { ServiceState } from './api.js';
 import type { FaultList } from './faults.js';
+import type { ScenarioProgress } from './scenario.js';
 import { BreakerState, RefusalReason } from './telemetry.js';
 
 const strict = { additionalProperties: false } as const;
@@ -100,6 +101,8 @@ export interface ServerToClientEvents {
   'service:status': (status: ServiceStatusEvent) => void;
   /** Every fault in force on the world, on watch and whenever one is added or removed. */
   'faults:changed': (faults: FaultList) => void;
+  /** A scenario played on the controller: each step as it happens, then the verdict. */
+  'scenario:progress': (progress: ScenarioProgress) => void;
 }
 
 export interface ClientToServerEvents {

@@ -36,7 +36,7 @@ describe('parseAssertion', () => {
 });
 
 describe('scenarios in a world', () => {
-  const withScenario = (scenario: unknown) => ({ ...structuredClone(EXAMPLE_WORLD), scenarios: [scenario] });
+  const withScenario = (scenario: unknown) => ({ ...JSON.parse(JSON.stringify(EXAMPLE_WORLD)), scenarios: [scenario] });
 
   it('accepts a timeline with assertions on its links and services', () => {
     const result = validateWorld(

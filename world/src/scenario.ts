@@ -102,3 +102,27 @@ export function compare(value: number, op: AssertionOp, threshold: number): bool
       return value >= threshold;
   }
 }
+
+/** POST /api/worlds/:id/scenario-runs: play one of the saved world's scenarios on the controller. */
+export const ScenarioRunRequest = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, strict);
+export type ScenarioRunRequest = Static<typeof ScenarioRunRequest>;
+
+export const AssertionVerdict = Type.Object(
+  { text: Type.String(), ok: Type.Boolean(), message: Type.String() },
+  strict,
+);
+export type AssertionVerdict = Static<typeof AssertionVerdict>;
+
+/** The `scenario:progress` socket event: one line of a run, and at its end the verdict. */
+export const ScenarioProgress = Type.Object(
+  {
+    worldId: Type.String(),
+    name: Type.String(),
+    line: Type.String(),
+    done: Type.Boolean(),
+    passed: Type.Optional(Type.Boolean()),
+    results: Type.Optional(Type.Array(AssertionVerdict)),
+  },
+  strict,
+);
+export type ScenarioProgress = Static<typeof ScenarioProgress>;

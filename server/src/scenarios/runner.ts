@@ -47,7 +47,12 @@ export async function runScenario(
   app: FastifyInstance,
   worldId: string,
   scenario: Scenario,
-  options: { assertions?: Assertion[]; say: (line: string) => void },
+  options: {
+    assertions?: Assertion[];
+    say: (line: string) => void;
+    /** Leave the world running at the end (faults removed) instead of stopping it: a run watched in the editor. */
+    keepRunning?: boolean;
+  },
 ): Promise<ScenarioOutcome> {
   const { say } = options;
   const assertions =
@@ -96,7 +101,11 @@ export async function runScenario(
   } finally {
     for (const timer of timers) clearTimeout(timer);
     off();
-    await app.deployer.stop(worldId);
+    if (options.keepRunning) {
+      await app.deployer.exclusive(worldId, async () => app.deployer.find(worldId)?.faults.clear());
+    } else {
+      await app.deployer.stop(worldId);
+    }
   }
   say(`${((Date.now() - started) / 1000).toFixed(1)}s  done: ${frames.length} frames`);
   const results = assertions.map((assertion) => evaluateAssertion(assertion, frames));

@@ -1,5 +1,6 @@
 // With nothing selected: the world's own settings, what it holds, and every problem in it.
 import { DEFAULT_HOP_BUDGET } from '@dw/world';
+import { ScenarioPanel } from '../scenarios/scenario-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { selectDraftWorld } from '../store/editor-store';
 import { problemSubject } from '../store/problem-index';
@@ -68,6 +69,7 @@ export function WorldSettings() {
         {links === '1' ? '' : 's'}. Select a node or link to edit it.
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
+      <ScenarioPanel />
       <ProblemList />
     </div>
   );

@@ -7,6 +7,7 @@ import {
   type FaultList,
   FRAME_INTERVAL_MS,
   type RefusalReason,
+  type ScenarioProgress,
   type ServiceState,
   type ServiceStatusEvent,
   type TrafficFrame,
@@ -54,6 +55,14 @@ export interface RefusalLive {
   count: number;
 }
 
+export interface ScenarioRun {
+  name: string;
+  lines: string[];
+  done: boolean;
+  passed?: boolean;
+  results?: ScenarioProgress['results'];
+}
+
 export interface TrafficActions {
   /** Forget everything: another world is open. */
   reset(worldId: string | null): void;
@@ -62,6 +71,8 @@ export interface TrafficActions {
   ingestDeployStatus(status: DeployStatus): void;
   /** The faults in force on the watched world. */
   ingestFaults(list: FaultList): void;
+  /** A line of a scenario run on the watched world (the first line of a new run starts a new log). */
+  ingestScenario(progress: ScenarioProgress): void;
   /** A deploy was accepted: these services are on their way. */
   deployStarted(serviceIds: string[]): void;
   /** The deployment was stopped: keep the states, drop the numbers. */
@@ -76,6 +87,8 @@ export interface TrafficState {
   refusals: Record<string, RefusalLive[]>;
   /** Faults in force on the deployment (latency, abort, drop, partition on links; pause on services). */
   faults: ActiveFault[];
+  /** The last scenario run seen on this world: its lines so far and, once done, its verdict. */
+  scenarioRun: ScenarioRun | null;
   /** performance.now() when the last frame arrived; 0 before any. */
   lastFrameAt: number;
   actions: TrafficActions;
@@ -123,11 +136,26 @@ export function createTrafficStore(): TrafficStore {
     services: {},
     refusals: {},
     faults: [],
+    scenarioRun: null,
     lastFrameAt: 0,
     actions: {
       reset(worldId) {
         recent = [];
-        set({ worldId, links: {}, services: {}, refusals: {}, faults: [], lastFrameAt: 0 });
+        set({ worldId, links: {}, services: {}, refusals: {}, faults: [], scenarioRun: null, lastFrameAt: 0 });
+      },
+
+      ingestScenario(progress) {
+        if (progress.worldId !== get().worldId) return;
+        const current = get().scenarioRun;
+        const fresh = !current || current.done || current.name !== progress.name;
+        const run: ScenarioRun = {
+          name: progress.name,
+          lines: [...(fresh ? [] : current.lines), progress.line].slice(-200),
+          done: progress.done,
+        };
+        if (progress.passed !== undefined) run.passed = progress.passed;
+        if (progress.results) run.results = progress.results;
+        set({ scenarioRun: run });
       },
 
       ingestFaults(list) {

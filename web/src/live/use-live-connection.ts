@@ -38,6 +38,10 @@ export function useLiveConnection(): void {
       if (list.worldId !== editor.getState().worldId) return;
       traffic.getState().actions.ingestFaults(list);
     });
+    socket.on('scenario:progress', (progress) => {
+      if (progress.worldId !== editor.getState().worldId) return;
+      traffic.getState().actions.ingestScenario(progress);
+    });
     socket.on('service:status', (status) => {
       if (status.worldId !== editor.getState().worldId) return;
       traffic.getState().actions.ingestStatus(status);
