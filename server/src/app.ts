@@ -9,6 +9,7 @@ import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
 import { typeboxValidatorCompiler } from './http/validation.js';
 import { livePlugin } from './live/live-plugin.js';
+import { loadRoutes } from './load/load-routes.js';
 import { scenarioRoutes } from './scenarios/scenario-routes.js';
 import { telemetryRoutes } from './traffic/telemetry-routes.js';
 import { staticPlugin } from './web/static-plugin.js';
@@ -53,6 +54,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(deployRoutes);
   await app.register(faultRoutes);
   await app.register(scenarioRoutes);
+  await app.register(loadRoutes);
   await app.register(telemetryRoutes);
   await app.register(staticPlugin, { webDir: options.webDir });
   return app;

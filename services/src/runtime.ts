@@ -28,7 +28,14 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   const faults = new FaultTable(config.faults);
   const caller = new Caller(config.worldId, config.peers, identity, stats, { policy: config.behaviour.calls, faults });
   const behaviour = config.kind === 'service' ? serviceBehaviour(config, caller) : clientBehaviour(config.serviceId);
-  const server = createServiceServer({ config, identity, stats, behaviour, faults });
+  const server = createServiceServer({
+    config,
+    identity,
+    stats,
+    behaviour,
+    faults,
+    setRate: config.kind === 'client' ? (rps) => load?.setRate(rps) : undefined,
+  });
   const telemetry = new TelemetryReporter(
     config.telemetry,
     { worldId: config.worldId, serviceId: config.serviceId, rev: config.rev },
@@ -40,6 +47,8 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
       ? new ClientLoad({
           peers: config.peers,
           rps: config.behaviour.rps,
+          ramp: config.behaviour.ramp,
+          concurrency: config.behaviour.concurrency,
           payloadBytes: config.behaviour.payloadBytes ?? 0,
           hopBudget: config.hopBudget,
           caller,

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { CONTROLLER_ID, HOPS_HEADER, LOOP_STATUS, RuntimeFaults, type SpawnConfig } from '@dw/world';
+import { CONTROLLER_ID, HOPS_HEADER, LOOP_STATUS, RuntimeFaults, RuntimeLoad, type SpawnConfig } from '@dw/world';
 import Value from 'typebox/value';
 import type { Behaviour } from './behaviour.js';
 import type { FaultTable } from './faults.js';
@@ -67,6 +67,8 @@ export function createServiceServer(opts: {
   behaviour: Behaviour;
   /** When given, the controller may read and replace the outbound faults (GET/PUT /_dw/faults). */
   faults?: FaultTable;
+  /** A client's: the controller may change its rate (PUT /_dw/load). */
+  setRate?: ((rps: number) => void) | undefined;
 }): https.Server {
   const { config, identity, stats, behaviour } = opts;
   const classify = callerClassifier(config.worldId, config.allowedCallers);
@@ -92,10 +94,22 @@ export function createServiceServer(opts: {
         opts.faults.set(body.value as RuntimeFaults);
         return send(res, 200, opts.faults.snapshot());
       }
+      if (path === '/_dw/load' && req.method === 'PUT' && opts.setRate) {
+        const body = await readJson(req);
+        if (!body.ok || !Value.Check(RuntimeLoad, body.value)) {
+          return send(res, 400, {
+            error: 'invalid-load',
+            message: body.ok ? 'expected { rps: 0-1000 }' : body.message,
+          });
+        }
+        opts.setRate((body.value as RuntimeLoad).rps);
+        return send(res, 200, body.value);
+      }
+      if (req.method === 'PUT') req.resume();
       stats.refused(CONTROLLER_ID, 'not-linked');
       return send(res, 403, {
         error: 'not-linked',
-        message: 'the controller may only call GET /_dw/health, GET /_dw/stats and GET/PUT /_dw/faults',
+        message: 'the controller may only call GET /_dw/health, GET /_dw/stats, GET/PUT /_dw/faults and PUT /_dw/load',
       });
     }
     if (caller.kind === 'unlinked') {

@@ -106,3 +106,7 @@ export function describeFault(fault: FaultSpec): string {
       return 'paused';
   }
 }
+
+/** PUT /_dw/load, from the controller to a client process: its rate from now on (the ramp, if any, ends). */
+export const RuntimeLoad = Type.Object({ rps: Type.Number({ minimum: 0, maximum: 1000 }) }, strict);
+export type RuntimeLoad = Static<typeof RuntimeLoad>;

@@ -34,6 +34,18 @@ export const ClientConfig = Type.Object(
   {
     rps: Type.Number({ minimum: 0, maximum: MAX_RPS }),
     payloadBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAYLOAD_BYTES })),
+    /** Calls in flight per link at most (default 256); a tick beyond it counts as a failed call, not queued. */
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+    /** Grows the rate linearly from `rps` to `toRps` over the first `overS` seconds, then holds it. */
+    ramp: Type.Optional(
+      Type.Object(
+        {
+          toRps: Type.Number({ minimum: 0, maximum: MAX_RPS }),
+          overS: Type.Number({ minimum: 1, maximum: 3600 }),
+        },
+        strict,
+      ),
+    ),
     /** Timeout, retries and breaker of each link's calls. */
     calls: Type.Optional(ClientCallPolicy),
   },
