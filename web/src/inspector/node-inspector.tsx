@@ -1,6 +1,8 @@
 // The selected node: its id, kind and config fields, each with its validation message.
 
 import { ServiceFaultPanel } from '../faults/service-fault-panel';
+import { ClientLoadFields } from '../load/client-load-fields';
+import { FindLimitPanel } from '../load/find-limit-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import type { FieldMessages } from '../store/problem-index';
 import { CallPolicyFields } from './call-policy-fields';
@@ -33,16 +35,23 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       {data.kind === 'client' ? (
-        <ClientConfigFields
-          config={data.config}
-          messages={messages}
-          onChange={(config) => actions.setNodeData(nodeId, { kind: 'client', config })}
-        />
+        <>
+          <ClientConfigFields
+            config={data.config}
+            messages={messages}
+            onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
+          />
+          <ClientLoadFields
+            config={data.config}
+            messages={messages}
+            onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
+          />
+        </>
       ) : (
         <ServiceConfigFields
           config={data.config}
           messages={messages}
-          onChange={(config) => actions.setNodeData(nodeId, { kind: 'service', config })}
+          onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
         />
       )}
       <CallPolicyFields
@@ -61,6 +70,7 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
       />
       <NodeLivePanel id={nodeId} kind={data.kind} />
       <ServiceFaultPanel serviceId={nodeId} />
+      {data.kind === 'client' && <FindLimitPanel clientId={nodeId} />}
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>
           Delete {data.kind}

@@ -42,7 +42,7 @@ export function ScenarioPanel() {
               <li key={i}>
                 {step.atS} s:{' '}
                 {step.do === 'fault'
-                  ? `${step.fault.kind} on ${'linkId' in step.fault ? step.fault.linkId : step.fault.serviceId}`
+                  ? `${describeFault(step.fault)} on ${'linkId' in step.fault ? step.fault.linkId : step.fault.serviceId}`
                   : step.do === 'kill'
                     ? `kill ${step.serviceId}`
                     : 'heal'}
