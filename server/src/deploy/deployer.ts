@@ -204,6 +204,10 @@ export class Deployer {
       await deployment.stop();
     } finally {
       if (this.deployments.get(worldId) === deployment) this.deployments.delete(worldId);
+      // its faults ended with its processes
+      if (deployment.faults.list().faults.length > 0) {
+        for (const listener of this.faultListeners) listener({ worldId, faults: [] });
+      }
     }
     this.options.log.info(`stopped world "${worldId}" rev ${deployment.rev}`);
   }
