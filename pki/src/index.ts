@@ -1,4 +1,4 @@
 export { createCA } from './ca.js';
 export { type CertificateInfo, describeCertificate } from './describe.js';
 export { issueLeaf } from './leaf.js';
-export type { KeyPairPem } from './types.js';
+export { CLOCK_SKEW_MS, type KeyPairPem } from './types.js';

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { deployRoutes } from './deploy/deploy-routes.js';
 import { deployerPlugin } from './deploy/deployer-plugin.js';
 import { faultRoutes } from './deploy/fault-routes.js';
+import { type AccessOptions, installAccessGuard } from './http/access-guard.js';
 import { installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
@@ -29,17 +30,24 @@ export interface AppOptions {
   /** The controller's base URL as services reach it (default: the address it listens on). */
   controllerUrl?: string;
   frameIntervalMs?: number;
+  /** Who may call: loopback names only (default), or in remote mode anyone holding `access.token`. */
+  access?: AccessOptions;
+  /** Largest request body in bytes (default 2 MiB); larger ones get a 413 body-too-large. */
+  bodyLimit?: number;
 }
+
+export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: 2 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     forceCloseConnections: true,
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installJsonBody(app);
   installErrorHandling(app);
+  installAccessGuard(app, options.access ?? {});
 
   await app.register(worldStorePlugin, { dataDir: options.dataDir, seedExample: options.seedExample });
   await app.register(deployerPlugin, {
@@ -47,7 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     controllerUrl: options.controllerUrl,
     frameIntervalMs: options.frameIntervalMs,
   });
-  await app.register(livePlugin);
+  await app.register(livePlugin, { access: options.access ?? {} });
 
   await app.register(healthRoutes);
   await app.register(worldsRoutes);

@@ -78,4 +78,48 @@ describe('the controller process', () => {
     await exited(child);
     await waitFor('every child gone', () => (pids.some(isAlive) ? undefined : true), 2000);
   });
+
+  it('refuses to listen beyond loopback unless told to, and then wants its token on every API call', async () => {
+    const dataDir = await tempDir('dw-main-remote-');
+    const run = (env: NodeJS.ProcessEnv) => {
+      const child = spawn(process.execPath, [bundle], {
+        env: {
+          ...process.env,
+          PORT: '0',
+          DW_DATA: dataDir,
+          LOG_LEVEL: 'warn',
+          DW_ALLOW_REMOTE: '',
+          DW_TOKEN: '',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push({ child, dataDir });
+      let output = '';
+      child.stdout?.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.stderr?.on('data', (chunk) => {
+        output += chunk;
+      });
+      return { child, output: () => output };
+    };
+    // 127.0.0.2 is still this machine, but not a name the controller answers to by default
+    const refused = run({ HOST: '127.0.0.2' });
+    expect(await exited(refused.child)).toBe(2);
+    expect(refused.output()).toContain('DW_ALLOW_REMOTE=1');
+
+    const remote = run({ HOST: '127.0.0.2', DW_ALLOW_REMOTE: '1' });
+    const url = await waitFor(
+      'the URL line with its token',
+      () => /running at (http:\/\/127\.0\.0\.2:\d+)\/#token=([\w-]+)/.exec(remote.output()) ?? undefined,
+      10_000,
+    );
+    const [, base, token] = url;
+    expect((token ?? '').length).toBeGreaterThanOrEqual(24);
+    expect((await fetch(`${base}/api/worlds`)).status).toBe(401);
+    expect((await fetch(`${base}/api/worlds`, { headers: { authorization: 'Bearer nope' } })).status).toBe(403);
+    expect((await fetch(`${base}/api/worlds`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${base}/`)).status).toBe(200); // the editor itself loads, and then asks for the token
+  });
 });

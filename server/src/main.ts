@@ -1,10 +1,13 @@
-// Starts the controller on 127.0.0.1:(PORT || 4400) (HOST overrides) and shuts it down cleanly on SIGINT or
-// SIGTERM: every deployment stopped, every child ended. Data in ./data (DW_DATA overrides); the editor from
-// ../../web/dist relative to this file (DW_WEB_DIR overrides). Worlds that were deployed when it last ran are
-// deployed again once it listens, unless started with --no-resume or DW_RESUME=0.
+// Starts the controller on 127.0.0.1:(PORT || 4400) and shuts it down cleanly on SIGINT or SIGTERM: every
+// deployment stopped, every child ended. Data in ./data (DW_DATA overrides); the editor from ../../web/dist
+// relative to this file (DW_WEB_DIR overrides). Worlds that were deployed when it last ran are deployed again
+// once it listens, unless started with --no-resume or DW_RESUME=0. HOST may name another address only with DW_ALLOW_REMOTE=1, and
+// then every API call and socket needs the controller token (DW_TOKEN, or one generated and printed here).
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
+import { LOOPBACK_NAMES } from './http/access-guard.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -14,12 +17,30 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number (0-65535), not ${JSON.stringify(process.env.PORT)}`);
   process.exit(2);
 }
+const loopback = [...LOOPBACK_NAMES, '::1'].includes(host.toLowerCase());
+if (!loopback && process.env.DW_ALLOW_REMOTE !== '1') {
+  console.error(
+    `HOST=${host} would let other machines reach a controller that starts processes. ` +
+      'Set DW_ALLOW_REMOTE=1 as well to do it on purpose: every API call and socket will then need a token.',
+  );
+  process.exit(2);
+}
+if (process.env.DW_TOKEN && process.env.DW_TOKEN.length < 16) {
+  console.error('DW_TOKEN must be at least 16 characters');
+  process.exit(2);
+}
+const token = loopback ? undefined : process.env.DW_TOKEN || randomBytes(24).toString('base64url');
 const dataDir = resolve(process.env.DW_DATA || 'data');
 const webDir = process.env.DW_WEB_DIR
   ? resolve(process.env.DW_WEB_DIR)
   : fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-const app = await buildApp({ dataDir, webDir, logger: { level: process.env.LOG_LEVEL || 'info' } });
+const app = await buildApp({
+  dataDir,
+  webDir,
+  logger: { level: process.env.LOG_LEVEL || 'info' },
+  access: { token },
+});
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {
@@ -66,7 +87,12 @@ try {
 const address = app.server.address();
 const actualPort = address !== null && typeof address === 'object' ? address.port : port;
 const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-console.log(`Distributed World is running at http://${shownHost}:${actualPort}`);
+if (token === undefined) console.log(`Distributed World is running at http://${shownHost}:${actualPort}`);
+else {
+  // The token travels in the fragment, which browsers never send: the editor reads it and sends it as a header.
+  console.log(`Distributed World is running at http://${shownHost}:${actualPort}/#token=${token}`);
+  console.log('Remote mode: every API call and socket needs that token (authorization: Bearer <token>).');
+}
 
 // Resume the worlds that were deployed when the controller last ran (opt out: --no-resume or DW_RESUME=0).
 const resume = !process.argv.includes('--no-resume') && process.env.DW_RESUME !== '0';

@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as tls from 'node:tls';
-import { type ClientCallPolicy, HOPS_HEADER, type Peer, spiffeId } from '@dw/world';
+import { type ClientCallPolicy, HOPS_HEADER, type Peer, serviceIdFromSpiffe, spiffeId } from '@dw/world';
 import { Pool } from 'undici';
 import { LinkPolicy } from './call-policy.js';
 import { FaultTable } from './faults.js';
@@ -15,117 +15,206 @@ export const CALL_TIMEOUT_MS = 10_000;
 const MAX_CONNECTIONS_PER_PEER = 256;
 const KEEP_ALIVE_MS = 30_000;
 
-/** Checks the callee's certificate: the DNS SAN (the TLS server name) and the SPIFFE id must both be the peer's. */
-export function peerIdentityCheck(worldId: string, peerId: string) {
+/** Who a certificate says it is: its service id in this world, its SPIFFE id otherwise, null without one. */
+function presentedIdentity(worldId: string, cert: tls.PeerCertificate): string | null {
+  const uri = (cert.subjectaltname ?? '')
+    .split(', ')
+    .find((n) => n.startsWith('URI:spiffe://'))
+    ?.slice(4);
+  if (uri === undefined) return null;
+  return serviceIdFromSpiffe(worldId, uri) ?? uri;
+}
+
+/**
+ * Checks the callee's certificate: the DNS SAN (the TLS server name) and the SPIFFE id must both be the peer's.
+ * `onMismatch` hears who answered instead (an impostor), once per refused handshake.
+ */
+export function peerIdentityCheck(worldId: string, peerId: string, onMismatch?: (presented: string | null) => void) {
   const expected = `URI:${spiffeId(worldId, peerId)}`;
   return (hostname: string, cert: tls.PeerCertificate): Error | undefined => {
     const err = tls.checkServerIdentity(hostname, cert);
-    if (err) return err;
     const names = (cert.subjectaltname ?? '').split(', ');
-    if (!names.includes(expected)) {
-      return Object.assign(new Error(`the certificate of "${peerId}" does not carry ${expected}`), {
-        code: 'ERR_DW_PEER_IDENTITY',
-      });
-    }
-    return undefined;
+    const refusal =
+      err ??
+      (names.includes(expected)
+        ? undefined
+        : Object.assign(new Error(`the certificate of "${peerId}" does not carry ${expected}`), {
+            code: 'ERR_DW_PEER_IDENTITY',
+          }));
+    if (refusal) onMismatch?.(presentedIdentity(worldId, cert));
+    return refusal;
   };
 }
 
+/** Errors of a connection the callee closed before answering (how Node refuses a bad client certificate). */
+const CLOSED = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
+function closedBeforeAnswer(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && CLOSED.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 export interface CallerOptions {
+  /**
+   * An intruder knows its credential is bad: a connection closed before any answer is the callee refusing it
+   * (with TLS 1.3, Node closes without an alert when it rejects a client certificate).
+   */
+  closedMeansRefused?: boolean;
   /** Timeout, retries and breaker, the same for every link of this process. */
-  policy?: ClientCallPolicy;
+  policy?: ClientCallPolicy | undefined;
   /** Faults on the outbound links, changed at runtime by the controller. */
   faults?: FaultTable;
 }
 
 export class Caller {
-  private readonly pools = new Map<string, Pool>();
+  /** Per link: its pools, one per address the peer answers at (url, then alsoAt), used in turn. */
+  private readonly pools = new Map<string, Pool[]>();
+  private readonly turn = new Map<string, number>();
+  /** Per link: its call policy (the breaker's state lives there, and survives a reload). */
   private readonly policies = new Map<string, LinkPolicy>();
   readonly faults: FaultTable;
 
+  /** Pools replaced by a reload, closing once their calls in flight are done. */
+  private readonly draining = new Set<Pool>();
+
   constructor(
-    worldId: string,
-    peers: readonly Peer[],
+    private readonly worldId: string,
+    private readonly peers: readonly Peer[],
     identity: IdentityPem,
     private readonly stats: Stats,
-    options: CallerOptions = {},
+    private readonly options: CallerOptions = {},
   ) {
     this.faults = options.faults ?? new FaultTable();
+    for (const peer of peers) this.policies.set(peer.linkId, new LinkPolicy(options.policy));
+    this.usePools(identity);
+  }
+
+  /**
+   * Takes a new identity (a renewed leaf, another CA bundle) for every new call: fresh pools with a new TLS
+   * context replace the old ones, which finish their calls in flight and then close. No call is dropped.
+   */
+  reload(identity: IdentityPem): void {
+    const old = [...this.pools.values()].flat();
+    this.usePools(identity);
+    for (const pool of old) {
+      this.draining.add(pool);
+      pool.close().finally(() => this.draining.delete(pool));
+    }
+  }
+
+  private usePools(identity: IdentityPem): void {
     const secureContext = tls.createSecureContext({
       ca: identity.ca,
       cert: identity.cert,
       key: identity.key,
       minVersion: 'TLSv1.3',
     });
-    for (const peer of peers) {
-      const pool = new Pool(peer.url, {
-        connections: MAX_CONNECTIONS_PER_PEER,
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        headersTimeout: CALL_TIMEOUT_MS,
-        bodyTimeout: CALL_TIMEOUT_MS,
-        connect: {
-          secureContext,
-          servername: peer.id,
-          checkServerIdentity: peerIdentityCheck(worldId, peer.id),
-          timeout: CALL_TIMEOUT_MS,
-        },
-      });
-      // A pool reports connection failures through the request that hit them; nothing else to do here.
-      pool.on('connectionError', () => {});
-      this.pools.set(peer.linkId, pool);
-      this.policies.set(peer.linkId, new LinkPolicy(options.policy));
+    for (const peer of this.peers) {
+      const urls = [peer.url, ...(peer.alsoAt ?? [])];
+      this.pools.set(
+        peer.linkId,
+        urls.map((url) => this.pool(this.worldId, peer, url, secureContext)),
+      );
     }
+  }
+
+  private pool(worldId: string, peer: Peer, url: string, secureContext: tls.SecureContext): Pool {
+    const pool = new Pool(url, {
+      connections: MAX_CONNECTIONS_PER_PEER,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      headersTimeout: CALL_TIMEOUT_MS,
+      bodyTimeout: CALL_TIMEOUT_MS,
+      connect: {
+        secureContext,
+        servername: peer.id,
+        checkServerIdentity: peerIdentityCheck(worldId, peer.id, (presented) =>
+          this.stats.refused(presented, 'name-mismatch'),
+        ),
+        timeout: CALL_TIMEOUT_MS,
+      },
+    });
+    // A pool reports connection failures through the request that hit them; nothing else to do here.
+    pool.on('connectionError', () => {});
+    // 'connect' fires once per new connection, after its TLS handshake: every other request reused one.
+    pool.on('connect', () => this.stats.handshake(peer));
+    return pool;
   }
 
   /** Calls the peer under the link's policy (breaker, retries), records the outcome and latency, returns it. */
   async call(peer: Peer, hops: number, body: Buffer): Promise<CallOutcome> {
-    const pool = this.pools.get(peer.linkId);
     const policy = this.policies.get(peer.linkId);
-    if (!pool || !policy) throw new Error(`no pool for link ${peer.linkId}`);
+    if (!this.pools.get(peer.linkId) || !policy) throw new Error(`no pool for link ${peer.linkId}`);
     const started = performance.now();
-    const result = await policy.run((timeoutMs) => this.attempt(peer, pool, hops, body, timeoutMs));
-    this.stats.call(peer, result.outcome, performance.now() - started, {
+    let answered = false;
+    const result = await policy.run(async (timeoutMs) => {
+      const attempt = await this.attempt(peer, hops, body, timeoutMs);
+      answered = attempt.answered;
+      return attempt.outcome;
+    });
+    this.stats.call(peer, result.outcome, performance.now() - started, answered, {
       retries: result.retries,
       breaker: policy.breaker?.current,
     });
     return result.outcome;
   }
 
+  /** The next of the link's pools, in turn. */
+  private nextPool(peer: Peer): Pool {
+    const pools = this.pools.get(peer.linkId);
+    if (!pools) throw new Error(`no pool for link ${peer.linkId}`);
+    const turn = this.turn.get(peer.linkId) ?? 0;
+    this.turn.set(peer.linkId, (turn + 1) % pools.length);
+    return pools[turn] as Pool;
+  }
+
   /** One attempt, through the link's faults: partition and abort fail it unsent; latency waits before sending;
    * drop sends it, loses the answer and fails it when the timeout runs out. */
-  private async attempt(peer: Peer, pool: Pool, hops: number, body: Buffer, timeoutMs: number): Promise<CallOutcome> {
+  private async attempt(
+    peer: Peer,
+    hops: number,
+    body: Buffer,
+    timeoutMs: number,
+  ): Promise<{ outcome: CallOutcome; answered: boolean }> {
     const started = performance.now();
     const fault = this.faults.decide(peer.linkId);
-    if (fault.kind === 'partition' || fault.kind === 'abort') return 'error';
+    if (fault.kind === 'partition' || fault.kind === 'abort') return { outcome: 'error', answered: false };
     if (fault.delayMs > 0) await sleep(Math.min(fault.delayMs, timeoutMs));
     const left = () => timeoutMs - (performance.now() - started);
-    if (left() <= 0) return 'error';
+    if (left() <= 0) return { outcome: 'error', answered: false };
+    const pool = this.nextPool(peer);
     let outcome: CallOutcome;
+    let answered = false;
     try {
+      const wait = Math.max(1, Math.ceil(left()));
       const res = await pool.request({
         path: '/',
         method: 'POST',
         headers: { [HOPS_HEADER]: String(hops), 'content-type': 'application/octet-stream' },
         body,
-        headersTimeout: Math.max(1, Math.ceil(left())),
-        bodyTimeout: Math.max(1, Math.ceil(left())),
-        signal: AbortSignal.timeout(Math.max(1, Math.ceil(left()))),
+        headersTimeout: wait,
+        bodyTimeout: wait,
+        signal: AbortSignal.timeout(wait),
       });
       await res.body.dump();
+      answered = true;
       if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
       else if (res.statusCode === 403) outcome = 'refused';
       else outcome = 'error';
     } catch (err) {
-      outcome = isHandshakeRefusal(err) ? 'refused' : 'error';
+      outcome =
+        isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
     }
     if (fault.kind === 'drop') {
       if (left() > 0) await sleep(left());
-      return 'error';
+      return { outcome: 'error', answered: false };
     }
-    return outcome;
+    return { outcome, answered };
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.pools.values()].map((p) => p.destroy()));
+    await Promise.allSettled([...this.pools.values()].flat().map((p) => p.destroy()));
+    await Promise.allSettled([...this.draining].map((p) => p.destroy()));
   }
 }

@@ -30,7 +30,9 @@ describe('parseSpawnConfig', () => {
   it('says what is missing or malformed, and where', () => {
     expect(parseSpawnConfig(undefined)).toEqual({ ok: false, problems: [expect.stringMatching(/is not set/)] });
     expect(problems('nope')).toEqual([expect.stringMatching(/^\/: a spawn config must be a JSON object/)]);
-    expect(problems({ ...valid, kind: 'gateway' })).toEqual(['/kind: must be "client" or "service", not "gateway"']);
+    expect(problems({ ...valid, kind: 'gateway' })).toEqual([
+      '/kind: must be "client", "service" or "intruder", not "gateway"',
+    ]);
     expect(problems({ ...valid, listen: { host: '127.0.0.1', port: -1 } })).toEqual([
       expect.stringMatching(/^\/listen\/port: /),
     ]);

@@ -1,5 +1,11 @@
 // Reads and checks the spawn config; on a problem the answer says what is wrong and where (a JSON pointer).
-import { ClientSpawnConfig, ServiceSpawnConfig, SPAWN_CONFIG_ENV, type SpawnConfig } from '@dw/world';
+import {
+  ClientSpawnConfig,
+  IntruderSpawnConfig,
+  ServiceSpawnConfig,
+  SPAWN_CONFIG_ENV,
+  type SpawnConfig,
+} from '@dw/world';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 
@@ -51,7 +57,13 @@ export function parseSpawnConfig(raw: string | undefined): ConfigResult {
   let problems: string[];
   if (value.kind === 'client') problems = schemaProblems(ClientSpawnConfig, value);
   else if (value.kind === 'service') problems = schemaProblems(ServiceSpawnConfig, value);
-  else return { ok: false, problems: [`/kind: must be "client" or "service", not ${JSON.stringify(value.kind)}`] };
+  else if (value.kind === 'intruder') problems = schemaProblems(IntruderSpawnConfig, value);
+  else {
+    return {
+      ok: false,
+      problems: [`/kind: must be "client", "service" or "intruder", not ${JSON.stringify(value.kind)}`],
+    };
+  }
   if (problems.length > 0) return { ok: false, problems };
 
   const config = value as SpawnConfig;
@@ -72,6 +84,12 @@ export function parseSpawnConfig(raw: string | undefined): ConfigResult {
     }
   } catch {
     problems.push(`/telemetry/url: ${JSON.stringify(config.telemetry.url)} is not a URL`);
+  }
+  if (config.kind !== 'intruder' && (config.identity.certFile === undefined || config.identity.keyFile === undefined)) {
+    problems.push('/identity: a client or service needs certFile and keyFile');
+  }
+  if (config.kind === 'intruder' && config.behaviour.mode === 'impostor' && config.identity.certFile === undefined) {
+    problems.push('/identity/certFile: an impostor serves, so it needs a certificate');
   }
   if (config.kind === 'service') {
     const latency = config.behaviour.latencyMs;

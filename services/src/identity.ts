@@ -3,8 +3,9 @@ import type { SpawnConfig } from '@dw/world';
 
 /** The PEMs this process presents and trusts. The key never leaves this object (and is never logged). */
 export interface IdentityPem {
-  cert: string;
-  key: string;
+  /** Absent only for an intruder that calls without a certificate (mode no-cert). */
+  cert?: string;
+  key?: string;
   ca: string;
 }
 
@@ -17,9 +18,8 @@ export function readIdentity(identity: SpawnConfig['identity']): IdentityPem {
       throw new Error(`${pointer}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   };
-  return {
-    cert: read('/identity/certFile', identity.certFile),
-    key: read('/identity/keyFile', identity.keyFile),
-    ca: read('/identity/caFile', identity.caFile),
-  };
+  const pem: IdentityPem = { ca: read('/identity/caFile', identity.caFile) };
+  if (identity.certFile !== undefined) pem.cert = read('/identity/certFile', identity.certFile);
+  if (identity.keyFile !== undefined) pem.key = read('/identity/keyFile', identity.keyFile);
+  return pem;
 }

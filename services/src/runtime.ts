@@ -8,6 +8,7 @@ import { Caller } from './caller.js';
 import { ClientLoad } from './client-load.js';
 import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
+import { listenForReloads } from './identity-reload.js';
 import type { Log } from './log.js';
 import { createServiceServer } from './server.js';
 import { Stats } from './stats.js';
@@ -23,59 +24,84 @@ export interface Runtime {
 const DRAIN_MS = 500;
 const FLUSH_MS = 700;
 
+/** Attempts per second an intruder makes on each of its links when its config says nothing. */
+export const DEFAULT_INTRUDER_RPS = 2;
+
 export async function startRuntime(config: SpawnConfig, identity: IdentityPem, log: Log): Promise<Runtime> {
   const stats = new Stats(config.serviceId, config.peers);
+  const intruder = config.kind === 'intruder' ? config.behaviour : undefined;
   const faults = new FaultTable(config.faults);
-  const caller = new Caller(config.worldId, config.peers, identity, stats, { policy: config.behaviour.calls, faults });
-  const behaviour = config.kind === 'service' ? serviceBehaviour(config, caller) : clientBehaviour(config.serviceId);
-  const server = createServiceServer({
-    config,
-    identity,
-    stats,
-    behaviour,
+  const caller = new Caller(config.worldId, config.peers, identity, stats, {
+    closedMeansRefused: !!intruder,
+    policy: config.kind === 'intruder' ? undefined : config.behaviour.calls,
     faults,
-    setRate: config.kind === 'client' ? (rps) => load?.setRate(rps) : undefined,
   });
+  const behaviour = config.kind === 'service' ? serviceBehaviour(config, caller) : clientBehaviour(config.serviceId);
+  // An intruder serves only as an impostor (answering in another service's name); the others only call.
+  const serves = !intruder || intruder.mode === 'impostor';
+  const server = serves
+    ? createServiceServer({
+        config,
+        identity,
+        stats,
+        behaviour,
+        faults,
+        setRate: config.kind === 'client' ? (rps) => load?.setRate(rps) : undefined,
+      })
+    : undefined;
   const telemetry = new TelemetryReporter(
     config.telemetry,
     { worldId: config.worldId, serviceId: config.serviceId, rev: config.rev },
     stats,
     log,
   );
-  const load =
+  const rps =
     config.kind === 'client'
+      ? config.behaviour.rps
+      : intruder && intruder.mode !== 'impostor'
+        ? (intruder.rps ?? DEFAULT_INTRUDER_RPS)
+        : undefined;
+  const load =
+    rps !== undefined
       ? new ClientLoad({
           peers: config.peers,
-          rps: config.behaviour.rps,
-          ramp: config.behaviour.ramp,
-          concurrency: config.behaviour.concurrency,
-          payloadBytes: config.behaviour.payloadBytes ?? 0,
+          rps,
+          ramp: config.kind === 'client' ? config.behaviour.ramp : undefined,
+          concurrency: config.kind === 'client' ? config.behaviour.concurrency : undefined,
+          payloadBytes: config.kind === 'client' ? (config.behaviour.payloadBytes ?? 0) : 0,
           hopBudget: config.hopBudget,
           caller,
           stats,
         })
       : undefined;
 
-  server.listen(config.listen.port, config.listen.host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([err]) => {
-      throw err;
-    }),
-  ]);
-  const port = (server.address() as AddressInfo).port;
-  log.info(`listening on https://${config.listen.host}:${port} (${config.kind}, rev ${config.rev})`);
+  let port = config.listen.port;
+  if (server) {
+    server.listen(config.listen.port, config.listen.host);
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([err]) => {
+        throw err;
+      }),
+    ]);
+    port = (server.address() as AddressInfo).port;
+    log.info(`listening on https://${config.listen.host}:${port} (${config.kind}, rev ${config.rev})`);
+  } else {
+    log.info(`${config.kind} (${intruder?.mode}), rev ${config.rev}: calling ${config.peers.length} target(s)`);
+  }
   load?.start();
   telemetry.start();
+  const stopReloads = listenForReloads(config, server, caller, log);
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     load?.stop();
-    server.close();
-    server.closeIdleConnections();
+    stopReloads();
+    server?.close();
+    server?.closeIdleConnections();
     for (let waited = 0; (load?.pending ?? 0) > 0 && waited < DRAIN_MS; waited += 20) await sleep(20);
     await telemetry.flush(FLUSH_MS);
-    server.closeAllConnections();
+    server?.closeAllConnections();
     await Promise.allSettled([caller.close(), telemetry.close()]);
   };
   return {

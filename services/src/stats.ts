@@ -32,20 +32,24 @@ export class Stats {
     peer: Peer,
     outcome: CallOutcome,
     latencyMs: number,
+    answered = false,
     extra: { retries?: number; breaker?: BreakerState | undefined } = {},
   ): void {
-    let s = this.calls.get(peer.linkId);
-    if (!s) {
-      s = { linkId: peer.linkId, to: peer.id, requests: 0, errors: 0, refused: 0, latencyMsSum: 0, latencyMsMax: 0 };
-      this.calls.set(peer.linkId, s);
-    }
+    const s = this.callsOf(peer);
     s.requests++;
+    if (answered) s.answered = (s.answered ?? 0) + 1;
     if (outcome === 'error') s.errors++;
     else if (outcome === 'refused') s.refused++;
     s.latencyMsSum += latencyMs;
     if (latencyMs > s.latencyMsMax) s.latencyMsMax = latencyMs;
     if (extra.retries) s.retries = (s.retries ?? 0) + extra.retries;
     if (extra.breaker) s.breaker = extra.breaker;
+  }
+
+  /** A new TLS connection to a peer completed its handshake (the caller's pool opened it). */
+  handshake(peer: Peer): void {
+    const s = this.callsOf(peer);
+    s.handshakes = (s.handshakes ?? 0) + 1;
   }
 
   /** A request from a linked caller passed the checks and will be answered. */
@@ -103,6 +107,25 @@ export class Stats {
       refused: this.totalRefused,
       errors: this.totalErrors,
     };
+  }
+
+  private callsOf(peer: Peer): CallStats {
+    let s = this.calls.get(peer.linkId);
+    if (!s) {
+      s = {
+        linkId: peer.linkId,
+        to: peer.id,
+        requests: 0,
+        errors: 0,
+        refused: 0,
+        latencyMsSum: 0,
+        latencyMsMax: 0,
+        handshakes: 0,
+        answered: 0,
+      };
+      this.calls.set(peer.linkId, s);
+    }
+    return s;
   }
 
   private inboundOf(from: string): InboundStats {

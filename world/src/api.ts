@@ -62,3 +62,58 @@ export const ErrorBody = Type.Object(
   strict,
 );
 export type ErrorBody = Static<typeof ErrorBody>;
+
+/** POST /api/worlds/:id/deploy/renew and /rotate-ca: what the running deployment trusts and presents now. */
+export const IdentityRoll = Type.Object(
+  {
+    /** The CA every leaf now chains to. */
+    ca: Type.Object({ serial: Type.String(), fingerprint256: Type.String() }, strict),
+    /** Processes that took the new identity. */
+    reloaded: Type.Integer({ minimum: 0 }),
+    tookMs: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+export type IdentityRoll = Static<typeof IdentityRoll>;
+
+/** A certificate as a person reads it (describeCertificate in @dw/pki). Public parts only: never key material. */
+export const CertificateInfo = Type.Object(
+  {
+    subject: Type.String(),
+    issuer: Type.String(),
+    /** Hex, uppercase, as OpenSSL prints it. */
+    serial: Type.String(),
+    dnsNames: Type.Array(Type.String()),
+    uris: Type.Array(Type.String()),
+    notBefore: Type.String({ description: 'ISO 8601' }),
+    notAfter: Type.String({ description: 'ISO 8601' }),
+    /** SHA-256 of the DER, uppercase hex pairs joined by ":". */
+    fingerprint256: Type.String(),
+  },
+  strict,
+);
+export type CertificateInfo = Static<typeof CertificateInfo>;
+
+/** One identity a service admits: its SPIFFE id, and the service id when it is of the same world. */
+export const AllowedCaller = Type.Object(
+  { spiffeId: Type.String(), serviceId: Type.Union([Type.String(), Type.Null()]) },
+  strict,
+);
+export type AllowedCaller = Static<typeof AllowedCaller>;
+
+/**
+ * GET /api/worlds/:id/deploy/services/:serviceId/certificate -- the certificate the running service presents
+ * (read from a real TLS handshake with it, so it is what any client sees) and the identities allowed to call it.
+ */
+export const ServiceCertificate = Type.Object(
+  {
+    worldId: Type.String(),
+    serviceId: Type.String(),
+    certificate: CertificateInfo,
+    allowedCallers: Type.Array(AllowedCaller),
+    /** Epoch ms when the controller read the certificate. */
+    readAt: Type.Number(),
+  },
+  strict,
+);
+export type ServiceCertificate = Static<typeof ServiceCertificate>;

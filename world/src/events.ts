@@ -27,8 +27,12 @@ export const LinkTraffic = Type.Object(
     /** Mean and max latency of this window's calls, ms (0 when none). */
     latencyMsAvg: Type.Number(),
     latencyMsMax: Type.Number(),
+    /** New mutual-TLS connections the caller opened in this window (absent when not reported). */
+    handshakes: Type.Optional(Count),
+    /** Calls in this window that got an HTTP answer over mutual TLS (absent when not reported). */
+    answered: Type.Optional(Count),
     /** Totals since the world was deployed. */
-    total: Type.Object({ requests: Count, errors: Count, refused: Count }, strict),
+    total: Type.Object({ requests: Count, errors: Count, refused: Count, handshakes: Type.Optional(Count) }, strict),
     /** Retry attempts in this window and since deploy (present once the caller has retried). */
     retries: Type.Optional(Count),
     totalRetries: Type.Optional(Count),

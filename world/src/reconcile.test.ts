@@ -56,6 +56,44 @@ describe('planDeploy', () => {
       { restart: ['inventory', 'payments'], keep: ['orders', 'shopper'] },
     ],
     [
+      'a link turned to deny restarts only its callee (the caller still calls)',
+      base,
+      edit((w) => {
+        w.links[1]!.policy = 'deny';
+      }),
+      { restart: ['payments'], keep: ['inventory', 'orders', 'shopper'] },
+    ],
+    [
+      'an impostor restarts the callers of the service it impersonates, and only them',
+      base,
+      edit((w) => {
+        w.services.push({
+          id: 'mallory',
+          kind: 'intruder',
+          position: { x: 0, y: 0 },
+          config: { mode: 'impostor', impersonates: 'payments' },
+        });
+      }),
+      { start: ['mallory'], restart: ['orders'], keep: ['inventory', 'payments', 'shopper'] },
+    ],
+    [
+      "an intruder's link restarts none of its targets (it is no permission)",
+      base,
+      edit((w) => {
+        w.services.push({ id: 'eve', kind: 'intruder', position: { x: 0, y: 0 }, config: { mode: 'unlinked' } });
+        w.links.push({ id: 'e1', from: 'eve', to: 'payments' });
+      }),
+      { start: ['eve'], keep: all },
+    ],
+    [
+      'an explicit allow is the same as no policy',
+      base,
+      edit((w) => {
+        w.links[1]!.policy = 'allow';
+      }),
+      { keep: all },
+    ],
+    [
       'an added service starts, its caller restarts',
       base,
       edit((w) => {

@@ -1,7 +1,7 @@
 // Reconciliation is pure: what a deploy must do to turn what runs into what was drawn.
 // A service restarts only when something its process was started with changes: its kind or config, the
-// links it calls, the callers it admits, or a world setting it carries. Moving a box restarts nothing.
-import { hopBudgetOf, type World } from './world.js';
+// links it calls, the callers it admits (a deny link admits no one), or a world setting it carries. Moving a box restarts nothing.
+import { hopBudgetOf, linkAllows, type World } from './world.js';
 
 export interface DeployPlan {
   start: string[];
@@ -14,12 +14,20 @@ export interface DeployPlan {
 function fingerprint(world: World, id: string): string | null {
   const service = world.services.find((s) => s.id === id);
   if (!service) return null;
+  const impostorsOf = (target: string) =>
+    world.services
+      .filter((s) => s.kind === 'intruder' && s.config.mode === 'impostor' && s.config.impersonates === target)
+      .map((s) => s.id)
+      .sort()
+      .join(',');
+  // An impostor of a peer is one more address that peer "answers" at: its callers restart when that changes.
   const peers = world.links
     .filter((l) => l.from === id)
-    .map((l) => `${l.id}>${l.to}`)
+    .map((l) => `${l.id}>${l.to}${impostorsOf(l.to) ? `~${impostorsOf(l.to)}` : ''}`)
     .sort();
+  const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
   const callers = world.links
-    .filter((l) => l.to === id)
+    .filter((l) => l.to === id && linkAllows(l) && !intruders.has(l.from))
     .map((l) => l.from)
     .sort();
   return JSON.stringify([service.kind, canonical(service.config), peers, callers, hopBudgetOf(world)]);

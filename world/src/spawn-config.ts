@@ -3,7 +3,7 @@
 // and in a container alike.
 import Type, { type Static } from 'typebox';
 import { RuntimeFaults } from './faults.js';
-import { ClientConfig, LinkId, ServiceConfig, ServiceId } from './world.js';
+import { ClientConfig, IntruderConfig, LinkId, ServiceConfig, ServiceId } from './world.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -18,6 +18,11 @@ export const Peer = Type.Object(
     url: Type.String({ minLength: 1 }),
     /** Its share of the calls in "weighted" mode (the link's weight; default 1). */
     weight: Type.Optional(Type.Number({ minimum: 0 })),
+    /**
+     * Other addresses said to answer for this peer; calls are spread over `url` and these in turn, and each
+     * answer must still prove the peer's identity. (The deployer puts an impostor's address here.)
+     */
+    alsoAt: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 16 })),
   },
   strict,
 );
@@ -70,5 +75,41 @@ export const ServiceSpawnConfig = Type.Object(
   { ...Common, kind: Type.Literal('service'), behaviour: ServiceConfig },
   strict,
 );
-export const SpawnConfig = Type.Union([ClientSpawnConfig, ServiceSpawnConfig]);
+/**
+ * What the controller sends a service process over its IPC channel: re-read your identity files (a renewed
+ * leaf, or another CA bundle during a rotation) and use them for every new connection, in and out.
+ */
+export const IdentityReload = Type.Object({ type: Type.Literal('identity:reload'), seq: Type.Integer() }, strict);
+export type IdentityReload = Static<typeof IdentityReload>;
+
+/** The process's answer once the new identity is in use (or why it could not be). */
+export const IdentityReloaded = Type.Object(
+  {
+    type: Type.Literal('identity:reloaded'),
+    seq: Type.Integer(),
+    ok: Type.Boolean(),
+    error: Type.Optional(Type.String()),
+  },
+  strict,
+);
+export type IdentityReloaded = Static<typeof IdentityReloaded>;
+
+/** An intruder's credentials: no certificate at all (no-cert), or one that should not get it in. */
+export const IntruderIdentity = Type.Object(
+  {
+    certFile: Type.Optional(Type.String({ minLength: 1 })),
+    keyFile: Type.Optional(Type.String({ minLength: 1 })),
+    caFile: Type.String({ minLength: 1 }),
+  },
+  strict,
+);
+export type IntruderIdentity = Static<typeof IntruderIdentity>;
+
+export const IntruderSpawnConfig = Type.Object(
+  { ...Common, identity: IntruderIdentity, kind: Type.Literal('intruder'), behaviour: IntruderConfig },
+  strict,
+);
+export type IntruderSpawnConfig = Static<typeof IntruderSpawnConfig>;
+
+export const SpawnConfig = Type.Union([ClientSpawnConfig, ServiceSpawnConfig, IntruderSpawnConfig]);
 export type SpawnConfig = Static<typeof SpawnConfig>;

@@ -36,6 +36,16 @@ export const CallStats = Type.Object(
     retries: Type.Optional(Count),
     /** The link's circuit breaker at the end of the window, when it has one. */
     breaker: Type.Optional(BreakerState),
+    /**
+     * New TLS connections (full mutual handshakes) the caller opened over this link in the window; the other
+     * requests went over connections already open. Absent from senders that do not count them.
+     */
+    handshakes: Type.Optional(Count),
+    /**
+     * Calls that got an HTTP answer (any status, 403 included): each crossed a connection on which both ends
+     * proved who they are. Absent from senders that do not count them.
+     */
+    answered: Type.Optional(Count),
   },
   strict,
 );

@@ -223,6 +223,48 @@ describe('validateWorld', () => {
     expect(pointers).toEqual(expect.arrayContaining(['/services/0/config/rps', '/services/1/kind', '/links/0/to']));
   });
 
+  it('accepts a link policy of allow or deny, and says what else is wrong', () => {
+    const w = clone(EXAMPLE_WORLD);
+    w.links[0]!.policy = 'deny';
+    w.links[1]!.policy = 'allow';
+    expect(validateWorld(w).ok).toBe(true);
+    const bad: any = clone(EXAMPLE_WORLD);
+    bad.links[0].policy = 'block';
+    const problems = problemsOf(bad);
+    expect(problems).toContainEqual({
+      pointer: '/links/0/policy',
+      message: '"policy" must be "allow" or "deny", not "block"',
+    });
+  });
+
+  it('accepts intruders, and refuses links to them, impostor links, and bad impersonations', () => {
+    const w: any = clone(EXAMPLE_WORLD);
+    w.services.push(
+      { id: 'eve', kind: 'intruder', position: { x: 0, y: 0 }, config: { mode: 'no-cert', rps: 3 } },
+      {
+        id: 'mallory',
+        kind: 'intruder',
+        position: { x: 0, y: 0 },
+        config: { mode: 'impostor', impersonates: 'orders' },
+      },
+    );
+    w.links.push({ id: 'e1', from: 'eve', to: 'orders' });
+    expect(validateWorld(w).ok).toBe(true);
+
+    const bad: any = clone(w);
+    bad.links.push({ id: 'x1', from: 'orders', to: 'eve' }, { id: 'x2', from: 'mallory', to: 'payments' });
+    bad.services[5].config.impersonates = 'shopper';
+    bad.services[4].config.impersonates = 'orders';
+    bad.services.push({ id: 'zed', kind: 'intruder', position: { x: 0, y: 0 }, config: { mode: 'impostor' } });
+    const problems = problemsOf(bad);
+    const at = (pointer: string) => problems.find((p) => p.pointer === pointer)?.message;
+    expect(at('/links/4/to')).toMatch(/"eve" is an intruder/);
+    expect(at('/links/5/from')).toMatch(/"mallory" is an impostor/);
+    expect(at('/services/5/config/impersonates')).toMatch(/"shopper" is a client/);
+    expect(at('/services/4/config/impersonates')).toMatch(/only for mode "impostor"/);
+    expect(at('/services/6/config')).toMatch(/"impersonates" is required/);
+  });
+
   it('allows cycles: the hop budget ends them', () => {
     const w = clone(EXAMPLE_WORLD);
     w.links.push({ id: 'back', from: 'payments', to: 'orders' });

@@ -6,7 +6,16 @@ import { escapeToken, pointer } from './pointer.js';
 import { Scenario } from './scenario.js';
 import { checkScenarios } from './scenario-check.js';
 import type { World as WorldType } from './world.js';
-import { ClientConfig, Link, Position, ServiceConfig, Settings, WORLD_VERSION, World } from './world.js';
+import {
+  ClientConfig,
+  IntruderConfig,
+  Link,
+  Position,
+  ServiceConfig,
+  Settings,
+  WORLD_VERSION,
+  World,
+} from './world.js';
 
 export interface Problem {
   /** A JSON pointer (RFC 6901) that resolves in the input. */
@@ -18,7 +27,11 @@ export type Validation<T> = { ok: true; value: T } | { ok: false; problems: Prob
 
 const Scenarios = Type.Array(Scenario, { maxItems: 50 });
 
-const CONFIG_BY_KIND: Record<string, TSchema> = { client: ClientConfig, service: ServiceConfig };
+const CONFIG_BY_KIND: Record<string, TSchema> = {
+  client: ClientConfig,
+  service: ServiceConfig,
+  intruder: IntruderConfig,
+};
 const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'restart'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -54,6 +67,7 @@ function valueAt(root: unknown, path: string): unknown {
 function schemaProblems(schema: TSchema, value: unknown, base: string, label: string): Problem[] {
   const problems: Problem[] = [];
   const errors = Value.Errors(schema, value) as unknown as SchemaError[];
+  const constsAt = new Map<string, { index: number; values: string[] }>();
   for (const error of errors) {
     const at = base + error.instancePath;
     const field = error.instancePath.split('/').pop()?.replace(/~1/g, '/').replace(/~0/g, '~') || label;
@@ -91,9 +105,16 @@ function schemaProblems(schema: TSchema, value: unknown, base: string, label: st
       case 'maxItems':
         problems.push({ pointer: at, message: `"${field}" may hold at most ${p.limit} items` });
         break;
-      case 'const':
-        problems.push({ pointer: at, message: `"${field}" must be ${JSON.stringify(p.allowedValue)}, not ${got}` });
+      case 'const': {
+        // A union of literals fails once per literal: one sentence names them all ("allow" or "deny").
+        const allowed = [...(constsAt.get(at)?.values ?? []), JSON.stringify(p.allowedValue)];
+        const message = `"${field}" must be ${allowed.join(' or ')}, not ${got}`;
+        const earlier = constsAt.get(at);
+        if (earlier) (problems[earlier.index] as Problem).message = message;
+        else problems.push({ pointer: at, message });
+        constsAt.set(at, { index: earlier?.index ?? problems.length - 1, values: allowed });
         break;
+      }
       case 'pattern':
         problems.push({ pointer: at, message: `"${field}" has a form that is not allowed: ${got}` });
         break;
@@ -231,6 +252,38 @@ function checkService(service: unknown, index: number): Problem[] {
   return problems;
 }
 
+/** An impostor names a service of the world to impersonate; other intruders name none. */
+function checkImpersonation(services: unknown, kinds: ReadonlyMap<string, unknown>): Problem[] {
+  if (!Array.isArray(services)) return [];
+  const problems: Problem[] = [];
+  services.forEach((service, index) => {
+    if (!isObject(service) || service.kind !== 'intruder' || !isObject(service.config)) return;
+    const { mode, impersonates } = service.config;
+    const at = pointer('services', index, 'config');
+    if (mode === 'impostor') {
+      if (impersonates === undefined) {
+        problems.push({ pointer: at, message: '"impersonates" is required for an impostor: the id of a service' });
+      } else if (typeof impersonates === 'string' && kinds.get(impersonates) !== 'service') {
+        problems.push({
+          pointer: `${at}/impersonates`,
+          message:
+            impersonates === service.id
+              ? 'an impostor cannot impersonate itself'
+              : kinds.has(impersonates)
+                ? `"${impersonates}" is a ${String(kinds.get(impersonates))}: an impostor impersonates a service`
+                : `"${impersonates}" is not a service of this world`,
+        });
+      }
+    } else if (impersonates !== undefined) {
+      problems.push({
+        pointer: `${at}/impersonates`,
+        message: `"impersonates" is only for mode "impostor", not ${describe(mode)}`,
+      });
+    }
+  });
+  return problems;
+}
+
 const TOP_FIELDS = ['version', 'name', 'settings', 'services', 'links', 'scenarios'];
 
 /** Checks a world as a person or program sent it; on success the value is typed. */
@@ -261,6 +314,8 @@ export function validateWorld(input: unknown): Validation<WorldType> {
 
   const ids = new Map<string, number>();
   const kinds = new Map<string, unknown>();
+  /** The mode of each intruder, by id. */
+  const modes = new Map<string, unknown>();
   if (!('services' in input))
     problems.push({ pointer: '', message: '"services" is required (an array, may be empty)' });
   else if (!Array.isArray(input.services))
@@ -283,6 +338,7 @@ export function validateWorld(input: unknown): Validation<WorldType> {
         } else {
           ids.set(service.id, index);
           kinds.set(service.id, service.kind);
+          if (service.kind === 'intruder' && isObject(service.config)) modes.set(service.id, service.config.mode);
         }
       }
     });
@@ -335,6 +391,16 @@ export function validateWorld(input: unknown): Validation<WorldType> {
             pointer: `${at}/to`,
             message: `"${link.to}" is a client: clients only send requests, they cannot be called`,
           });
+        } else if (kinds.get(link.to) === 'intruder') {
+          problems.push({
+            pointer: `${at}/to`,
+            message: `"${link.to}" is an intruder: it attacks over its own links, and no link may lead to it`,
+          });
+        } else if (modes.get(link.from) === 'impostor') {
+          problems.push({
+            pointer: `${at}/from`,
+            message: `"${link.from}" is an impostor: it calls no one (the callers of the service it impersonates reach it), so it has no links`,
+          });
         }
         const pair = `${link.from}\n${link.to}`;
         const first = pairs.get(pair);
@@ -348,6 +414,7 @@ export function validateWorld(input: unknown): Validation<WorldType> {
     });
   }
 
+  if ('services' in input) problems.push(...checkImpersonation(input.services, kinds));
   if ('scenarios' in input) {
     const shape = schemaProblems(Scenarios, input.scenarios, '/scenarios', 'scenarios');
     problems.push(...shape);

@@ -64,6 +64,38 @@ export const ServiceConfig = Type.Object(
 );
 export type ServiceConfig = Static<typeof ServiceConfig>;
 
+/**
+ * How an intruder attacks. It calls the services it links to (its links are routes, never permissions):
+ * - no-cert: with no client certificate;
+ * - foreign-ca: with a certificate from a CA outside the world;
+ * - expired: with an expired certificate from the world's own CA;
+ * - unlinked: with a valid identity of its own, where no allowing link leads;
+ * - impostor: it calls no one; it serves in the name of `impersonates` with a certificate of its own identity,
+ *   and the callers of that service are given its address as another place that service answers.
+ */
+export const IntruderMode = Type.Union([
+  Type.Literal('no-cert'),
+  Type.Literal('foreign-ca'),
+  Type.Literal('expired'),
+  Type.Literal('unlinked'),
+  Type.Literal('impostor'),
+]);
+export type IntruderMode = Static<typeof IntruderMode>;
+export const INTRUDER_MODES: readonly IntruderMode[] = ['no-cert', 'foreign-ca', 'expired', 'unlinked', 'impostor'];
+export const MAX_INTRUDER_RPS = 20;
+
+export const IntruderConfig = Type.Object(
+  {
+    mode: IntruderMode,
+    /** impostor only: the id of the service it pretends to be. */
+    impersonates: Type.Optional(ServiceId),
+    /** Attempts per second on each of its links (default 2). */
+    rps: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_INTRUDER_RPS })),
+  },
+  strict,
+);
+export type IntruderConfig = Static<typeof IntruderConfig>;
+
 export const ClientNode = Type.Object(
   {
     id: ServiceId,
@@ -88,17 +120,28 @@ export const ServiceNode = Type.Object(
 );
 export type ServiceNode = Static<typeof ServiceNode>;
 
+export const IntruderNode = Type.Object(
+  { id: ServiceId, kind: Type.Literal('intruder'), position: Position, config: IntruderConfig },
+  strict,
+);
+export type IntruderNode = Static<typeof IntruderNode>;
+
 /** One node of the diagram; `kind` decides the shape of `config`. */
-export const WorldService = Type.Union([ClientNode, ServiceNode]);
+export const WorldService = Type.Union([ClientNode, ServiceNode, IntruderNode]);
 export type WorldService = Static<typeof WorldService>;
 export type ServiceKind = WorldService['kind'];
-export const SERVICE_KINDS: readonly ServiceKind[] = ['client', 'service'];
+export const SERVICE_KINDS: readonly ServiceKind[] = ['client', 'service', 'intruder'];
+
+/** "allow" (the default): the link is a route and a permission. "deny": the caller calls, the callee refuses (403). */
+export const LinkPolicy = Type.Union([Type.Literal('allow'), Type.Literal('deny')]);
+export type LinkPolicy = Static<typeof LinkPolicy>;
 
 export const Link = Type.Object(
   {
     id: LinkId,
     from: ServiceId,
     to: ServiceId,
+    policy: Type.Optional(LinkPolicy),
     /** The share of calls this link gets when its caller calls in "weighted" mode (default 1). */
     weight: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LINK_WEIGHT })),
   },
@@ -106,7 +149,20 @@ export const Link = Type.Object(
 );
 export type Link = Static<typeof Link>;
 
-export const Settings = Type.Object({ hopBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })) }, strict);
+export const DEFAULT_LEAF_LIFETIME_MINUTES = 24 * 60;
+export const MAX_LEAF_LIFETIME_MINUTES = 7 * 24 * 60;
+
+export const Settings = Type.Object(
+  {
+    hopBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    /**
+     * How long a service's certificate is valid (default 24 h). Leaves are renewed at about two thirds of it,
+     * in place, without dropping a request; minutes make renewal visible in a demonstration.
+     */
+    leafLifetimeMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LEAF_LIFETIME_MINUTES })),
+  },
+  strict,
+);
 export type Settings = Static<typeof Settings>;
 
 export const World = Type.Object(
@@ -123,6 +179,15 @@ export const World = Type.Object(
 );
 export type World = Static<typeof World>;
 
+export function leafLifetimeMsOf(world: World): number {
+  return (world.settings?.leafLifetimeMinutes ?? DEFAULT_LEAF_LIFETIME_MINUTES) * 60_000;
+}
+
+/** True when the link lets its caller in (no policy means allow). */
+export function linkAllows(link: Link): boolean {
+  return link.policy !== 'deny';
+}
+
 export function hopBudgetOf(world: World): number {
   return world.settings?.hopBudget ?? DEFAULT_HOP_BUDGET;
 }
@@ -136,11 +201,13 @@ export function latencyBounds(latency: Latency | undefined): { min: number; max:
 export interface ConfigByKind {
   client: ClientConfig;
   service: ServiceConfig;
+  intruder: IntruderConfig;
 }
 
 const DEFAULT_CONFIGS: ConfigByKind = {
   client: { rps: 5 },
   service: { latencyMs: 5, errorRate: 0 },
+  intruder: { mode: 'no-cert', rps: 2 },
 };
 
 /** A config with sensible values, so a node dropped on the canvas is ready to deploy. */

@@ -1,10 +1,19 @@
 // /api/worlds/:id/deploy: deploy the saved world, read what runs, stop it; and a service's own stats over mTLS.
-import { DeployStarted, DeployStatus, ErrorBody, ServiceStats } from '@dw/world';
+import { describeCertificate } from '@dw/pki';
+import {
+  DeployStarted,
+  DeployStatus,
+  ErrorBody,
+  IdentityRoll,
+  ServiceCertificate,
+  ServiceStats,
+  serviceIdFromSpiffe,
+} from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { assertSchema } from '../http/validation.js';
-import { mtlsGetJson } from './mtls.js';
+import { mtlsGetJson, servedCertificatePem } from './mtls.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
 const ServiceParams = Type.Object({ id: Type.String({ maxLength: 200 }), serviceId: Type.String({ maxLength: 200 }) });
@@ -12,12 +21,63 @@ const ServiceParams = Type.Object({ id: Type.String({ maxLength: 200 }), service
 export const deployRoutes: FastifyPluginAsync = async (app) => {
   const { deployer } = app;
 
+  /** The deployment and the running process of one service, or the error that says why there is none. */
+  const runningService = (id: string, serviceId: string) => {
+    app.worldStore.require(id);
+    const deployment = deployer.find(id);
+    if (!deployment) throw new HttpProblem(409, 'not-deployed', `world "${id}" is not deployed`);
+    const service = deployment.processes.get(serviceId);
+    if (!service) {
+      throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
+    }
+    if (!service.alive) {
+      throw new HttpProblem(409, 'not-running', `service "${serviceId}" is not running (${service.state})`);
+    }
+    return { deployment, service };
+  };
+
   app.post<{ Params: { id: string } }>(
     '/api/worlds/:id/deploy',
     { schema: { params: IdParams, response: { 202: DeployStarted, 404: ErrorBody, 503: ErrorBody } } },
     async (request, reply) => {
       const { rev } = deployer.deploy(request.params.id);
       return reply.code(202).send({ rev });
+    },
+  );
+
+  /** The running deployment of a world, or the error that says why there is none. */
+  const runningDeployment = (id: string) => {
+    app.worldStore.require(id);
+    const deployment = deployer.find(id);
+    if (!deployment) throw new HttpProblem(409, 'not-deployed', `world "${id}" is not deployed`);
+    return deployment;
+  };
+  const rollFailed = (what: string, error: unknown) =>
+    new HttpProblem(502, 'identity-roll-failed', `${what} did not complete: ${(error as Error).message}`);
+
+  app.post<{ Params: { id: string } }>(
+    '/api/worlds/:id/deploy/renew',
+    { schema: { params: IdParams, response: { 200: IdentityRoll, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody } } },
+    async (request) => {
+      const deployment = runningDeployment(request.params.id);
+      try {
+        return await deployment.renewIdentities();
+      } catch (error) {
+        throw rollFailed('renewing the leaves', error);
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/worlds/:id/deploy/rotate-ca',
+    { schema: { params: IdParams, response: { 200: IdentityRoll, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody } } },
+    async (request) => {
+      const deployment = runningDeployment(request.params.id);
+      try {
+        return await deployment.rotateCa();
+      } catch (error) {
+        throw rollFailed('rotating the CA', error);
+      }
     },
   );
 
@@ -43,16 +103,7 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const { id, serviceId } = request.params;
-      app.worldStore.require(id);
-      const deployment = deployer.find(id);
-      if (!deployment) throw new HttpProblem(409, 'not-deployed', `world "${id}" is not deployed`);
-      const service = deployment.processes.get(serviceId);
-      if (!service) {
-        throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
-      }
-      if (!service.alive) {
-        throw new HttpProblem(409, 'not-running', `service "${serviceId}" is not running (${service.state})`);
-      }
+      const { deployment, service } = runningService(id, serviceId);
       let answer: Awaited<ReturnType<typeof mtlsGetJson>>;
       try {
         answer = await mtlsGetJson(
@@ -75,6 +126,40 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
       } catch {
         throw new HttpProblem(502, 'probe-failed', `"${serviceId}" answered its stats probe with an unexpected shape`);
       }
+    },
+  );
+
+  app.get<{ Params: { id: string; serviceId: string } }>(
+    '/api/worlds/:id/deploy/services/:serviceId/certificate',
+    {
+      schema: {
+        params: ServiceParams,
+        response: { 200: ServiceCertificate, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody },
+      },
+    },
+    async (request): Promise<ServiceCertificate> => {
+      const { id, serviceId } = request.params;
+      const { deployment, service } = runningService(id, serviceId);
+      let pem: string;
+      try {
+        pem = await servedCertificatePem({ host: '127.0.0.1', port: service.port, serviceId }, deployment.controller);
+      } catch (error) {
+        throw new HttpProblem(
+          502,
+          'probe-failed',
+          `could not read the certificate "${serviceId}" presents: ${(error as Error).message}`,
+        );
+      }
+      return {
+        worldId: id,
+        serviceId,
+        certificate: describeCertificate(pem),
+        allowedCallers: service.config.allowedCallers.map((spiffeId) => ({
+          spiffeId,
+          serviceId: serviceIdFromSpiffe(id, spiffeId),
+        })),
+        readAt: Date.now(),
+      };
     },
   );
 };

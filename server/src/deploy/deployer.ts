@@ -169,6 +169,7 @@ export class Deployer {
       frameIntervalMs: this.options.frameIntervalMs,
       host: this.options.host ?? '127.0.0.1',
       onStatus: (event) => this.emitStatus(event),
+      onError: (error) => this.options.log.error(`world "${worldId}" rev ${rev}: ${error.message}`),
       onFrame: (frame) => {
         for (const listener of this.frameListeners) listener(frame);
       },

@@ -2,19 +2,25 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type {
-  DeployStatus,
-  FaultList,
-  ServiceState,
-  ServiceStatusEvent,
-  SpawnConfig,
-  TelemetryBatch,
-  TrafficFrame,
-  World,
+import type { KeyPairPem } from '@dw/pki';
+import {
+  type DeployStatus,
+  type FaultList,
+  type Identity,
+  type IdentityRoll,
+  type IntruderIdentity,
+  leafLifetimeMsOf,
+  type ServiceState,
+  type ServiceStatusEvent,
+  type SpawnConfig,
+  type TelemetryBatch,
+  type TrafficFrame,
+  type World,
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
 import { FaultInjector } from './fault-injector.js';
-import { issueDeploymentIdentities, loadOrCreateCA } from './identities.js';
+import { issueDeploymentIdentities, issueIntruderIdentity, loadOrCreateCA } from './identities.js';
+import { IdentityKeeper } from './identity-roll.js';
 import { mtlsGetJson, type TlsIdentity } from './mtls.js';
 import { spawnConfigs } from './plan.js';
 import { allocatePorts } from './ports.js';
@@ -46,9 +52,20 @@ export interface DeploymentOptions {
   /** Every service pid spawned (alive) or gone, for the guardian. */
   onPid?: (pid: number, alive: boolean) => void;
   onFaultPushFailed?: (serviceId: string, message: string) => void;
+  /** Something went wrong in the background (an automatic renewal); for the log. */
+  onError?: (error: Error) => void;
 }
 
 export type IngestResult = 'accepted' | 'stale';
+
+/**
+ * Clients and attacking intruders only call: they start once every service listens. An impostor serves (in
+ * another's name), so it starts with the services.
+ */
+function isTrafficSource(process: ServiceProcess): boolean {
+  const config = process.config;
+  return config.kind === 'client' || (config.kind === 'intruder' && config.behaviour.mode !== 'impostor');
+}
 
 export class Deployment {
   readonly worldId: string;
@@ -66,12 +83,26 @@ export class Deployment {
   launchedAt = 0;
   allReadyAt: number | null = null;
 
+  private readonly identities: IdentityKeeper;
+
   private constructor(
     private readonly options: DeploymentOptions,
     private readonly token: string,
-    readonly controller: TlsIdentity,
+    controller: TlsIdentity,
+    ca: KeyPairPem,
     configs: SpawnConfig[],
   ) {
+    this.identities = new IdentityKeeper({
+      worldId: options.worldId,
+      world: options.world,
+      dir: options.dir,
+      caDir: options.caDir,
+      lifetimeMs: leafLifetimeMsOf(options.world),
+      ca,
+      controller,
+      processes: () => this.processes.values(),
+      onError: (error) => options.onError?.(error),
+    });
     this.worldId = options.worldId;
     this.rev = options.rev;
     this.world = options.world;
@@ -81,12 +112,13 @@ export class Deployment {
       world: options.world,
       host: options.host,
       processes: this.processes,
-      controller,
+      controller: () => this.controller,
       onChange: (list) => options.onFaults?.(list),
       onPushFailed: options.onFaultPushFailed,
     });
     for (const config of configs) {
-      const restart = options.world.services.find((s) => s.id === config.serviceId)?.restart;
+      const node = options.world.services.find((s) => s.id === config.serviceId);
+      const restart = node && node.kind !== 'intruder' ? node.restart : undefined;
       this.processes.set(
         config.serviceId,
         new ServiceProcess({
@@ -106,7 +138,19 @@ export class Deployment {
     const ids = options.world.services.map((s) => s.id);
     try {
       const ca = await loadOrCreateCA(options.caDir, options.worldId);
-      const identities = await issueDeploymentIdentities(ca, options.worldId, ids, options.dir);
+      const members = options.world.services.filter((s) => s.kind !== 'intruder').map((s) => s.id);
+      const identities = await issueDeploymentIdentities(
+        ca,
+        options.worldId,
+        members,
+        options.dir,
+        leafLifetimeMsOf(options.world),
+      );
+      const all = new Map<string, Identity | IntruderIdentity>(identities.services);
+      for (const s of options.world.services) {
+        if (s.kind !== 'intruder') continue;
+        all.set(s.id, await issueIntruderIdentity(ca, options.worldId, { id: s.id, mode: s.config.mode }, options.dir));
+      }
       const ports = await allocatePorts(ids.length, options.host);
       const token = randomBytes(24).toString('base64url');
       const configs = spawnConfigs({
@@ -115,10 +159,10 @@ export class Deployment {
         world: options.world,
         host: options.host,
         ports: new Map(ids.map((id, i) => [id, ports[i] as number])),
-        identities: identities.services,
+        identities: all,
         telemetry: { url: options.telemetryUrl, token, intervalMs: options.telemetryIntervalMs },
       });
-      return new Deployment(options, token, identities.controller, configs);
+      return new Deployment(options, token, identities.controller, ca, configs);
     } catch (error) {
       await rm(options.dir, { recursive: true, force: true });
       throw error;
@@ -129,9 +173,25 @@ export class Deployment {
    * Spawns the services, and the clients once every service is ready (or has given up starting): clients are
    * the only source of traffic, so no request of a new deployment meets a callee that is not listening yet.
    */
+  /** The controller's identity in this world right now (it is renewed and rotated with everyone's). */
+  get controller(): TlsIdentity {
+    return this.identities.controller;
+  }
+
+  /** Renews every leaf now (it also happens at about two thirds of the leaf lifetime). */
+  renewIdentities(): Promise<IdentityRoll> {
+    return this.identities.renew();
+  }
+
+  /** Rotates the world's CA with an overlap; traffic keeps flowing. */
+  rotateCa(): Promise<IdentityRoll> {
+    return this.identities.rotateCa();
+  }
+
   launch(): void {
     this.launchedAt = Date.now();
-    for (const service of this.processes.values()) if (service.kind !== 'client') service.start();
+    this.identities.scheduleRenewal();
+    for (const service of this.processes.values()) if (!isTrafficSource(service)) service.start();
     this.clientTimer = setTimeout(() => this.startClients(), CLIENTS_WAIT_AT_MOST_MS);
     this.clientTimer.unref();
     this.startClientsIfServicesReady();
@@ -172,19 +232,19 @@ export class Deployment {
   }
 
   private startClientsIfServicesReady(): void {
-    const services = [...this.processes.values()].filter((p) => p.kind !== 'client');
+    const services = [...this.processes.values()].filter((p) => !isTrafficSource(p));
     if (services.every((p) => p.state !== 'starting')) this.startClients();
   }
 
   private startClients(): void {
     clearTimeout(this.clientTimer);
     if (this.stopping) return;
-    for (const p of this.processes.values()) if (p.kind === 'client' && !p.started) p.start();
+    for (const p of this.processes.values()) if (isTrafficSource(p) && !p.started) p.start();
   }
 
   private changed(process: ServiceProcess): void {
     this.faults.processChanged(process);
-    if (process.kind !== 'client' && process.state !== 'starting') this.startClientsIfServicesReady();
+    if (!isTrafficSource(process) && process.state !== 'starting') this.startClientsIfServicesReady();
     if (process.state === 'ready' && this.allReadyAt === null) {
       if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();
     }
@@ -239,6 +299,7 @@ export class Deployment {
   /** Ends every process (SIGTERM, SIGKILL after ~1 s) and removes the identities; resolves when all are gone. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.identities.stop();
       clearInterval(this.frameTimer);
       clearInterval(this.healthTimer);
       clearTimeout(this.clientTimer);
@@ -252,6 +313,7 @@ export class Deployment {
 
   /** Synchronous last resort when the controller exits: SIGKILL everything, remove the keys. */
   killAllSync(): void {
+    this.identities.stop();
     clearTimeout(this.clientTimer);
     clearInterval(this.frameTimer);
     clearInterval(this.healthTimer);

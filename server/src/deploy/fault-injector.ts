@@ -20,7 +20,8 @@ export interface FaultInjectorOptions {
   world: World;
   host: string;
   processes: ReadonlyMap<string, ServiceProcess>;
-  controller: TlsIdentity;
+  /** The controller's identity in this world right now (it is renewed and rotated). */
+  controller: () => TlsIdentity;
   onChange: (list: FaultList) => void;
   onPushFailed?: (serviceId: string, message: string) => void;
 }
@@ -122,7 +123,7 @@ export class FaultInjector {
         { host: this.options.host, port: process.port, serviceId: process.id },
         'PUT',
         '/_dw/faults',
-        this.options.controller,
+        this.options.controller(),
         this.runtimeFor(process.id),
       );
       if (answer.status !== 200) throw new Error(`it answered ${answer.status}`);

@@ -4,8 +4,8 @@
 // Private keys are written to files readable only by their owner and never logged or returned.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
-import { CONTROLLER_ID, type Identity } from '@dw/world';
+import { CLOCK_SKEW_MS, createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
+import { CONTROLLER_ID, type Identity, type IntruderIdentity, type IntruderMode } from '@dw/world';
 import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-write.js';
 import type { TlsIdentity } from './mtls.js';
 
@@ -50,14 +50,17 @@ export async function issueDeploymentIdentities(
   worldId: string,
   serviceIds: readonly string[],
   dir: string,
+  /** How long each leaf is valid from now (default: pki's 24 h). */
+  lifetimeMs?: number,
 ): Promise<DeploymentIdentities> {
+  const validityMs = lifetimeMs === undefined ? undefined : lifetimeMs + CLOCK_SKEW_MS;
   await ensurePrivateDir(dir);
   const caFile = join(dir, 'ca.crt');
   await writeFileAtomic(caFile, ca.certPem, { mode: 0o644 });
   const services = new Map<string, Identity>();
   await Promise.all(
     serviceIds.map(async (serviceId) => {
-      const leaf = await issueLeaf(ca, { worldId, serviceId });
+      const leaf = await issueLeaf(ca, { worldId, serviceId, validityMs });
       const certFile = join(dir, `${serviceId}.crt`);
       const keyFile = join(dir, `${serviceId}.key`);
       await writeFileAtomic(keyFile, leaf.keyPem, { mode: 0o600 });
@@ -65,6 +68,46 @@ export async function issueDeploymentIdentities(
       services.set(serviceId, { certFile, keyFile, caFile });
     }),
   );
-  const controller = await issueLeaf(ca, { worldId, serviceId: CONTROLLER_ID });
+  const controller = await issueLeaf(ca, { worldId, serviceId: CONTROLLER_ID, validityMs });
   return { services, controller: { certPem: controller.certPem, keyPem: controller.keyPem, caPem: ca.certPem } };
+}
+
+/** How long ago an expired intruder's certificate stopped being valid, and how long it was valid. */
+const EXPIRED_AGO_MS = 60 * 60_000;
+
+/**
+ * The credential an intruder attacks with, written into the deployment's dir like any identity:
+ * no-cert gets only the world CA (to trust the services it calls); foreign-ca a leaf of a throwaway CA that is
+ * never saved or trusted; expired a leaf of the world CA that expired an hour ago; unlinked and impostor a valid
+ * leaf of their own id (an impostor's names are its own, not the service it impersonates).
+ */
+export async function issueIntruderIdentity(
+  ca: KeyPairPem,
+  worldId: string,
+  intruder: { id: string; mode: IntruderMode },
+  dir: string,
+): Promise<IntruderIdentity> {
+  await ensurePrivateDir(dir);
+  const caFile = join(dir, 'ca.crt');
+  await writeFileAtomic(caFile, ca.certPem, { mode: 0o644 });
+  if (intruder.mode === 'no-cert') return { caFile };
+  let leaf: KeyPairPem;
+  if (intruder.mode === 'foreign-ca') {
+    const outsider = await createCA({ worldId: 'outside-the-world' });
+    leaf = await issueLeaf(outsider, { worldId, serviceId: intruder.id });
+  } else if (intruder.mode === 'expired') {
+    leaf = await issueLeaf(ca, {
+      worldId,
+      serviceId: intruder.id,
+      notBefore: new Date(Date.now() - 2 * EXPIRED_AGO_MS),
+      validityMs: EXPIRED_AGO_MS,
+    });
+  } else {
+    leaf = await issueLeaf(ca, { worldId, serviceId: intruder.id });
+  }
+  const certFile = join(dir, `${intruder.id}.crt`);
+  const keyFile = join(dir, `${intruder.id}.key`);
+  await writeFileAtomic(keyFile, leaf.keyPem, { mode: 0o600 });
+  await writeFileAtomic(certFile, leaf.certPem, { mode: 0o644 });
+  return { certFile, keyFile, caFile };
 }

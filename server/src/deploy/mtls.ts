@@ -1,6 +1,8 @@
 // The controller's only calls into a world: GET /_dw/health and /_dw/stats over mutual TLS, as the world's
 // controller identity, checking that the answer comes from the expected service (its DNS SAN).
+import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
+import { connect } from 'node:tls';
 
 export interface TlsIdentity {
   certPem: string;
@@ -78,5 +80,35 @@ export function mtlsJson(
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(payload);
+  });
+}
+
+/**
+ * The certificate a service presents, read from a real mutual-TLS handshake as the controller: exactly what
+ * any client connecting to it receives (after a renewal too). The server's name is checked like callers do.
+ */
+export function servedCertificatePem(
+  target: { host: string; port: number; serviceId: string },
+  identity: TlsIdentity,
+  timeoutMs = 2000,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: target.host,
+      port: target.port,
+      servername: target.serviceId,
+      cert: identity.certPem,
+      key: identity.keyPem,
+      ca: identity.caPem,
+      timeout: timeoutMs,
+    });
+    socket.once('secureConnect', () => {
+      const raw = socket.getPeerCertificate().raw;
+      socket.end();
+      if (!raw) return reject(new Error(`"${target.serviceId}" presented no certificate`));
+      resolve(new X509Certificate(raw).toString());
+    });
+    socket.once('timeout', () => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)));
+    socket.once('error', reject);
   });
 }

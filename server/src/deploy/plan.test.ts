@@ -54,6 +54,17 @@ describe('spawnConfigs', () => {
     expect(of('shopper')?.behaviour).toEqual({ rps: 20 });
   });
 
+  it("leaves the caller of a deny link out of its callee's allowed callers, but keeps it as a route", () => {
+    const world: World = {
+      ...MESH_WORLD,
+      links: MESH_WORLD.links.map((l) => (l.to === 'payments' ? { ...l, policy: 'deny' as const } : l)),
+    };
+    const denied = spawnConfigs({ worldId: 'w', rev: 1, world, host: '127.0.0.1', ports, identities, telemetry });
+    expect(denied.find((c) => c.serviceId === 'payments')?.allowedCallers).toEqual([]);
+    expect(denied.find((c) => c.serviceId === 'orders')?.peers.map((p) => p.id)).toEqual(['payments', 'inventory']);
+    expect(denied.find((c) => c.serviceId === 'inventory')?.allowedCallers).toEqual([spiffeId('w', 'orders')]);
+  });
+
   it('uses the default hop budget when the world sets none', () => {
     const world: World = { ...MESH_WORLD, settings: undefined };
     delete world.settings;

@@ -3,6 +3,8 @@ import {
   type DeployPlan,
   hopBudgetOf,
   type Identity,
+  type IntruderIdentity,
+  linkAllows,
   type SpawnConfig,
   spiffeId,
   type TelemetryTarget,
@@ -30,7 +32,8 @@ export interface SpawnPlanInput {
   /** Where services listen and are reached, e.g. 127.0.0.1. */
   host: string;
   ports: ReadonlyMap<string, number>;
-  identities: ReadonlyMap<string, Identity>;
+  /** An Identity per client and service, an IntruderIdentity per intruder (issueIntruderIdentity). */
+  identities: ReadonlyMap<string, Identity | IntruderIdentity>;
   telemetry: TelemetryTarget;
 }
 
@@ -40,33 +43,56 @@ function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
   return value;
 }
 
-/** The spawn config of every service of the world: who it is, where it listens, whom it calls, who may call it. */
+/**
+ * The spawn config of every service of the world: who it is, where it listens, whom it calls, who may call it.
+ * A deny link is a route (its caller calls) but no permission (its callee's allowedCallers leave it out).
+ */
 export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
   const { worldId, rev, world, host, ports, identities, telemetry } = input;
   const urlOf = (id: string) => `https://${host.includes(':') ? `[${host}]` : host}:${required(ports, id, 'port')}`;
-  return world.services.map((service) => {
+  const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
+  /** Impostors' addresses, by the service they impersonate: its callers are told it answers there too. */
+  const impostorUrls = new Map<string, string[]>();
+  for (const s of world.services) {
+    if (s.kind !== 'intruder' || s.config.mode !== 'impostor' || s.config.impersonates === undefined) continue;
+    const list = impostorUrls.get(s.config.impersonates) ?? [];
+    list.push(urlOf(s.id));
+    impostorUrls.set(s.config.impersonates, list);
+  }
+  return world.services.map((service): SpawnConfig => {
+    const identity = required(identities, service.id, 'identity');
     const common = {
       worldId,
       serviceId: service.id,
       rev,
       listen: { host, port: required(ports, service.id, 'port') },
-      identity: required(identities, service.id, 'identity'),
       peers: world.links
         .filter((l) => l.from === service.id)
-        .map((l) => ({
-          linkId: l.id,
-          id: l.to,
-          url: urlOf(l.to),
-          ...(l.weight !== undefined ? { weight: l.weight } : {}),
-        })),
+        .map((l) => {
+          const alsoAt = service.kind === 'intruder' ? undefined : impostorUrls.get(l.to);
+          const weight = l.weight !== undefined ? { weight: l.weight } : {};
+          return alsoAt
+            ? { linkId: l.id, id: l.to, url: urlOf(l.to), alsoAt, ...weight }
+            : { linkId: l.id, id: l.to, url: urlOf(l.to), ...weight };
+        }),
+      // An intruder's links are routes, never permissions.
       allowedCallers: [
-        ...new Set(world.links.filter((l) => l.to === service.id).map((l) => spiffeId(worldId, l.from))),
+        ...new Set(
+          world.links
+            .filter((l) => l.to === service.id && linkAllows(l) && !intruders.has(l.from))
+            .map((l) => spiffeId(worldId, l.from)),
+        ),
       ].sort(),
       hopBudget: hopBudgetOf(world),
       telemetry,
     };
+    if (service.kind === 'intruder') return { ...common, identity, kind: 'intruder', behaviour: service.config };
+    if (!('certFile' in identity) || identity.certFile === undefined || identity.keyFile === undefined) {
+      throw new Error(`the identity of "${service.id}" has no certificate`);
+    }
+    const full = { ...identity, certFile: identity.certFile, keyFile: identity.keyFile };
     return service.kind === 'client'
-      ? { ...common, kind: 'client', behaviour: service.config }
-      : { ...common, kind: 'service', behaviour: service.config };
+      ? { ...common, identity: full, kind: 'client', behaviour: service.config }
+      : { ...common, identity: full, kind: 'service', behaviour: service.config };
   });
 }

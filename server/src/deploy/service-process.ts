@@ -2,7 +2,15 @@
 // supervised: starting -> ready (first ready batch or /_dw/health) -> crashed when it exits on its own, then by
 // its restart policy restarting (a new pid) -> ready again; paused while SIGSTOPped; stopped after stop().
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type RestartPolicy, type ServiceState, SPAWN_CONFIG_ENV, type SpawnConfig } from '@dw/world';
+import {
+  type IdentityReload,
+  IdentityReloaded,
+  type RestartPolicy,
+  type ServiceState,
+  SPAWN_CONFIG_ENV,
+  type SpawnConfig,
+} from '@dw/world';
+import Value from 'typebox/value';
 import { LineRing } from './line-ring.js';
 import { restartDelay, STABLE_AFTER_MS } from './supervisor-policy.js';
 
@@ -51,6 +59,11 @@ export class ServiceProcess {
     this.port = options.config.listen.port;
   }
 
+  /** The spawn config this process was started with (file paths and ids; no key material). */
+  get config(): SpawnConfig {
+    return this.options.config;
+  }
+
   get started(): boolean {
     return this.child !== null;
   }
@@ -85,7 +98,13 @@ export class ServiceProcess {
     if (this.pid !== null) this.options.onPid?.(this.pid, true);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.stdout.push(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
-    child.on('message', () => {}); // the channel exists so the child dies with us; nothing is said on it
+    // The channel makes the child die with us, and carries identity reloads (renewal, CA rotation).
+    child.on('message', (message) => {
+      if (!Value.Check(IdentityReloaded, message)) return;
+      const waiting = this.reloads.get(message.seq);
+      this.reloads.delete(message.seq);
+      waiting?.(message);
+    });
     child.on('error', (error) => {
       // spawn failed (or a signal could not be sent); 'exit' may never come
       if (child.pid === undefined) this.onExit(child, null, null, error.message);
@@ -127,6 +146,39 @@ export class ServiceProcess {
       this.restarts++;
       this.start();
     }, delay);
+  }
+
+  private readonly reloads = new Map<number, (answer: IdentityReloaded) => void>();
+  private reloadSeq = 0;
+
+  /**
+   * Asks the process to re-read its identity files and use them for new connections. Resolves once it says
+   * they are in use; rejects when it cannot (its message), does not answer within `timeoutMs`, or is not running.
+   */
+  reloadIdentity(timeoutMs = 5000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.alive || !child.connected) {
+      return Promise.reject(new Error(`"${this.id}" is not running, so it cannot reload its identity`));
+    }
+    const seq = ++this.reloadSeq;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reloads.delete(seq);
+        reject(new Error(`"${this.id}" did not confirm its identity reload within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.reloads.set(seq, (answer) => {
+        clearTimeout(timer);
+        if (answer.ok) resolve();
+        else reject(new Error(`"${this.id}" could not reload its identity: ${answer.error ?? 'no reason given'}`));
+      });
+      const message: IdentityReload = { type: 'identity:reload', seq };
+      child.send(message, (error) => {
+        if (!error) return;
+        clearTimeout(timer);
+        this.reloads.delete(seq);
+        reject(new Error(`could not ask "${this.id}" to reload its identity: ${error.message}`));
+      });
+    });
   }
 
   markReady(): void {

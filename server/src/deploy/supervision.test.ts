@@ -3,7 +3,7 @@
 // measured against a baseline in the same world at the same time.
 import type { ServiceStats, World } from '@dw/world';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedOver, type LiveController, linkOver, liveController } from '../testing/live-world.js';
+import { acceptedOver, type LiveController, liveController } from '../testing/live-world.js';
 import { isAlive, waitFor } from '../testing/temp-app.js';
 
 const at = (x: number, y: number) => ({ x, y });

@@ -25,17 +25,22 @@ export class HttpProblem extends Error {
 export const notFound = (what: string) => new HttpProblem(404, 'not-found', `${what} does not exist`);
 
 /** Fastify's own client errors, translated into sentences. Anything unknown is a 500 that reveals nothing. */
-const FASTIFY_CODES: Record<string, { error: string; message: (e: FastifyError) => string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    error: 'unsupported-media-type',
-    message: () => 'send the body as JSON, with content-type: application/json',
-  },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
-    error: 'bad-request',
-    message: () => 'the content-length does not match the body',
-  },
-  FST_ERR_CTP_BODY_TOO_LARGE: { error: 'body-too-large', message: () => 'the request body is too large' },
-};
+const FASTIFY_CODES: Record<string, { error: string; message: (e: FastifyError, request: FastifyRequest) => string }> =
+  {
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+      error: 'unsupported-media-type',
+      message: () => 'send the body as JSON, with content-type: application/json',
+    },
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+      error: 'bad-request',
+      message: () => 'the content-length does not match the body',
+    },
+    FST_ERR_CTP_BODY_TOO_LARGE: {
+      error: 'body-too-large',
+      message: (_e, request) =>
+        `the request body is larger than the ${request.routeOptions.bodyLimit ?? 'configured'} bytes this controller accepts`,
+    },
+  };
 
 /** Installs the error and not-found handlers on the root instance, so every answer has the same shape. */
 export function installErrorHandling(app: FastifyInstance): void {
@@ -55,7 +60,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) {
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-      return reply.code(status).send({ error: known.error, message: known.message(error) } satisfies ErrorBody);
+      return reply
+        .code(status)
+        .send({ error: known.error, message: known.message(error, request) } satisfies ErrorBody);
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { type ClientToServerEvents, type ServerToClientEvents, type WatchAck, WatchRequest } from '@dw/world';
 import { type Socket as IoSocket, Server } from 'socket.io';
 import Type from 'typebox';
+import { type AccessOptions, socketRefusal, socketTokenRefusal } from '../http/access-guard.js';
 import { sharedPlugin } from '../http/shared-plugin.js';
 import { schemaProblems } from '../http/validation.js';
 
@@ -46,11 +47,24 @@ function invalidPayload(payload: unknown): string | null {
   return `expected { worldId: string }: ${problems.map((p) => `${p.pointer || '(payload)'} ${p.message}`).join('; ')}`;
 }
 
-export const livePlugin = sharedPlugin('live', async (app) => {
+export interface LivePluginOptions {
+  access: AccessOptions;
+}
+
+export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, options) => {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(app.server, {
     serveClient: false,
     // Same origin in production; Vite's dev server proxies /socket.io.
     maxHttpBufferSize: 64 * 1024,
+    // The controller's own pages only: same Host and Origin rules as the HTTP API (access-guard.ts).
+    allowRequest: (request, callback) => {
+      const refusal = socketRefusal(request, options.access);
+      callback(refusal === null ? null : refusal.body.message, refusal === null);
+    },
+  });
+  io.use((socket, next) => {
+    const refusal = socketTokenRefusal((socket.handshake.auth as { token?: unknown }).token, options.access);
+    next(refusal === null ? undefined : new Error(refusal));
   });
   app.decorate('io', io);
   const stats: LiveStats = { framesSent: 0, framesDropped: 0 };

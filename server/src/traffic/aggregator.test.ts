@@ -53,7 +53,9 @@ describe('TrafficAggregator', () => {
   it('merges the batches that arrived in a window, and keeps totals since deploy', () => {
     const agg = new TrafficAggregator('w', 1, MESH_WORLD, 0);
     agg.ingest(
-      batch('orders', { calls: [call('l2', 'payments', 3, { errors: 1, latencyMsSum: 30, latencyMsMax: 20 })] }),
+      batch('orders', {
+        calls: [call('l2', 'payments', 3, { errors: 1, latencyMsSum: 30, latencyMsMax: 20, handshakes: 2 })],
+      }),
     );
     agg.ingest(
       batch('orders', { calls: [call('l2', 'payments', 1, { refused: 1, latencyMsSum: 10, latencyMsMax: 5 })] }),
@@ -70,7 +72,9 @@ describe('TrafficAggregator', () => {
       refused: 1,
       latencyMsAvg: 10,
       latencyMsMax: 20,
-      total: { requests: 4, errors: 1, refused: 1 },
+      handshakes: 2,
+      answered: 0,
+      total: { requests: 4, errors: 1, refused: 1, handshakes: 2 },
     });
     expect(first.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 4, totalAccepted: 4 });
 
@@ -79,7 +83,9 @@ describe('TrafficAggregator', () => {
     expect(second.links.find((l) => l.id === 'l2')).toMatchObject({
       requests: 2,
       errors: 0,
-      total: { requests: 6, errors: 1, refused: 1 },
+      handshakes: 0,
+      answered: 0,
+      total: { requests: 6, errors: 1, refused: 1, handshakes: 2 },
     });
     expect(second.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 0, totalAccepted: 4 });
   });

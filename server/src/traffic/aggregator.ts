@@ -8,6 +8,8 @@ export const MAX_REFUSAL_GROUPS = 256;
 
 interface LinkWindow {
   retries: number;
+  handshakes: number;
+  answered: number;
   requests: number;
   errors: number;
   refused: number;
@@ -20,13 +22,15 @@ interface LinkEntry {
   from: string;
   to: string;
   window: LinkWindow;
-  total: { requests: number; errors: number; refused: number };
+  total: { requests: number; errors: number; refused: number; handshakes: number };
   totalRetries: number;
   breaker: BreakerState | undefined;
 }
 
 const emptyWindow = (): LinkWindow => ({
   retries: 0,
+  handshakes: 0,
+  answered: 0,
   requests: 0,
   errors: 0,
   refused: 0,
@@ -56,13 +60,15 @@ export class TrafficAggregator {
       from: l.from,
       to: l.to,
       window: emptyWindow(),
-      total: { requests: 0, errors: 0, refused: 0 },
+      total: { requests: 0, errors: 0, refused: 0, handshakes: 0 },
       totalRetries: 0,
       breaker: undefined,
     }));
+    const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
-      this.linked.add(`${entry.from}\n${entry.to}`);
+      // An intruder's link is no permission: its refusals are listed with their reasons.
+      if (!intruders.has(entry.from)) this.linked.add(`${entry.from}\n${entry.to}`);
     }
     this.services = world.services.map((s) => ({ id: s.id, accepted: 0, totalAccepted: 0 }));
     for (const s of this.services) this.serviceById.set(s.id, s);
@@ -87,6 +93,9 @@ export class TrafficAggregator {
         entry.totalRetries += call.retries;
       }
       if (call.breaker) entry.breaker = call.breaker;
+      w.handshakes += call.handshakes ?? 0;
+      w.answered += call.answered ?? 0;
+      entry.total.handshakes += call.handshakes ?? 0;
     }
     const service = this.serviceById.get(batch.serviceId);
     if (service) {
@@ -124,6 +133,8 @@ export class TrafficAggregator {
         refused: w.refused,
         latencyMsAvg: w.requests > 0 ? round(w.latencySum / w.requests) : 0,
         latencyMsMax: round(w.latencyMax),
+        handshakes: w.handshakes,
+        answered: w.answered,
         total: { ...entry.total },
       };
       if (entry.totalRetries > 0) {

@@ -3,12 +3,15 @@ import type {
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  IdentityRoll,
   Problem,
+  ServiceCertificate,
   UpdateWorldBody,
   World,
   WorldRecord,
   WorldSummary,
 } from '@dw/world';
+import { authorizationHeader } from './controller-token';
 
 /** A failed call, carrying the server's sentence for people and, for invalid input, its problems. */
 export class ApiError extends Error {
@@ -37,7 +40,10 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }),
+        ...authorizationHeader(),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -68,6 +74,10 @@ export const httpClient = {
   deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
+  renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),
+  rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
+  serviceCertificate: (id: string, serviceId: string) =>
+    request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
 };
 
 export type HttpClient = typeof httpClient;

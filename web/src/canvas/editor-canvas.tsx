@@ -14,6 +14,7 @@ const DEFAULT_EDGE_OPTIONS = { type: 'link' } as const;
 const MINIMAP_STYLE = { width: 168, height: 112 };
 
 function miniMapColour(node: EditorNode): string {
+  if (node.data.kind === 'intruder') return 'var(--dw-intruder)';
   return node.data.kind === 'client' ? 'var(--dw-client)' : 'var(--dw-service)';
 }
 

@@ -1,6 +1,7 @@
 // The selected link: who calls whom, its live numbers, and a way to delete it.
 import { LinkFaultPanel } from '../faults/link-fault-panel';
 import { formatCount, formatRate } from '../live/format';
+import { LockIcon } from '../live/lock-icon';
 import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
 import { NumberField, ReadOnlyField } from './fields';
 
@@ -44,9 +45,26 @@ export function LinkInspector({ linkId }: { linkId: string }) {
             {message}
           </p>
         ))}
+      <fieldset className="dw-fieldset">
+        <legend className="dw-field__label">Policy</legend>
+        <div className="dw-segmented" role="radiogroup" aria-label="Link policy">
+          {(['allow', 'deny'] as const).map((policy) => (
+            <label key={policy}>
+              <input
+                type="radio"
+                name={`policy-${linkId}`}
+                checked={(edge.data?.policy ?? 'allow') === policy}
+                onChange={() => actions.setLinkPolicy(linkId, policy)}
+              />
+              {policy === 'allow' ? 'Allow' : 'Deny'}
+            </label>
+          ))}
+        </div>
+      </fieldset>
       <p className="dw-muted">
-        Only {edge.target} accepts calls from {edge.source} over this link: its certificate names the caller, and calls
-        without a link are refused.
+        {edge.data?.policy === 'deny'
+          ? `${edge.source} still calls ${edge.target} over this link, and ${edge.target} refuses every call with 403: the link is a route, not a permission.`
+          : `Only ${edge.target} accepts calls from ${edge.source} over this link: its certificate names the caller, and calls without an allowing link are refused.`}
       </p>
       {live && (
         <section className="dw-inspector__section" aria-label="Live">
@@ -56,6 +74,23 @@ export function LinkInspector({ linkId }: { linkId: string }) {
             {formatCount(live.total)} requests · {formatCount(live.errors)} errors · {formatCount(live.refused)} refused
           </ReadOnlyField>
           <ReadOnlyField label="Latency">{Math.round(live.latencyMs * 10) / 10} ms average</ReadOnlyField>
+          <ReadOnlyField label="Mutual TLS">
+            <span data-testid="link-mtls">
+              {live.mutualTls ? (
+                <>
+                  <LockIcon className="dw-lock" /> both ends authenticated
+                </>
+              ) : (
+                'no call answered in the last second'
+              )}
+            </span>
+          </ReadOnlyField>
+          <ReadOnlyField label="Connections">
+            <span data-testid="link-handshakes">
+              {formatCount(live.handshakes)} new handshakes · {formatCount(Math.max(0, live.total - live.handshakes))}{' '}
+              requests on reused connections
+            </span>
+          </ReadOnlyField>
         </section>
       )}
       <LinkFaultPanel linkId={linkId} />

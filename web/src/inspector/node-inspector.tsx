@@ -6,8 +6,10 @@ import { FindLimitPanel } from '../load/find-limit-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import type { FieldMessages } from '../store/problem-index';
 import { CallPolicyFields } from './call-policy-fields';
+import { CertificatePanel } from './certificate-panel';
 import { ClientConfigFields } from './client-config-fields';
 import { ReadOnlyField } from './fields';
+import { IntruderConfigFields } from './intruder-config-fields';
 import { NodeLivePanel } from './node-live-panel';
 import { ServiceConfigFields } from './service-config-fields';
 import { ServiceIdField } from './service-id-field';
@@ -31,7 +33,9 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
       <p className="dw-muted dw-kind-note">
         {data.kind === 'client'
           ? 'Generates requests; cannot be called.'
-          : 'Handles requests and calls each of its links.'}
+          : data.kind === 'intruder'
+            ? 'Attacks for real; its links are routes, never permissions. Cannot be called.'
+            : 'Handles requests and calls each of its links.'}
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       {data.kind === 'client' ? (
@@ -47,6 +51,12 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
             onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
           />
         </>
+      ) : data.kind === 'intruder' ? (
+        <IntruderConfigFields
+          config={data.config}
+          messages={messages}
+          onChange={(config) => actions.setNodeData(nodeId, { kind: 'intruder', config })}
+        />
       ) : (
         <ServiceConfigFields
           config={data.config}
@@ -54,23 +64,26 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
           onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
         />
       )}
-      <CallPolicyFields
-        kind={data.kind}
-        restart={data.restart}
-        calls={data.config.calls}
-        messages={messages}
-        onRestart={(restart) =>
-          actions.setNodeData(nodeId, { ...data, ...(restart ? { restart } : { restart: undefined }) })
-        }
-        onCalls={(calls) => {
-          const { calls: _, ...rest } = data.config;
-          const config = calls === undefined ? rest : { ...rest, calls };
-          actions.setNodeData(nodeId, { ...data, config } as typeof data);
-        }}
-      />
+      {data.kind !== 'intruder' && (
+        <CallPolicyFields
+          kind={data.kind}
+          restart={data.restart}
+          calls={data.config.calls}
+          messages={messages}
+          onRestart={(restart) =>
+            actions.setNodeData(nodeId, { ...data, ...(restart ? { restart } : { restart: undefined }) })
+          }
+          onCalls={(calls) => {
+            const { calls: _, ...rest } = data.config;
+            const config = calls === undefined ? rest : { ...rest, calls };
+            actions.setNodeData(nodeId, { ...data, config } as typeof data);
+          }}
+        />
+      )}
       <NodeLivePanel id={nodeId} kind={data.kind} />
       <ServiceFaultPanel serviceId={nodeId} />
       {data.kind === 'client' && <FindLimitPanel clientId={nodeId} />}
+      <CertificatePanel id={nodeId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>
           Delete {data.kind}

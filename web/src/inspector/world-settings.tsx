@@ -1,10 +1,11 @@
 // With nothing selected: the world's own settings, what it holds, and every problem in it.
-import { DEFAULT_HOP_BUDGET } from '@dw/world';
+import { DEFAULT_HOP_BUDGET, DEFAULT_LEAF_LIFETIME_MINUTES } from '@dw/world';
 import { ScenarioPanel } from '../scenarios/scenario-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { selectDraftWorld } from '../store/editor-store';
 import { problemSubject } from '../store/problem-index';
 import { NumberField, TextField } from './fields';
+import { IdentityActions } from './identity-actions';
 
 function ProblemList() {
   const problems = useEditor((s) => s.problems.list);
@@ -41,12 +42,13 @@ function ProblemList() {
 export function WorldSettings() {
   const name = useEditor((s) => s.name);
   const hopBudget = useEditor((s) => s.settings?.hopBudget);
+  const leafLifetime = useEditor((s) => s.settings?.leafLifetimeMinutes);
   const messages = useEditor((s) => s.problems.world);
   const counts = useEditor(
     (s) =>
-      `${s.nodes.filter((n) => n.data.kind === 'client').length}|${s.nodes.filter((n) => n.data.kind === 'service').length}|${s.edges.length}`,
+      `${s.nodes.filter((n) => n.data.kind === 'client').length}|${s.nodes.filter((n) => n.data.kind === 'service').length}|${s.edges.length}|${s.nodes.filter((n) => n.data.kind === 'intruder').length}`,
   );
-  const [clients, services, links] = counts.split('|');
+  const [clients, services, links, intruders] = counts.split('|');
   const actions = useEditorActions();
   return (
     <div className="dw-inspector__body">
@@ -64,9 +66,22 @@ export function WorldSettings() {
         hint="How many calls deep one request may go before it is refused (stops loops)."
         onChange={actions.setHopBudget}
       />
+      <NumberField
+        label="Certificate lifetime"
+        value={leafLifetime}
+        unit="min"
+        optional
+        placeholder={String(DEFAULT_LEAF_LIFETIME_MINUTES)}
+        message={messages['settings/leafLifetimeMinutes']}
+        hint="How long each service's certificate is valid; renewed in place at about two thirds of it. Minutes make renewal visible."
+        onChange={actions.setLeafLifetime}
+      />
+      <IdentityActions />
       <p className="dw-muted">
         {clients} client{clients === '1' ? '' : 's'} · {services} service{services === '1' ? '' : 's'} · {links} link
-        {links === '1' ? '' : 's'}. Select a node or link to edit it.
+        {links === '1' ? '' : 's'}
+        {intruders !== '0' ? ` · ${intruders} intruder${intruders === '1' ? '' : 's'}` : ''}. Select a node or link to
+        edit it.
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       <ScenarioPanel />

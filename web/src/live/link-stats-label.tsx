@@ -1,15 +1,28 @@
 // A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
 import { useEditor, useTraffic } from '../store/editor-context';
 import { formatCount, formatRate } from './format';
+import { LockIcon } from './lock-icon';
 
-export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y: number }) {
+export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: number; y: number; deny: boolean }) {
   const live = useTraffic((s) => s.links[linkId]);
   const deployed = useEditor((s) => s.deployedRev !== null);
-  if (!live && !deployed) return null;
+  if (!live && !deployed) {
+    if (!deny) return null;
+    return (
+      <div
+        className="dw-link-stats dw-link-stats--deny"
+        data-testid={`link-policy-${linkId}`}
+        style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
+      >
+        deny
+      </div>
+    );
+  }
   const rate = live?.rate ?? 0;
   const total = live?.total ?? 0;
   const errors = live?.errors ?? 0;
   const refused = live?.refused ?? 0;
+  const locked = live?.mutualTls ?? false;
   return (
     <div
       className={`dw-link-stats${errors + refused > 0 ? ' dw-link-stats--errors' : ''}${rate > 0 ? '' : ' dw-link-stats--quiet'}`}
@@ -18,9 +31,13 @@ export function LinkStatsLabel({ linkId, x, y }: { linkId: string; x: number; y:
       data-total={total}
       data-errors={errors}
       data-refused={refused}
+      data-mtls={locked}
+      title={locked ? 'Calls over this link cross mutually authenticated TLS' : undefined}
       // Centred just above the link's middle, so the dots stay visible beneath it.
       style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
     >
+      {locked ? <LockIcon className="dw-link-stats__lock" /> : null}
+      {deny ? <span className="dw-link-stats__deny">deny · </span> : null}
       {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
       {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}
     </div>

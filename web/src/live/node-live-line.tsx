@@ -22,5 +22,5 @@ function SentLine({ id }: { id: string }) {
 }
 
 export function NodeLiveLine({ id, kind }: { id: string; kind: ServiceKind }) {
-  return kind === 'client' ? <SentLine id={id} /> : <AcceptedLine id={id} />;
+  return kind === 'service' ? <AcceptedLine id={id} /> : <SentLine id={id} />;
 }

@@ -14,6 +14,8 @@ function link(attemptRate: number, extra: Partial<LinkLive> = {}): LinkLive {
     total: 0,
     errors: 0,
     refused: 0,
+    mutualTls: true,
+    handshakes: 1,
     ...extra,
   };
 }

@@ -31,6 +31,26 @@ function frame(links: LinkTraffic[], extra: Partial<TrafficFrame> = {}): Traffic
 }
 
 describe('traffic store', () => {
+  it('shows a lock while calls get through, none once they are all refused, and counts handshakes', () => {
+    const store = createTrafficStore();
+    store.getState().actions.reset('w');
+    store
+      .getState()
+      .actions.ingestFrame(
+        frame([linkTraffic(4, 4, { handshakes: 1, total: { requests: 4, errors: 0, refused: 0, handshakes: 1 } })]),
+      );
+    expect(store.getState().links.l1).toMatchObject({ mutualTls: true, handshakes: 1 });
+    for (let i = 0; i < 6; i++) {
+      store
+        .getState()
+        .actions.ingestFrame(
+          frame([linkTraffic(4, 8 + 4 * i, { refused: 4, total: { requests: 8 + 4 * i, errors: 0, refused: 4 } })]),
+        );
+    }
+    expect(store.getState().links.l1?.mutualTls).toBe(false);
+    expect(store.getState().links.l1?.handshakes).toBe(0); // a sender that does not count them reports none
+  });
+
   it('gives each link its requests per second over the last second and its running total', () => {
     const store = createTrafficStore();
     store.getState().actions.reset('w');

@@ -37,6 +37,14 @@ export interface LinkLive {
   retries?: number;
   /** The caller's circuit breaker on this link, when it has one. */
   breaker?: BreakerState;
+  /**
+   * True while calls over the link get HTTP answers (any status): each crossed a connection on which both ends
+   * proved who they are (mutual TLS, checked names and SPIFFE ids). False when no call was answered in the last
+   * ~second (every handshake refused, or no traffic).
+   */
+  mutualTls: boolean;
+  /** New mutual-TLS connections the caller opened since deploy; the other requests reused one. */
+  handshakes: number;
 }
 
 export interface ServiceLive {
@@ -110,7 +118,9 @@ function sameLink(a: LinkLive | undefined, b: LinkLive): boolean {
     a.errors === b.errors &&
     a.refused === b.refused &&
     a.retries === b.retries &&
-    a.breaker === b.breaker
+    a.breaker === b.breaker &&
+    a.mutualTls === b.mutualTls &&
+    a.handshakes === b.handshakes
   );
 }
 
@@ -171,11 +181,16 @@ export function createTrafficStore(): TrafficStore {
         const spanMs = recent.reduce((sum, f) => sum + (f.windowMs || FRAME_INTERVAL_MS), 0) || FRAME_INTERVAL_MS;
         const perSecond = (count: number) => round1((count * 1000) / spanMs);
 
-        const windowSums = new Map<string, { requests: number; errors: number; refused: number; latency: number }>();
+        const windowSums = new Map<
+          string,
+          { requests: number; errors: number; refused: number; latency: number; answered: number }
+        >();
         for (const f of recent) {
           for (const link of f.links) {
-            const sum = windowSums.get(link.id) ?? { requests: 0, errors: 0, refused: 0, latency: 0 };
+            const sum = windowSums.get(link.id) ?? { requests: 0, errors: 0, refused: 0, latency: 0, answered: 0 };
             sum.requests += link.requests;
+            // senders that do not report answers: a call that neither failed nor was refused was answered
+            sum.answered += link.answered ?? link.requests - link.errors - link.refused;
             sum.errors += link.errors;
             sum.refused += link.refused;
             sum.latency += link.latencyMsAvg * link.requests;
@@ -184,7 +199,7 @@ export function createTrafficStore(): TrafficStore {
         }
         const links: Record<string, LinkLive> = {};
         for (const link of frame.links) {
-          const sum = windowSums.get(link.id) ?? { requests: 0, errors: 0, refused: 0, latency: 0 };
+          const sum = windowSums.get(link.id) ?? { requests: 0, errors: 0, refused: 0, latency: 0, answered: 0 };
           const attempts = Math.max(sum.requests, sum.errors + sum.refused);
           const next: LinkLive = {
             from: link.from,
@@ -197,6 +212,8 @@ export function createTrafficStore(): TrafficStore {
             total: link.total.requests,
             errors: link.total.errors,
             refused: link.total.refused,
+            mutualTls: sum.answered > 0,
+            handshakes: link.total.handshakes ?? 0,
           };
           if (link.totalRetries) next.retries = link.totalRetries;
           if (link.breaker) next.breaker = link.breaker;

@@ -1,4 +1,4 @@
-// The two kinds a world is made of. Drag one onto the canvas, or click it (or press Enter) to add it at the
+// The kinds a world is made of. Drag one onto the canvas, or click it (or press Enter) to add it at the
 // centre of the view.
 import type { ServiceKind } from '@dw/world';
 import { useReactFlow } from '@xyflow/react';
@@ -10,6 +10,11 @@ import { KIND_MIME, NODE_SIZE } from './palette-drag';
 const ITEMS: { kind: ServiceKind; title: string; description: string }[] = [
   { kind: 'client', title: 'Client', description: 'Generates requests at a steady rate.' },
   { kind: 'service', title: 'Service', description: 'Handles requests and fans out to its links.' },
+  {
+    kind: 'intruder',
+    title: 'Intruder',
+    description: 'Attacks what it links to with a bad credential, or impersonates a service.',
+  },
 ];
 
 export function Palette() {

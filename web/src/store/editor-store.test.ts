@@ -16,6 +16,9 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     deploy: async () => ({ rev: 2 }),
     deployStatus: async () => ({ rev: null, services: [] }),
     stop: async () => undefined,
+    serviceCertificate: fail,
+    renewIdentities: fail,
+    rotateCa: fail,
     ...overrides,
   };
 }
@@ -27,6 +30,25 @@ async function openExample(http = fakeHttp()) {
 }
 
 describe('editor store', () => {
+  it('keeps a deny policy through the draft, and drops it when the link allows again', async () => {
+    const store = await openExample();
+    const { actions } = store.getState();
+    actions.setLinkPolicy('l2', 'deny');
+    expect(selectDraftWorld(store.getState()).links.find((l) => l.id === 'l2')).toEqual({
+      id: 'l2',
+      from: 'orders',
+      to: 'payments',
+      policy: 'deny',
+    });
+    expect(selectDirty(store.getState())).toBe(true);
+    actions.setLinkPolicy('l2', 'allow');
+    expect(selectDraftWorld(store.getState()).links.find((l) => l.id === 'l2')).toEqual({
+      id: 'l2',
+      from: 'orders',
+      to: 'payments',
+    });
+  });
+
   it('opens the newest world, valid and clean', async () => {
     const store = await openExample();
     expect(store.getState().worldId).toBe('shop');

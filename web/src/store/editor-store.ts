@@ -2,6 +2,7 @@
 // action that changes them. Components select narrowly; live traffic lives in the separate traffic store.
 import {
   defaultConfig,
+  type LinkPolicy,
   type Scenario,
   type ServiceKind,
   type Settings,
@@ -41,6 +42,7 @@ export interface EditorActions {
 
   setName(name: string): void;
   setHopBudget(hopBudget: number | undefined): void;
+  setLeafLifetime(minutes: number | undefined): void;
   onNodesChange(changes: NodeChange<EditorNode>[]): void;
   onEdgesChange(changes: EditorEdgeChange[]): void;
   connect(connection: Connection): void;
@@ -53,6 +55,8 @@ export interface EditorActions {
   removeLink(id: string): void;
   /** Sets a link's weight (its share in "weighted" call mode); undefined removes it. */
   setLinkWeight(id: string, weight: number | undefined): void;
+  /** "deny": the caller still calls over the link, the callee refuses it (403). */
+  setLinkPolicy(id: string, policy: LinkPolicy): void;
   select(target: { nodeId: string } | { linkId: string } | null): void;
 
   save(): Promise<boolean>;
@@ -252,6 +256,12 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({ settings: hopBudget === undefined ? rest : { ...rest, hopBudget } });
       },
 
+      setLeafLifetime(leafLifetimeMinutes) {
+        const { settings } = get();
+        const { leafLifetimeMinutes: _, ...rest } = settings ?? {};
+        edit({ settings: leafLifetimeMinutes === undefined ? rest : { ...rest, leafLifetimeMinutes } });
+      },
+
       onNodesChange(changes) {
         const state = get();
         const nodes = applyNodeChanges(changes, state.nodes);
@@ -273,6 +283,8 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (!source || !target || source === target) return false;
         const { nodes, edges } = get();
         if (nodes.find((n) => n.id === target)?.data.kind !== 'service') return false;
+        const from = nodes.find((n) => n.id === source)?.data;
+        if (from?.kind === 'intruder' && from.config.mode === 'impostor') return false;
         return !edges.some((e) => e.source === source && e.target === target);
       },
 
@@ -280,7 +292,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (!actions.canConnect(connection)) return;
         const { edges } = get();
         const id = nextLinkId(edges.map((e) => e.id));
-        const edge: EditorEdge = { id, type: 'link', source: connection.source, target: connection.target };
+        const edge: EditorEdge = { id, type: 'link', source: connection.source, target: connection.target, data: {} };
         edit({ edges: [...edges, edge] });
       },
 
@@ -294,7 +306,9 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         const node: EditorNode =
           kind === 'client'
             ? toNode({ id, kind, position: at, config: defaultConfig('client') })
-            : toNode({ id, kind, position: at, config: defaultConfig('service') });
+            : kind === 'intruder'
+              ? toNode({ id, kind, position: at, config: defaultConfig('intruder') })
+              : toNode({ id, kind, position: at, config: defaultConfig('service') });
         node.selected = true;
         edit({
           nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
@@ -307,6 +321,9 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({
           nodes: get().nodes.map((n): EditorNode => {
             if (n.id !== id || n.data.kind !== data.kind) return n;
+            if (data.kind === 'intruder') {
+              return { ...n, type: 'intruder', data: { kind: 'intruder', config: data.config } };
+            }
             const restart = data.restart ? { restart: data.restart } : {};
             return data.kind === 'client'
               ? { ...n, type: 'client', data: { kind: 'client', config: data.config, ...restart } }
@@ -319,8 +336,8 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({
           edges: get().edges.map((e): EditorEdge => {
             if (e.id !== id) return e;
-            const { data: _, ...rest } = e;
-            return weight === undefined ? rest : { ...rest, data: { weight } };
+            const { weight: _, ...data } = e.data ?? {};
+            return { ...e, data: weight === undefined ? data : { ...data, weight } };
           }),
         });
       },
@@ -350,6 +367,24 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
 
       removeLink(id) {
         edit({ edges: get().edges.filter((e) => e.id !== id) });
+      },
+
+      setLinkPolicy(id, policy) {
+        edit({
+          edges: get().edges.map((e) =>
+            e.id !== id
+              ? e
+              : {
+                  ...e,
+                  data:
+                    policy === 'allow'
+                      ? e.data?.weight === undefined
+                        ? {}
+                        : { weight: e.data.weight }
+                      : { ...e.data, policy },
+                },
+          ),
+        });
       },
 
       select(target) {

@@ -1,19 +1,22 @@
 // How the draft world looks to React Flow: one node type per service kind, one edge type for links.
-import type { ClientConfig, RestartPolicy, ServiceConfig, ServiceKind } from '@dw/world';
+import type { ClientConfig, IntruderConfig, LinkPolicy, RestartPolicy, ServiceConfig, ServiceKind } from '@dw/world';
 import type { Edge, Node } from '@xyflow/react';
 
 /** Node data is a union with one variant per kind: each carries only its own config. */
 export type ClientNodeData = { kind: 'client'; config: ClientConfig; restart?: RestartPolicy };
 export type ServiceNodeData = { kind: 'service'; config: ServiceConfig; restart?: RestartPolicy };
-export type EditorNodeData = ClientNodeData | ServiceNodeData;
+export type IntruderNodeData = { kind: 'intruder'; config: IntruderConfig };
+export type EditorNodeData = ClientNodeData | ServiceNodeData | IntruderNodeData;
 
 export type ClientFlowNode = Node<ClientNodeData, 'client'>;
 export type ServiceFlowNode = Node<ServiceNodeData, 'service'>;
+export type IntruderFlowNode = Node<IntruderNodeData, 'intruder'>;
 /** A node's React Flow id is its service id (a DNS label); its type is its kind. */
-export type EditorNode = ClientFlowNode | ServiceFlowNode;
+export type EditorNode = ClientFlowNode | ServiceFlowNode | IntruderFlowNode;
 
-/** A link's data is what the world file says about it (its weight); live numbers never flow through React Flow. */
-export type LinkEdgeData = { weight?: number };
+/** A link carries only what the world file says of it (its policy, its weight): live numbers never flow through
+ * React Flow. */
+export type LinkEdgeData = { policy?: LinkPolicy; weight?: number };
 export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
 export type EditorEdge = LinkFlowEdge;
 

@@ -3,19 +3,18 @@ import { type Scenario, type Settings, WORLD_VERSION, type World, type WorldServ
 import type { EditorEdge, EditorNode } from './flow-types';
 
 export function toNode(service: WorldService): EditorNode {
-  return service.kind === 'client'
-    ? {
-        id: service.id,
-        type: 'client',
-        position: { ...service.position },
-        data: { kind: 'client', config: service.config, ...(service.restart ? { restart: service.restart } : {}) },
-      }
-    : {
-        id: service.id,
-        type: 'service',
-        position: { ...service.position },
-        data: { kind: 'service', config: service.config, ...(service.restart ? { restart: service.restart } : {}) },
-      };
+  const position = { ...service.position };
+  switch (service.kind) {
+    case 'client':
+    case 'service': {
+      const restart = service.restart ? { restart: service.restart } : {};
+      return service.kind === 'client'
+        ? { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...restart } }
+        : { id: service.id, type: 'service', position, data: { kind: 'service', config: service.config, ...restart } };
+    }
+    case 'intruder':
+      return { id: service.id, type: 'intruder', position, data: { kind: 'intruder', config: service.config } };
+  }
 }
 
 export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[] } {
@@ -26,17 +25,27 @@ export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[]
       type: 'link',
       source: link.from,
       target: link.to,
-      ...(link.weight !== undefined ? { data: { weight: link.weight } } : {}),
+      data: {
+        ...(link.policy === undefined ? {} : { policy: link.policy }),
+        ...(link.weight === undefined ? {} : { weight: link.weight }),
+      },
     })),
   };
 }
 
 function toService(node: EditorNode): WorldService {
   const position = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
-  const restart = node.data.restart ? { restart: node.data.restart } : {};
-  return node.data.kind === 'client'
-    ? { id: node.id, kind: 'client', position, config: node.data.config, ...restart }
-    : { id: node.id, kind: 'service', position, config: node.data.config, ...restart };
+  switch (node.data.kind) {
+    case 'client':
+    case 'service': {
+      const restart = node.data.restart ? { restart: node.data.restart } : {};
+      return node.data.kind === 'client'
+        ? { id: node.id, kind: 'client', position, config: node.data.config, ...restart }
+        : { id: node.id, kind: 'service', position, config: node.data.config, ...restart };
+    }
+    case 'intruder':
+      return { id: node.id, kind: 'intruder', position, config: node.data.config };
+  }
 }
 
 export interface DraftParts {
@@ -57,7 +66,8 @@ export function toWorld({ name, settings, scenarios, nodes, edges }: DraftParts)
       id: edge.id,
       from: edge.source,
       to: edge.target,
-      ...(edge.data?.weight !== undefined ? { weight: edge.data.weight } : {}),
+      ...(edge.data?.policy === undefined ? {} : { policy: edge.data.policy }),
+      ...(edge.data?.weight === undefined ? {} : { weight: edge.data.weight }),
     })),
   };
   if (settings !== undefined) world.settings = settings;
