@@ -1,5 +1,5 @@
-import type { DeployStatus, ServiceStats } from '@dw/world';
-import { expect, type Locator, type Page } from '@playwright/test';
+import type { DeployStatus, ServiceStats, World, WorldRecord } from '@dw/world';
+import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
 
 export function baseUrl(): string {
   const url = process.env.DW_E2E_URL;
@@ -51,3 +51,26 @@ export async function dragBetween(page: Page, from: Locator, to: Locator): Promi
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
   await page.mouse.up();
 }
+
+/** Saves `world` as a new world through the API and opens it in the page; answers its id. */
+export async function openNewWorld(page: Page, world: World): Promise<string> {
+  const record = await api<WorldRecord>('/api/worlds', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(world),
+  });
+  await page.goto(`${baseUrl()}/?world=${record.id}`);
+  await expect(page.locator(`[data-world-id="${record.id}"]`)).toBeVisible();
+  for (const s of world.services) await expect(page.getByTestId(`node-${s.id}`)).toBeVisible();
+  return record.id;
+}
+
+/** Saves a screenshot as a test artifact (under test-results/artifacts) and attaches it to the report. */
+export async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+export const nodeIds = (page: Page) =>
+  page.locator('.react-flow__node').evaluateAll((els) => els.map((el) => el.getAttribute('data-id')).sort());

@@ -63,6 +63,26 @@ export const ErrorBody = Type.Object(
 );
 export type ErrorBody = Static<typeof ErrorBody>;
 
+export const DeployPlanSchema = Type.Object(
+  {
+    start: Type.Array(Type.String()),
+    restart: Type.Array(Type.String()),
+    stop: Type.Array(Type.String()),
+    keep: Type.Array(Type.String()),
+  },
+  strict,
+);
+
+/**
+ * POST /api/worlds/:id/deploy/plan -- what a deploy would do, without doing it. The body is empty (plan the
+ * world as saved) or `{ world }` (plan that world, e.g. the editor's unsaved draft). `summary` reads like
+ * "2 start, 1 restart, 1 stop"; `deployedRev` is what runs now (null when nothing does).
+ */
+export const DeployPreview = Type.Object(
+  { deployedRev: Type.Union([Type.Integer(), Type.Null()]), plan: DeployPlanSchema, summary: Type.String() },
+  strict,
+);
+export type DeployPreview = Static<typeof DeployPreview>;
 /** POST /api/worlds/:id/deploy/renew and /rotate-ca: what the running deployment trusts and presents now. */
 export const IdentityRoll = Type.Object(
   {

@@ -1,6 +1,7 @@
 // /api/worlds/:id/deploy: deploy the saved world, read what runs, stop it; and a service's own stats over mTLS.
 import { describeCertificate } from '@dw/pki';
 import {
+  DeployPreview,
   DeployStarted,
   DeployStatus,
   ErrorBody,
@@ -13,6 +14,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { assertSchema } from '../http/validation.js';
+import { checkWorldBody } from '../worlds/world-body.js';
 import { mtlsGetJson, servedCertificatePem } from './mtls.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
@@ -42,6 +44,23 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const { rev } = deployer.deploy(request.params.id);
       return reply.code(202).send({ rev });
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: unknown }>(
+    '/api/worlds/:id/deploy/plan',
+    { schema: { params: IdParams, response: { 200: DeployPreview, 400: ErrorBody, 404: ErrorBody } } },
+    async (request) => {
+      const { id } = request.params;
+      const stored = app.worldStore.require(id);
+      const body = request.body;
+      if (body === undefined) return deployer.preview(id, stored.world);
+      if (typeof body !== 'object' || body === null || Array.isArray(body) || !('world' in body)) {
+        throw new HttpProblem(400, 'invalid-request', 'the body must be empty or { "world": {...} }', [
+          { pointer: '', message: 'expected an object with a "world" property' },
+        ]);
+      }
+      return deployer.preview(id, checkWorldBody((body as { world: unknown }).world, '/world'));
     },
   );
 

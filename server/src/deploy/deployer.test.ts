@@ -1,4 +1,4 @@
-// Deploy lifecycle with real processes: redeploys replace what runs, one deploy at a time per world, deleting a
+// Deploy lifecycle with real processes: redeploys replace what changed, one deploy at a time per world, deleting a
 // world stops it, closing the app ends every child.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ describe('deployer', () => {
     await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
   });
 
-  it('redeploys the saved world: the old processes end, new ones start with the new revision', async () => {
+  it('redeploys the saved world: only the changed process is replaced, and it runs the new revision', async () => {
     const id = await createWorld();
     await deploy(id);
     const first = await allReady(id, 1);
@@ -55,9 +55,11 @@ describe('deployer', () => {
     const response = await deploy(id);
     expect(response.json()).toEqual({ rev: 2 });
     const second = await allReady(id, 2);
-    expect(pidsOf(first).filter(isAlive)).toEqual([]);
+    const pid = (s: DeployStatus, service: string) => s.services.find((x) => x.id === service)?.pid;
+    expect(pid(second, 'callee')).toBe(pid(first, 'callee'));
+    expect(pid(second, 'caller')).not.toBe(pid(first, 'caller'));
+    expect(isAlive(pid(first, 'caller') as number)).toBe(false);
     expect(pidsOf(second).every(isAlive)).toBe(true);
-    expect(pidsOf(second)).not.toEqual(pidsOf(first));
     const dirs = (await readdir(join(t.dataDir, 'deployments'))).filter((d) => d.startsWith(id));
     expect(dirs).toHaveLength(1);
     await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });

@@ -3,7 +3,16 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { DeployStatus, FaultList, ServiceStatusEvent, TrafficFrame, World } from '@dw/world';
+import {
+  type DeployPlan,
+  type DeployStatus,
+  describePlan,
+  type FaultList,
+  leafLifetimeMsOf,
+  type ServiceStatusEvent,
+  type TrafficFrame,
+  type World,
+} from '@dw/world';
 import type { FastifyBaseLogger } from 'fastify';
 import { KeyedQueue } from '../concurrency/keyed-queue.js';
 import { HttpProblem } from '../http/errors.js';
@@ -111,6 +120,19 @@ export class Deployer {
     for (const listener of this.statusListeners) listener(event);
   }
 
+  /** What a deploy of `world` would do to what runs now (nothing is changed). */
+  preview(worldId: string, world: World): { deployedRev: number | null; plan: DeployPlan; summary: string } {
+    this.options.store.require(worldId);
+    const running = this.deployments.get(worldId);
+    const plan = redeployPlan(running?.world ?? null, world);
+    if (running && leafLifetimeMsOf(running.world) !== leafLifetimeMsOf(world)) {
+      // A new leaf lifetime replaces every process (see replace()).
+      plan.restart = [...plan.restart, ...plan.keep].sort();
+      plan.keep = [];
+    }
+    return { deployedRev: running?.rev ?? null, plan, summary: describePlan(plan) };
+  }
+
   /** The running deployment of a world, if any. */
   find(worldId: string): Deployment | undefined {
     return this.deployments.get(worldId);
@@ -155,7 +177,21 @@ export class Deployer {
   private async replace(worldId: string, rev: number, world: World, runtime: string, telemetryUrl: string) {
     const previous = this.deployments.get(worldId);
     const plan = redeployPlan(previous?.world ?? null, world);
-    if (plan.stop.length > 0 || previous) await this.stopNow(worldId);
+    // A changed leaf lifetime applies to every identity: that redeploy replaces everything.
+    if (previous && leafLifetimeMsOf(previous.world) === leafLifetimeMsOf(world)) {
+      const started = Date.now();
+      try {
+        await previous.reconcile(rev, world, plan);
+      } catch (error) {
+        await this.stopNow(worldId);
+        throw error;
+      }
+      this.options.log.info(
+        `redeployed world "${worldId}" rev ${rev} (${describePlan(plan)}, ${plan.keep.length} kept) in ${Date.now() - started} ms`,
+      );
+      return;
+    }
+    if (previous) await this.stopNow(worldId);
     const started = Date.now();
     const deployment = await Deployment.prepare({
       worldId,

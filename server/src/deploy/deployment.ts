@@ -2,14 +2,17 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { KeyPairPem } from '@dw/pki';
 import {
+  type DeployPlan,
   type DeployStatus,
   type FaultList,
   type Identity,
   type IdentityRoll,
   type IntruderIdentity,
   leafLifetimeMsOf,
+  type RestartPolicy,
   type ServiceState,
   type ServiceStatusEvent,
   type SpawnConfig,
@@ -56,6 +59,11 @@ export interface DeploymentOptions {
   onError?: (error: Error) => void;
 }
 
+function restartPolicyOf(world: World, serviceId: string): RestartPolicy | undefined {
+  const node = world.services.find((s) => s.id === serviceId);
+  return node && node.kind !== 'intruder' ? node.restart : undefined;
+}
+
 export type IngestResult = 'accepted' | 'stale';
 
 /**
@@ -69,12 +77,13 @@ function isTrafficSource(process: ServiceProcess): boolean {
 
 export class Deployment {
   readonly worldId: string;
-  readonly rev: number;
-  readonly world: World;
-  readonly processes = new Map<string, ServiceProcess>();
+  /** The revision deployed last; kept processes may have been started by an earlier one. */
+  rev: number;
+  world: World;
+  processes = new Map<string, ServiceProcess>();
   /** Faults in force: runtime state of the processes, never a redeploy. */
   readonly faults: FaultInjector;
-  private readonly aggregator: TrafficAggregator;
+  private aggregator: TrafficAggregator;
   private frameTimer: NodeJS.Timeout | undefined;
   private clientTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -109,28 +118,26 @@ export class Deployment {
     this.aggregator = new TrafficAggregator(options.worldId, options.rev, options.world);
     this.faults = new FaultInjector({
       worldId: options.worldId,
-      world: options.world,
+      world: () => this.world,
       host: options.host,
-      processes: this.processes,
+      processes: () => this.processes,
       controller: () => this.controller,
       onChange: (list) => options.onFaults?.(list),
       onPushFailed: options.onFaultPushFailed,
     });
-    for (const config of configs) {
-      const node = options.world.services.find((s) => s.id === config.serviceId);
-      const restart = node && node.kind !== 'intruder' ? node.restart : undefined;
-      this.processes.set(
-        config.serviceId,
-        new ServiceProcess({
-          config,
-          runtime: options.runtime,
-          onChange: (p) => this.changed(p),
-          restart,
-          startConfig: () => ({ faults: this.faults.runtimeFor(config.serviceId) }),
-          onPid: options.onPid,
-        }),
-      );
-    }
+    for (const config of configs) this.processes.set(config.serviceId, this.newProcess(config, options.world));
+  }
+
+  /** A supervised process: its restart policy, the faults in force at each start, its pid told to the guardian. */
+  private newProcess(config: SpawnConfig, world: World): ServiceProcess {
+    return new ServiceProcess({
+      config,
+      runtime: this.options.runtime,
+      onChange: (p) => this.changed(p),
+      restart: restartPolicyOf(world, config.serviceId),
+      startConfig: () => ({ faults: this.faults.runtimeFor(config.serviceId) }),
+      onPid: this.options.onPid,
+    });
   }
 
   /** Issues identities, allocates ports and plans every spawn config; nothing runs yet. */
@@ -167,6 +174,89 @@ export class Deployment {
       await rm(options.dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * Turns this deployment into `world` at `rev` following `plan` (from redeployPlan): kept processes keep running
+   * (same pid, same identity), restarted ones end and start again on their old port with a fresh leaf, stopped
+   * ones end, started ones get a new port and leaf. Services start first, new clients once they are ready.
+   */
+  async reconcile(rev: number, world: World, plan: DeployPlan): Promise<void> {
+    if (this.stopping) throw new Error(`the deployment of world "${this.worldId}" is stopping`);
+    const ending = [...plan.stop, ...plan.restart]
+      .map((id) => this.processes.get(id))
+      .filter((p): p is ServiceProcess => p !== undefined);
+    const results = await Promise.allSettled(ending.map((p) => p.stop()));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await Promise.all(
+      plan.stop.flatMap((id) => [`${id}.key`, `${id}.crt`].map((f) => rm(join(this.options.dir, f), { force: true }))),
+    );
+    const fresh = [...plan.start, ...plan.restart];
+    // Fresh leaves from the CA in use now (it may have been rotated since the deployment started).
+    const ca = this.identities.currentCa;
+    const freshMembers = fresh.filter((id) => world.services.find((s) => s.id === id)?.kind !== 'intruder');
+    const issued = await issueDeploymentIdentities(
+      ca,
+      this.worldId,
+      freshMembers,
+      this.options.dir,
+      leafLifetimeMsOf(world),
+    );
+    const newPorts = await allocatePorts(plan.start.length, this.options.host);
+    const ports = new Map<string, number>();
+    const identities = new Map<string, Identity | IntruderIdentity>(issued.services);
+    for (const s of world.services) {
+      if (s.kind !== 'intruder' || !fresh.includes(s.id)) continue;
+      identities.set(
+        s.id,
+        await issueIntruderIdentity(ca, this.worldId, { id: s.id, mode: s.config.mode }, this.options.dir),
+      );
+    }
+    for (const id of [...plan.keep, ...plan.restart]) {
+      const old = this.processes.get(id);
+      if (!old) throw new Error(`no running process of "${id}" to keep or restart`);
+      ports.set(id, old.port);
+      if (!identities.has(id)) identities.set(id, old.config.identity);
+    }
+    for (const [i, id] of plan.start.entries()) ports.set(id, newPorts[i] as number);
+    const configs = spawnConfigs({
+      worldId: this.worldId,
+      rev,
+      world,
+      host: this.options.host,
+      ports,
+      identities,
+      telemetry: { url: this.options.telemetryUrl, token: this.token, intervalMs: this.options.telemetryIntervalMs },
+    });
+    const freshIds = new Set(fresh);
+    const processes = new Map<string, ServiceProcess>();
+    for (const config of configs) {
+      const kept = this.processes.get(config.serviceId);
+      const keep = kept && !freshIds.has(config.serviceId);
+      if (keep) kept.restartPolicy = restartPolicyOf(world, config.serviceId);
+      processes.set(config.serviceId, keep ? kept : this.newProcess(config, world));
+    }
+    this.rev = rev;
+    this.world = world;
+    this.identities.useWorld(world);
+    this.processes = processes;
+    this.faults.reconciled();
+    this.aggregator = new TrafficAggregator(this.worldId, rev, world);
+    this.allReadyAt = null;
+    this.launchedAt = Date.now();
+    for (const id of fresh) {
+      const p = processes.get(id);
+      if (p && p.kind !== 'client') p.start();
+    }
+    clearTimeout(this.clientTimer);
+    this.clientTimer = setTimeout(() => this.startClients(), CLIENTS_WAIT_AT_MOST_MS);
+    this.clientTimer.unref();
+    this.startClientsIfServicesReady();
+    clearInterval(this.healthTimer);
+    this.healthTimer = setInterval(() => this.pollHealth(), HEALTH_POLL_MS);
+    this.healthTimer.unref();
+    if ([...processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = this.launchedAt;
   }
 
   /**
@@ -288,9 +378,10 @@ export class Deployment {
 
   /** Takes a batch whose token matched; batches of other revisions or of replaced processes are ignored. */
   ingest(batch: TelemetryBatch): IngestResult {
-    if (batch.rev !== this.rev || this.stopping) return 'stale';
+    if (this.stopping) return 'stale';
     const process = this.processes.get(batch.serviceId);
-    if (!process || process.pid !== batch.pid || !process.alive) return 'stale';
+    // A kept process reports the revision it was started with.
+    if (!process || process.config.rev !== batch.rev || process.pid !== batch.pid || !process.alive) return 'stale';
     if (batch.ready) process.markReady();
     this.aggregator.ingest(batch);
     return 'accepted';

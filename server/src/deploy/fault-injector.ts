@@ -17,9 +17,10 @@ import type { ServiceProcess } from './service-process.js';
 
 export interface FaultInjectorOptions {
   worldId: string;
-  world: World;
+  /** What runs now: a reconciling redeploy replaces both. */
+  world: () => World;
   host: string;
-  processes: ReadonlyMap<string, ServiceProcess>;
+  processes: () => ReadonlyMap<string, ServiceProcess>;
   /** The controller's identity in this world right now (it is renewed and rotated). */
   controller: () => TlsIdentity;
   onChange: (list: FaultList) => void;
@@ -38,14 +39,21 @@ export class FaultInjector {
 
   /** The faults the process of `serviceId` applies on its outbound links. */
   runtimeFor(serviceId: string): RuntimeFaults {
-    const links = new Set(this.options.world.links.filter((l) => l.from === serviceId).map((l) => l.id));
+    const links = new Set(
+      this.options
+        .world()
+        .links.filter((l) => l.from === serviceId)
+        .map((l) => l.id),
+    );
     const specs = [...this.faults.values()].map((f) => f.fault).filter((f) => isLinkFault(f) && links.has(f.linkId));
     return { links: [...combineLinkFaults(specs).values()] };
   }
 
   /** Checks the fault against the world, applies it and answers it with its id; 404/409 say what is wrong. */
   async add(fault: FaultSpec): Promise<ActiveFault> {
-    const { world, worldId, processes } = this.options;
+    const { worldId } = this.options;
+    const world = this.options.world();
+    const processes = this.options.processes();
     let target: ServiceProcess | undefined;
     if (isLinkFault(fault)) {
       const link = world.links.find((l) => l.id === fault.linkId);
@@ -91,17 +99,36 @@ export class FaultInjector {
     this.faults.delete(id);
     const fault = active.fault;
     if (isLinkFault(fault)) {
-      const link = this.options.world.links.find((l) => l.id === fault.linkId);
-      const caller = link && this.options.processes.get(link.from);
+      const link = this.options.world().links.find((l) => l.id === fault.linkId);
+      const caller = link && this.options.processes().get(link.from);
       if (caller) await this.push(caller);
     } else {
-      this.options.processes.get(fault.serviceId)?.signal('SIGCONT');
+      this.options.processes().get(fault.serviceId)?.signal('SIGCONT');
     }
     this.changed();
   }
 
   async clear(): Promise<void> {
     for (const id of [...this.faults.keys()]) await this.remove(id);
+  }
+
+  /** After a reconciling redeploy: faults on links or services that are gone end; kept callers get theirs again. */
+  reconciled(): void {
+    const world = this.options.world();
+    const links = new Set(world.links.map((l) => l.id));
+    const services = new Set(world.services.map((s) => s.id));
+    let dropped = 0;
+    for (const [id, active] of this.faults) {
+      const f = active.fault;
+      if (isLinkFault(f) ? !links.has(f.linkId) : !services.has(f.serviceId)) {
+        this.faults.delete(id);
+        dropped++;
+      }
+    }
+    for (const process of this.options.processes().values()) {
+      if (process.alive && process.state === 'ready') void this.push(process);
+    }
+    if (dropped > 0) this.changed();
   }
 
   /** Called on every state change of a process: a pause ends with the process; a ready caller gets its faults. */

@@ -51,6 +51,16 @@ export class IdentityKeeper {
     this.controller = options.controller;
   }
 
+  /** The CA leaves are issued from now (a redeploy that reconciles issues its new leaves from it). */
+  get currentCa(): KeyPairPem {
+    return this.ca;
+  }
+
+  /** After a redeploy that reconciled: the world whose intruders are re-issued on renewal and rotation. */
+  useWorld(world: World): void {
+    this.options.world = world;
+  }
+
   /** When the next automatic renewal is due, ms from now. */
   get renewInMs(): number {
     return Math.round(this.options.lifetimeMs * RENEW_AT);

@@ -78,22 +78,51 @@ describe('redeployPlan', () => {
     ...MESH_WORLD,
     services: MESH_WORLD.services.map((s) => ({ ...s, position: { x: s.position.x + 5, y: 0 } })),
   };
-  const cases: [string, World | null, World, { start: string[]; stop: string[] }][] = [
-    ['first deploy', null, MESH_WORLD, { start: ['inventory', 'orders', 'payments', 'shopper'], stop: [] }],
+  const slowerPayments: World = {
+    ...MESH_WORLD,
+    services: MESH_WORLD.services.map((s) =>
+      s.id === 'payments' && s.kind === 'service' ? { ...s, config: { latencyMs: 50, errorRate: 0 } } : s,
+    ),
+  };
+  const withAudit: World = {
+    ...MESH_WORLD,
+    services: [
+      ...MESH_WORLD.services,
+      { id: 'audit', kind: 'service', position: { x: 600, y: 0 }, config: { latencyMs: 1, errorRate: 0 } },
+    ],
+    links: [...MESH_WORLD.links, { id: 'l4', from: 'payments', to: 'audit' }],
+  };
+  const cases: [string, World | null, World, { start: string[]; restart: string[]; stop: string[] }][] = [
     [
-      'a redeploy replaces everything (for now)',
+      'first deploy starts everything',
+      null,
       MESH_WORLD,
-      moved,
-      { start: ['inventory', 'orders', 'payments', 'shopper'], stop: ['inventory', 'orders', 'payments', 'shopper'] },
+      { start: ['inventory', 'orders', 'payments', 'shopper'], restart: [], stop: [] },
+    ],
+    ['moving boxes restarts nothing', MESH_WORLD, moved, { start: [], restart: [], stop: [] }],
+    [
+      'a changed config restarts only that service',
+      MESH_WORLD,
+      slowerPayments,
+      { start: [], restart: ['payments'], stop: [] },
     ],
     [
-      'a removed service is stopped',
+      'an added service starts, and its caller restarts',
       MESH_WORLD,
-      { ...MESH_WORLD, services: MESH_WORLD.services.slice(0, 1), links: [] },
-      { start: ['shopper'], stop: ['inventory', 'orders', 'payments', 'shopper'] },
+      withAudit,
+      { start: ['audit'], restart: ['payments'], stop: [] },
+    ],
+    [
+      'a removed service stops, and its caller restarts',
+      withAudit,
+      MESH_WORLD,
+      { start: [], restart: ['payments'], stop: ['audit'] },
     ],
   ];
   it.each(cases)('%s', (_name, previous, next, expected) => {
-    expect(redeployPlan(previous, next)).toEqual({ ...expected, restart: [], keep: [] });
+    const plan = redeployPlan(previous, next);
+    expect({ start: plan.start, restart: plan.restart, stop: plan.stop }).toEqual(expected);
+    const all = [...plan.start, ...plan.restart, ...plan.keep].sort();
+    expect(all).toEqual(next.services.map((s) => s.id).sort());
   });
 });

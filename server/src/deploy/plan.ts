@@ -5,6 +5,7 @@ import {
   type Identity,
   type IntruderIdentity,
   linkAllows,
+  planDeploy,
   type SpawnConfig,
   spiffeId,
   type TelemetryTarget,
@@ -12,17 +13,12 @@ import {
 } from '@dw/world';
 
 /**
- * What a redeploy does to the processes that run. For now every deploy replaces the whole deployment (new
- * revision, new token, new identities): everything that ran stops, everything drawn starts. This is the one
- * place a diff-based plan (planDeploy from @dw/world: keep what did not change) slots in later.
+ * What a redeploy does to the processes that run: the diff of planDeploy (@dw/world). Services whose process
+ * inputs did not change keep running (a moved box restarts nothing); a changed one restarts on its old port, so
+ * its callers need no restart; added ones start, removed ones stop.
  */
 export function redeployPlan(previous: World | null, next: World): DeployPlan {
-  return {
-    start: next.services.map((s) => s.id).sort(),
-    restart: [],
-    stop: (previous?.services ?? []).map((s) => s.id).sort(),
-    keep: [],
-  };
+  return planDeploy(previous, next);
 }
 
 export interface SpawnPlanInput {

@@ -45,6 +45,8 @@ export class ServiceProcess {
   private resolveExited!: () => void;
   /** Resolves once the current process has exited (or never started). */
   exited = this.newLife();
+  /** What to do when it exits on its own; a reconciling redeploy may change it for a kept process. */
+  restartPolicy: RestartPolicy | undefined;
   /** Restarts done by the supervisor so far; `attempt` counts those since it last stayed up. */
   restarts = 0;
   private attempt = 0;
@@ -55,6 +57,7 @@ export class ServiceProcess {
 
   constructor(private readonly options: ServiceProcessOptions) {
     this.id = options.config.serviceId;
+    this.restartPolicy = options.restart;
     this.kind = options.config.kind;
     this.port = options.config.listen.port;
   }
@@ -134,7 +137,7 @@ export class ServiceProcess {
 
   /** By the restart policy: a restart after the backoff, said in the detail; nothing for "no". */
   private scheduleRestart(code: number | null, signal: NodeJS.Signals | null): void {
-    const policy = this.options.restart ?? 'no';
+    const policy = this.restartPolicy ?? 'no';
     if (Date.now() - this.startedAt >= STABLE_AFTER_MS) this.attempt = 0;
     const delay = restartDelay(policy, { code, signal }, this.attempt + 1);
     if (delay === null) return;

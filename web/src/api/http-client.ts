@@ -1,5 +1,6 @@
 // Typed fetch client for the controller's HTTP API. Shapes come from @dw/world; nothing is re-declared here.
 import type {
+  DeployPreview,
   DeployStarted,
   DeployStatus,
   ErrorBody,
@@ -72,6 +73,8 @@ export const httpClient = {
   saveWorld: (id: string, body: UpdateWorldBody) => request<WorldRecord>('PUT', worldPath(id), body),
   deleteWorld: (id: string) => request<void>('DELETE', worldPath(id)),
   deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
+  previewDeploy: (id: string, world?: World) =>
+    request<DeployPreview>('POST', `${worldPath(id)}/deploy/plan`, world === undefined ? undefined : { world }),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
   renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),

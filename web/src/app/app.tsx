@@ -8,6 +8,8 @@ import { Palette } from '../palette/palette';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { ToastStack } from '../toasts/toast-stack';
 import { Toolbar } from '../toolbar/toolbar';
+import { PlanDialog } from './plan-dialog';
+import { useAutosave } from './use-autosave';
 import { useShortcuts } from './use-shortcuts';
 import { useUnsavedGuard } from './use-unsaved-guard';
 
@@ -34,7 +36,7 @@ function BootState() {
     return (
       <div className="dw-boot">
         <strong>No worlds yet</strong>
-        <p>Create one, then drag clients and services onto it.</p>
+        <p>Press New world, or open the Worlds menu to start from a template or import a file.</p>
       </div>
     );
   }
@@ -48,6 +50,7 @@ export function App() {
   useLiveConnection();
   useShortcuts();
   useUnsavedGuard();
+  useAutosave();
 
   useEffect(() => {
     void actions.boot();
@@ -67,6 +70,7 @@ export function App() {
           <Inspector />
           <BootState />
         </main>
+        <PlanDialog />
         <ToastStack />
       </div>
     </ReactFlowProvider>

@@ -6,12 +6,15 @@ import { ParticleOverlay } from '../live/particle-overlay';
 import { NODE_SIZE, readDraggedKind } from '../palette/palette-drag';
 import { useEditor, useEditorActions, useStores } from '../store/editor-context';
 import type { EditorEdge, EditorNode } from '../store/flow-types';
+import { CanvasBar } from './canvas-bar';
 import { edgeTypes, nodeTypes } from './node-and-edge-types';
 
 const DELETE_KEYS = ['Delete', 'Backspace'];
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const FIT_OPTIONS = { padding: 0.2, maxZoom: 1 } as const;
 const DEFAULT_EDGE_OPTIONS = { type: 'link' } as const;
 const MINIMAP_STYLE = { width: 168, height: 112 };
+const SNAP_GRID: [number, number] = [12, 12];
 
 function miniMapColour(node: EditorNode): string {
   if (node.data.kind === 'intruder') return 'var(--dw-intruder)';
@@ -70,6 +73,9 @@ export function EditorCanvas() {
         onDragOver={onDragOver}
         onDrop={onDrop}
         deleteKeyCode={DELETE_KEYS}
+        snapToGrid
+        snapGrid={SNAP_GRID}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         colorMode="system"
         minZoom={0.2}
         maxZoom={2}
@@ -88,10 +94,12 @@ export function EditorCanvas() {
         <Controls showInteractive={false} />
         <ParticleOverlay />
       </ReactFlow>
+      <CanvasBar />
       {empty && (
         <div className="dw-empty-hint" role="note">
           <strong>An empty world</strong>
           <span>Drag a client and a service from the left, then connect them.</span>
+          <span>Or open Worlds ▾ to start from a template.</span>
         </div>
       )}
     </div>

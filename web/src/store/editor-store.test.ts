@@ -15,6 +15,11 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     deleteWorld: fail,
     deploy: async () => ({ rev: 2 }),
     deployStatus: async () => ({ rev: null, services: [] }),
+    previewDeploy: async () => ({
+      deployedRev: 1,
+      plan: { start: [], restart: ['orders'], stop: [], keep: [] },
+      summary: '1 restart',
+    }),
     stop: async () => undefined,
     serviceCertificate: fail,
     renewIdentities: fail,
@@ -130,5 +135,107 @@ describe('editor store', () => {
     await store.getState().actions.deploy();
     expect(calls).toEqual(['save', 'deploy']);
     expect(store.getState().deployedRev).toBe(2);
+  });
+
+  it('undoes and redoes every kind of edit, one step each, and undo back to the save is clean', async () => {
+    const store = await openExample();
+    const { actions } = store.getState();
+    const world = () => selectDraftWorld(store.getState());
+    const initial = world();
+    actions.addNode('service', { x: 0, y: 300 }); // add
+    actions.connect({ source: 'orders', target: 'service-1', sourceHandle: null, targetHandle: null }); // connect
+    actions.setNodeData('orders', { kind: 'service', config: { latencyMs: 50, errorRate: 0 } }); // edit a field
+    actions.onNodesChange([{ type: 'position', id: 'shopper', position: { x: 10, y: 10 }, dragging: true }]);
+    actions.onNodesChange([{ type: 'position', id: 'shopper', position: { x: 90, y: 90 }, dragging: true }]);
+    actions.onNodesChange([{ type: 'position', id: 'shopper', position: { x: 90, y: 90 }, dragging: false }]);
+    actions.removeNode('payments'); // delete
+    const edited = world();
+    expect(store.getState().past).toHaveLength(5); // the drag is one step
+    // React Flow's Delete key: the links first, then the node, in one tick -- one step.
+    actions.onEdgesChange([{ type: 'remove', id: 'l3' }]);
+    actions.onNodesChange([{ type: 'remove', id: 'inventory' }]);
+    expect(store.getState().past).toHaveLength(6);
+    actions.undo();
+    expect(world()).toEqual(edited);
+
+    actions.undo(); // delete
+    expect(world().services.map((s) => s.id)).toContain('payments');
+    expect(world().links.some((l) => l.to === 'payments')).toBe(true);
+    actions.undo(); // move
+    expect(world().services.find((s) => s.id === 'shopper')?.position).toEqual({ x: 0, y: 120 });
+    actions.undo(); // field
+    expect(world().services.find((s) => s.id === 'orders')?.config).toEqual({ latencyMs: 5, errorRate: 0 });
+    actions.undo(); // connect
+    expect(world().links).toHaveLength(3);
+    actions.undo(); // add
+    expect(world()).toEqual(initial);
+    expect(selectDirty(store.getState())).toBe(false);
+    actions.undo(); // nothing left: no change
+    expect(world()).toEqual(initial);
+
+    for (let i = 0; i < 5; i++) actions.redo();
+    expect(world()).toEqual(edited);
+    expect(selectDirty(store.getState())).toBe(true);
+
+    actions.undo();
+    actions.setName('branch'); // a new edit drops what could be redone
+    expect(store.getState().future).toEqual([]);
+  });
+
+  it('copies the selection and pastes it with new ids and its inner links; paste is one undo step', async () => {
+    const store = await openExample();
+    const { actions } = store.getState();
+    actions.onNodesChange(['orders', 'payments'].map((id) => ({ type: 'select' as const, id, selected: true })));
+    expect(actions.copy()).toBe(true);
+    actions.paste();
+    const world = selectDraftWorld(store.getState());
+    expect(world.services.map((s) => s.id)).toEqual([
+      'shopper',
+      'orders',
+      'payments',
+      'inventory',
+      'orders-copy',
+      'payments-copy',
+    ]);
+    expect(world.links.at(-1)).toEqual({ id: 'l4', from: 'orders-copy', to: 'payments-copy' });
+    expect(store.getState().problems.list).toEqual([]);
+    actions.undo();
+    expect(selectDraftWorld(store.getState()).services).toHaveLength(4);
+  });
+
+  it('lays the draft out left to right as one undo step', async () => {
+    const store = await openExample();
+    const { actions } = store.getState();
+    actions.autoLayout();
+    const x = (id: string) => selectDraftWorld(store.getState()).services.find((s) => s.id === id)?.position.x ?? 0;
+    expect(x('shopper')).toBeLessThan(x('orders'));
+    expect(x('orders')).toBeLessThan(x('payments'));
+    expect(x('payments')).toBe(x('inventory'));
+    actions.undo();
+    expect(selectDraftWorld(store.getState())).toEqual(EXAMPLE_WORLD);
+  });
+
+  it('a redeploy shows its plan first and deploys only when applied; a first deploy runs at once', async () => {
+    const calls: string[] = [];
+    const store = await openExample(
+      fakeHttp({
+        deploy: async () => {
+          calls.push('deploy');
+          return { rev: 1 };
+        },
+      }),
+    );
+    const { actions } = store.getState();
+    await actions.requestDeploy();
+    expect(calls).toEqual(['deploy']);
+    expect(store.getState().planPreview).toBeNull();
+    await actions.requestDeploy();
+    expect(calls).toEqual(['deploy']);
+    expect(store.getState().planPreview?.summary).toBe('1 restart');
+    actions.cancelPlan();
+    expect(calls).toEqual(['deploy']);
+    await actions.requestDeploy();
+    await actions.applyPlan();
+    expect(calls).toEqual(['deploy', 'deploy']);
   });
 });

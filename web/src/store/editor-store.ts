@@ -1,6 +1,7 @@
 // The editor's one store: the draft world as React Flow nodes and edges, what is saved and deployed, and every
 // action that changes them. Components select narrowly; live traffic lives in the separate traffic store.
 import {
+  type DeployPreview,
   defaultConfig,
   type LinkPolicy,
   type Scenario,
@@ -22,6 +23,8 @@ import {
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { ApiError, type HttpClient } from '../api/http-client';
 import type { TrafficStore } from '../live/traffic-store';
+import { layeredLayout } from './auto-layout';
+import { type Clip, copySelection, pasteClip } from './clipboard';
 import type { EditorEdge, EditorNode, EditorNodeData } from './flow-types';
 import { nextLinkId, nextServiceId } from './new-ids';
 import { indexProblems, NO_PROBLEMS, type ProblemIndex } from './problem-index';
@@ -29,14 +32,47 @@ import { errorToast, type Toast, type ToastInput } from './toasts';
 import { toFlow, toNode, toWorld } from './world-draft';
 import { readWorldIdFromUrl, writeWorldIdToUrl } from './world-url';
 
-export type Busy = 'loading' | 'creating' | 'saving' | 'deploying' | 'stopping' | null;
+export type Busy = 'loading' | 'creating' | 'saving' | 'planning' | 'deploying' | 'stopping' | 'deleting' | null;
+
+/** One undo step: the draft as it was, and the change counter it had (so undoing back to a save is clean). */
+interface Snapshot {
+  name: string;
+  settings: Settings | undefined;
+  nodes: EditorNode[];
+  edges: EditorEdge[];
+  seq: number;
+}
+
+const HISTORY_LIMIT = 100;
+const PASTE_OFFSET = 40;
 
 export interface EditorActions {
   /** Opens the world in the URL, else the most recently updated one. */
   boot(): Promise<void>;
   refreshWorlds(): Promise<void>;
   openWorld(id: string): Promise<void>;
-  createWorld(): Promise<void>;
+  /** Creates a world (an empty one, or `world`, e.g. a template or an import) and opens it. */
+  createWorld(world?: World): Promise<void>;
+  /** Creates a copy of the draft as a new world and opens it. */
+  duplicateWorld(): Promise<void>;
+  /** Deletes the open world (after the person confirmed) and opens the next one. */
+  deleteWorld(): Promise<void>;
+  /** Opens an imported world file as a new world; laid out automatically when its boxes overlap. */
+  importWorld(world: World): Promise<void>;
+
+  undo(): void;
+  redo(): void;
+  /** Copies the selected nodes and the links among them; false when nothing is selected. */
+  copy(): boolean;
+  paste(): void;
+  duplicateSelection(): void;
+  selectAll(): void;
+  /** Lays the draft out in layers, left to right (one undo step). */
+  autoLayout(): void;
+  /** Deploy as a person asks for it: a first deploy runs at once; a redeploy first shows its plan. */
+  requestDeploy(): Promise<void>;
+  applyPlan(): Promise<void>;
+  cancelPlan(): void;
   /** Throws the draft away and loads what the server has. */
   reload(): Promise<void>;
 
@@ -94,6 +130,12 @@ export interface EditorState {
   /** Frames arriving before this time (performance.now()) are from a deployment just stopped. */
   ignoreFramesUntil: number;
   busy: Busy;
+  /** Undo and redo stacks (newest last). */
+  past: Snapshot[];
+  future: Snapshot[];
+  hasClip: boolean;
+  /** The plan of a redeploy, shown before it is applied. */
+  planPreview: DeployPreview | null;
   bootError: string | null;
   toasts: Toast[];
   actions: EditorActions;
@@ -127,14 +169,60 @@ function revalidate(world: World, previous: ProblemIndex): ProblemIndex {
 
 let toastSeq = 0;
 
+/** Boxes closer than this on both axes overlap: an imported world like that is laid out automatically. */
+const OVERLAP_PX = 40;
+function overlapping(world: World): boolean {
+  return world.services.some((a, i) =>
+    world.services
+      .slice(i + 1)
+      .some(
+        (b) => Math.abs(a.position.x - b.position.x) < OVERLAP_PX && Math.abs(a.position.y - b.position.y) < OVERLAP_PX,
+      ),
+  );
+}
+
 export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorStore {
+  /** Change counters are unique for the store's life, so a state restored by undo keeps its own. */
+  let seqCounter = 0;
+  let clip: Clip | null = null;
+  let pastes = 0;
+  /** React Flow deletes a node in two calls in one tick (its links, then the node): one undo step. */
+  let removingLinks = false;
+  let dragging = false;
   const store = createStore<EditorState>()((set, get) => {
-    /** Applies an edit to the draft: bumps the change counter and revalidates. */
-    function edit(patch: Partial<Pick<EditorState, 'name' | 'settings' | 'nodes' | 'edges' | 'scenarios'>>): void {
+    function snapshot(state: EditorState): Snapshot {
+      const unselect = <T extends { selected?: boolean }>(item: T): T =>
+        item.selected ? { ...item, selected: false } : item;
+      return {
+        name: state.name,
+        settings: state.settings,
+        nodes: state.nodes.map(unselect),
+        edges: state.edges.map(unselect),
+        seq: state.changeSeq,
+      };
+    }
+
+    function remember(): void {
+      const state = get();
+      set({ past: [...state.past.slice(-(HISTORY_LIMIT - 1)), snapshot(state)], future: [] });
+    }
+
+    /** Applies an edit to the draft: one undo step, a new change counter, and validation. */
+    function edit(
+      patch: Partial<Pick<EditorState, 'name' | 'settings' | 'nodes' | 'edges' | 'scenarios'>>,
+      newStep = true,
+    ): void {
+      if (newStep) remember();
       const state = get();
       const next = { ...state, ...patch };
       const problems = revalidate(toWorld(next), state.problems);
-      set({ ...patch, problems, changeSeq: state.changeSeq + 1 });
+      set({ ...patch, problems, changeSeq: ++seqCounter });
+    }
+
+    function restore(to: Snapshot): void {
+      const state = get();
+      const problems = revalidate(toWorld(to), state.problems);
+      set({ name: to.name, settings: to.settings, nodes: to.nodes, edges: to.edges, changeSeq: to.seq, problems });
     }
 
     function load(record: WorldRecord, deployedRev: number | null): void {
@@ -153,6 +241,9 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         savedSeq: 0,
         loadSeq: state.loadSeq + 1,
         deployedRev,
+        past: [],
+        future: [],
+        planPreview: null,
       });
       writeWorldIdToUrl(record.id);
     }
@@ -225,11 +316,11 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         }
       },
 
-      async createWorld() {
+      async createWorld(world) {
         if (!(await leaveCurrent())) return;
         set({ busy: 'creating' });
         try {
-          const record = await http.createWorld({ version: 1, name: 'untitled', services: [], links: [] });
+          const record = await http.createWorld(world ?? { version: 1, name: 'untitled', services: [], links: [] });
           traffic.getState().actions.reset(record.id);
           load(record, null);
           upsertSummary(record);
@@ -239,6 +330,151 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
           set({ busy: null });
           toast(errorToast('Could not create a world', error));
         }
+      },
+
+      async duplicateWorld() {
+        const state = get();
+        if (state.worldId === null) return;
+        const world = selectDraftWorld(state);
+        await actions.createWorld({ ...world, name: `${world.name} copy`.slice(0, 100) });
+      },
+
+      async deleteWorld() {
+        const { worldId, name } = get();
+        if (worldId === null) return;
+        set({ busy: 'deleting' });
+        try {
+          await http.deleteWorld(worldId);
+          const rest = get().worlds.filter((w) => w.id !== worldId);
+          traffic.getState().actions.reset(null);
+          set({
+            worlds: rest,
+            worldId: null,
+            baseRev: null,
+            name: '',
+            settings: undefined,
+            nodes: [],
+            edges: [],
+            problems: NO_PROBLEMS,
+            changeSeq: 0,
+            savedSeq: 0,
+            deployedRev: null,
+            past: [],
+            future: [],
+            planPreview: null,
+            busy: null,
+          });
+          toast({ tone: 'info', title: `Deleted "${name}"`, ttlMs: 4000 });
+          writeWorldIdToUrl(null);
+          const next = rest[0];
+          if (next) await actions.openWorld(next.id);
+        } catch (error) {
+          set({ busy: null });
+          toast(errorToast('Could not delete the world', error));
+        }
+      },
+
+      async importWorld(world) {
+        if (!overlapping(world)) return actions.createWorld(world);
+        const positions = layeredLayout({
+          nodes: world.services,
+          links: world.links,
+        });
+        await actions.createWorld({
+          ...world,
+          services: world.services.map((s) => ({ ...s, position: positions.get(s.id) ?? s.position })),
+        });
+      },
+
+      undo() {
+        const { past, future } = get();
+        const to = past.at(-1);
+        if (!to) return;
+        set({ past: past.slice(0, -1), future: [...future, snapshot(get())] });
+        restore(to);
+      },
+
+      redo() {
+        const { past, future } = get();
+        const to = future.at(-1);
+        if (!to) return;
+        set({ future: future.slice(0, -1), past: [...past, snapshot(get())] });
+        restore(to);
+      },
+
+      copy() {
+        const copied = copySelection(get().nodes, get().edges);
+        if (!copied) return false;
+        clip = copied;
+        pastes = 0;
+        set({ hasClip: true });
+        return true;
+      },
+
+      paste() {
+        if (!clip || get().worldId === null) return;
+        pastes += 1;
+        const { nodes, edges } = get();
+        const added = pasteClip(clip, { nodes, edges }, { x: PASTE_OFFSET * pastes, y: PASTE_OFFSET * pastes });
+        edit({
+          nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...added.nodes],
+          edges: [...edges.map((e) => (e.selected ? { ...e, selected: false } : e)), ...added.edges],
+        });
+      },
+
+      duplicateSelection() {
+        const saved = clip;
+        const savedPastes = pastes;
+        if (!actions.copy()) return;
+        actions.paste();
+        clip = saved ?? clip;
+        pastes = saved ? savedPastes : pastes;
+        set({ hasClip: clip !== null });
+      },
+
+      selectAll() {
+        const { nodes, edges } = get();
+        set({
+          nodes: nodes.map((n) => (n.selected ? n : { ...n, selected: true })),
+          edges: edges.map((e) => (e.selected ? e : { ...e, selected: true })),
+        });
+      },
+
+      autoLayout() {
+        const { nodes, edges } = get();
+        if (nodes.length === 0) return;
+        const positions = layeredLayout({
+          nodes: nodes.map((n) => ({ id: n.id, kind: n.data.kind })),
+          links: edges.map((e) => ({ from: e.source, to: e.target })),
+        });
+        edit({ nodes: nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position })) });
+      },
+
+      async requestDeploy() {
+        const state = get();
+        if (!state.worldId || state.problems.list.length > 0 || state.busy !== null) return;
+        if (state.deployedRev === null) return actions.deploy();
+        const worldId = state.worldId;
+        set({ busy: 'planning' });
+        try {
+          const preview = await http.previewDeploy(worldId, selectDraftWorld(state));
+          if (get().worldId !== worldId) return;
+          set({ planPreview: preview });
+        } catch (error) {
+          toast(errorToast('Could not plan the deploy', error));
+        } finally {
+          set({ busy: null });
+        }
+      },
+
+      async applyPlan() {
+        if (get().planPreview === null) return;
+        set({ planPreview: null });
+        await actions.deploy();
+      },
+
+      cancelPlan() {
+        set({ planPreview: null });
       },
 
       async reload() {
@@ -266,15 +502,28 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         const state = get();
         const nodes = applyNodeChanges(changes, state.nodes);
         const structural = changes.some((c) => c.type === 'add' || c.type === 'remove' || c.type === 'replace');
-        const moved = changes.some((c) => c.type === 'position' && c.position !== undefined);
-        if (structural) edit({ nodes });
+        const positions = changes.filter((c) => c.type === 'position');
+        const moved = positions.some((c) => c.position !== undefined);
+        // A drag is one undo step, remembered when it starts; each keyboard nudge is one.
+        if (moved && !dragging) {
+          remember();
+        }
+        if (positions.length > 0) dragging = positions.some((c) => c.dragging === true);
+        // The node removal that follows its links' removal in the same tick belongs to the same step.
+        if (structural) edit({ nodes }, !(removingLinks && changes.every((c) => c.type === 'remove')));
         // Positions cannot make a world invalid: skip validation while dragging.
-        else if (moved) set({ nodes, changeSeq: state.changeSeq + 1 });
+        else if (moved) set({ nodes, changeSeq: ++seqCounter });
         else set({ nodes });
       },
 
       onEdgesChange(changes) {
         const edges = applyEdgeChanges(changes, get().edges);
+        if (changes.length > 0 && changes.every((c) => c.type === 'remove')) {
+          removingLinks = true;
+          queueMicrotask(() => {
+            removingLinks = false;
+          });
+        }
         if (changes.some((c) => c.type !== 'select')) edit({ edges });
         else set({ edges });
       },
@@ -502,6 +751,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       deployedRev: null,
       ignoreFramesUntil: 0,
       busy: null,
+      past: [],
+      future: [],
+      hasClip: false,
+      planPreview: null,
       bootError: null,
       toasts: [],
       actions,

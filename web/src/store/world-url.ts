@@ -8,11 +8,12 @@ export function readWorldIdFromUrl(): string | null {
   return fromHash?.[1] ? decodeURIComponent(fromHash[1]) : null;
 }
 
-export function writeWorldIdToUrl(id: string): void {
+export function writeWorldIdToUrl(id: string | null): void {
   if (typeof window === 'undefined') return;
   const url = new URL(window.location.href);
   if (url.searchParams.get('world') === id && !url.hash) return;
-  url.searchParams.set('world', id);
+  if (id === null) url.searchParams.delete('world');
+  else url.searchParams.set('world', id);
   url.hash = '';
   window.history.replaceState(null, '', url);
 }

@@ -3,6 +3,7 @@
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { plural, selectDirty } from '../store/editor-store';
 import { DeployStatusPill } from './deploy-status-pill';
+import { WorldMenu } from './world-menu';
 import { WorldPicker } from './world-picker';
 
 function useDeployBlocker(): string | null {
@@ -55,6 +56,7 @@ export function Toolbar() {
         >
           New world
         </button>
+        <WorldMenu />
       </div>
       <div className="dw-toolbar__spacer" />
       <DeployStatusPill />
@@ -76,9 +78,17 @@ export function Toolbar() {
         <button
           type="button"
           className="dw-button dw-button--primary"
-          onClick={() => void actions.deploy()}
+          onClick={() => void actions.requestDeploy()}
           disabled={blocker !== null || busy !== null}
-          title={blocker ? `Cannot deploy: ${blocker}` : dirty ? 'Save, then deploy' : 'Deploy the saved world'}
+          title={
+            blocker
+              ? `Cannot deploy: ${blocker}`
+              : deployed
+                ? 'Show what a redeploy changes, then apply it'
+                : dirty
+                  ? 'Save, then deploy'
+                  : 'Deploy the saved world'
+          }
         >
           Deploy
         </button>

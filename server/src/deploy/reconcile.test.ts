@@ -1,0 +1,150 @@
+// Redeploys reconcile, with real processes: what did not change keeps its pid, a changed service restarts on
+// its old port (its callers keep calling it without a restart), added services start, removed ones stop.
+// POST .../deploy/plan answers the same plan without touching anything.
+import type { DeployPreview, DeployStatus, TrafficFrame, World } from '@dw/world';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureServiceRuntime } from '../testing/service-runtime.js';
+import { isAlive, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { MESH_WORLD } from '../testing/worlds.js';
+
+let t: TempApp;
+beforeAll(async () => {
+  ensureServiceRuntime();
+  t = await tempApp();
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const status = async (id: string): Promise<DeployStatus> => (await t.app.inject(`/api/worlds/${id}/deploy`)).json();
+const allReady = (id: string, rev: number) =>
+  waitFor(
+    `rev ${rev} of ${id} ready`,
+    async () => {
+      const s = await status(id);
+      return s.rev === rev && s.services.every((x) => x.state === 'ready') ? s : undefined;
+    },
+    20_000,
+  );
+const byId = (s: DeployStatus) => Object.fromEntries(s.services.map((x) => [x.id, { pid: x.pid, port: x.port }]));
+
+async function save(id: string, rev: number, world: World): Promise<void> {
+  const r = await t.app.inject({ method: 'PUT', url: `/api/worlds/${id}`, payload: { rev, world } });
+  expect(r.statusCode).toBe(200);
+}
+async function deployAndWait(id: string, rev: number): Promise<DeployStatus> {
+  const r = await t.app.inject({ method: 'POST', url: `/api/worlds/${id}/deploy` });
+  expect(r.json()).toEqual({ rev });
+  return allReady(id, rev);
+}
+async function preview(id: string, world?: World): Promise<DeployPreview> {
+  const r = await t.app.inject({
+    method: 'POST',
+    url: `/api/worlds/${id}/deploy/plan`,
+    ...(world ? { payload: { world } } : {}),
+  });
+  expect(r.statusCode).toBe(200);
+  return r.json();
+}
+/** Resolves once a frame shows calls on `linkId` with no errors and nothing refused. */
+function cleanTrafficOn(id: string, linkId: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no clean traffic on ${linkId} within 15 s`));
+    }, 15_000);
+    const off = t.app.deployer.onFrame((frame: TrafficFrame) => {
+      if (frame.worldId !== id) return;
+      const link = frame.links.find((l) => l.id === linkId);
+      if (link && link.requests > 0 && link.errors === 0 && link.refused === 0) {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+const moved: World = {
+  ...MESH_WORLD,
+  services: MESH_WORLD.services.map((s) => ({ ...s, position: { x: s.position.x + 40, y: s.position.y + 40 } })),
+};
+const slowerPayments: World = {
+  ...moved,
+  services: moved.services.map((s) =>
+    s.id === 'payments' && s.kind === 'service' ? { ...s, config: { latencyMs: 3, errorRate: 0 } } : s,
+  ),
+};
+const withAudit: World = {
+  ...slowerPayments,
+  services: [
+    ...slowerPayments.services,
+    { id: 'audit', kind: 'service', position: { x: 600, y: 0 }, config: { latencyMs: 1, errorRate: 0 } },
+  ],
+  links: [...slowerPayments.links, { id: 'l4', from: 'payments', to: 'audit' }],
+};
+
+describe('reconciling redeploys', () => {
+  it('keeps, restarts, starts and stops exactly what the plan says, with real pids', async () => {
+    const id = (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: MESH_WORLD })).json().id as string;
+    expect((await preview(id)).summary).toBe('4 start');
+    const r1 = byId(await deployAndWait(id, 1));
+
+    // Moving boxes: the plan changes nothing, and neither does the deploy.
+    await save(id, 1, moved);
+    const p2 = await preview(id);
+    expect(p2).toMatchObject({ deployedRev: 1, summary: 'nothing to change' });
+    expect(p2.plan.keep).toEqual(['inventory', 'orders', 'payments', 'shopper']);
+    const r2 = byId(await deployAndWait(id, 2));
+    expect(r2).toEqual(r1);
+
+    // A changed config: only payments restarts, on the same port; orders keeps calling it without a restart.
+    await save(id, 2, slowerPayments);
+    expect((await preview(id)).plan).toEqual({
+      start: [],
+      restart: ['payments'],
+      stop: [],
+      keep: ['inventory', 'orders', 'shopper'],
+    });
+    const r3 = byId(await deployAndWait(id, 3));
+    expect(r3.payments?.pid).not.toBe(r1.payments?.pid);
+    expect(isAlive(r1.payments?.pid as number)).toBe(false);
+    expect(r3.payments?.port).toBe(r1.payments?.port);
+    for (const kept of ['shopper', 'orders', 'inventory']) expect(r3[kept]).toEqual(r1[kept]);
+    await cleanTrafficOn(id, 'l2');
+
+    // A plan for an unsaved world answers without changing anything.
+    const draft = await preview(id, withAudit);
+    expect(draft.summary).toBe('1 start, 1 restart');
+    expect(byId(await status(id))).toEqual(r3);
+
+    // Added: audit starts, payments (its caller) restarts; removed: audit stops, payments restarts again.
+    await save(id, 3, withAudit);
+    const r4 = byId(await deployAndWait(id, 4));
+    expect(r4.audit?.pid).toBeTypeOf('number');
+    expect(r4.payments?.pid).not.toBe(r3.payments?.pid);
+    for (const kept of ['shopper', 'orders', 'inventory']) expect(r4[kept]).toEqual(r1[kept]);
+    await cleanTrafficOn(id, 'l4');
+
+    await save(id, 4, slowerPayments);
+    const r5 = byId(await deployAndWait(id, 5));
+    expect(r5.audit).toBeUndefined();
+    expect(isAlive(r4.audit?.pid as number)).toBe(false);
+    for (const kept of ['shopper', 'orders', 'inventory']) expect(r5[kept]).toEqual(r1[kept]);
+
+    const stopped = await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
+    expect(stopped.statusCode).toBe(200);
+    for (const s of Object.values(r5)) expect(isAlive(s.pid as number)).toBe(false);
+  }, 90_000);
+
+  it('refuses an invalid world to plan, with pointers into the body', async () => {
+    const id = (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: MESH_WORLD })).json().id as string;
+    const bad = { ...MESH_WORLD, links: [{ id: 'l1', from: 'shopper', to: 'nowhere' }] };
+    const r = await t.app.inject({ method: 'POST', url: `/api/worlds/${id}/deploy/plan`, payload: { world: bad } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().problems[0].pointer).toMatch(/^\/world\/links\/0/);
+    const missing = await t.app.inject({ method: 'POST', url: '/api/worlds/nope/deploy/plan' });
+    expect(missing.statusCode).toBe(404);
+  });
+});
