@@ -186,6 +186,7 @@ export class Deployer {
         await this.stopNow(worldId);
         throw error;
       }
+      await this.record(worldId, rev);
       this.options.log.info(
         `redeployed world "${worldId}" rev ${rev} (${describePlan(plan)}, ${plan.keep.length} kept) in ${Date.now() - started} ms`,
       );
@@ -222,14 +223,19 @@ export class Deployer {
     }
     this.deployments.set(worldId, deployment);
     deployment.launch();
+    await this.record(worldId, rev);
+    this.options.log.info(
+      `deploying world "${worldId}" rev ${rev}: ${plan.start.length} process(es), prepared in ${Date.now() - started} ms`,
+    );
+  }
+
+  /** Notes the world as deployed at `rev`, for resuming it at the next start. */
+  private async record(worldId: string, rev: number): Promise<void> {
     await this.options.record
       ?.mark(worldId, rev)
       .catch((error: unknown) =>
         this.options.log.error(`could not record world "${worldId}" as deployed: ${(error as Error).message}`),
       );
-    this.options.log.info(
-      `deploying world "${worldId}" rev ${rev}: ${plan.start.length} process(es), prepared in ${Date.now() - started} ms`,
-    );
   }
 
   /** Stops the world's deployment now; call it inside exclusive(). */
