@@ -21,7 +21,7 @@ export function mtlsGetJson(
   target: { host: string; port: number; serviceId: string },
   path: string,
   identity: TlsIdentity,
-  timeoutMs = 2000,
+  timeoutMs = 10_000,
 ): Promise<ProbeAnswer> {
   return mtlsJson(target, 'GET', path, identity, undefined, timeoutMs);
 }
@@ -90,7 +90,7 @@ export function mtlsJson(
 export function servedCertificatePem(
   target: { host: string; port: number; serviceId: string },
   identity: TlsIdentity,
-  timeoutMs = 2000,
+  timeoutMs = 10_000,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({
