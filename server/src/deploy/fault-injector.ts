@@ -145,6 +145,7 @@ export class FaultInjector {
 
   private async push(process: ServiceProcess): Promise<void> {
     if (!process.alive) return; // it gets the faults in its spawn config when it starts again
+    if (process.state === 'paused') return; // it gets them when it resumes (state ready again)
     try {
       const answer = await mtlsJson(
         { host: this.options.host, port: process.port, serviceId: process.id },

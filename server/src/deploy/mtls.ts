@@ -33,7 +33,7 @@ export function mtlsJson(
   path: string,
   identity: TlsIdentity,
   body: unknown,
-  timeoutMs = 2000,
+  timeoutMs = 10_000,
 ): Promise<ProbeAnswer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
