@@ -30,6 +30,8 @@ export interface FaultInjectorOptions {
 export class FaultInjector {
   private readonly faults = new Map<string, ActiveFault>();
   private sequence = 0;
+  /** Processes whose last push did not arrive (paused, not listening yet): pushed again once ready. */
+  private readonly unsent = new Set<ServiceProcess>();
 
   constructor(private readonly options: FaultInjectorOptions) {}
 
@@ -140,12 +142,18 @@ export class FaultInjector {
       for (const f of pauses) this.faults.delete(f.id);
       if (pauses.length > 0) this.changed();
     }
-    if (process.state === 'ready' && this.runtimeFor(process.id).links.length > 0) void this.push(process);
+    if (process.state === 'ready' && (this.unsent.has(process) || this.runtimeFor(process.id).links.length > 0)) {
+      void this.push(process);
+    }
   }
 
   private async push(process: ServiceProcess): Promise<void> {
     if (!process.alive) return; // it gets the faults in its spawn config when it starts again
-    if (process.state === 'paused') return; // it gets them when it resumes (state ready again)
+    if (process.state === 'paused') {
+      this.unsent.add(process); // it gets them when it resumes (state ready again)
+      return;
+    }
+    this.unsent.delete(process);
     try {
       const answer = await mtlsJson(
         { host: this.options.host, port: process.port, serviceId: process.id },
@@ -156,7 +164,8 @@ export class FaultInjector {
       );
       if (answer.status !== 200) throw new Error(`it answered ${answer.status}`);
     } catch (error) {
-      // not listening yet (it will be pushed again once ready), or paused: say so, keep the fault
+      // not listening yet: it is pushed again once ready; say so, keep the fault
+      this.unsent.add(process);
       this.options.onPushFailed?.(process.id, (error as Error).message);
     }
   }
