@@ -162,3 +162,47 @@ describe('call policies', () => {
     expect(total?.errors).toBe(total?.requests); // short-circuited calls still count, as failures
   }, 90_000);
 });
+
+describe('supervision across a reconciling redeploy', () => {
+  it('a kept process takes its new restart policy, and a link fault stays in force', async () => {
+    const w = await live.deploy(SUPERVISED);
+    const record = await live.api<{ rev: number; world: World }>('GET', `/api/worlds/${w.id}`);
+    const before = await w.status();
+    const pidOf = (s: typeof before, id: string) => s.services.find((x) => x.id === id)?.pid;
+    const fault = await live.api('POST', `/api/worlds/${w.id}/faults`, { kind: 'partition', linkId: 'l-mortal' });
+    expect(fault.status).toBe(201);
+
+    // only mortal's restart policy changes: nothing restarts (the policy is the supervisor's, not the process's)
+    const world = structuredClone(record.body.world);
+    for (const s of world.services) if (s.id === 'mortal' && s.kind === 'service') s.restart = 'always';
+    expect((await live.api('PUT', `/api/worlds/${w.id}`, { rev: record.body.rev, world })).status).toBe(200);
+    expect((await live.api('POST', `/api/worlds/${w.id}/deploy`)).status).toBe(202);
+    await waitFor(
+      'rev 2 running',
+      async () => {
+        const s = await w.status();
+        return s.rev === 2 && s.services.every((x) => x.state === 'ready') ? true : undefined;
+      },
+      20_000,
+    );
+    const after = await w.status();
+    expect(pidOf(after, 'mortal')).toBe(pidOf(before, 'mortal'));
+    const faults = await live.api<{ faults: unknown[] }>('GET', `/api/worlds/${w.id}/faults`);
+    expect(faults.body.faults).toHaveLength(1);
+    await w.framesUntil('the partition still failing l-mortal', (frames) =>
+      frames
+        .slice(-2)
+        .some((f) => f.links.some((l) => l.id === 'l-mortal' && l.requests > 0 && l.errors === l.requests)),
+    );
+
+    const seen = w.statuses.length;
+    expect((await live.api('POST', `/api/worlds/${w.id}/deploy/services/mortal/kill`)).status).toBe(202);
+    const ready = await waitFor(
+      'mortal restarted by its new policy',
+      () => w.statuses.slice(seen).find((s) => s.id === 'mortal' && s.state === 'ready'),
+      10_000,
+    );
+    expect(ready.pid).not.toBe(pidOf(before, 'mortal'));
+    await live.api('DELETE', `/api/worlds/${w.id}/deploy`);
+  }, 90_000);
+});
