@@ -12,7 +12,9 @@ import { typeboxValidatorCompiler } from './http/validation.js';
 import { livePlugin } from './live/live-plugin.js';
 import { loadRoutes } from './load/load-routes.js';
 import { scenarioRoutes } from './scenarios/scenario-routes.js';
+import { metricsRoutes } from './traffic/metrics-routes.js';
 import { telemetryRoutes } from './traffic/telemetry-routes.js';
+import { traceRoutes } from './traffic/trace-routes.js';
 import { staticPlugin } from './web/static-plugin.js';
 import { worldStorePlugin } from './worlds/world-store-plugin.js';
 import { worldsRoutes } from './worlds/worlds-routes.js';
@@ -64,6 +66,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(scenarioRoutes);
   await app.register(loadRoutes);
   await app.register(telemetryRoutes);
+  await app.register(traceRoutes);
+  await app.register(metricsRoutes);
   await app.register(staticPlugin, { webDir: options.webDir });
   return app;
 }

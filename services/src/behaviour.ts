@@ -1,6 +1,6 @@
 // What an accepted request does: a service waits its latency, calls every peer in parallel, then answers.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { latencyBounds, type Peer, type SpawnConfig } from '@dw/world';
+import { latencyBounds, type Peer, type SpawnConfig, type TraceContext } from '@dw/world';
 import type { Caller } from './caller.js';
 import type { CallOutcome } from './stats.js';
 
@@ -9,8 +9,11 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-/** Answers one accepted request that may still take `hops` hops (already checked to be > 0). */
-export type Behaviour = (hops: number) => Promise<Answer>;
+/**
+ * Answers one accepted request that may still take `hops` hops (already checked to be > 0); its calls to peers
+ * carry `ctx` (the request's trace, this service's span as their parent).
+ */
+export type Behaviour = (hops: number, ctx: TraceContext) => Promise<Answer>;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -19,19 +22,19 @@ export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, call
   const errorRate = config.behaviour.errorRate ?? 0;
   const serviceId = config.serviceId;
   const mode = config.behaviour.calls?.mode ?? 'parallel';
-  return async (hops) => {
+  return async (hops, ctx) => {
     const latency = min + Math.random() * (max - min);
     if (latency > 0) await sleep(latency);
     const called = mode === 'weighted' ? pickWeighted(config.peers) : config.peers;
     const outcomes: CallOutcome[] = [];
     if (mode === 'sequence') {
       for (const peer of called) {
-        const outcome = await caller.call(peer, hops - 1, EMPTY);
+        const outcome = await caller.call(peer, hops - 1, EMPTY, ctx);
         outcomes.push(outcome);
         if (outcome !== 'ok') break; // the request has failed: the rest are not called
       }
     } else {
-      outcomes.push(...(await Promise.all(called.map((peer) => caller.call(peer, hops - 1, EMPTY)))));
+      outcomes.push(...(await Promise.all(called.map((peer) => caller.call(peer, hops - 1, EMPTY, ctx)))));
     }
     if (errorRate > 0 && Math.random() < errorRate) {
       return { status: 500, body: { error: 'injected', message: `"${serviceId}" failed by its error rate` } };

@@ -3,10 +3,11 @@ import { once } from 'node:events';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
-import { HOPS_HEADER, type Peer } from '@dw/world';
+import { HOPS_HEADER, type Peer, parseTraceparent, TRACEPARENT_HEADER } from '@dw/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Caller } from './caller.js';
 import { Stats } from './stats.js';
+import { rootContext, Tracer } from './tracing.js';
 
 const servers: https.Server[] = [];
 afterEach(() => {
@@ -15,6 +16,7 @@ afterEach(() => {
 
 async function serve(ca: KeyPairPem, id: KeyPairPem, status = 200) {
   const seen: { hops: string | undefined; bytes: number; peer: string | undefined }[] = [];
+  const traceparents: (string | undefined)[] = [];
   const server = https.createServer(
     { cert: id.certPem, key: id.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true },
     (req, res) => {
@@ -25,14 +27,17 @@ async function serve(ca: KeyPairPem, id: KeyPairPem, status = 200) {
       req.on('end', () => {
         const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate().subjectaltname;
         seen.push({ hops: req.headers[HOPS_HEADER] as string | undefined, bytes, peer });
+        traceparents.push(req.headers[TRACEPARENT_HEADER] as string | undefined);
         res.writeHead(status).end('{}');
       });
     },
   );
   servers.push(server);
+  const tls = { connections: 0 };
+  server.on('secureConnection', () => tls.connections++);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, traceparents, tls };
 }
 
 describe('Caller', () => {
@@ -50,13 +55,37 @@ describe('Caller', () => {
       { linkId: 'l4', id: 'gone', url: 'https://127.0.0.1:1' },
     ];
     const stats = new Stats('orders', peers);
-    const caller = new Caller('shop', peers, { ca: ca.certPem, cert: me.certPem, key: me.keyPem }, stats);
+    const tracer = new Tracer('orders');
+    const caller = new Caller('shop', peers, { ca: ca.certPem, cert: me.certPem, key: me.keyPem }, stats, {
+      tracer,
+    });
+    const sampled = rootContext(true);
     try {
       const body = Buffer.alloc(100, 'x');
-      for (let i = 0; i < 3; i++) expect(await caller.call(peers[0]!, 4, body)).toBe('ok');
-      expect(await caller.call(peers[1]!, 4, body)).toBe('refused');
-      expect(await caller.call(peers[2]!, 4, body)).toBe('refused');
-      expect(await caller.call(peers[3]!, 4, body)).toBe('error');
+      for (let i = 0; i < 3; i++) expect(await caller.call(peers[0]!, 4, body, rootContext(false))).toBe('ok');
+      expect(await caller.call(peers[1]!, 4, body, rootContext(false))).toBe('refused');
+      expect(await caller.call(peers[2]!, 4, body, sampled)).toBe('refused');
+      expect(await caller.call(peers[3]!, 4, body, rootContext(false))).toBe('error');
+      // every call carries a valid traceparent of its own trace; unsampled calls record no span
+      const contexts = payments.traceparents.map((t) => parseTraceparent(t));
+      expect(contexts.every((c) => c !== null && !c.sampled)).toBe(true);
+      expect(new Set(contexts.map((c) => c?.traceId)).size).toBe(3);
+      const sent = parseTraceparent(forbidden.traceparents[0]);
+      expect(sent).toMatchObject({ traceId: sampled.traceId, sampled: true });
+      const { spans } = tracer.drain();
+      expect(spans).toEqual([
+        expect.objectContaining({
+          traceId: sampled.traceId,
+          spanId: sent?.spanId,
+          parentId: null,
+          kind: 'client',
+          service: 'orders',
+          linkId: 'l3',
+          to: 'audit',
+          status: 403,
+          outcome: 'refused',
+        }),
+      ]);
       expect(payments.seen).toEqual(
         Array(3).fill({ hops: '4', bytes: 100, peer: 'DNS:orders, URI:spiffe://shop/orders' }),
       );
@@ -69,6 +98,10 @@ describe('Caller', () => {
         { linkId: 'l4', requests: 1, errors: 1, refused: 0 },
       ]);
       expect(calls[0]!.latencyMsMax).toBeGreaterThan(0);
+      // handshakes are the TLS connections the callee saw; the histogram counts every call
+      expect(payments.tls.connections).toBeGreaterThan(0);
+      expect(calls[0]).toMatchObject({ handshakes: payments.tls.connections });
+      for (const c of calls) expect(c.latencyBuckets?.reduce((a, b) => a + b, 0)).toBe(c.requests);
       expect(stats.drain().calls).toEqual([]);
     } finally {
       await caller.close();

@@ -2,13 +2,23 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as tls from 'node:tls';
-import { type ClientCallPolicy, HOPS_HEADER, type Peer, serviceIdFromSpiffe, spiffeId } from '@dw/world';
+import {
+  type ClientCallPolicy,
+  formatTraceparent,
+  HOPS_HEADER,
+  type Peer,
+  serviceIdFromSpiffe,
+  spiffeId,
+  TRACEPARENT_HEADER,
+  type TraceContext,
+} from '@dw/world';
 import { Pool } from 'undici';
 import { LinkPolicy } from './call-policy.js';
 import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import type { CallOutcome, Stats } from './stats.js';
 import { isHandshakeRefusal } from './tls-errors.js';
+import { newSpanId, nowMs, rootContext, type Tracer } from './tracing.js';
 
 /** Per-call limits: a callee that does not answer within these counts as an error. */
 export const CALL_TIMEOUT_MS = 10_000;
@@ -62,6 +72,8 @@ export interface CallerOptions {
    * (with TLS 1.3, Node closes without an alert when it rejects a client certificate).
    */
   closedMeansRefused?: boolean;
+  /** Records a client span of every sampled call; without one nothing is recorded (trace context still goes). */
+  tracer?: Tracer;
   /** Timeout, retries and breaker, the same for every link of this process. */
   policy?: ClientCallPolicy | undefined;
   /** Faults on the outbound links, changed at runtime by the controller. */
@@ -142,22 +154,49 @@ export class Caller {
     return pool;
   }
 
-  /** Calls the peer under the link's policy (breaker, retries), records the outcome and latency, returns it. */
-  async call(peer: Peer, hops: number, body: Buffer): Promise<CallOutcome> {
+  /**
+   * POSTs to the peer within the trace `ctx` (a new span of it, whose id goes in `traceparent`; a new unsampled
+   * trace when none is given), records the outcome and latency in the stats window (and the span when sampled),
+   * and returns the outcome.
+   */
+  async call(peer: Peer, hops: number, body: Buffer, ctx: TraceContext = rootContext(false)): Promise<CallOutcome> {
     const policy = this.policies.get(peer.linkId);
     if (!this.pools.get(peer.linkId) || !policy) throw new Error(`no pool for link ${peer.linkId}`);
+    const spanId = newSpanId();
+    const start = ctx.sampled ? nowMs() : 0;
     const started = performance.now();
     let answered = false;
+    let status = 0;
+    // Under the link's policy: a breaker in front, then attempts (each through the link's faults) with retries.
     const result = await policy.run(async (timeoutMs) => {
-      const attempt = await this.attempt(peer, hops, body, timeoutMs);
+      const attempt = await this.attempt(peer, hops, body, timeoutMs, ctx, spanId);
       answered = attempt.answered;
+      status = attempt.status;
       return attempt.outcome;
     });
-    this.stats.call(peer, result.outcome, performance.now() - started, answered, {
+    const outcome = result.outcome;
+    const durationMs = performance.now() - started;
+    this.stats.call(peer, outcome, durationMs, answered, {
       retries: result.retries,
       breaker: policy.breaker?.current,
     });
-    return result.outcome;
+    const tracer = this.options.tracer;
+    if (ctx.sampled && tracer) {
+      tracer.record({
+        traceId: ctx.traceId,
+        spanId,
+        parentId: ctx.spanId === '' ? null : ctx.spanId,
+        kind: 'client',
+        service: tracer.serviceId,
+        linkId: peer.linkId,
+        to: peer.id,
+        start,
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        status,
+        outcome,
+      });
+    }
+    return outcome;
   }
 
   /** The next of the link's pools, in turn. */
@@ -176,27 +215,36 @@ export class Caller {
     hops: number,
     body: Buffer,
     timeoutMs: number,
-  ): Promise<{ outcome: CallOutcome; answered: boolean }> {
+    ctx: TraceContext,
+    spanId: string,
+  ): Promise<{ outcome: CallOutcome; answered: boolean; status: number }> {
     const started = performance.now();
     const fault = this.faults.decide(peer.linkId);
-    if (fault.kind === 'partition' || fault.kind === 'abort') return { outcome: 'error', answered: false };
+    if (fault.kind === 'partition') return { outcome: 'error', answered: false, status: 0 };
+    if (fault.kind === 'abort') return { outcome: 'error', answered: false, status: 503 };
     if (fault.delayMs > 0) await sleep(Math.min(fault.delayMs, timeoutMs));
     const left = () => timeoutMs - (performance.now() - started);
-    if (left() <= 0) return { outcome: 'error', answered: false };
+    if (left() <= 0) return { outcome: 'error', answered: false, status: 0 };
     const pool = this.nextPool(peer);
     let outcome: CallOutcome;
     let answered = false;
+    let status = 0;
     try {
       const wait = Math.max(1, Math.ceil(left()));
       const res = await pool.request({
         path: '/',
         method: 'POST',
-        headers: { [HOPS_HEADER]: String(hops), 'content-type': 'application/octet-stream' },
+        headers: {
+          [HOPS_HEADER]: String(hops),
+          [TRACEPARENT_HEADER]: formatTraceparent({ traceId: ctx.traceId, spanId, sampled: ctx.sampled }),
+          'content-type': 'application/octet-stream',
+        },
         body,
         headersTimeout: wait,
         bodyTimeout: wait,
         signal: AbortSignal.timeout(wait),
       });
+      status = res.statusCode;
       await res.body.dump();
       answered = true;
       if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
@@ -208,9 +256,9 @@ export class Caller {
     }
     if (fault.kind === 'drop') {
       if (left() > 0) await sleep(left());
-      return { outcome: 'error', answered: false };
+      return { outcome: 'error', answered: false, status: 0 };
     }
-    return { outcome, answered };
+    return { outcome, answered, status };
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Peer } from '@dw/world';
 import type { Caller } from './caller.js';
 import type { Stats } from './stats.js';
+import { rootContext, type Tracer } from './tracing.js';
 
 /** Requests in flight per link beyond which a tick counts as an error instead of queueing. */
 export const MAX_IN_FLIGHT_PER_LINK = 256;
@@ -23,6 +24,7 @@ class LinkLoad {
   private periodMs: number;
   private startedAt = 0;
   private running = false;
+  private readonly sample: () => boolean;
 
   constructor(
     private readonly peer: Peer,
@@ -33,8 +35,10 @@ class LinkLoad {
     private readonly body: Buffer,
     private readonly caller: Caller,
     private readonly stats: Stats,
+    tracer: Tracer,
   ) {
     this.periodMs = periodOf(rateAt(rps, ramp, 0));
+    this.sample = tracer.sampler();
   }
 
   start(): void {
@@ -99,7 +103,7 @@ class LinkLoad {
       return;
     }
     this.inFlight++;
-    void this.caller.call(this.peer, this.hops, this.body).finally(() => {
+    void this.caller.call(this.peer, this.hops, this.body, rootContext(this.sample())).finally(() => {
       this.inFlight--;
     });
   }
@@ -122,11 +126,13 @@ export class ClientLoad {
     hopBudget: number;
     caller: Caller;
     stats: Stats;
+    tracer: Tracer;
   }) {
     const body = Buffer.alloc(opts.payloadBytes, 'x');
     const maxInFlight = Math.min(opts.concurrency ?? MAX_IN_FLIGHT_PER_LINK, MAX_IN_FLIGHT_PER_LINK);
     this.links = opts.peers.map(
-      (p) => new LinkLoad(p, opts.rps, opts.ramp, maxInFlight, opts.hopBudget, body, opts.caller, opts.stats),
+      (p) =>
+        new LinkLoad(p, opts.rps, opts.ramp, maxInFlight, opts.hopBudget, body, opts.caller, opts.stats, opts.tracer),
     );
   }
 

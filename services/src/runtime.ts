@@ -13,6 +13,7 @@ import type { Log } from './log.js';
 import { createServiceServer } from './server.js';
 import { Stats } from './stats.js';
 import { TelemetryReporter } from './telemetry.js';
+import { Tracer } from './tracing.js';
 
 export interface Runtime {
   /** The port the server listens on. */
@@ -28,11 +29,14 @@ const FLUSH_MS = 700;
 export const DEFAULT_INTRUDER_RPS = 2;
 
 export async function startRuntime(config: SpawnConfig, identity: IdentityPem, log: Log): Promise<Runtime> {
-  const stats = new Stats(config.serviceId, config.peers);
+  const telemetryOn = config.telemetry.enabled !== false;
+  const stats = new Stats(config.serviceId, config.peers, telemetryOn);
+  const tracer = new Tracer(config.serviceId, telemetryOn);
   const intruder = config.kind === 'intruder' ? config.behaviour : undefined;
   const faults = new FaultTable(config.faults);
   const caller = new Caller(config.worldId, config.peers, identity, stats, {
     closedMeansRefused: !!intruder,
+    tracer,
     policy: config.kind === 'intruder' ? undefined : config.behaviour.calls,
     faults,
   });
@@ -44,6 +48,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
         config,
         identity,
         stats,
+        tracer,
         behaviour,
         faults,
         setRate: config.kind === 'client' ? (rps) => load?.setRate(rps) : undefined,
@@ -53,6 +58,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
     config.telemetry,
     { worldId: config.worldId, serviceId: config.serviceId, rev: config.rev },
     stats,
+    tracer,
     log,
   );
   const rps =
@@ -72,6 +78,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
           hopBudget: config.hopBudget,
           caller,
           stats,
+          tracer,
         })
       : undefined;
 

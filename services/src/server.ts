@@ -3,7 +3,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { CONTROLLER_ID, HOPS_HEADER, LOOP_STATUS, RuntimeFaults, RuntimeLoad, type SpawnConfig } from '@dw/world';
+import {
+  CONTROLLER_ID,
+  HOPS_HEADER,
+  LOOP_STATUS,
+  parseTraceparent,
+  RuntimeFaults,
+  RuntimeLoad,
+  type SpawnConfig,
+  TRACEPARENT_HEADER,
+} from '@dw/world';
 import Value from 'typebox/value';
 import type { Behaviour } from './behaviour.js';
 import type { FaultTable } from './faults.js';
@@ -11,6 +20,7 @@ import type { IdentityPem } from './identity.js';
 import { callerClassifier } from './peer-identity.js';
 import type { Stats } from './stats.js';
 import { refusalFromTlsError } from './tls-errors.js';
+import { childOf, newSpanId, newTraceId, nowMs, type Tracer } from './tracing.js';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body);
@@ -64,13 +74,14 @@ export function createServiceServer(opts: {
   config: SpawnConfig;
   identity: IdentityPem;
   stats: Stats;
+  tracer: Tracer;
   behaviour: Behaviour;
   /** When given, the controller may read and replace the outbound faults (GET/PUT /_dw/faults). */
   faults?: FaultTable;
   /** A client's: the controller may change its rate (PUT /_dw/load). */
   setRate?: ((rps: number) => void) | undefined;
 }): https.Server {
-  const { config, identity, stats, behaviour } = opts;
+  const { config, identity, stats, tracer, behaviour } = opts;
   const classify = callerClassifier(config.worldId, config.allowedCallers);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -129,16 +140,37 @@ export function createServiceServer(opts: {
         message: `the request ran out of hops at "${config.serviceId}": is there a loop?`,
       });
     }
+    // The caller's trace, or a new unsampled one when it sent none (or a malformed one).
+    const parent = parseTraceparent(req.headers[TRACEPARENT_HEADER]) ?? {
+      traceId: newTraceId(),
+      spanId: '',
+      sampled: false,
+    };
+    const spanId = newSpanId();
+    const start = parent.sampled ? nowMs() : 0;
     if (!(await drain(req))) return;
     stats.accepted(caller.id);
     let answer: Awaited<ReturnType<Behaviour>>;
     try {
-      answer = await behaviour(hops);
+      answer = await behaviour(hops, childOf(parent, spanId));
     } catch (err) {
       answer = { status: 500, body: { error: 'internal', message: (err as Error).message } };
     }
     if (answer.status >= 400) stats.inboundError(caller.id);
     if (!res.destroyed) send(res, answer.status, answer.body);
+    if (parent.sampled) {
+      tracer.record({
+        traceId: parent.traceId,
+        spanId,
+        parentId: parent.spanId === '' ? null : parent.spanId,
+        kind: 'server',
+        service: config.serviceId,
+        start,
+        durationMs: Math.round((nowMs() - start) * 1000) / 1000,
+        status: answer.status,
+        outcome: answer.status < 400 ? 'ok' : 'error',
+      });
+    }
   };
 
   const server = https.createServer(

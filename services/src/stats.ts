@@ -1,7 +1,17 @@
 // Counters of one process: the current telemetry window, and totals since start (for /_dw/stats).
 // Every map is keyed by something bounded: links by this process's peers, inbound by allowed callers, refusals
 // by (caller, reason) with a cap beyond which callers are lumped under null.
-import type { BreakerState, CallStats, InboundStats, Peer, RefusalReason, RefusalStats, ServiceStats } from '@dw/world';
+import {
+  type BreakerState,
+  type CallStats,
+  type InboundStats,
+  LATENCY_BUCKETS_MS,
+  latencyBucket,
+  type Peer,
+  type RefusalReason,
+  type RefusalStats,
+  type ServiceStats,
+} from '@dw/world';
 
 export type CallOutcome = 'ok' | 'error' | 'refused';
 
@@ -25,6 +35,8 @@ export class Stats {
   constructor(
     private readonly serviceId: string,
     private readonly peers: readonly Peer[],
+    /** False when telemetry is off: nothing is counted. */
+    private readonly enabled = true,
   ) {}
 
   /** One outbound call over a link completed (or was given up on), with its latency. */
@@ -35,9 +47,13 @@ export class Stats {
     answered = false,
     extra: { retries?: number; breaker?: BreakerState | undefined } = {},
   ): void {
+    if (!this.enabled) return;
     const s = this.callsOf(peer);
     s.requests++;
     if (answered) s.answered = (s.answered ?? 0) + 1;
+    const buckets = s.latencyBuckets as number[];
+    const b = latencyBucket(latencyMs);
+    buckets[b] = (buckets[b] ?? 0) + 1;
     if (outcome === 'error') s.errors++;
     else if (outcome === 'refused') s.refused++;
     s.latencyMsSum += latencyMs;
@@ -48,23 +64,27 @@ export class Stats {
 
   /** A new TLS connection to a peer completed its handshake (the caller's pool opened it). */
   handshake(peer: Peer): void {
+    if (!this.enabled) return;
     const s = this.callsOf(peer);
     s.handshakes = (s.handshakes ?? 0) + 1;
   }
 
   /** A request from a linked caller passed the checks and will be answered. */
   accepted(from: string): void {
+    if (!this.enabled) return;
     this.inboundOf(from).accepted++;
     this.totalAccepted.set(from, (this.totalAccepted.get(from) ?? 0) + 1);
   }
 
   /** An accepted request was answered with an error status. */
   inboundError(from: string): void {
+    if (!this.enabled) return;
     this.inboundOf(from).errors++;
     this.totalErrors++;
   }
 
   refused(from: string | null, reason: RefusalReason): void {
+    if (!this.enabled) return;
     let key = `${reason}\n${from ?? ''}`;
     let s = this.refusals.get(key);
     if (!s && this.refusals.size >= MAX_REFUSAL_KEYS) {
@@ -122,6 +142,7 @@ export class Stats {
         latencyMsMax: 0,
         handshakes: 0,
         answered: 0,
+        latencyBuckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
       };
       this.calls.set(peer.linkId, s);
     }

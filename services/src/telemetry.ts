@@ -4,6 +4,7 @@ import { TELEMETRY_TOKEN_HEADER, type TelemetryBatch, type TelemetryTarget } fro
 import { Pool } from 'undici';
 import type { Log } from './log.js';
 import type { Stats } from './stats.js';
+import type { Tracer } from './tracing.js';
 
 export const HEARTBEAT_MS = 1000;
 const POST_TIMEOUT_MS = 2000;
@@ -25,6 +26,7 @@ export class TelemetryReporter {
     private readonly target: TelemetryTarget,
     private readonly ids: { worldId: string; serviceId: string; rev: number },
     private readonly stats: Stats,
+    private readonly tracer: Tracer,
     private readonly log: Log,
   ) {
     const url = new URL(target.url);
@@ -43,19 +45,22 @@ export class TelemetryReporter {
   start(): void {
     this.ready = true;
     this.send();
+    // telemetry off: that first batch says the process is ready, and nothing follows
+    if (this.target.enabled === false) return;
     this.timer = setInterval(() => this.tick(), this.target.intervalMs);
   }
 
   private tick(): void {
     if (this.inFlight) return; // the window keeps growing until the previous POST is done
     const quiet = Date.now() - this.lastSentAt < HEARTBEAT_MS - this.target.intervalMs / 2;
-    if (!this.stats.dirty && quiet) return;
+    if (!this.stats.dirty && !this.tracer.pending && quiet) return;
     this.send();
   }
 
   private send(): void {
     const now = Date.now();
     const window = this.stats.drain();
+    const { spans, spansDropped } = this.tracer.drain();
     const batch: TelemetryBatch = {
       ...this.ids,
       pid: process.pid,
@@ -64,6 +69,8 @@ export class TelemetryReporter {
       windowMs: now - this.windowStart,
       ready: this.ready,
       ...window,
+      ...(spans.length > 0 ? { spans } : {}),
+      ...(spansDropped > 0 ? { spansDropped } : {}),
     };
     this.windowStart = now;
     this.lastSentAt = now;
@@ -99,6 +106,7 @@ export class TelemetryReporter {
   /** Stops the interval, waits for the POST in flight, and sends one last batch; bounded by `timeoutMs`. */
   async flush(timeoutMs: number): Promise<void> {
     clearInterval(this.timer);
+    if (this.target.enabled === false) return;
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     const last = (async () => {
       await this.inFlight;

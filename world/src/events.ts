@@ -38,6 +38,11 @@ export const LinkTraffic = Type.Object(
     totalRetries: Type.Optional(Count),
     /** The caller's circuit breaker on this link, when it has one. */
     breaker: Type.Optional(BreakerState),
+    /** Requests per second over the window. */
+    ratePerSec: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Latency quantiles of the window from the fixed-bucket histogram, ms (0 when none). */
+    latencyMsP50: Type.Optional(Type.Number({ minimum: 0 })),
+    latencyMsP99: Type.Optional(Type.Number({ minimum: 0 })),
   },
   strict,
 );
@@ -62,10 +67,29 @@ export const ServiceTraffic = Type.Object(
     /** Requests this service accepted in the window, and since deploy. */
     accepted: Count,
     totalAccepted: Count,
+    /** Requests per second it accepted (in) and made over its links (out) in the window. */
+    inPerSec: Type.Optional(Type.Number({ minimum: 0 })),
+    outPerSec: Type.Optional(Type.Number({ minimum: 0 })),
   },
   strict,
 );
 export type ServiceTraffic = Static<typeof ServiceTraffic>;
+
+/** Frames carry at most this many sampled messages per link, and this many in all. */
+export const MAX_SAMPLES_PER_LINK = 2;
+export const MAX_SAMPLES_PER_FRAME = 64;
+
+/** One real message of the window (a sampled call), so the editor can open its trace. */
+export const MessageSample = Type.Object(
+  {
+    linkId: Type.String(),
+    traceId: Type.String(),
+    outcome: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('refused')]),
+    latencyMs: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+export type MessageSample = Static<typeof MessageSample>;
 
 export const TrafficFrame = Type.Object(
   {
@@ -78,6 +102,8 @@ export const TrafficFrame = Type.Object(
     /** Calls refused that no link explains. */
     refusals: Type.Array(Refusal),
     services: Type.Array(ServiceTraffic),
+    /** A bounded sample of this window's messages: at most MAX_SAMPLES_PER_LINK per link, MAX_SAMPLES_PER_FRAME. */
+    samples: Type.Optional(Type.Array(MessageSample)),
   },
   strict,
 );
@@ -100,6 +126,30 @@ export type ServiceStatusEvent = Static<typeof ServiceStatusEvent>;
 
 export type WatchAck = { ok: true } | { ok: false; error: string };
 
+/** `logs:watch` / `logs:unwatch`: follow one service's stdout and stderr. */
+export const LogsRequest = Type.Object(
+  { worldId: Type.String({ minLength: 1, maxLength: 80 }), serviceId: Type.String({ minLength: 1, maxLength: 63 }) },
+  strict,
+);
+export type LogsRequest = Static<typeof LogsRequest>;
+
+/** One line a service process wrote (stdout or stderr), as the controller's bounded buffer kept it. */
+export const ServiceLogLine = Type.Object(
+  {
+    worldId: Type.String(),
+    id: Type.String(),
+    stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
+    line: Type.String(),
+    /** Epoch ms when the controller read it. */
+    at: Type.Number(),
+  },
+  strict,
+);
+export type ServiceLogLine = Static<typeof ServiceLogLine>;
+
+/** The answer to logs:watch: the lines kept so far (oldest first), then `service:log` events as they come. */
+export type LogsAck = { ok: true; lines: ServiceLogLine[] } | { ok: false; error: string };
+
 export interface ServerToClientEvents {
   'traffic:frame': (frame: TrafficFrame) => void;
   'service:status': (status: ServiceStatusEvent) => void;
@@ -107,9 +157,12 @@ export interface ServerToClientEvents {
   'faults:changed': (faults: FaultList) => void;
   /** A scenario played on the controller: each step as it happens, then the verdict. */
   'scenario:progress': (progress: ScenarioProgress) => void;
+  'service:log': (line: ServiceLogLine) => void;
 }
 
 export interface ClientToServerEvents {
   'world:watch': (request: WatchRequest, ack?: (result: WatchAck) => void) => void;
   'world:unwatch': (request: WatchRequest) => void;
+  'logs:watch': (request: LogsRequest, ack?: (result: LogsAck) => void) => void;
+  'logs:unwatch': (request: LogsRequest) => void;
 }

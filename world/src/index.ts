@@ -10,5 +10,6 @@ export * from './reconcile.js';
 export * from './scenario.js';
 export * from './spawn-config.js';
 export * from './telemetry.js';
+export * from './trace.js';
 export * from './validate.js';
 export * from './world.js';

@@ -46,6 +46,8 @@ export const TelemetryTarget = Type.Object(
     /** A per-deployment secret the controller checks on every batch. */
     token: Type.String({ minLength: 16 }),
     intervalMs: Type.Integer({ minimum: 20, maximum: 5000 }),
+    /** False: record nothing and report nothing but readiness (for measuring what telemetry costs). Default true. */
+    enabled: Type.Optional(Type.Boolean()),
   },
   strict,
 );

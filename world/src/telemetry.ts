@@ -1,5 +1,6 @@
 // What a service process reports to the controller, in small batches (one POST per interval, never per request).
 import Type, { type Static } from 'typebox';
+import { LATENCY_BUCKETS_MS, MAX_SPANS_PER_BATCH, Span } from './trace.js';
 import { LinkId, ServiceId } from './world.js';
 
 const strict = { additionalProperties: false } as const;
@@ -36,6 +37,8 @@ export const CallStats = Type.Object(
     retries: Type.Optional(Count),
     /** The link's circuit breaker at the end of the window, when it has one. */
     breaker: Type.Optional(BreakerState),
+    /** Calls per latency bucket (`LATENCY_BUCKETS_MS`, plus one for slower); sums to `requests`. */
+    latencyBuckets: Type.Optional(Type.Array(Count, { maxItems: LATENCY_BUCKETS_MS.length + 1 })),
     /**
      * New TLS connections (full mutual handshakes) the caller opened over this link in the window; the other
      * requests went over connections already open. Absent from senders that do not count them.
@@ -83,6 +86,10 @@ export const TelemetryBatch = Type.Object(
     calls: Type.Array(CallStats),
     inbound: Type.Array(InboundStats),
     refusals: Type.Array(RefusalStats),
+    /** Spans of sampled requests that ended in the window, at most `MAX_SPANS_PER_BATCH`. */
+    spans: Type.Optional(Type.Array(Span, { maxItems: MAX_SPANS_PER_BATCH })),
+    /** Spans of the window that did not fit. */
+    spansDropped: Type.Optional(Count),
   },
   strict,
 );

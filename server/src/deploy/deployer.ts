@@ -9,6 +9,7 @@ import {
   describePlan,
   type FaultList,
   leafLifetimeMsOf,
+  type ServiceLogLine,
   type ServiceStatusEvent,
   type TrafficFrame,
   type World,
@@ -67,6 +68,7 @@ export class Deployer {
   private readonly statusListeners = new Set<Listener<ServiceStatusEvent>>();
   private readonly frameListeners = new Set<Listener<TrafficFrame>>();
   private readonly faultListeners = new Set<Listener<FaultList>>();
+  private readonly logListeners = new Set<Listener<ServiceLogLine>>();
   /** Deploys asked for and not yet running (answered as starting), and the last one that failed. */
   private readonly pending = new Map<string, { rev: number; world: World }>();
   private readonly failed = new Map<string, { world: World; detail: string }>();
@@ -78,6 +80,11 @@ export class Deployer {
   onStatus(listener: Listener<ServiceStatusEvent>): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
+  }
+
+  onLog(listener: Listener<ServiceLogLine>): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
   }
 
   onFrame(listener: Listener<TrafficFrame>): () => void {
@@ -136,6 +143,11 @@ export class Deployer {
   /** The running deployment of a world, if any. */
   find(worldId: string): Deployment | undefined {
     return this.deployments.get(worldId);
+  }
+
+  /** Every running deployment. */
+  all(): Deployment[] {
+    return [...this.deployments.values()];
   }
 
   /** Runs `task` in the world's queue: after every deploy or stop asked for before it. */
@@ -216,6 +228,9 @@ export class Deployer {
       onPid: this.options.guardian ? (pid, alive) => this.options.guardian?.track(pid, alive) : undefined,
       onFaultPushFailed: (serviceId, message) =>
         this.options.log.warn(`world "${worldId}": could not push faults to "${serviceId}" yet: ${message}`),
+      onLog: (line) => {
+        for (const listener of this.logListeners) listener(line);
+      },
     });
     if (this.closed) {
       await deployment.stop();

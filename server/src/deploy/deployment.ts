@@ -13,6 +13,7 @@ import {
   type IntruderIdentity,
   leafLifetimeMsOf,
   type RestartPolicy,
+  type ServiceLogLine,
   type ServiceState,
   type ServiceStatusEvent,
   type SpawnConfig,
@@ -21,6 +22,7 @@ import {
   type World,
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
+import { TraceStore } from '../traffic/trace-store.js';
 import { FaultInjector } from './fault-injector.js';
 import { issueDeploymentIdentities, issueIntruderIdentity, loadOrCreateCA } from './identities.js';
 import { IdentityKeeper } from './identity-roll.js';
@@ -55,6 +57,7 @@ export interface DeploymentOptions {
   /** Every service pid spawned (alive) or gone, for the guardian. */
   onPid?: (pid: number, alive: boolean) => void;
   onFaultPushFailed?: (serviceId: string, message: string) => void;
+  onLog?: (line: ServiceLogLine) => void;
   /** Something went wrong in the background (an automatic renewal); for the log. */
   onError?: (error: Error) => void;
 }
@@ -83,7 +86,10 @@ export class Deployment {
   processes = new Map<string, ServiceProcess>();
   /** Faults in force: runtime state of the processes, never a redeploy. */
   readonly faults: FaultInjector;
-  private aggregator: TrafficAggregator;
+  /** Read by /metrics; replaced when a redeploy changes the world. */
+  aggregator: TrafficAggregator;
+  /** Recent sampled traces of this deployment. */
+  readonly traces = new TraceStore();
   private frameTimer: NodeJS.Timeout | undefined;
   private clientTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -137,6 +143,7 @@ export class Deployment {
       restart: restartPolicyOf(world, config.serviceId),
       startConfig: () => ({ faults: this.faults.runtimeFor(config.serviceId) }),
       onPid: this.options.onPid,
+      onLine: (p, stream, line, at) => this.options.onLog?.({ worldId: this.worldId, id: p.id, stream, line, at }),
     });
   }
 
@@ -354,6 +361,15 @@ export class Deployment {
     return event;
   }
 
+  /** The lines a service's process wrote that are still kept (stdout and stderr merged by time), oldest first. */
+  logsOf(serviceId: string): ServiceLogLine[] | undefined {
+    const p = this.processes.get(serviceId);
+    if (!p) return undefined;
+    const of = (stream: 'stdout' | 'stderr') =>
+      p[stream].entries().map(({ line, at }) => ({ worldId: this.worldId, id: p.id, stream, line, at }));
+    return [...of('stdout'), ...of('stderr')].sort((a, b) => a.at - b.at);
+  }
+
   statusEvents(): ServiceStatusEvent[] {
     return [...this.processes.values()].map((p) => this.statusEvent(p));
   }
@@ -384,6 +400,7 @@ export class Deployment {
     if (!process || process.config.rev !== batch.rev || process.pid !== batch.pid || !process.alive) return 'stale';
     if (batch.ready) process.markReady();
     this.aggregator.ingest(batch);
+    if (batch.spans) this.traces.add(batch.serviceId, batch.spans);
     return 'accepted';
   }
 

@@ -29,6 +29,8 @@ export interface ServiceProcessOptions {
   startConfig?: () => Partial<SpawnConfig>;
   /** Told of every pid spawned and every pid gone (the guardian kills the live ones if the controller dies). */
   onPid?: (pid: number, alive: boolean) => void;
+  /** Every line the process writes, as it is kept. */
+  onLine?: (process: ServiceProcess, stream: 'stdout' | 'stderr', line: string, at: number) => void;
 }
 
 export class ServiceProcess {
@@ -38,8 +40,8 @@ export class ServiceProcess {
   state: ServiceState = 'starting';
   pid: number | null = null;
   detail: string | undefined;
-  readonly stdout = new LineRing();
-  readonly stderr = new LineRing();
+  readonly stdout: LineRing;
+  readonly stderr: LineRing;
   private child: ChildProcess | null = null;
   private stopping = false;
   private resolveExited!: () => void;
@@ -56,6 +58,8 @@ export class ServiceProcess {
   private beforePause: ServiceState = 'ready';
 
   constructor(private readonly options: ServiceProcessOptions) {
+    this.stdout = new LineRing(200, 1000, (line, at) => this.options.onLine?.(this, 'stdout', line, at));
+    this.stderr = new LineRing(200, 1000, (line, at) => this.options.onLine?.(this, 'stderr', line, at));
     this.id = options.config.serviceId;
     this.restartPolicy = options.restart;
     this.kind = options.config.kind;

@@ -3,7 +3,14 @@
 // and while the world is deployed a traffic:frame every FRAME_INTERVAL_MS.
 
 import type { Duplex } from 'node:stream';
-import { type ClientToServerEvents, type ServerToClientEvents, type WatchAck, WatchRequest } from '@dw/world';
+import {
+  type ClientToServerEvents,
+  type LogsAck,
+  LogsRequest,
+  type ServerToClientEvents,
+  type WatchAck,
+  WatchRequest,
+} from '@dw/world';
 import { type Socket as IoSocket, Server } from 'socket.io';
 import Type from 'typebox';
 import { type AccessOptions, socketRefusal, socketTokenRefusal } from '../http/access-guard.js';
@@ -40,6 +47,7 @@ function isBacklogged(socket: IoSocket): boolean {
 }
 
 export const roomOf = (worldId: string) => `world:${worldId}`;
+const logsRoomOf = (worldId: string, serviceId: string) => `logs:${worldId}\n${serviceId}`;
 
 function invalidPayload(payload: unknown): string | null {
   const problems = schemaProblems(WatchRequest, payload);
@@ -84,6 +92,32 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
       socket.emit('faults:changed', app.deployer.faultList(worldId));
       reply({ ok: true });
     });
+    // One service's output, live: what is kept so far in the ack, then every new line.
+    socket.on('logs:watch', (request, ack) => {
+      const reply = (result: LogsAck) => {
+        if (typeof ack === 'function') ack(result);
+      };
+      const problems = schemaProblems(LogsRequest, request);
+      if (problems.length > 0) {
+        return reply({
+          ok: false,
+          error: `expected { worldId, serviceId }: ${problems.map((p) => `${p.pointer || '(payload)'} ${p.message}`).join('; ')}`,
+        });
+      }
+      const lines = app.deployer.find(request.worldId)?.logsOf(request.serviceId);
+      if (!lines) {
+        return reply({
+          ok: false,
+          error: `"${request.serviceId}" is not a running service of world "${request.worldId}"`,
+        });
+      }
+      void socket.join(logsRoomOf(request.worldId, request.serviceId));
+      reply({ ok: true, lines });
+    });
+    socket.on('logs:unwatch', (request) => {
+      if (schemaProblems(LogsRequest, request).length > 0) return;
+      void socket.leave(logsRoomOf(request.worldId, request.serviceId));
+    });
     socket.on('world:unwatch', (request) => {
       if (invalidPayload(request)) return;
       void socket.leave(roomOf(request.worldId));
@@ -92,6 +126,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
 
   const offStatus = app.deployer.onStatus((event) => io.to(roomOf(event.worldId)).emit('service:status', event));
   const offFaults = app.deployer.onFaults((list) => io.to(roomOf(list.worldId)).emit('faults:changed', list));
+  const offLog = app.deployer.onLog((line) => io.to(logsRoomOf(line.worldId, line.id)).emit('service:log', line));
   const offFrame = app.deployer.onFrame((frame) => {
     const watchers = io.sockets.adapter.rooms.get(roomOf(frame.worldId));
     for (const id of watchers ?? []) {
@@ -124,6 +159,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
     offStatus();
     offFaults();
     offFrame();
+    offLog();
     io.disconnectSockets(true);
     io.engine.close();
     if (upgraded.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -30,6 +30,35 @@ export const PAIR_WORLD: World = {
   links: [{ id: 'l1', from: 'caller', to: 'callee' }],
 };
 
+/**
+ * Two independent parts. `shopper` -> `gateway` -> `orders` -> (`payments`, `inventory`): a request three hops
+ * deep with a fan-out at the end, for traces. `loader` (sending nothing itself) -> `edge` -> `store`: a test
+ * drives `edge` with loader's identity and counts what completed, against the frames.
+ */
+export const OBSERVED_WORLD: World = {
+  version: 1,
+  name: 'observed',
+  settings: { hopBudget: 8 },
+  services: [
+    { id: 'shopper', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 10 } },
+    { id: 'gateway', kind: 'service', position: { x: 200, y: 0 }, config: { latencyMs: 2, errorRate: 0 } },
+    { id: 'orders', kind: 'service', position: { x: 400, y: 0 }, config: { latencyMs: 2, errorRate: 0 } },
+    { id: 'payments', kind: 'service', position: { x: 600, y: -80 }, config: { latencyMs: 5, errorRate: 0 } },
+    { id: 'inventory', kind: 'service', position: { x: 600, y: 80 }, config: { latencyMs: 1, errorRate: 0 } },
+    { id: 'loader', kind: 'client', position: { x: 0, y: 300 }, config: { rps: 0 } },
+    { id: 'edge', kind: 'service', position: { x: 200, y: 300 }, config: { latencyMs: 0, errorRate: 0 } },
+    { id: 'store', kind: 'service', position: { x: 400, y: 300 }, config: { latencyMs: 0, errorRate: 0 } },
+  ],
+  links: [
+    { id: 'l1', from: 'shopper', to: 'gateway' },
+    { id: 'l2', from: 'gateway', to: 'orders' },
+    { id: 'l3', from: 'orders', to: 'payments' },
+    { id: 'l4', from: 'orders', to: 'inventory' },
+    { id: 'l5', from: 'loader', to: 'edge' },
+    { id: 'l6', from: 'edge', to: 'store' },
+  ],
+};
+
 /** The mesh with the link into payments set to deny: orders still calls payments, payments refuses it. */
 export const DENY_WORLD: World = {
   ...MESH_WORLD,

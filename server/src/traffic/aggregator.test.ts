@@ -75,6 +75,9 @@ describe('TrafficAggregator', () => {
       handshakes: 2,
       answered: 0,
       total: { requests: 4, errors: 1, refused: 1, handshakes: 2 },
+      ratePerSec: 20, // 4 in a 200 ms window
+      latencyMsP50: 0, // these batches carry no histogram
+      latencyMsP99: 0,
     });
     expect(first.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 4, totalAccepted: 4 });
 
@@ -88,6 +91,53 @@ describe('TrafficAggregator', () => {
       total: { requests: 6, errors: 1, refused: 1, handshakes: 2 },
     });
     expect(second.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 0, totalAccepted: 4 });
+  });
+
+  it('merges latency histograms into p50/p99, counts handshakes, rates in and out, and keeps totals for /metrics', () => {
+    const agg = new TrafficAggregator('w', 1, MESH_WORLD, 0);
+    // buckets: <=1, <=2, <=5, <=10, <=20 ... ; 98 calls at <=2 ms, 2 calls at <=20 ms
+    const buckets = [0, 98, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    agg.ingest(batch('orders', { calls: [call('l2', 'payments', 100, { latencyBuckets: buckets, handshakes: 2 })] }));
+    agg.ingest(batch('orders', { calls: [call('l3', 'inventory', 50)] }));
+    agg.ingest(batch('orders', { inbound: [{ from: 'shopper', accepted: 150, errors: 0 }] }));
+    const frame = agg.frame(500, ready);
+    const l2 = frame.links.find((l) => l.id === 'l2');
+    expect(l2).toMatchObject({ ratePerSec: 200, handshakes: 2 });
+    expect(l2?.latencyMsP50).toBeGreaterThan(1);
+    expect(l2?.latencyMsP50).toBeLessThanOrEqual(2);
+    expect(l2?.latencyMsP99).toBeGreaterThan(10);
+    expect(l2?.latencyMsP99).toBeLessThanOrEqual(20);
+    expect(frame.services.find((s) => s.id === 'orders')).toMatchObject({ inPerSec: 300, outPerSec: 300 });
+    const totals = agg.linkTotals().find((l) => l.id === 'l2')?.total;
+    expect(totals).toMatchObject({ requests: 100, handshakes: 2, latencyMsSum: 200, buckets });
+    agg.frame(1000, ready);
+    expect(agg.linkTotals().find((l) => l.id === 'l2')?.total.requests).toBe(100);
+  });
+
+  it('samples at most two messages per link per frame, only spans of the reporting caller on its own links', () => {
+    const agg = new TrafficAggregator('w', 1, MESH_WORLD, 0);
+    const span = (service: string, linkId: string, to: string, n: number) => ({
+      traceId: n.toString(16).padStart(32, '0'),
+      spanId: n.toString(16).padStart(16, '0'),
+      parentId: null,
+      kind: 'client' as const,
+      service,
+      linkId,
+      to,
+      start: 0,
+      durationMs: 3.1426, // rounded to 3.14 in the frame
+      status: 200,
+      outcome: 'ok' as const,
+    });
+    agg.ingest(batch('orders', { spans: [1, 2, 3].map((n) => span('orders', 'l2', 'payments', n)) }));
+    agg.ingest(batch('orders', { spans: [span('shopper', 'l1', 'orders', 4)] })); // not orders' own span
+    agg.ingest(batch('shopper', { spans: [span('shopper', 'l2', 'payments', 5)] })); // not shopper's link
+    const frame = agg.frame(200, ready);
+    expect(frame.samples).toEqual([
+      { linkId: 'l2', traceId: span('', '', '', 1).traceId, outcome: 'ok', latencyMs: 3.14 },
+      { linkId: 'l2', traceId: span('', '', '', 2).traceId, outcome: 'ok', latencyMs: 3.14 },
+    ]);
+    expect(agg.frame(400, ready).samples).toEqual([]);
   });
 
   it('counts a call only on a link of the caller that sent it', () => {

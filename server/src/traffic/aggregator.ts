@@ -1,7 +1,20 @@
 // Turns the telemetry batches of one deployment into traffic frames. Batches are merged into the window in
 // which they ARRIVE; frame() closes the window. A frame lists every link and every service of the world
 // (zeros included), so its size depends on the size of the world, not on the message rate.
-import type { BreakerState, LinkTraffic, Refusal, ServiceState, TelemetryBatch, TrafficFrame, World } from '@dw/world';
+import {
+  type BreakerState,
+  histogramQuantile,
+  LATENCY_BUCKETS_MS,
+  type LinkTraffic,
+  MAX_SAMPLES_PER_FRAME,
+  MAX_SAMPLES_PER_LINK,
+  type MessageSample,
+  type Refusal,
+  type ServiceState,
+  type TelemetryBatch,
+  type TrafficFrame,
+  type World,
+} from '@dw/world';
 
 /** Distinct (to, from, reason) refusal groups kept per window; more are counted into the ones already there. */
 export const MAX_REFUSAL_GROUPS = 256;
@@ -15,6 +28,18 @@ interface LinkWindow {
   refused: number;
   latencySum: number;
   latencyMax: number;
+  buckets: number[];
+  samples: MessageSample[];
+}
+
+/** Totals since deploy, for /metrics: counts, the cumulative latency histogram and its sum. */
+export interface LinkTotals {
+  requests: number;
+  errors: number;
+  refused: number;
+  handshakes: number;
+  latencyMsSum: number;
+  buckets: number[];
 }
 
 interface LinkEntry {
@@ -22,20 +47,23 @@ interface LinkEntry {
   from: string;
   to: string;
   window: LinkWindow;
-  total: { requests: number; errors: number; refused: number; handshakes: number };
+  total: LinkTotals;
   totalRetries: number;
   breaker: BreakerState | undefined;
 }
 
+const noBuckets = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
 const emptyWindow = (): LinkWindow => ({
   retries: 0,
-  handshakes: 0,
   answered: 0,
   requests: 0,
   errors: 0,
   refused: 0,
   latencySum: 0,
   latencyMax: 0,
+  buckets: noBuckets(),
+  handshakes: 0,
+  samples: [],
 });
 
 export class TrafficAggregator {
@@ -60,7 +88,7 @@ export class TrafficAggregator {
       from: l.from,
       to: l.to,
       window: emptyWindow(),
-      total: { requests: 0, errors: 0, refused: 0, handshakes: 0 },
+      total: { requests: 0, errors: 0, refused: 0, handshakes: 0, latencyMsSum: 0, buckets: noBuckets() },
       totalRetries: 0,
       breaker: undefined,
     }));
@@ -93,9 +121,28 @@ export class TrafficAggregator {
         entry.totalRetries += call.retries;
       }
       if (call.breaker) entry.breaker = call.breaker;
-      w.handshakes += call.handshakes ?? 0;
+      entry.total.latencyMsSum += call.latencyMsSum;
+      const handshakes = call.handshakes ?? 0;
+      w.handshakes += handshakes;
       w.answered += call.answered ?? 0;
-      entry.total.handshakes += call.handshakes ?? 0;
+      entry.total.handshakes += handshakes;
+      const buckets = call.latencyBuckets ?? [];
+      for (let i = 0; i < w.buckets.length; i++) {
+        const n = buckets[i] ?? 0;
+        w.buckets[i] = (w.buckets[i] as number) + n;
+        entry.total.buckets[i] = (entry.total.buckets[i] as number) + n;
+      }
+    }
+    for (const span of batch.spans ?? []) {
+      if (span.kind !== 'client' || span.linkId === undefined || span.service !== batch.serviceId) continue;
+      const entry = this.linkByCaller.get(`${batch.serviceId}\n${span.linkId}`);
+      if (!entry || entry.to !== span.to || entry.window.samples.length >= MAX_SAMPLES_PER_LINK) continue;
+      entry.window.samples.push({
+        linkId: entry.id,
+        traceId: span.traceId,
+        outcome: span.outcome,
+        latencyMs: round(span.durationMs),
+      });
     }
     const service = this.serviceById.get(batch.serviceId);
     if (service) {
@@ -120,10 +167,21 @@ export class TrafficAggregator {
     }
   }
 
+  /** Each link's totals since deploy (read-only views), for /metrics. */
+  linkTotals(): { id: string; from: string; to: string; total: Readonly<LinkTotals> }[] {
+    return this.links.map(({ id, from, to, total }) => ({ id, from, to, total }));
+  }
+
   /** Closes the window at `at` and describes it; `stateOf` gives each service's current state. */
   frame(at: number, stateOf: (serviceId: string) => ServiceState): TrafficFrame {
+    const windowMs = Math.max(0, at - this.windowStart);
+    const perSec = (n: number) => (windowMs > 0 ? round((n * 1000) / windowMs) : 0);
+    const outOf = new Map<string, number>();
+    const samples: MessageSample[] = [];
     const links: LinkTraffic[] = this.links.map((entry) => {
       const w = entry.window;
+      outOf.set(entry.from, (outOf.get(entry.from) ?? 0) + w.requests);
+      for (const sample of w.samples) if (samples.length < MAX_SAMPLES_PER_FRAME) samples.push(sample);
       const traffic: LinkTraffic = {
         id: entry.id,
         from: entry.from,
@@ -133,9 +191,17 @@ export class TrafficAggregator {
         refused: w.refused,
         latencyMsAvg: w.requests > 0 ? round(w.latencySum / w.requests) : 0,
         latencyMsMax: round(w.latencyMax),
+        total: {
+          requests: entry.total.requests,
+          errors: entry.total.errors,
+          refused: entry.total.refused,
+          handshakes: entry.total.handshakes,
+        },
+        ratePerSec: perSec(w.requests),
+        latencyMsP50: round(histogramQuantile(w.buckets, 0.5)),
+        latencyMsP99: round(histogramQuantile(w.buckets, 0.99)),
         handshakes: w.handshakes,
         answered: w.answered,
-        total: { ...entry.total },
       };
       if (entry.totalRetries > 0) {
         traffic.retries = w.retries;
@@ -146,15 +212,21 @@ export class TrafficAggregator {
       return traffic;
     });
     const services = this.services.map((s) => {
-      const traffic = { id: s.id, state: stateOf(s.id), accepted: s.accepted, totalAccepted: s.totalAccepted };
+      const traffic = {
+        id: s.id,
+        state: stateOf(s.id),
+        accepted: s.accepted,
+        totalAccepted: s.totalAccepted,
+        inPerSec: perSec(s.accepted),
+        outPerSec: perSec(outOf.get(s.id) ?? 0),
+      };
       s.accepted = 0;
       return traffic;
     });
     const refusals = [...this.refusals.values()].filter((r) => r.count > 0);
     this.refusals = new Map();
-    const windowMs = Math.max(0, at - this.windowStart);
     this.windowStart = at;
-    return { worldId: this.worldId, rev: this.rev, at, windowMs, links, refusals, services };
+    return { worldId: this.worldId, rev: this.rev, at, windowMs, links, refusals, services, samples };
   }
 }
 

@@ -7,6 +7,8 @@ import type {
   IdentityRoll,
   Problem,
   ServiceCertificate,
+  Trace,
+  TraceList,
   UpdateWorldBody,
   World,
   WorldRecord,
@@ -77,6 +79,9 @@ export const httpClient = {
     request<DeployPreview>('POST', `${worldPath(id)}/deploy/plan`, world === undefined ? undefined : { world }),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
   stop: (id: string) => request<void>('DELETE', `${worldPath(id)}/deploy`),
+  traces: (id: string, limit = 30) => request<TraceList>('GET', `${worldPath(id)}/traces?limit=${limit}`),
+  trace: (id: string, traceId: string) =>
+    request<Trace>('GET', `${worldPath(id)}/traces/${encodeURIComponent(traceId)}`),
   renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),
   rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
   serviceCertificate: (id: string, serviceId: string) =>

@@ -8,6 +8,7 @@ import { Palette } from '../palette/palette';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { ToastStack } from '../toasts/toast-stack';
 import { Toolbar } from '../toolbar/toolbar';
+import { TraceWaterfall } from '../traces/trace-waterfall';
 import { PlanDialog } from './plan-dialog';
 import { useAutosave } from './use-autosave';
 import { useShortcuts } from './use-shortcuts';
@@ -71,6 +72,7 @@ export function App() {
           <BootState />
         </main>
         <PlanDialog />
+        <TraceWaterfall />
         <ToastStack />
       </div>
     </ReactFlowProvider>

@@ -1,8 +1,10 @@
 // The selected link: who calls whom, its live numbers, and a way to delete it.
 import { LinkFaultPanel } from '../faults/link-fault-panel';
-import { formatCount, formatRate } from '../live/format';
+import { formatCount, formatPercent, formatRate } from '../live/format';
+import { HistoryChart } from '../live/history-chart';
 import { LockIcon } from '../live/lock-icon';
 import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
+import { LinkMessages } from '../traces/recent-messages';
 import { NumberField, ReadOnlyField } from './fields';
 
 export function LinkInspector({ linkId }: { linkId: string }) {
@@ -73,7 +75,6 @@ export function LinkInspector({ linkId }: { linkId: string }) {
           <ReadOnlyField label="Total">
             {formatCount(live.total)} requests · {formatCount(live.errors)} errors · {formatCount(live.refused)} refused
           </ReadOnlyField>
-          <ReadOnlyField label="Latency">{Math.round(live.latencyMs * 10) / 10} ms average</ReadOnlyField>
           <ReadOnlyField label="Mutual TLS">
             <span data-testid="link-mtls">
               {live.mutualTls ? (
@@ -91,6 +92,17 @@ export function LinkInspector({ linkId }: { linkId: string }) {
               requests on reused connections
             </span>
           </ReadOnlyField>
+          <ReadOnlyField label="Failed">
+            {formatPercent(live.errorShare + live.refusedShare)} of calls, last second
+          </ReadOnlyField>
+          <ReadOnlyField label="Latency">
+            p50 {Math.round(live.p50Ms * 10) / 10} ms · p99 {Math.round(live.p99Ms * 10) / 10} ms · mean{' '}
+            {Math.round(live.latencyMs * 10) / 10} ms
+          </ReadOnlyField>
+          <h3 className="dw-section-title">History</h3>
+          <HistoryChart historyKey={`link:${linkId}`} rateLabel="Requests" />
+          <h3 className="dw-section-title">Sampled messages</h3>
+          <LinkMessages linkId={linkId} />
         </section>
       )}
       <LinkFaultPanel linkId={linkId} />

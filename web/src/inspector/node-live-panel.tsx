@@ -1,6 +1,8 @@
 // What a node is doing right now, in the inspector: state, why, and its numbers.
 import type { ServiceKind } from '@dw/world';
 import { formatCount, formatRate } from '../live/format';
+import { HistoryChart } from '../live/history-chart';
+import { LogsPanel } from '../live/logs-panel';
 import { RefusalBadge } from '../live/refusal-badge';
 import { useSentRate } from '../live/use-live';
 import { useTraffic } from '../store/editor-context';
@@ -19,13 +21,23 @@ export function NodeLivePanel({ id, kind }: { id: string; kind: ServiceKind }) {
       </ReadOnlyField>
       {live.detail && <p className="dw-detail">{live.detail}</p>}
       {kind === 'service' ? (
-        <ReadOnlyField label="Accepted">
-          {formatRate(live.acceptedRate)} · {formatCount(live.totalAccepted)} total
-        </ReadOnlyField>
+        <>
+          <ReadOnlyField label="In">
+            {formatRate(live.acceptedRate)} accepted · {formatCount(live.totalAccepted)} total
+          </ReadOnlyField>
+          <ReadOnlyField label="Out">{formatRate(live.outRate ?? 0)} calls to its peers</ReadOnlyField>
+        </>
       ) : (
         <ReadOnlyField label="Sending">{formatRate(sent)}</ReadOnlyField>
       )}
       <RefusalBadge id={id} />
+      <h3 className="dw-section-title">History</h3>
+      {kind === 'service' ? (
+        <HistoryChart historyKey={`service:${id}`} rateLabel="Accepted" />
+      ) : (
+        <HistoryChart historyKey={`out:${id}`} rateLabel="Sent" />
+      )}
+      <LogsPanel serviceId={id} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { ScenarioPanel } from '../scenarios/scenario-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { selectDraftWorld } from '../store/editor-store';
 import { problemSubject } from '../store/problem-index';
+import { RecentTraces } from '../traces/recent-messages';
 import { NumberField, TextField } from './fields';
 import { IdentityActions } from './identity-actions';
 
@@ -86,6 +87,7 @@ export function WorldSettings() {
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       <ScenarioPanel />
       <ProblemList />
+      <RecentTraces />
     </div>
   );
 }

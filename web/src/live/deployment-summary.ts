@@ -19,7 +19,11 @@ export function summariseDeployment(
   const states = Object.values(services).map((s) => s.state);
   const crashed = states.filter((s) => s === 'crashed').length;
   if (crashed > 0) return { tone: 'bad', label: `${crashed} crashed` };
-  if (states.some((s) => s === 'starting' || s === 'restarting')) return { tone: 'warn', label: 'Starting' };
+  if (states.some((s) => s === 'starting' || s === 'restarting')) {
+    // progress from the services' own status events: each turns ready once it really listens (or sends)
+    const ready = states.filter((s) => s === 'ready').length;
+    return { tone: 'warn', label: `Starting · ${ready}/${states.length} ready` };
+  }
   if (states.length > 0 && states.every((s) => s === 'paused')) return { tone: 'warn', label: 'Paused' };
   if (states.length > 0 && states.every((s) => s === 'stopped')) return { tone: 'idle', label: 'Stopped' };
   return { tone: 'ok', label: 'Running' };

@@ -1,7 +1,9 @@
 // A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
 import { useEditor, useTraffic } from '../store/editor-context';
-import { formatCount, formatRate } from './format';
+import { formatCount, formatPercent, formatRate } from './format';
 import { LockIcon } from './lock-icon';
+
+const formatMs = (ms: number) => `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
 
 export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: number; y: number; deny: boolean }) {
   const live = useTraffic((s) => s.links[linkId]);
@@ -22,6 +24,9 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
   const total = live?.total ?? 0;
   const errors = live?.errors ?? 0;
   const refused = live?.refused ?? 0;
+  const failedShare = (live?.errorShare ?? 0) + (live?.refusedShare ?? 0);
+  const p50 = live?.p50Ms ?? 0;
+  const p99 = live?.p99Ms ?? 0;
   const locked = live?.mutualTls ?? false;
   return (
     <div
@@ -31,6 +36,9 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
       data-total={total}
       data-errors={errors}
       data-refused={refused}
+      data-error-pct={Math.round(failedShare * 1000) / 10}
+      data-p50={p50}
+      data-p99={p99}
       data-mtls={locked}
       title={locked ? 'Calls over this link cross mutually authenticated TLS' : undefined}
       // Centred just above the link's middle, so the dots stay visible beneath it.
@@ -40,6 +48,9 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
       {deny ? <span className="dw-link-stats__deny">deny · </span> : null}
       {formatRate(rate)} · {formatCount(total)} · {formatCount(errors)} err
       {refused > 0 ? ` · ${formatCount(refused)} refused` : ''}
+      <span className="dw-link-stats__detail">
+        {formatPercent(failedShare)} failed · p50 {formatMs(p50)} · p99 {formatMs(p99)}
+      </span>
     </div>
   );
 }

@@ -11,6 +11,8 @@ function link(attemptRate: number, extra: Partial<LinkLive> = {}): LinkLive {
     errorShare: 0,
     refusedShare: 0,
     latencyMs: 5,
+    p50Ms: 5,
+    p99Ms: 5,
     total: 0,
     errors: 0,
     refused: 0,

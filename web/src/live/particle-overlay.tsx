@@ -32,6 +32,8 @@ const DOT_RADIUS = 2.8;
 /** How far (flow units) a dot may sit beside its link's centre line. */
 const STREAM_HALF_WIDTH = 2.5;
 
+const LABEL_BOXES_MS = 250;
+
 function labelsOf(canvas: HTMLCanvasElement): NodeListOf<HTMLElement> | [] {
   return canvas.parentElement?.querySelectorAll<HTMLElement>('.dw-link-stats') ?? [];
 }
@@ -82,12 +84,19 @@ export function ParticleOverlay() {
     observer.observe(canvas);
 
     const curves = new Map<string, EvenCurve | null>();
+    const labelBoxes: { at: number; transform: unknown; boxes: number[] } = { at: 0, transform: null, boxes: [] };
     const point: Point = { x: 0, y: 0 };
 
     const frame = (now: number) => {
       const dt = Math.min(100, Math.max(0, now - last));
       last = now;
       const live = traffic.getState();
+      if (live.paused) {
+        // hold still: the dots stay where they are until the view resumes
+        running = false;
+        publish({ drawsPerSecond: 0, spawnedPerSecond: 0, framesPerSecond: 0, alive: engine.particles.length });
+        return;
+      }
       const fresh = live.lastFrameAt > 0 && now - live.lastFrameAt < STALE_MS;
       const links = fresh ? live.links : {};
       engine.spawn(links, dt);
@@ -101,6 +110,9 @@ export function ParticleOverlay() {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       ctx.setTransform(dpr * zoom, 0, 0, dpr * zoom, dpr * tx, dpr * ty);
       let drawn = 0;
+      // Zoomed out, a dot is a pixel or two across: a square looks the same and costs far less to rasterise
+      // (Chromium without a GPU fills every arc in software).
+      const tiny = DOT_RADIUS * zoom * dpr < 2;
       for (let outcome = OUTCOME_OK; outcome <= OUTCOME_REFUSED; outcome++) {
         ctx.beginPath();
         let any = false;
@@ -117,8 +129,12 @@ export function ParticleOverlay() {
           }
           if (!curve) continue;
           curve.at(p.t, p.lane * STREAM_HALF_WIDTH, point);
-          ctx.moveTo(point.x + DOT_RADIUS, point.y);
-          ctx.arc(point.x, point.y, DOT_RADIUS, 0, Math.PI * 2);
+          if (tiny) {
+            ctx.rect(point.x - DOT_RADIUS, point.y - DOT_RADIUS, DOT_RADIUS * 2, DOT_RADIUS * 2);
+          } else {
+            ctx.moveTo(point.x + DOT_RADIUS, point.y);
+            ctx.arc(point.x, point.y, DOT_RADIUS, 0, Math.PI * 2);
+          }
           any = true;
           drawn++;
         }
@@ -129,13 +145,23 @@ export function ParticleOverlay() {
       }
       ctx.globalAlpha = 1;
 
-      // Dots pass behind the link labels, so the numbers stay readable.
+      // Dots pass behind the link labels, so the numbers stay readable. Reading a label's box forces a layout, so
+      // the boxes are read at most every LABEL_BOXES_MS (and whenever the view moves), not in every frame.
       if (drawn > 0) {
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-        const origin = canvas.getBoundingClientRect();
-        for (const label of labelsOf(canvas)) {
-          const r = label.getBoundingClientRect();
-          ctx.clearRect(r.left - origin.left, r.top - origin.top, r.width, r.height);
+        if (now - labelBoxes.at > LABEL_BOXES_MS || labelBoxes.transform !== transform) {
+          const origin = canvas.getBoundingClientRect();
+          labelBoxes.boxes = [];
+          for (const label of labelsOf(canvas)) {
+            const r = label.getBoundingClientRect();
+            labelBoxes.boxes.push(r.left - origin.left, r.top - origin.top, r.width, r.height);
+          }
+          labelBoxes.at = now;
+          labelBoxes.transform = transform;
+        }
+        const b = labelBoxes.boxes;
+        for (let i = 0; i < b.length; i += 4) {
+          ctx.clearRect(b[i] as number, b[i + 1] as number, b[i + 2] as number, b[i + 3] as number);
         }
       }
 
@@ -171,6 +197,7 @@ export function ParticleOverlay() {
     function start() {
       if (running || document.hidden) return;
       const live = traffic.getState();
+      if (live.paused) return;
       if (!Object.values(live.links).some((l) => l.attemptRate > 0)) return;
       running = true;
       readColours();

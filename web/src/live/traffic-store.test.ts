@@ -84,4 +84,36 @@ describe('traffic store', () => {
     store.getState().actions.ingestFrame(frame([], { refusals: [{ ...refusal, count: 1 }] }));
     expect(store.getState().refusals.b).toEqual([{ from: 'x', reason: 'not-linked', count: 3 }]);
   });
+
+  it('keeps p50/p99, out rates, a point of history per second, and recent samples; pause drops frames', () => {
+    const store = createTrafficStore();
+    const { actions } = store.getState();
+    actions.reset('w');
+    const sample = { linkId: 'l1', traceId: 'a'.repeat(32), outcome: 'ok' as const, latencyMs: 3 };
+    for (let i = 1; i <= 5; i++) {
+      actions.ingestFrame(
+        frame([linkTraffic(4, i * 4, { latencyMsP50: 2, latencyMsP99: 8, errors: i === 5 ? 1 : 0 })], {
+          at: i * 200,
+          samples: i === 1 ? [sample] : [],
+        }),
+      );
+    }
+    // a window with no calls keeps the last quantiles instead of showing 0
+    actions.ingestFrame(frame([linkTraffic(0, 20)], { at: 1200 }));
+    const state = store.getState();
+    expect(state.links.l1).toMatchObject({ p50Ms: 2, p99Ms: 8 });
+    expect(state.services.b?.outRate).toBe(0);
+    expect(state.samples).toEqual([sample]);
+    expect(state.historyVersion).toBe(1);
+    expect(actions.history('link:l1')).toEqual([{ at: 1000, rate: 20, errors: 1, p99Ms: 8 }]);
+    expect(actions.history('out:a')).toEqual([{ at: 1000, rate: 20, errors: 1, p99Ms: 8 }]);
+    expect(actions.history('service:b')).toEqual([{ at: 1000, rate: 20, errors: 0, p99Ms: 0 }]);
+
+    actions.setPaused(true);
+    actions.ingestFrame(frame([linkTraffic(4, 999)], { at: 1400 }));
+    expect(store.getState().links.l1?.total).toBe(20);
+    actions.setPaused(false);
+    actions.ingestFrame(frame([linkTraffic(4, 999)], { at: 1600 }));
+    expect(store.getState().links.l1?.total).toBe(999);
+  });
 });

@@ -6,6 +6,7 @@ import {
   type DeployStatus,
   type FaultList,
   FRAME_INTERVAL_MS,
+  type MessageSample,
   type RefusalReason,
   type ScenarioProgress,
   type ServiceState,
@@ -17,6 +18,18 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 /** Averages cover about this long, so a label's rate is "requests per second over the last second". */
 export const RATE_WINDOW_MS = 1000;
 const FRAMES_KEPT = Math.max(1, Math.round(RATE_WINDOW_MS / FRAME_INTERVAL_MS));
+/** History: one point per second for the last five minutes, per link and per service. */
+export const HISTORY_POINTS = 300;
+/** Sampled messages kept for the inspector (each can be opened as a trace). */
+export const SAMPLES_KEPT = 60;
+
+/** One second of a link (rate, errors, p99 of its calls) or a service (accepted rate, errors, p99 of its out-calls). */
+export interface HistoryPoint {
+  at: number;
+  rate: number;
+  errors: number;
+  p99Ms: number;
+}
 
 export interface LinkLive {
   from: string;
@@ -29,6 +42,9 @@ export interface LinkLive {
   refusedShare: number;
   /** Mean latency over the same window, ms. */
   latencyMs: number;
+  /** p50 and p99 latency of the latest frame that carried calls, ms (from the services' histograms). */
+  p50Ms: number;
+  p99Ms: number;
   /** Since deploy. */
   total: number;
   errors: number;
@@ -51,6 +67,8 @@ export interface ServiceLive {
   state: ServiceState;
   /** Requests accepted per second over the last ~second. */
   acceptedRate: number;
+  /** Calls it made per second over its links, same window. */
+  outRate?: number;
   totalAccepted: number;
   /** Why it is in this state, from the controller (exit code, last stderr line). */
   detail?: string;
@@ -85,6 +103,15 @@ export interface TrafficActions {
   deployStarted(serviceIds: string[]): void;
   /** The deployment was stopped: keep the states, drop the numbers. */
   stopped(): void;
+  /** Paused: frames are dropped and the view holds still until resumed. */
+  setPaused(paused: boolean): void;
+  /** The trace shown in the waterfall, or null. */
+  openTrace(traceId: string | null): void;
+  /**
+   * The last minutes, oldest first, of a link (`link:<id>`), a service (`service:<id>`: accepted rate, failures
+   * and p99 of its calls) or what a caller sent (`out:<id>`).
+   */
+  history(key: string): readonly HistoryPoint[];
 }
 
 export interface TrafficState {
@@ -99,6 +126,12 @@ export interface TrafficState {
   scenarioRun: ScenarioRun | null;
   /** performance.now() when the last frame arrived; 0 before any. */
   lastFrameAt: number;
+  paused: boolean;
+  /** Recent sampled messages, newest last. */
+  samples: MessageSample[];
+  /** Bumped whenever a history point is added. */
+  historyVersion: number;
+  openTraceId: string | null;
   actions: TrafficActions;
 }
 
@@ -114,6 +147,8 @@ function sameLink(a: LinkLive | undefined, b: LinkLive): boolean {
     a.errorShare === b.errorShare &&
     a.refusedShare === b.refusedShare &&
     a.latencyMs === b.latencyMs &&
+    a.p50Ms === b.p50Ms &&
+    a.p99Ms === b.p99Ms &&
     a.total === b.total &&
     a.errors === b.errors &&
     a.refused === b.refused &&
@@ -129,6 +164,7 @@ function sameService(a: ServiceLive | undefined, b: ServiceLive): boolean {
     !!a &&
     a.state === b.state &&
     a.acceptedRate === b.acceptedRate &&
+    a.outRate === b.outRate &&
     a.totalAccepted === b.totalAccepted &&
     a.detail === b.detail
   );
@@ -136,9 +172,50 @@ function sameService(a: ServiceLive | undefined, b: ServiceLive): boolean {
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
+const NO_HISTORY: readonly HistoryPoint[] = [];
+
 export function createTrafficStore(): TrafficStore {
   /** The last second of frames, oldest first. */
   let recent: TrafficFrame[] = [];
+  let history = new Map<string, HistoryPoint[]>();
+  /** The second being gathered: per key, requests, errors, worst p99, and how long it covers. */
+  let gathering = new Map<string, { requests: number; errors: number; p99: number }>();
+  let gatheredMs = 0;
+
+  const gather = (key: string, requests: number, errors: number, p99: number) => {
+    const g = gathering.get(key) ?? { requests: 0, errors: 0, p99: 0 };
+    g.requests += requests;
+    g.errors += errors;
+    g.p99 = Math.max(g.p99, p99);
+    gathering.set(key, g);
+  };
+
+  /** Adds the frame to the second being gathered; true when a second was completed into history. */
+  const record = (frame: TrafficFrame): boolean => {
+    for (const link of frame.links) {
+      gather(`link:${link.id}`, link.requests, link.errors + link.refused, link.latencyMsP99 ?? 0);
+      // a service's history: what it accepted, and how its own calls fared; a client's: what it sent
+      gather(`service:${link.from}`, 0, link.errors + link.refused, link.latencyMsP99 ?? 0);
+      gather(`out:${link.from}`, link.requests, link.errors + link.refused, link.latencyMsP99 ?? 0);
+    }
+    for (const s of frame.services) gather(`service:${s.id}`, s.accepted, 0, 0);
+    gatheredMs += frame.windowMs || FRAME_INTERVAL_MS;
+    if (gatheredMs < 1000) return false;
+    for (const [key, g] of gathering) {
+      const points = history.get(key) ?? [];
+      points.push({
+        at: frame.at,
+        rate: round1((g.requests * 1000) / gatheredMs),
+        errors: g.errors,
+        p99Ms: round1(g.p99),
+      });
+      if (points.length > HISTORY_POINTS) points.splice(0, points.length - HISTORY_POINTS);
+      history.set(key, points);
+    }
+    gathering = new Map();
+    gatheredMs = 0;
+    return true;
+  };
 
   return createStore<TrafficState>()((set, get) => ({
     worldId: null,
@@ -148,10 +225,40 @@ export function createTrafficStore(): TrafficStore {
     faults: [],
     scenarioRun: null,
     lastFrameAt: 0,
+    paused: false,
+    samples: [],
+    historyVersion: 0,
+    openTraceId: null,
     actions: {
       reset(worldId) {
         recent = [];
-        set({ worldId, links: {}, services: {}, refusals: {}, faults: [], scenarioRun: null, lastFrameAt: 0 });
+        history = new Map();
+        gathering = new Map();
+        gatheredMs = 0;
+        set({
+          worldId,
+          links: {},
+          services: {},
+          refusals: {},
+          faults: [],
+          scenarioRun: null,
+          lastFrameAt: 0,
+          samples: [],
+          openTraceId: null,
+        });
+      },
+
+      setPaused(paused) {
+        recent = [];
+        set({ paused, lastFrameAt: paused ? 0 : get().lastFrameAt });
+      },
+
+      openTrace(traceId) {
+        set({ openTraceId: traceId });
+      },
+
+      history(key) {
+        return history.get(key) ?? NO_HISTORY;
       },
 
       ingestScenario(progress) {
@@ -175,7 +282,8 @@ export function createTrafficStore(): TrafficStore {
 
       ingestFrame(frame) {
         const state = get();
-        if (frame.worldId !== state.worldId) return;
+        if (frame.worldId !== state.worldId || state.paused) return;
+        const completedSecond = record(frame);
         recent.push(frame);
         if (recent.length > FRAMES_KEPT) recent = recent.slice(-FRAMES_KEPT);
         const spanMs = recent.reduce((sum, f) => sum + (f.windowMs || FRAME_INTERVAL_MS), 0) || FRAME_INTERVAL_MS;
@@ -201,9 +309,12 @@ export function createTrafficStore(): TrafficStore {
         for (const link of frame.links) {
           const sum = windowSums.get(link.id) ?? { requests: 0, errors: 0, refused: 0, latency: 0, answered: 0 };
           const attempts = Math.max(sum.requests, sum.errors + sum.refused);
+          const previous = state.links[link.id];
           const next: LinkLive = {
             from: link.from,
             to: link.to,
+            p50Ms: link.requests > 0 ? (link.latencyMsP50 ?? 0) : (previous?.p50Ms ?? 0),
+            p99Ms: link.requests > 0 ? (link.latencyMsP99 ?? 0) : (previous?.p99Ms ?? 0),
             rate: perSecond(sum.requests),
             attemptRate: perSecond(attempts),
             errorShare: attempts > 0 ? sum.errors / attempts : 0,
@@ -217,7 +328,6 @@ export function createTrafficStore(): TrafficStore {
           };
           if (link.totalRetries) next.retries = link.totalRetries;
           if (link.breaker) next.breaker = link.breaker;
-          const previous = state.links[link.id];
           links[link.id] = previous && sameLink(previous, next) ? previous : next;
         }
 
@@ -225,12 +335,17 @@ export function createTrafficStore(): TrafficStore {
         for (const f of recent) {
           for (const s of f.services) accepted.set(s.id, (accepted.get(s.id) ?? 0) + s.accepted);
         }
+        const out = new Map<string, number>();
+        for (const link of frame.links) {
+          out.set(link.from, (out.get(link.from) ?? 0) + (windowSums.get(link.id)?.requests ?? 0));
+        }
         const services: Record<string, ServiceLive> = { ...state.services };
         for (const s of frame.services) {
           const previous = state.services[s.id];
           const next: ServiceLive = {
             state: s.state,
             acceptedRate: perSecond(accepted.get(s.id) ?? 0),
+            outRate: perSecond(out.get(s.id) ?? 0),
             totalAccepted: s.totalAccepted,
           };
           if (previous?.detail !== undefined && previous.state === s.state) next.detail = previous.detail;
@@ -249,7 +364,18 @@ export function createTrafficStore(): TrafficStore {
             refusals[r.to] = list;
           }
         }
-        set({ links, services, refusals, lastFrameAt: performance.now() });
+        const samples =
+          frame.samples && frame.samples.length > 0
+            ? [...state.samples, ...frame.samples].slice(-SAMPLES_KEPT)
+            : state.samples;
+        set({
+          links,
+          services,
+          refusals,
+          samples,
+          lastFrameAt: performance.now(),
+          ...(completedSecond ? { historyVersion: state.historyVersion + 1 } : {}),
+        });
       },
 
       ingestStatus(status) {

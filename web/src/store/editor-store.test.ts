@@ -21,6 +21,8 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
       summary: '1 restart',
     }),
     stop: async () => undefined,
+    traces: async () => ({ traces: [] }),
+    trace: fail,
     serviceCertificate: fail,
     renewIdentities: fail,
     rotateCa: fail,

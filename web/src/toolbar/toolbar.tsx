@@ -1,5 +1,6 @@
 // The top bar: which world, its unsaved mark, the deployment's state, and Save / Deploy / Stop.
 
+import { PauseButton } from '../live/pause-button';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { plural, selectDirty } from '../store/editor-store';
 import { DeployStatusPill } from './deploy-status-pill';
@@ -59,6 +60,7 @@ export function Toolbar() {
         <WorldMenu />
       </div>
       <div className="dw-toolbar__spacer" />
+      <PauseButton />
       <DeployStatusPill />
       <div className="dw-toolbar__actions">
         {blocker && loaded && (

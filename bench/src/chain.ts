@@ -1,0 +1,157 @@
+// Mesh overhead and telemetry cost: a 3-hop chain (a -> b -> c) driven at concurrency 10 by a closed-loop load
+// client, as our services (telemetry on, then off) and as minimal Node mTLS servers using the same client library.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { HOPS_HEADER, SPAWN_CONFIG_ENV, type SpawnConfig, spiffeId, TELEMETRY_TOKEN_HEADER } from '@dw/world';
+import { Pool } from 'undici';
+import type { BenchPki, LeafFiles } from './pki.js';
+import { freePort, start, stopAll, waitForLine } from './procs.js';
+
+const SERVICE_MAIN = fileURLToPath(new URL('../../services/dist/main.js', import.meta.url));
+const REFERENCE_MAIN = fileURLToPath(new URL('./reference-server.js', import.meta.url));
+const HOPS = ['a', 'b', 'c'] as const;
+const TOKEN = 'bench-token-0123456789abcdef';
+
+export type ChainKind = 'reference' | 'mesh-telemetry-on' | 'mesh-telemetry-off';
+
+export interface ChainResult {
+  kind: ChainKind;
+  requests: number;
+  failed: number;
+  seconds: number;
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** A telemetry endpoint that accepts batches and counts them (the controller's role, minus the aggregation). */
+export async function telemetrySink(): Promise<{ url: string; batches: () => number; close: () => Promise<void> }> {
+  let batches = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.headers[TELEMETRY_TOKEN_HEADER] === TOKEN) batches++;
+      res.writeHead(204).end();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/telemetry`,
+    batches: () => batches,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function startMesh(pki: BenchPki, leaves: Map<string, LeafFiles>, telemetry: boolean, sinkUrl: string) {
+  const ports = await Promise.all(HOPS.map(() => freePort()));
+  const started: Promise<unknown>[] = [];
+  HOPS.forEach((id, i) => {
+    const leaf = leaves.get(id) as LeafFiles;
+    const next = HOPS[i + 1];
+    const config: SpawnConfig = {
+      kind: 'service',
+      worldId: pki.worldId,
+      serviceId: id,
+      rev: 1,
+      listen: { host: '127.0.0.1', port: ports[i] as number },
+      identity: { certFile: leaf.certFile, keyFile: leaf.keyFile, caFile: leaf.caFile },
+      peers: next ? [{ linkId: `l${i + 1}`, id: next, url: `https://127.0.0.1:${ports[i + 1]}` }] : [],
+      allowedCallers: [spiffeId(pki.worldId, i === 0 ? 'load' : (HOPS[i - 1] as string))],
+      hopBudget: 8,
+      telemetry: { url: sinkUrl, token: TOKEN, intervalMs: 100, enabled: telemetry },
+      behaviour: { latencyMs: 0, errorRate: 0 },
+    };
+    const child = start(SERVICE_MAIN, { [SPAWN_CONFIG_ENV]: JSON.stringify(config) }, `service ${id}`);
+    started.push(waitForLine(child, /listening on https:/, 15_000, `service ${id}`));
+  });
+  await Promise.all(started);
+  return ports[0] as number;
+}
+
+async function startReference(leaves: Map<string, LeafFiles>) {
+  const ports = await Promise.all(HOPS.map(() => freePort()));
+  const started: Promise<unknown>[] = [];
+  HOPS.forEach((id, i) => {
+    const leaf = leaves.get(id) as LeafFiles;
+    const next = HOPS[i + 1];
+    const config = {
+      port: ports[i],
+      certFile: leaf.certFile,
+      keyFile: leaf.keyFile,
+      caFile: leaf.caFile,
+      ...(next ? { next: { url: `https://127.0.0.1:${ports[i + 1]}`, servername: next } } : {}),
+    };
+    const child = start(REFERENCE_MAIN, { DW_REFERENCE_CONFIG: JSON.stringify(config) }, `reference ${id}`);
+    started.push(waitForLine(child, /listening on \d+/, 15_000, `reference ${id}`));
+  });
+  await Promise.all(started);
+  return ports[0] as number;
+}
+
+/** Closed loop: `concurrency` workers, each sending its next request when the last is answered. */
+async function drive(port: number, load: LeafFiles, concurrency: number, warmupMs: number, measureMs: number) {
+  const pool = new Pool(`https://127.0.0.1:${port}`, {
+    connections: concurrency,
+    connect: { cert: load.pem.certPem, key: load.pem.keyPem, ca: load.caPem, servername: 'a' },
+  });
+  const MAX_REQUESTS = 2_000_000; // a bound in count as well as in time
+  let measuring = false;
+  let done = false;
+  let requests = 0;
+  let failed = 0;
+  let issued = 0;
+  const latencies: number[] = [];
+  const worker = async () => {
+    while (!done && issued < MAX_REQUESTS) {
+      issued++;
+      const t0 = performance.now();
+      let good = false;
+      try {
+        const res = await pool.request({ path: '/', method: 'POST', headers: { [HOPS_HEADER]: '8' }, body: '' });
+        await res.body.dump();
+        good = res.statusCode === 200;
+      } catch {
+        good = false;
+      }
+      if (!measuring || done) continue;
+      if (good) {
+        requests++;
+        if (latencies.length < 200_000) latencies.push(performance.now() - t0);
+      } else failed++;
+    }
+  };
+  const workers = Array.from({ length: concurrency }, worker);
+  await new Promise((r) => setTimeout(r, warmupMs));
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, measureMs));
+  done = true;
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(workers);
+  await pool.destroy();
+  latencies.sort((x, y) => x - y);
+  const q = (p: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 100) / 100;
+  return { requests, failed, seconds, perSec: Math.round(requests / seconds), p50Ms: q(0.5), p99Ms: q(0.99) };
+}
+
+export async function runChain(
+  kind: ChainKind,
+  pki: BenchPki,
+  leaves: Map<string, LeafFiles>,
+  sinkUrl: string,
+  opts: { concurrency: number; warmupMs: number; measureMs: number },
+): Promise<ChainResult> {
+  try {
+    const port =
+      kind === 'reference'
+        ? await startReference(leaves)
+        : await startMesh(pki, leaves, kind === 'mesh-telemetry-on', sinkUrl);
+    const result = await drive(port, leaves.get('load') as LeafFiles, opts.concurrency, opts.warmupMs, opts.measureMs);
+    return { kind, ...result };
+  } finally {
+    await stopAll();
+  }
+}

@@ -1,0 +1,105 @@
+// `npm run bench` at the root: every benchmark, each against a reference measured in the same run. Results go to
+// stdout and bench/results/latest.json; BENCHMARKS.md explains the method and records a run.
+// Select with arguments: chain, frames, browser (default: all). Quick settings: BENCH_QUICK=1.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { type BrowserResult, runBrowser } from './browser.js';
+import { type ChainResult, runChain, telemetrySink } from './chain.js';
+import { startController } from './controller.js';
+import { type FrameResult, runFrames } from './frames.js';
+import { BenchPki } from './pki.js';
+import { stopAll } from './procs.js';
+
+const wanted = new Set(process.argv.slice(2));
+const all = wanted.size === 0;
+const quick = process.env.BENCH_QUICK === '1';
+process.chdir(new URL('..', import.meta.url).pathname);
+mkdirSync('results', { recursive: true });
+
+const report: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function chains(): Promise<void> {
+  const pki = await BenchPki.create('bench');
+  const sink = await telemetrySink();
+  try {
+    const leaves = new Map(
+      await Promise.all(['load', 'a', 'b', 'c'].map(async (id) => [id, await pki.leaf(id)] as const)),
+    );
+    const opts = { concurrency: 10, warmupMs: quick ? 1000 : 2000, measureMs: quick ? 3000 : 8000 };
+    const rounds = quick ? 1 : 3;
+    // BENCH_CHAIN_KINDS=mesh-telemetry-on,reference runs only those (for profiling one of them)
+    const kinds = (process.env.BENCH_CHAIN_KINDS?.split(',') ?? [
+      'reference',
+      'mesh-telemetry-on',
+      'mesh-telemetry-off',
+    ]) as ChainResult['kind'][];
+    const runs: ChainResult[] = [];
+    // interleaved rounds, each in a rotated order, so a busy neighbour on the machine (or whatever the previous run
+    // left behind) hurts every kind alike
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of [...kinds.slice(round % kinds.length), ...kinds.slice(0, round % kinds.length)]) {
+        const r = await runChain(kind, pki, leaves, sink.url, opts);
+        runs.push(r);
+        process.stdout.write(`  chain round ${round + 1} ${kind}: ${JSON.stringify(r)}\n`);
+      }
+    }
+    const rate = (kind: ChainResult['kind']) => median(runs.filter((r) => r.kind === kind).map((r) => r.perSec));
+    const reference = rate('reference');
+    const on = rate('mesh-telemetry-on');
+    const off = rate('mesh-telemetry-off');
+    report.chain = {
+      settings: { ...opts, rounds },
+      runs,
+      medianPerSec: { reference, meshTelemetryOn: on, meshTelemetryOff: off },
+      meshOverheadRatio: Math.round((on / reference) * 1000) / 1000,
+      telemetryCostRatio: Math.round((on / off) * 1000) / 1000,
+      telemetryBatchesReceived: sink.batches(),
+    };
+  } finally {
+    await sink.close();
+    pki.cleanup();
+  }
+}
+
+async function withController<T>(fn: (c: Awaited<ReturnType<typeof startController>>) => Promise<T>): Promise<T> {
+  const controller = await startController();
+  try {
+    return await fn(controller);
+  } finally {
+    await stopAll();
+    controller.cleanup();
+  }
+}
+
+try {
+  if (all || wanted.has('chain')) {
+    process.stdout.write('mesh overhead and telemetry cost (3-hop chain, concurrency 10)\n');
+    await chains();
+  }
+  if (all || wanted.has('frames')) {
+    process.stdout.write('frame bytes per second against message rate (2 clients, 5 services, 10 links)\n');
+    const rates =
+      process.env.BENCH_RATES?.split(',').map(Number) ??
+      (quick ? [100, 1000] : [100, 300, 1000, 2000, 3000, 5000, 10000]);
+    const results: FrameResult[] = await withController((c) => runFrames(c, rates, quick ? 3000 : 6000));
+    const base = results[0]?.bytesPerSec ?? 1;
+    report.frames = results.map((r) => ({ ...r, bytesRatioTo100: Math.round((r.bytesPerSec / base) * 1000) / 1000 }));
+  }
+  if (all || wanted.has('browser')) {
+    process.stdout.write('the editor in headless Chromium, 100 services, 150 links, ~2 req/s per link\n');
+    const results: BrowserResult[] = await withController((c) => runBrowser(c, quick ? 5000 : 10_000));
+    report.browser = results;
+  }
+} finally {
+  await stopAll();
+  report.loadavgAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+  writeFileSync('results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to bench/results/latest.json\n`);
+}
