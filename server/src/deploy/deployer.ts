@@ -198,7 +198,7 @@ export class Deployer {
         await this.stopNow(worldId);
         throw error;
       }
-      await this.record(worldId, rev);
+      this.record(worldId, rev);
       this.options.log.info(
         `redeployed world "${worldId}" rev ${rev} (${describePlan(plan)}, ${plan.keep.length} kept) in ${Date.now() - started} ms`,
       );
@@ -238,15 +238,16 @@ export class Deployer {
     }
     this.deployments.set(worldId, deployment);
     deployment.launch();
-    await this.record(worldId, rev);
+    this.record(worldId, rev);
     this.options.log.info(
       `deploying world "${worldId}" rev ${rev}: ${plan.start.length} process(es), prepared in ${Date.now() - started} ms`,
     );
   }
 
-  /** Notes the world as deployed at `rev`, for resuming it at the next start. */
-  private async record(worldId: string, rev: number): Promise<void> {
-    await this.options.record
+  /** Notes the world as deployed at `rev`, for resuming it at the next start (in the background: a deploy never
+   * waits for the disk). */
+  private record(worldId: string, rev: number): void {
+    void this.options.record
       ?.mark(worldId, rev)
       .catch((error: unknown) =>
         this.options.log.error(`could not record world "${worldId}" as deployed: ${(error as Error).message}`),
