@@ -11,10 +11,7 @@ const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
   .filter((name) => !workspace(name))
   .flatMap((name) => [name, `${name}/*`]);
 
-await build({
-  // main.js: the controller; scenario.js: a world's scenario run headless (the command line, for CI)
-  entryPoints: { main: 'src/main.ts', scenario: 'src/scenarios/cli.ts' },
-  outdir: 'dist',
+const common = {
   absWorkingDir: import.meta.dirname,
   bundle: true,
   platform: 'node',
@@ -29,4 +26,14 @@ await build({
     js: "import { createRequire as __dwCreateRequire } from 'node:module';\nconst require = __dwCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
-});
+};
+
+await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.js' });
+await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' });
+// A world's scenario run headless, for CI: `npm run scenario -- <world.json>`.
+await build({ ...common, entryPoints: ['src/scenarios/cli.ts'], outfile: 'dist/scenario.js' });
+// For the compose image: self-contained (every dependency inlined), so the image needs no node_modules.
+// standalone.js is the controller (the compose observer runs it), compose-pki.js the identity issuer.
+const selfContained = { ...common, external: ['bufferutil', 'utf-8-validate'], sourcemap: false };
+await build({ ...selfContained, entryPoints: ['src/main.ts'], outfile: 'dist/standalone.js' });
+await build({ ...selfContained, entryPoints: ['src/compose/compose-pki.ts'], outfile: 'dist/compose-pki.js' });

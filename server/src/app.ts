@@ -1,11 +1,13 @@
 // Builds the controller: shared services as plugins that decorate the instance (worldStore, deployer, io),
 // routes as encapsulated plugins with request and response schemas. Never listens: main.ts and tests do.
+import type { ObserveConfig } from '@dw/world';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { composeRoutes } from './compose/compose-routes.js';
 import { deployRoutes } from './deploy/deploy-routes.js';
 import { deployerPlugin } from './deploy/deployer-plugin.js';
 import { faultRoutes } from './deploy/fault-routes.js';
 import { type AccessOptions, installAccessGuard } from './http/access-guard.js';
-import { installErrorHandling } from './http/errors.js';
+import { HttpProblem, installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
 import { typeboxValidatorCompiler } from './http/validation.js';
@@ -32,6 +34,11 @@ export interface AppOptions {
   /** The controller's base URL as services reach it (default: the address it listens on). */
   controllerUrl?: string;
   frameIntervalMs?: number;
+  /**
+   * Observe mode: show this world, which runs elsewhere (compose containers), from its telemetry. Nothing is
+   * deployed and nothing can be changed: every request but GET, HEAD and telemetry is answered 403.
+   */
+  observe?: ObserveConfig;
   /** Who may call: loopback names only (default), or in remote mode anyone holding `access.token`. */
   access?: AccessOptions;
   /** Largest request body in bytes (default 2 MiB); larger ones get a 413 body-too-large. */
@@ -50,8 +57,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installJsonBody(app);
   installErrorHandling(app);
   installAccessGuard(app, options.access ?? {});
+  const observe = options.observe;
+  if (observe) {
+    app.addHook('onRequest', async (request) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || request.url.split('?')[0] === '/api/telemetry')
+        return;
+      throw new HttpProblem(
+        403,
+        'observe-only',
+        `this controller only observes world "${observe.worldId}" running in compose: ${request.method} ${request.url} is not allowed here`,
+      );
+    });
+  }
 
-  await app.register(worldStorePlugin, { dataDir: options.dataDir, seedExample: options.seedExample });
+  await app.register(worldStorePlugin, {
+    dataDir: options.dataDir,
+    seedExample: observe ? false : options.seedExample,
+  });
   await app.register(deployerPlugin, {
     runtimePath: options.runtimePath,
     controllerUrl: options.controllerUrl,
@@ -59,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(livePlugin, { access: options.access ?? {} });
 
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { observing: observe?.worldId });
   await app.register(worldsRoutes);
   await app.register(deployRoutes);
   await app.register(faultRoutes);
@@ -68,6 +90,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(telemetryRoutes);
   await app.register(traceRoutes);
   await app.register(metricsRoutes);
+  await app.register(composeRoutes);
   await app.register(staticPlugin, { webDir: options.webDir });
+  if (observe) {
+    await app.worldStore.adopt(observe.worldId, observe.rev, observe.world);
+    app.deployer.observe(observe);
+  }
   return app;
 }

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OBSERVE_ENV, ObserveConfig } from '@dw/world';
+import Value from 'typebox/value';
 import { buildApp } from './app.js';
 import { LOOPBACK_NAMES } from './http/access-guard.js';
 
@@ -35,9 +37,27 @@ const webDir = process.env.DW_WEB_DIR
   ? resolve(process.env.DW_WEB_DIR)
   : fileURLToPath(new URL('../../web/dist', import.meta.url));
 
+let observe: ObserveConfig | undefined;
+if (process.env[OBSERVE_ENV]) {
+  let value: unknown;
+  try {
+    value = JSON.parse(process.env[OBSERVE_ENV]);
+  } catch (error) {
+    console.error(`${OBSERVE_ENV} is not JSON: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  if (!Value.Check(ObserveConfig, value)) {
+    const problems = [...Value.Errors(ObserveConfig, value)].map((e) => `  ${e.instancePath || '/'}: ${e.message}`);
+    console.error(`invalid ${OBSERVE_ENV}:\n${problems.join('\n')}`);
+    process.exit(2);
+  }
+  observe = value;
+}
+
 const app = await buildApp({
   dataDir,
   webDir,
+  observe,
   logger: { level: process.env.LOG_LEVEL || 'info' },
   access: { token },
 });
@@ -87,10 +107,17 @@ try {
 const address = app.server.address();
 const actualPort = address !== null && typeof address === 'object' ? address.port : port;
 const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-if (token === undefined) console.log(`Distributed World is running at http://${shownHost}:${actualPort}`);
+const shown = `http://${shownHost}:${actualPort}`;
+if (observe) {
+  // In a container the published address differs from the one listened on: DW_PUBLIC_URL names it.
+  const base = (process.env.DW_PUBLIC_URL || shown).replace(/\/+$/, '');
+  console.log(
+    `Distributed World is observing world "${observe.worldId}" at ${base}/?world=${observe.worldId}${token === undefined ? '' : `#token=${token}`}`,
+  );
+} else if (token === undefined) console.log(`Distributed World is running at ${shown}`);
 else {
   // The token travels in the fragment, which browsers never send: the editor reads it and sends it as a header.
-  console.log(`Distributed World is running at http://${shownHost}:${actualPort}/#token=${token}`);
+  console.log(`Distributed World is running at ${shown}/#token=${token}`);
   console.log('Remote mode: every API call and socket needs that token (authorization: Bearer <token>).');
 }
 

@@ -6,6 +6,10 @@ const strict = { additionalProperties: false } as const;
 
 export const WorldId = Type.String({ minLength: 1, maxLength: 80, pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$' });
 
+/** GET /api/health. `observing`: this controller only watches that world, which runs in compose (read-only). */
+export const Health = Type.Object({ ok: Type.Literal(true), observing: Type.Optional(WorldId) }, strict);
+export type Health = Static<typeof Health>;
+
 export const WorldRecord = Type.Object({ id: WorldId, rev: Type.Integer({ minimum: 1 }), world: World }, strict);
 export type WorldRecord = Static<typeof WorldRecord>;
 

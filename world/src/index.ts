@@ -1,5 +1,6 @@
 export * from './api.js';
 export * from './call-policy.js';
+export * from './compose.js';
 export * from './events.js';
 export * from './example.js';
 export * from './faults.js';

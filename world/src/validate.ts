@@ -8,6 +8,7 @@ import { checkScenarios } from './scenario-check.js';
 import type { World as WorldType } from './world.js';
 import {
   ClientConfig,
+  Display,
   IntruderConfig,
   Link,
   Position,
@@ -32,7 +33,7 @@ const CONFIG_BY_KIND: Record<string, TSchema> = {
   service: ServiceConfig,
   intruder: IntruderConfig,
 };
-const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'restart'];
+const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'display', 'restart'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -221,6 +222,7 @@ function checkService(service: unknown, index: number): Problem[] {
   else problems.push(...checkServiceId(service.id, `${at}/id`, 'service id'));
   if (!('position' in service)) problems.push({ pointer: at, message: '"position" is required' });
   else problems.push(...schemaProblems(Position, service.position, `${at}/position`, 'position'));
+  if ('display' in service) problems.push(...schemaProblems(Display, service.display, `${at}/display`, 'display'));
 
   if ('restart' in service && !RESTART_POLICIES.includes(service.restart as RestartPolicy)) {
     problems.push({

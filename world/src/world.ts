@@ -65,6 +65,19 @@ export const ServiceConfig = Type.Object(
 export type ServiceConfig = Static<typeof ServiceConfig>;
 
 /**
+ * What a node came from, shown and kept but never run: an imported compose service's image and published
+ * ports. Optional; deploys ignore it.
+ */
+export const Display = Type.Object(
+  {
+    image: Type.Optional(Type.String({ maxLength: 300 })),
+    ports: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 64 })),
+  },
+  strict,
+);
+export type Display = Static<typeof Display>;
+
+/**
  * How an intruder attacks. It calls the services it links to (its links are routes, never permissions):
  * - no-cert: with no client certificate;
  * - foreign-ca: with a certificate from a CA outside the world;
@@ -103,6 +116,7 @@ export const ClientNode = Type.Object(
     position: Position,
     config: ClientConfig,
     restart: Type.Optional(RestartPolicy),
+    display: Type.Optional(Display),
   },
   strict,
 );
@@ -115,6 +129,7 @@ export const ServiceNode = Type.Object(
     position: Position,
     config: ServiceConfig,
     restart: Type.Optional(RestartPolicy),
+    display: Type.Optional(Display),
   },
   strict,
 );

@@ -9,12 +9,14 @@ import {
   describePlan,
   type FaultList,
   leafLifetimeMsOf,
+  type ObserveConfig,
   type ServiceLogLine,
   type ServiceStatusEvent,
   type TrafficFrame,
   type World,
 } from '@dw/world';
 import type { FastifyBaseLogger } from 'fastify';
+import { ObservedDeployment } from '../compose/observed-deployment.js';
 import { KeyedQueue } from '../concurrency/keyed-queue.js';
 import { HttpProblem } from '../http/errors.js';
 import type { WorldStore } from '../worlds/world-store.js';
@@ -64,6 +66,8 @@ type Listener<T> = (value: T) => void;
 
 export class Deployer {
   private readonly deployments = new Map<string, Deployment>();
+  /** Worlds that run elsewhere (compose) and are only watched through their telemetry. */
+  private readonly observed = new Map<string, ObservedDeployment>();
   private readonly queue = new KeyedQueue();
   private readonly statusListeners = new Set<Listener<ServiceStatusEvent>>();
   private readonly frameListeners = new Set<Listener<TrafficFrame>>();
@@ -148,6 +152,26 @@ export class Deployer {
   /** Every running deployment. */
   all(): Deployment[] {
     return [...this.deployments.values()];
+  }
+
+  /** Watches a world that runs elsewhere: its state and traffic come from its telemetry alone. */
+  observe(config: ObserveConfig): ObservedDeployment {
+    const observed = new ObservedDeployment({
+      config,
+      frameIntervalMs: this.options.frameIntervalMs,
+      onStatus: (event) => this.emitStatus(event),
+      onFrame: (frame) => {
+        for (const listener of this.frameListeners) listener(frame);
+      },
+    });
+    this.observed.get(config.worldId)?.stop();
+    this.observed.set(config.worldId, observed);
+    observed.start();
+    return observed;
+  }
+
+  findObserved(worldId: string): ObservedDeployment | undefined {
+    return this.observed.get(worldId);
   }
 
   /** Runs `task` in the world's queue: after every deploy or stop asked for before it. */
@@ -298,7 +322,7 @@ export class Deployer {
         services: pending.world.services.map((s) => ({ id: s.id, state: 'starting' as const, pid: null, port: null })),
       };
     }
-    const deployment = this.deployments.get(worldId);
+    const deployment = this.deployments.get(worldId) ?? this.observed.get(worldId);
     if (deployment) return deployment.status();
     const failed = this.failed.get(worldId);
     const services = (failed?.world ?? stored.world).services;
@@ -308,7 +332,7 @@ export class Deployer {
 
   /** The service:status events a new watcher receives. */
   statusEvents(worldId: string): ServiceStatusEvent[] {
-    const deployment = this.deployments.get(worldId);
+    const deployment = this.deployments.get(worldId) ?? this.observed.get(worldId);
     if (deployment) return deployment.statusEvents();
     const stored = this.options.store.require(worldId);
     return stored.world.services.map((s) => ({
@@ -324,6 +348,7 @@ export class Deployer {
   /** Stops every deployment (each after its queued work); used when the controller closes. */
   async stopAll(): Promise<void> {
     this.closed = true;
+    for (const observed of this.observed.values()) observed.stop();
     const ids = new Set([...this.deployments.keys()]);
     await Promise.allSettled([...ids].map((id) => this.exclusive(id, () => this.stopNow(id))));
     await this.queue.idle();

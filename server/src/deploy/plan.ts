@@ -31,6 +31,8 @@ export interface SpawnPlanInput {
   /** An Identity per client and service, an IntruderIdentity per intruder (issueIntruderIdentity). */
   identities: ReadonlyMap<string, Identity | IntruderIdentity>;
   telemetry: TelemetryTarget;
+  /** Where a peer is reached when that is not `host:port` (compose: https://<id>:8443). */
+  peerUrl?: (serviceId: string) => string;
 }
 
 function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
@@ -45,7 +47,9 @@ function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
  */
 export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
   const { worldId, rev, world, host, ports, identities, telemetry } = input;
-  const urlOf = (id: string) => `https://${host.includes(':') ? `[${host}]` : host}:${required(ports, id, 'port')}`;
+  const urlOf =
+    input.peerUrl ??
+    ((id: string) => `https://${host.includes(':') ? `[${host}]` : host}:${required(ports, id, 'port')}`);
   const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
   /** Impostors' addresses, by the service they impersonate: its callers are told it answers there too. */
   const impostorUrls = new Map<string, string[]>();

@@ -23,7 +23,7 @@ export const telemetryRoutes: FastifyPluginAsync = async (app) => {
         );
       }
       const batch = request.body;
-      const deployment = app.deployer.find(batch.worldId);
+      const deployment = app.deployer.find(batch.worldId) ?? app.deployer.findObserved(batch.worldId);
       if (!deployment?.tokenMatches(token)) {
         throw new HttpProblem(403, 'forbidden', 'this token does not belong to a running deployment of that world');
       }

@@ -143,6 +143,16 @@ export class WorldStore {
     }
   }
 
+  /** Saves `world` under a given id and revision, replacing what is there (the observer's world). */
+  async adopt(id: string, rev: number, world: World): Promise<StoredWorld> {
+    return this.writes.run(id, async () => {
+      const record: StoredWorld = { id, rev, updatedAt: this.now(), world };
+      await this.persist(record);
+      this.worlds.set(id, record);
+      return record;
+    });
+  }
+
   /** Saves `world` as the next revision after `baseRev`; 409 when someone saved in between. */
   update(id: string, baseRev: number, world: World): Promise<StoredWorld> {
     return this.writes.run(id, async () => {

@@ -1,9 +1,11 @@
 // Typed fetch client for the controller's HTTP API. Shapes come from @dw/world; nothing is re-declared here.
 import type {
+  ComposeImportResult,
   DeployPreview,
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  Health,
   IdentityRoll,
   Problem,
   ServiceCertificate,
@@ -69,6 +71,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export const worldPath = (id: string) => `/api/worlds/${encodeURIComponent(id)}`;
 
 export const httpClient = {
+  health: () => request<Health>('GET', '/api/health'),
   listWorlds: () => request<WorldSummary[]>('GET', '/api/worlds'),
   createWorld: (world: World) => request<WorldRecord>('POST', '/api/worlds', world),
   getWorld: (id: string) => request<WorldRecord>('GET', worldPath(id)),
@@ -82,6 +85,11 @@ export const httpClient = {
   traces: (id: string, limit = 30) => request<TraceList>('GET', `${worldPath(id)}/traces?limit=${limit}`),
   trace: (id: string, traceId: string) =>
     request<Trace>('GET', `${worldPath(id)}/traces/${encodeURIComponent(traceId)}`),
+  /** Saves a compose file (its YAML text) as a new world; warnings say what could not be represented. */
+  importCompose: (compose: string, name?: string) =>
+    request<ComposeImportResult>('POST', '/api/import/compose', name ? { compose, name } : { compose }),
+  /** Where the saved world downloads as compose.yaml. */
+  composeUrl: (id: string) => `${worldPath(id)}/compose`,
   renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),
   rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
   serviceCertificate: (id: string, serviceId: string) =>

@@ -11,7 +11,7 @@ function describe(config: ClientFlowNode['data']['config']): string {
 
 export const ClientNodeView = memo(function ClientNodeView({ id, data, selected }: NodeProps<ClientFlowNode>) {
   return (
-    <NodeFrame id={id} kind="client" summary={describe(data.config)} selected={selected}>
+    <NodeFrame id={id} kind="client" summary={describe(data.config)} selected={selected} display={data.display}>
       <Handle type="source" position={Position.Right} aria-label={`Connect from ${id}`} />
     </NodeFrame>
   );

@@ -1,5 +1,5 @@
 // What client and service nodes share: the frame with id, state pill, summary line and live numbers.
-import type { ServiceKind } from '@dw/world';
+import type { Display, ServiceKind } from '@dw/world';
 import type { ReactNode } from 'react';
 import { NodeLiveLine } from '../live/node-live-line';
 import { RefusalBadge } from '../live/refusal-badge';
@@ -11,11 +11,21 @@ interface NodeFrameProps {
   kind: ServiceKind;
   summary: string;
   selected: boolean;
+  /** Where an imported compose service came from: shown, never run. */
+  display?: Display;
   /** The handles: rendered inside the frame so they sit on its edges. */
   children: ReactNode;
 }
 
-export function NodeFrame({ id, kind, summary, selected, children }: NodeFrameProps) {
+function describeDisplay(display: Display | undefined): string | null {
+  if (!display) return null;
+  const parts = [display.image, display.ports?.length ? `ports ${display.ports.join(', ')}` : undefined];
+  const text = parts.filter(Boolean).join(' · ');
+  return text.length > 0 ? text : null;
+}
+
+export function NodeFrame({ id, kind, summary, selected, display, children }: NodeFrameProps) {
+  const origin = describeDisplay(display);
   const invalid = useEditor((s) => s.problems.nodes[id] !== undefined);
   const state = useServiceState(id);
   const classes = ['dw-node', `dw-node--${kind}`, invalid && 'dw-node--invalid', selected && 'dw-node--selected'];
@@ -30,6 +40,11 @@ export function NodeFrame({ id, kind, summary, selected, children }: NodeFramePr
         {state !== 'idle' && state !== 'stopped' && <span className={`dw-state dw-state--${state}`}>{state}</span>}
       </div>
       <div className="dw-node__summary">{summary}</div>
+      {origin && (
+        <div className="dw-node__origin" title={`from compose: ${origin}`} data-testid={`node-origin-${id}`}>
+          {origin}
+        </div>
+      )}
       {state !== 'idle' && state !== 'stopped' && <NodeLiveLine id={id} kind={kind} />}
       <RefusalBadge id={id} />
     </div>

@@ -16,7 +16,7 @@ function describe(config: ServiceFlowNode['data']['config']): string {
 
 export const ServiceNodeView = memo(function ServiceNodeView({ id, data, selected }: NodeProps<ServiceFlowNode>) {
   return (
-    <NodeFrame id={id} kind="service" summary={describe(data.config)} selected={selected}>
+    <NodeFrame id={id} kind="service" summary={describe(data.config)} selected={selected} display={data.display}>
       <Handle type="target" position={Position.Left} aria-label={`Connect to ${id}`} />
       <Handle type="source" position={Position.Right} aria-label={`Connect from ${id}`} />
     </NodeFrame>

@@ -3,6 +3,7 @@
 import type { ServiceKind } from '@dw/world';
 import { useReactFlow } from '@xyflow/react';
 import { type DragEvent, useCallback } from 'react';
+import { ComposeButtons } from '../compose/compose-buttons';
 import { useEditor, useEditorActions, useStores } from '../store/editor-context';
 import { freeSpot } from './free-spot';
 import { KIND_MIME, NODE_SIZE } from './palette-drag';
@@ -19,7 +20,7 @@ const ITEMS: { kind: ServiceKind; title: string; description: string }[] = [
 
 export function Palette() {
   const actions = useEditorActions();
-  const disabled = useEditor((s) => s.worldId === null);
+  const disabled = useEditor((s) => s.worldId === null || s.observing !== null);
   const flow = useReactFlow();
   const { editor } = useStores();
 
@@ -62,6 +63,7 @@ export function Palette() {
           </span>
         </button>
       ))}
+      <ComposeButtons />
       <div className="dw-palette__help">
         <h2 className="dw-panel-title">How to</h2>
         <ul>

@@ -8,6 +8,7 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
   const record: WorldRecord = { id: 'shop', rev: 1, world: structuredClone(EXAMPLE_WORLD) };
   const fail = () => Promise.reject(new Error('not in this test'));
   return {
+    health: async () => ({ ok: true }),
     listWorlds: async () => [{ id: 'shop', name: 'shop', updatedAt: '2026-01-01T00:00:00Z' }],
     createWorld: fail,
     getWorld: async () => structuredClone(record),
@@ -23,6 +24,8 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     stop: async () => undefined,
     traces: async () => ({ traces: [] }),
     trace: fail,
+    importCompose: fail,
+    composeUrl: (id) => `/api/worlds/${id}/compose`,
     serviceCertificate: fail,
     renewIdentities: fail,
     rotateCa: fail,
@@ -137,6 +140,64 @@ describe('editor store', () => {
     await store.getState().actions.deploy();
     expect(calls).toEqual(['save', 'deploy']);
     expect(store.getState().deployedRev).toBe(2);
+  });
+
+  it('opens an imported compose file, keeps its display metadata through edits, and shows its warnings', async () => {
+    const imported: WorldRecord = {
+      id: 'stack-1',
+      rev: 1,
+      world: {
+        version: 1,
+        name: 'stack',
+        services: [
+          {
+            id: 'web',
+            kind: 'service',
+            position: { x: 0, y: 0 },
+            config: { latencyMs: 5 },
+            display: { image: 'nginx:1.25', ports: ['8080:80'] },
+          },
+        ],
+        links: [],
+      },
+    };
+    const saved: unknown[] = [];
+    const store = await openExample(
+      fakeHttp({
+        importCompose: async () => ({
+          ...structuredClone(imported),
+          warnings: [{ pointer: '/volumes', message: 'left out' }],
+        }),
+        getWorld: async () => structuredClone(imported),
+        saveWorld: async (_id, body) => {
+          saved.push(body.world);
+          return { id: 'stack-1', rev: body.rev + 1, world: body.world as WorldRecord['world'] };
+        },
+      }),
+    );
+    const { actions } = store.getState();
+    await actions.importCompose('services: {}', 'compose.yaml');
+    expect(store.getState().worldId).toBe('stack-1');
+    expect(store.getState().toasts.at(-1)).toMatchObject({
+      tone: 'info',
+      title: 'Imported compose.yaml: 1 service, 0 links',
+      message: '/volumes: left out',
+    });
+    actions.setNodeData('web', { kind: 'service', config: { latencyMs: 9 } });
+    expect(selectDirty(store.getState())).toBe(true);
+    expect(await actions.exportCompose()).toBe('/api/worlds/stack-1/compose');
+    expect(saved).toHaveLength(1); // exporting saved the edit first
+    expect((saved[0] as WorldRecord['world']).services[0]).toMatchObject({
+      config: { latencyMs: 9 },
+      display: { image: 'nginx:1.25', ports: ['8080:80'] },
+    });
+  });
+
+  it('knows when the controller only observes a compose deployment', async () => {
+    expect((await openExample()).getState().observing).toBeNull();
+    const store = await openExample(fakeHttp({ health: async () => ({ ok: true, observing: 'shop' }) }));
+    expect(store.getState().observing).toBe('shop');
+    expect(store.getState().worldId).toBe('shop');
   });
 
   it('undoes and redoes every kind of edit, one step each, and undo back to the save is clean', async () => {

@@ -51,6 +51,10 @@ export interface EditorActions {
   boot(): Promise<void>;
   refreshWorlds(): Promise<void>;
   openWorld(id: string): Promise<void>;
+  /** Saves a compose file as a new world and opens it; what could not be represented shows as a toast. */
+  importCompose(text: string, fileName: string): Promise<void>;
+  /** Saves pending edits, then answers where the world downloads as compose.yaml (null when it cannot). */
+  exportCompose(): Promise<string | null>;
   /** Creates a world (an empty one, or `world`, e.g. a template or an import) and opens it. */
   createWorld(world?: World): Promise<void>;
   /** Creates a copy of the draft as a new world and opens it. */
@@ -109,6 +113,8 @@ type EditorEdgeChange = EdgeChange<EditorEdge>;
 
 export interface EditorState {
   worlds: WorldSummary[];
+  /** Set when this controller only observes a world running in compose: nothing can be saved or deployed. */
+  observing: string | null;
   /** The open world; null before the first one loads. */
   worldId: string | null;
   /** The revision the draft is based on (sent with PUT; a stale one gets 409). */
@@ -272,8 +278,11 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         if (get().busy === 'loading') return;
         set({ busy: 'loading', bootError: null });
         try {
-          const worlds = await http.listWorlds();
-          set({ worlds });
+          const [worlds, health] = await Promise.all([
+            http.listWorlds(),
+            http.health().catch(() => ({ ok: true as const, observing: undefined })),
+          ]);
+          set({ worlds, observing: health.observing ?? null });
           const wanted = readWorldIdFromUrl();
           const id = wanted ?? worlds[0]?.id;
           set({ busy: null });
@@ -330,6 +339,41 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
           set({ busy: null });
           toast(errorToast('Could not create a world', error));
         }
+      },
+
+      async importCompose(text, fileName) {
+        if (!(await leaveCurrent())) return;
+        set({ busy: 'creating' });
+        try {
+          // "shop.yaml" names the world "shop"; the usual compose.yaml / docker-compose.yml names nothing.
+          const base = fileName.replace(/\.(ya?ml)$/i, '');
+          const name = /^(docker-)?compose([.-].*)?$/i.test(base) ? undefined : base;
+          const { id, rev, world, warnings } = await http.importCompose(text, name);
+          const record = { id, rev, world };
+          traffic.getState().actions.reset(id);
+          load(record, null);
+          upsertSummary(record);
+          set({ busy: null });
+          void actions.refreshWorlds();
+          const shown = warnings.slice(0, 5).map((w) => `${w.pointer}: ${w.message}`);
+          if (warnings.length > 5) shown.push(`…and ${warnings.length - 5} more`);
+          toast({
+            tone: warnings.length > 0 ? 'info' : 'success',
+            title: `Imported ${fileName}: ${plural(world.services.length, 'service')}, ${plural(world.links.length, 'link')}`,
+            message: shown.length > 0 ? shown.join('\n') : undefined,
+            ttlMs: warnings.length > 0 ? 20_000 : 5000,
+          });
+        } catch (error) {
+          set({ busy: null });
+          toast(errorToast(`Could not import ${fileName}`, error));
+        }
+      },
+
+      async exportCompose() {
+        const state = get();
+        if (!state.worldId) return null;
+        if (selectDirty(state) && !(await actions.save())) return null;
+        return http.composeUrl(state.worldId);
       },
 
       async duplicateWorld() {
@@ -570,13 +614,14 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({
           nodes: get().nodes.map((n): EditorNode => {
             if (n.id !== id || n.data.kind !== data.kind) return n;
+            const display = n.data.kind !== 'intruder' && n.data.display ? { display: n.data.display } : {};
             if (data.kind === 'intruder') {
               return { ...n, type: 'intruder', data: { kind: 'intruder', config: data.config } };
             }
             const restart = data.restart ? { restart: data.restart } : {};
             return data.kind === 'client'
-              ? { ...n, type: 'client', data: { kind: 'client', config: data.config, ...restart } }
-              : { ...n, type: 'service', data: { kind: 'service', config: data.config, ...restart } };
+              ? { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display, ...restart } }
+              : { ...n, type: 'service', data: { kind: 'service', config: data.config, ...display, ...restart } };
           }),
         });
       },
@@ -737,6 +782,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
 
     return {
       worlds: [],
+      observing: null,
       worldId: null,
       baseRev: null,
       name: '',

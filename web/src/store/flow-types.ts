@@ -1,10 +1,21 @@
 // How the draft world looks to React Flow: one node type per service kind, one edge type for links.
-import type { ClientConfig, IntruderConfig, LinkPolicy, RestartPolicy, ServiceConfig, ServiceKind } from '@dw/world';
+import type {
+  ClientConfig,
+  Display,
+  IntruderConfig,
+  LinkPolicy,
+  RestartPolicy,
+  ServiceConfig,
+  ServiceKind,
+} from '@dw/world';
 import type { Edge, Node } from '@xyflow/react';
 
-/** Node data is a union with one variant per kind: each carries only its own config. */
-export type ClientNodeData = { kind: 'client'; config: ClientConfig; restart?: RestartPolicy };
-export type ServiceNodeData = { kind: 'service'; config: ServiceConfig; restart?: RestartPolicy };
+/**
+ * Node data is a union with one variant per kind: each carries only its own config; clients and services also
+ * what an imported compose service came from (image, ports), shown but never run, and their restart policy.
+ */
+export type ClientNodeData = { kind: 'client'; config: ClientConfig; display?: Display; restart?: RestartPolicy };
+export type ServiceNodeData = { kind: 'service'; config: ServiceConfig; display?: Display; restart?: RestartPolicy };
 export type IntruderNodeData = { kind: 'intruder'; config: IntruderConfig };
 export type EditorNodeData = ClientNodeData | ServiceNodeData | IntruderNodeData;
 

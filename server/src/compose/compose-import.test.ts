@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { type Display, resolvePointer, validateWorld, type World, type WorldService } from '@dw/world';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { HttpProblem } from '../http/errors.js';
+import { MESH_WORLD } from '../testing/worlds.js';
+import { composeYaml } from './compose-export.js';
+import { dnsLabelOf, worldFromCompose } from './compose-import.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../testing/compose/${name}`, import.meta.url), 'utf8');
+const COMPOSE_WORLD: World = JSON.parse(
+  readFileSync(new URL('../testing/compose-world.json', import.meta.url), 'utf8'),
+);
+
+const edges = (world: World) => world.links.map((l) => `${l.from}->${l.to}`).sort();
+const node = (world: World, id: string) =>
+  world.services.find((s) => s.id === id) as (WorldService & { display?: Display }) | undefined;
+
+function imported(text: string) {
+  const result = worldFromCompose(text);
+  const checked = validateWorld(result.world);
+  expect(checked.ok, JSON.stringify(checked)).toBe(true);
+  // Every warning points at something that is in the compose file.
+  const doc = parse(text, { merge: true });
+  for (const w of result.warnings) expect(resolvePointer(doc, w.pointer).found, w.pointer).toBe(true);
+  return result;
+}
+
+describe('compose import', () => {
+  it('a voting stack: depends_on maps become links, front ends become clients, profiles and networks warn', () => {
+    const { world, warnings } = imported(fixture('voting.yaml'));
+    expect(world.services.map((s) => s.id)).toEqual(['vote', 'result', 'worker', 'redis', 'db', 'seed']);
+    expect(edges(world)).toEqual(['result->db', 'seed->vote', 'vote->redis', 'worker->db', 'worker->redis']);
+    expect(world.services.filter((s) => s.kind === 'client').map((s) => s.id)).toEqual(['result', 'worker', 'seed']);
+    expect(node(world, 'vote')?.display).toEqual({ ports: ['8080:80'] });
+    expect(node(world, 'result')?.display).toEqual({ ports: ['8081:80', '127.0.0.1:9229:9229'] });
+    expect(node(world, 'db')?.display).toEqual({ image: 'postgres:15-alpine' });
+    expect(warnings.map((w) => w.pointer).sort()).toEqual(['/networks', '/services/seed/profiles', '/volumes']);
+    // Layers: seed -> vote -> redis, each a step to the right.
+    const x = (id: string) => node(world, id)!.position.x;
+    expect(x('seed')).toBeLessThan(x('vote'));
+    expect(x('vote')).toBeLessThan(x('redis'));
+    expect(new Set(world.services.map((s) => `${s.position.x},${s.position.y}`)).size).toBe(world.services.length);
+  });
+
+  it('a blog with anchors, merge keys, x- keys, long-form ports, env_file, links and names to normalise', () => {
+    const { world, warnings } = imported(fixture('wordpress.yaml'));
+    expect(world.services.map((s) => s.id)).toEqual(['nginx', 'wordpress', 'mariadb', 'redis-cache', 'wp-cli']);
+    expect(edges(world)).toEqual([
+      'nginx->wordpress',
+      'wordpress->mariadb',
+      'wordpress->redis-cache',
+      'wp-cli->mariadb',
+      'wp-cli->wordpress',
+    ]);
+    expect(node(world, 'nginx')?.display).toEqual({
+      image: 'nginx:1.25-alpine',
+      ports: ['80:80', '127.0.0.1:8443:443'],
+    });
+    const messages = warnings.map((w) => `${w.pointer} ${w.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/services\/redis_cache "redis_cache" is not a DNS label.*"redis-cache"/),
+        expect.stringMatching(/^\/services\/WP\.CLI "WP\.CLI" is not a DNS label.*"wp-cli"/),
+        expect.stringMatching(/^\/services\/wordpress\/env_file env_file is not read/),
+        expect.stringMatching(/^\/services\/mariadb\/env_file /),
+        expect.stringMatching(/^\/services\/WP\.CLI\/profiles /),
+        expect.stringMatching(/^\/volumes /),
+      ]),
+    );
+    expect(warnings.some((w) => w.pointer.startsWith('/x-'))).toBe(false);
+  });
+
+  it('an observability stack: environment URLs and legacy links, an unknown dependency warns', () => {
+    const { world, warnings } = imported(fixture('observability.yaml'));
+    expect(edges(world)).toEqual([
+      'app->memcached',
+      'app->otel-collector',
+      'app->postgres',
+      'grafana->jaeger',
+      'grafana->prometheus',
+      'otel-collector->jaeger',
+      'otel-collector->prometheus',
+      'prometheus->node-exporter',
+    ]);
+    expect(node(world, 'app')?.display).toEqual({ image: 'ghcr.io/example/shop-api:1.4', ports: ['3000'] });
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        {
+          pointer: '/services/app/depends_on',
+          message: 'depends on "vault", which is not a service of this file: no link',
+        },
+        expect.objectContaining({ pointer: '/services/node_exporter/network_mode' }),
+        expect.objectContaining({ pointer: '/services/postgres/deploy' }),
+      ]),
+    );
+  });
+
+  it('gives back the same world after an export: ids, kinds, behaviour and links', () => {
+    for (const original of [COMPOSE_WORLD, MESH_WORLD]) {
+      const text = composeYaml({ worldId: 'shop-abc123', rev: 2, world: original });
+      const { world, warnings } = imported(text);
+      expect(world.name).toBe(original.name);
+      expect(world.services.map(({ id, kind, config }) => ({ id, kind, config }))).toEqual(
+        original.services.map(({ id, kind, config }) => ({ id, kind, config })),
+      );
+      expect(world.links).toEqual(original.links);
+      expect(warnings.map((w) => w.pointer).sort()).toEqual(['/services/dw-observer', '/services/dw-pki', '/volumes']);
+    }
+  });
+
+  it('refuses text that is not YAML, or not a compose file, saying where', () => {
+    const problem = (text: string) => {
+      try {
+        worldFromCompose(text);
+      } catch (error) {
+        expect(error).toBeInstanceOf(HttpProblem);
+        return error as HttpProblem;
+      }
+      throw new Error('no error');
+    };
+    const bad = problem('services:\n  web:\n    image: "nginx\n  db: [\n');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.error).toBe('malformed-yaml');
+    expect(bad.message).toMatch(/line \d+, column \d+/);
+    expect(problem('- just\n- a list\n').error).toBe('not-compose');
+    expect(problem('services: 3\n').error).toBe('not-compose');
+  });
+
+  it('normalises names to DNS labels', () => {
+    expect(dnsLabelOf('Redis_Cache')).toBe('redis-cache');
+    expect(dnsLabelOf('--a..b--')).toBe('a-b');
+    expect(dnsLabelOf('___')).toBe('service');
+    expect(dnsLabelOf('x'.repeat(80))).toHaveLength(63);
+  });
+
+  it('keeps two services whose names normalise alike apart', () => {
+    const { world, warnings } = imported('services:\n  api_v1: {image: a}\n  api.v1:\n    depends_on: [api_v1]\n');
+    expect(world.services.map((s) => s.id)).toEqual(['api-v1', 'api-v1-2']);
+    expect(edges(world)).toEqual(['api-v1-2->api-v1']);
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('keeps a deny link a deny link through export and import', () => {
+    const original: World = {
+      version: 1,
+      name: 'guarded',
+      services: [
+        { id: 'c', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 1 } },
+        { id: 's', kind: 'service', position: { x: 1, y: 0 }, config: {} },
+        { id: 'd', kind: 'service', position: { x: 1, y: 1 }, config: {} },
+      ],
+      links: [
+        { id: 'cs', from: 'c', to: 's' },
+        { id: 'cd', from: 'c', to: 'd', policy: 'deny' },
+      ],
+    };
+    const { world } = imported(composeYaml({ worldId: 'w-1', rev: 1, world: original }));
+    expect(world.links).toEqual(original.links);
+  });
+});
