@@ -142,9 +142,9 @@ describe('call policies', () => {
     console.log(
       `retries: the callee saw ${fPlain}/${plain} = ${baseline.toFixed(2)}x without, ${fRetrying}/${retrying} = ${retried.toFixed(2)}x with retries: 2 (${retries} retries counted)`,
     );
-    // calls still in flight when the totals were read make up the difference from exact ratios
+    // the four totals are read at about the same time, not at once: a call or two either way
     expect(baseline).toBeGreaterThan(0.9);
-    expect(baseline).toBeLessThanOrEqual(1);
+    expect(baseline).toBeLessThan(1.1);
     expect(retried / baseline).toBeGreaterThan(2.7);
     expect(retried / baseline).toBeLessThan(3.2);
     expect(retries).toBeGreaterThan(retrying); // two per call, counted by the caller and shown on the link
