@@ -11,5 +11,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // One file at a time: many files start real processes (up to 20 services each) and measure rates, and two of
+    // them at once on a 2-core machine starve each other. Slower, but what a test asserts is then the code's doing.
+    fileParallelism: false,
   },
 });

@@ -10,6 +10,8 @@ const SERVER_MAIN = fileURLToPath(new URL('../../server/dist/main.js', import.me
 
 export interface Controller {
   base: string;
+  /** The controller's own process id (for memory and file-descriptor readings). */
+  pid: number;
   create(world: World): Promise<WorldRecord>;
   update(record: WorldRecord, world: World): Promise<WorldRecord>;
   /** Deploys the saved world and waits until every service is ready; answers the ids of any that never were. */
@@ -31,6 +33,7 @@ export async function startController(): Promise<Controller> {
   const headers = { 'content-type': 'application/json' };
   return {
     base: base as string,
+    pid: child.pid as number,
     create: async (world) =>
       json(await fetch(url('/api/worlds'), { method: 'POST', headers, body: JSON.stringify(world) }), 'create world'),
     update: async (record, world) =>

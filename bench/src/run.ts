@@ -1,6 +1,6 @@
 // `npm run bench` at the root: every benchmark, each against a reference measured in the same run. Results go to
 // stdout and bench/results/latest.json; BENCHMARKS.md explains the method and records a run.
-// Select with arguments: chain, frames, browser (default: all). Quick settings: BENCH_QUICK=1.
+// Select with arguments: chain, frames, browser (default: these three), soak (only by name: 10 minutes). Quick settings: BENCH_QUICK=1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { type BrowserResult, runBrowser } from './browser.js';
@@ -9,6 +9,7 @@ import { startController } from './controller.js';
 import { type FrameResult, runFrames } from './frames.js';
 import { BenchPki } from './pki.js';
 import { stopAll } from './procs.js';
+import { runSoak, type SoakResult } from './soak.js';
 
 const wanted = new Set(process.argv.slice(2));
 const all = wanted.size === 0;
@@ -96,6 +97,14 @@ try {
     process.stdout.write('the editor in headless Chromium, 100 services, 150 links, ~2 req/s per link\n');
     const results: BrowserResult[] = await withController((c) => runBrowser(c, quick ? 5000 : 10_000));
     report.browser = results;
+  }
+  // The soak is long (10 minutes by default): only when asked for by name. BENCH_SOAK_MINUTES overrides.
+  if (wanted.has('soak')) {
+    const minutes = Number(process.env.BENCH_SOAK_MINUTES ?? (quick ? 2 : 10));
+    process.stdout.write(`soak: a 20-service world under steady load for ${minutes} minutes\n`);
+    const result: SoakResult = await withController((c) => runSoak(c, minutes));
+    report.soak = { ...result, samples: result.samples.length };
+    process.stdout.write(`  soak summary: ${JSON.stringify({ ...result, samples: undefined })}\n`);
   }
 } finally {
   await stopAll();

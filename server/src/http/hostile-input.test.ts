@@ -153,6 +153,37 @@ describe('hostile input', () => {
     expect(({} as any).polluted).toBeUndefined();
   });
 
+  it('refuses malformed and hostile compose files with a clear 4xx', async () => {
+    const files = [
+      'services:\n  web:\n    image: [unclosed\n',
+      'services: {web: {image: nginx}\n',
+      '\t- tabs are not YAML indentation',
+      'a: &anchor\n  b: *anchor\nc: *missing\n',
+      `${'- '.repeat(5000)}deep`,
+      'services: 42',
+      '[]',
+      'services:\n  __proto__:\n    image: x\n',
+      `${'x'.repeat(100)}: ${'y'.repeat(100)}\n`.repeat(2000),
+    ];
+    for (const compose of files) {
+      const body = { compose };
+      const result = await send('POST', '/api/import/compose', JSON.stringify(body));
+      if (result.status === 201 || result.status === 200) continue; // representable, with warnings
+      expectClearRefusal(result, body, `compose ${JSON.stringify(compose.slice(0, 40))}`);
+    }
+    // a billion laughs: aliases that expand exponentially must not hang or exhaust the controller
+    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const next = String.fromCharCode(97 + i);
+      laughs.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const started = Date.now();
+    const bomb = await send('POST', '/api/import/compose', JSON.stringify({ compose: laughs.join('\n') }));
+    expect(bomb.status).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('refuses bodies that are not JSON by their content type', async () => {
     for (const type of ['application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded']) {
       const result = await send('POST', '/api/worlds', JSON.stringify(EXAMPLE_WORLD), type);
