@@ -127,6 +127,7 @@ export class FaultInjector {
         dropped++;
       }
     }
+    if (this.faults.size === 0 && dropped === 0) return; // nothing in force, nothing to tell anyone
     for (const process of this.options.processes().values()) {
       if (process.alive && process.state === 'ready') void this.push(process);
     }
