@@ -30,6 +30,8 @@ const common = {
 
 await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.js' });
 await build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' });
+// A world's scenario run headless, for CI: `npm run scenario -- <world.json>`.
+await build({ ...common, entryPoints: ['src/scenarios/cli.ts'], outfile: 'dist/scenario.js' });
 // For the compose image: self-contained (every dependency inlined), so the image needs no node_modules.
 // standalone.js is the controller (the compose observer runs it), compose-pki.js the identity issuer.
 const selfContained = { ...common, external: ['bufferutil', 'utf-8-validate'], sourcemap: false };

@@ -5,12 +5,15 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { composeRoutes } from './compose/compose-routes.js';
 import { deployRoutes } from './deploy/deploy-routes.js';
 import { deployerPlugin } from './deploy/deployer-plugin.js';
+import { faultRoutes } from './deploy/fault-routes.js';
 import { type AccessOptions, installAccessGuard } from './http/access-guard.js';
 import { HttpProblem, installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
 import { typeboxValidatorCompiler } from './http/validation.js';
 import { livePlugin } from './live/live-plugin.js';
+import { loadRoutes } from './load/load-routes.js';
+import { scenarioRoutes } from './scenarios/scenario-routes.js';
 import { metricsRoutes } from './traffic/metrics-routes.js';
 import { telemetryRoutes } from './traffic/telemetry-routes.js';
 import { traceRoutes } from './traffic/trace-routes.js';
@@ -81,6 +84,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { observing: observe?.worldId });
   await app.register(worldsRoutes);
   await app.register(deployRoutes);
+  await app.register(faultRoutes);
+  await app.register(scenarioRoutes);
+  await app.register(loadRoutes);
   await app.register(telemetryRoutes);
   await app.register(traceRoutes);
   await app.register(metricsRoutes);

@@ -1,6 +1,7 @@
 // Starts the controller on 127.0.0.1:(PORT || 4400) and shuts it down cleanly on SIGINT or SIGTERM: every
 // deployment stopped, every child ended. Data in ./data (DW_DATA overrides); the editor from ../../web/dist
-// relative to this file (DW_WEB_DIR overrides). HOST may name another address only with DW_ALLOW_REMOTE=1, and
+// relative to this file (DW_WEB_DIR overrides). Worlds that were deployed when it last ran are deployed again
+// once it listens, unless started with --no-resume or DW_RESUME=0. HOST may name another address only with DW_ALLOW_REMOTE=1, and
 // then every API call and socket needs the controller token (DW_TOKEN, or one generated and printed here).
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -118,4 +119,11 @@ else {
   // The token travels in the fragment, which browsers never send: the editor reads it and sends it as a header.
   console.log(`Distributed World is running at ${shown}/#token=${token}`);
   console.log('Remote mode: every API call and socket needs that token (authorization: Bearer <token>).');
+}
+
+// Resume the worlds that were deployed when the controller last ran (opt out: --no-resume or DW_RESUME=0).
+const resume = !process.argv.includes('--no-resume') && process.env.DW_RESUME !== '0';
+if (resume) {
+  const resumed = await app.deployer.resume();
+  if (resumed.length > 0) console.log(`Resuming ${resumed.length} deployed world(s): ${resumed.join(', ')}`);
 }

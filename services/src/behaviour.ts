@@ -1,7 +1,8 @@
 // What an accepted request does: a service waits its latency, calls every peer in parallel, then answers.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { latencyBounds, type SpawnConfig, type TraceContext } from '@dw/world';
+import { latencyBounds, type Peer, type SpawnConfig, type TraceContext } from '@dw/world';
 import type { Caller } from './caller.js';
+import type { CallOutcome } from './stats.js';
 
 export interface Answer {
   status: number;
@@ -20,14 +21,25 @@ export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, call
   const { min, max } = latencyBounds(config.behaviour.latencyMs);
   const errorRate = config.behaviour.errorRate ?? 0;
   const serviceId = config.serviceId;
+  const mode = config.behaviour.calls?.mode ?? 'parallel';
   return async (hops, ctx) => {
     const latency = min + Math.random() * (max - min);
     if (latency > 0) await sleep(latency);
-    const outcomes = await Promise.all(config.peers.map((peer) => caller.call(peer, hops - 1, EMPTY, ctx)));
+    const called = mode === 'weighted' ? pickWeighted(config.peers) : config.peers;
+    const outcomes: CallOutcome[] = [];
+    if (mode === 'sequence') {
+      for (const peer of called) {
+        const outcome = await caller.call(peer, hops - 1, EMPTY, ctx);
+        outcomes.push(outcome);
+        if (outcome !== 'ok') break; // the request has failed: the rest are not called
+      }
+    } else {
+      outcomes.push(...(await Promise.all(called.map((peer) => caller.call(peer, hops - 1, EMPTY, ctx)))));
+    }
     if (errorRate > 0 && Math.random() < errorRate) {
       return { status: 500, body: { error: 'injected', message: `"${serviceId}" failed by its error rate` } };
     }
-    const failed = config.peers.filter((_, i) => outcomes[i] !== 'ok').map((p) => p.id);
+    const failed = called.filter((_, i) => outcomes[i] !== undefined && outcomes[i] !== 'ok').map((p) => p.id);
     if (failed.length > 0) {
       return { status: 502, body: { error: 'upstream', message: `calls to ${failed.join(', ')} failed`, failed } };
     }
@@ -38,4 +50,16 @@ export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, call
 /** A client is not meant to be called (no link may end at one); if a caller is allowed, it just answers. */
 export function clientBehaviour(serviceId: string): Behaviour {
   return async () => ({ status: 200, body: { ok: true, serviceId } });
+}
+
+/** One peer, chosen with probability proportional to its weight (default 1); none when every weight is 0. */
+export function pickWeighted(peers: readonly Peer[], random: () => number = Math.random): Peer[] {
+  const total = peers.reduce((sum, p) => sum + (p.weight ?? 1), 0);
+  if (total <= 0) return [];
+  let roll = random() * total;
+  for (const peer of peers) {
+    roll -= peer.weight ?? 1;
+    if (roll < 0) return [peer];
+  }
+  return [peers[peers.length - 1] as Peer];
 }

@@ -1,7 +1,9 @@
 // Outbound calls to this service's peers: one undici Pool per peer, kept-alive connections, one TLS context.
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as tls from 'node:tls';
 import {
+  type ClientCallPolicy,
   formatTraceparent,
   HOPS_HEADER,
   type Peer,
@@ -11,6 +13,8 @@ import {
   type TraceContext,
 } from '@dw/world';
 import { Pool } from 'undici';
+import { LinkPolicy } from './call-policy.js';
+import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import type { CallOutcome, Stats } from './stats.js';
 import { isHandshakeRefusal } from './tls-errors.js';
@@ -77,12 +81,19 @@ export interface CallerOptions {
   closedMeansRefused?: boolean;
   /** Records a client span of every sampled call; without one nothing is recorded (trace context still goes). */
   tracer?: Tracer;
+  /** Timeout, retries and breaker, the same for every link of this process. */
+  policy?: ClientCallPolicy | undefined;
+  /** Faults on the outbound links, changed at runtime by the controller. */
+  faults?: FaultTable;
 }
 
 export class Caller {
   /** Per link: its pools, one per address the peer answers at (url, then alsoAt), used in turn. */
   private readonly pools = new Map<string, Pool[]>();
   private readonly turn = new Map<string, number>();
+  /** Per link: its call policy (the breaker's state lives there, and survives a reload). */
+  private readonly policies = new Map<string, LinkPolicy>();
+  readonly faults: FaultTable;
 
   /** Pools replaced by a reload, closing once their calls in flight are done. */
   private readonly draining = new Set<Pool>();
@@ -94,6 +105,8 @@ export class Caller {
     private readonly stats: Stats,
     private readonly options: CallerOptions = {},
   ) {
+    this.faults = options.faults ?? new FaultTable();
+    for (const peer of peers) this.policies.set(peer.linkId, new LinkPolicy(options.policy));
     this.usePools(identity);
   }
 
@@ -154,40 +167,26 @@ export class Caller {
    * and returns the outcome.
    */
   async call(peer: Peer, hops: number, body: Buffer, ctx: TraceContext = rootContext(false)): Promise<CallOutcome> {
-    const pools = this.pools.get(peer.linkId);
-    if (!pools) throw new Error(`no pool for link ${peer.linkId}`);
-    const turn = this.turn.get(peer.linkId) ?? 0;
-    this.turn.set(peer.linkId, (turn + 1) % pools.length);
-    const pool = pools[turn] as Pool;
+    const policy = this.policies.get(peer.linkId);
+    if (!this.pools.get(peer.linkId) || !policy) throw new Error(`no pool for link ${peer.linkId}`);
     const spanId = newSpanId();
     const start = ctx.sampled ? nowMs() : 0;
     const started = performance.now();
-    let outcome: CallOutcome;
     let answered = false;
     let status = 0;
-    try {
-      const res = await pool.request({
-        path: '/',
-        method: 'POST',
-        headers: {
-          [HOPS_HEADER]: String(hops),
-          [TRACEPARENT_HEADER]: formatTraceparent({ traceId: ctx.traceId, spanId, sampled: ctx.sampled }),
-          'content-type': 'application/octet-stream',
-        },
-        body,
-      });
-      status = res.statusCode;
-      await res.body.dump();
-      answered = true;
-      if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
-      else if (res.statusCode === 403) outcome = 'refused';
-      else outcome = 'error';
-    } catch (err) {
-      outcome =
-        isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
-    }
+    // Under the link's policy: a breaker in front, then attempts (each through the link's faults) with retries.
+    const result = await policy.run(async (timeoutMs) => {
+      const attempt = await this.attempt(peer, hops, body, timeoutMs, ctx, spanId);
+      answered = attempt.answered;
+      status = attempt.status;
+      return attempt.outcome;
+    });
+    const outcome = result.outcome;
     const durationMs = performance.now() - started;
-    this.stats.call(peer, outcome, durationMs, answered);
+    this.stats.call(peer, outcome, durationMs, answered, {
+      retries: result.retries,
+      breaker: policy.breaker?.current,
+    });
     const tracer = this.options.tracer;
     if (ctx.sampled && tracer) {
       tracer.record({
@@ -205,6 +204,68 @@ export class Caller {
       });
     }
     return outcome;
+  }
+
+  /** The next of the link's pools, in turn. */
+  private nextPool(peer: Peer): Pool {
+    const pools = this.pools.get(peer.linkId);
+    if (!pools) throw new Error(`no pool for link ${peer.linkId}`);
+    const turn = this.turn.get(peer.linkId) ?? 0;
+    this.turn.set(peer.linkId, (turn + 1) % pools.length);
+    return pools[turn] as Pool;
+  }
+
+  /** One attempt, through the link's faults: partition and abort fail it unsent; latency waits before sending;
+   * drop sends it, loses the answer and fails it when the timeout runs out. */
+  private async attempt(
+    peer: Peer,
+    hops: number,
+    body: Buffer,
+    timeoutMs: number,
+    ctx: TraceContext,
+    spanId: string,
+  ): Promise<{ outcome: CallOutcome; answered: boolean; status: number }> {
+    const started = performance.now();
+    const fault = this.faults.decide(peer.linkId);
+    if (fault.kind === 'partition') return { outcome: 'error', answered: false, status: 0 };
+    if (fault.kind === 'abort') return { outcome: 'error', answered: false, status: 503 };
+    if (fault.delayMs > 0) await sleep(Math.min(fault.delayMs, timeoutMs));
+    const left = () => timeoutMs - (performance.now() - started);
+    if (left() <= 0) return { outcome: 'error', answered: false, status: 0 };
+    const pool = this.nextPool(peer);
+    let outcome: CallOutcome;
+    let answered = false;
+    let status = 0;
+    try {
+      const wait = Math.max(1, Math.ceil(left()));
+      const res = await pool.request({
+        path: '/',
+        method: 'POST',
+        headers: {
+          [HOPS_HEADER]: String(hops),
+          [TRACEPARENT_HEADER]: formatTraceparent({ traceId: ctx.traceId, spanId, sampled: ctx.sampled }),
+          'content-type': 'application/octet-stream',
+        },
+        body,
+        headersTimeout: wait,
+        bodyTimeout: wait,
+        signal: AbortSignal.timeout(wait),
+      });
+      status = res.statusCode;
+      await res.body.dump();
+      answered = true;
+      if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
+      else if (res.statusCode === 403) outcome = 'refused';
+      else outcome = 'error';
+    } catch (err) {
+      outcome =
+        isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
+    }
+    if (fault.kind === 'drop') {
+      if (left() > 0) await sleep(left());
+      return { outcome: 'error', answered: false, status: 0 };
+    }
+    return { outcome, answered, status };
   }
 
   async close(): Promise<void> {

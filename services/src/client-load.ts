@@ -10,34 +10,64 @@ export const MAX_IN_FLIGHT_PER_LINK = 256;
 /** Ticks fired at once after the event loop stalled; older missed ticks are skipped, not burst. */
 const MAX_CATCH_UP = 50;
 
+/** The rate at `elapsedMs` after the start: `rps`, or on a ramp linearly towards `toRps`, then held. */
+export function rateAt(rps: number, ramp: { toRps: number; overS: number } | undefined, elapsedMs: number): number {
+  if (!ramp) return rps;
+  const share = Math.min(1, Math.max(0, elapsedMs / (ramp.overS * 1000)));
+  return rps + (ramp.toRps - rps) * share;
+}
+
 class LinkLoad {
   private timer: NodeJS.Timeout | undefined;
   private next = 0;
   private inFlight = 0;
-  private readonly periodMs: number;
+  private periodMs: number;
+  private startedAt = 0;
+  private running = false;
   private readonly sample: () => boolean;
 
   constructor(
     private readonly peer: Peer,
-    rps: number,
+    private rps: number,
+    private ramp: { toRps: number; overS: number } | undefined,
+    private readonly maxInFlight: number,
     private readonly hops: number,
     private readonly body: Buffer,
     private readonly caller: Caller,
     private readonly stats: Stats,
     tracer: Tracer,
   ) {
-    this.periodMs = rps > 0 ? 1000 / rps : Number.POSITIVE_INFINITY;
+    this.periodMs = periodOf(rateAt(rps, ramp, 0));
     this.sample = tracer.sampler();
   }
 
   start(): void {
-    if (!Number.isFinite(this.periodMs)) return;
+    this.running = true;
+    this.startedAt = performance.now();
+    if (!Number.isFinite(this.periodMs) && !this.ramp) return;
     // a random phase, so links (and clients) do not fire in lockstep
-    this.next = performance.now() + Math.random() * Math.min(this.periodMs, 1000);
+    this.next =
+      performance.now() + Math.random() * Math.min(Number.isFinite(this.periodMs) ? this.periodMs : 1000, 1000);
+    this.schedule();
+  }
+
+  /** A new rate from now on; any ramp ends. */
+  setRate(rps: number): void {
+    this.rps = rps;
+    this.ramp = undefined;
+    const wasIdle = !Number.isFinite(this.periodMs);
+    this.periodMs = periodOf(rps);
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!Number.isFinite(this.periodMs)) return;
+    const now = performance.now();
+    if (wasIdle || this.next > now + this.periodMs) this.next = now + Math.random() * Math.min(this.periodMs, 1000);
     this.schedule();
   }
 
   stop(): void {
+    this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -52,6 +82,13 @@ class LinkLoad {
 
   private readonly tick = () => {
     const now = performance.now();
+    if (this.ramp) this.periodMs = periodOf(rateAt(this.rps, this.ramp, now - this.startedAt));
+    if (!Number.isFinite(this.periodMs)) {
+      // a ramp from 0: look again in a moment
+      this.next = now + 100;
+      if (this.timer !== undefined) this.schedule();
+      return;
+    }
     for (let fired = 0; this.next <= now && fired < MAX_CATCH_UP; fired++) {
       this.fire();
       this.next += this.periodMs;
@@ -61,7 +98,7 @@ class LinkLoad {
   };
 
   private fire(): void {
-    if (this.inFlight >= MAX_IN_FLIGHT_PER_LINK) {
+    if (this.inFlight >= this.maxInFlight) {
       this.stats.call(this.peer, 'error', 0);
       return;
     }
@@ -72,12 +109,19 @@ class LinkLoad {
   }
 }
 
+function periodOf(rps: number): number {
+  return rps > 0 ? 1000 / rps : Number.POSITIVE_INFINITY;
+}
+
 export class ClientLoad {
   private readonly links: LinkLoad[];
 
   constructor(opts: {
     peers: readonly Peer[];
     rps: number;
+    ramp?: { toRps: number; overS: number } | undefined;
+    /** Calls in flight per link at most (default MAX_IN_FLIGHT_PER_LINK). */
+    concurrency?: number | undefined;
     payloadBytes: number;
     hopBudget: number;
     caller: Caller;
@@ -85,9 +129,16 @@ export class ClientLoad {
     tracer: Tracer;
   }) {
     const body = Buffer.alloc(opts.payloadBytes, 'x');
+    const maxInFlight = Math.min(opts.concurrency ?? MAX_IN_FLIGHT_PER_LINK, MAX_IN_FLIGHT_PER_LINK);
     this.links = opts.peers.map(
-      (p) => new LinkLoad(p, opts.rps, opts.hopBudget, body, opts.caller, opts.stats, opts.tracer),
+      (p) =>
+        new LinkLoad(p, opts.rps, opts.ramp, maxInFlight, opts.hopBudget, body, opts.caller, opts.stats, opts.tracer),
     );
+  }
+
+  /** Sets every link's rate from now on (the controller's PUT /_dw/load); a ramp ends. */
+  setRate(rps: number): void {
+    for (const link of this.links) link.setRate(rps);
   }
 
   start(): void {

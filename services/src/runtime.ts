@@ -6,6 +6,7 @@ import type { SpawnConfig } from '@dw/world';
 import { clientBehaviour, serviceBehaviour } from './behaviour.js';
 import { Caller } from './caller.js';
 import { ClientLoad } from './client-load.js';
+import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import { listenForReloads } from './identity-reload.js';
 import { IdentityRenewal } from './identity-renewal.js';
@@ -33,14 +34,27 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   const stats = new Stats(config.serviceId, config.peers, telemetryOn);
   const tracer = new Tracer(config.serviceId, telemetryOn);
   const intruder = config.kind === 'intruder' ? config.behaviour : undefined;
+  const faults = new FaultTable(config.faults);
   const caller = new Caller(config.worldId, config.peers, identity, stats, {
     closedMeansRefused: !!intruder,
     tracer,
+    policy: config.kind === 'intruder' ? undefined : config.behaviour.calls,
+    faults,
   });
   const behaviour = config.kind === 'service' ? serviceBehaviour(config, caller) : clientBehaviour(config.serviceId);
   // An intruder serves only as an impostor (answering in another service's name); the others only call.
   const serves = !intruder || intruder.mode === 'impostor';
-  const server = serves ? createServiceServer({ config, identity, stats, tracer, behaviour }) : undefined;
+  const server = serves
+    ? createServiceServer({
+        config,
+        identity,
+        stats,
+        tracer,
+        behaviour,
+        faults,
+        setRate: config.kind === 'client' ? (rps) => load?.setRate(rps) : undefined,
+      })
+    : undefined;
   const telemetry = new TelemetryReporter(
     config.telemetry,
     { worldId: config.worldId, serviceId: config.serviceId, rev: config.rev },
@@ -59,6 +73,8 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
       ? new ClientLoad({
           peers: config.peers,
           rps,
+          ramp: config.kind === 'client' ? config.behaviour.ramp : undefined,
+          concurrency: config.kind === 'client' ? config.behaviour.concurrency : undefined,
           payloadBytes: config.kind === 'client' ? (config.behaviour.payloadBytes ?? 0) : 0,
           hopBudget: config.hopBudget,
           caller,

@@ -8,10 +8,14 @@ import {
   HOPS_HEADER,
   LOOP_STATUS,
   parseTraceparent,
+  RuntimeFaults,
+  RuntimeLoad,
   type SpawnConfig,
   TRACEPARENT_HEADER,
 } from '@dw/world';
+import Value from 'typebox/value';
 import type { Behaviour } from './behaviour.js';
+import type { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import { callerClassifier } from './peer-identity.js';
 import type { Stats } from './stats.js';
@@ -34,6 +38,31 @@ function drain(req: IncomingMessage): Promise<boolean> {
   });
 }
 
+const MAX_CONTROL_BODY = 256 * 1024;
+
+/** Reads a small JSON body (the controller's control calls). */
+function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.length > MAX_CONTROL_BODY) {
+        resolve({ ok: false, message: `the body is larger than ${MAX_CONTROL_BODY} bytes` });
+        req.destroy();
+      }
+    });
+    req.on('end', () => {
+      try {
+        resolve({ ok: true, value: JSON.parse(text) });
+      } catch (err) {
+        resolve({ ok: false, message: `the body is not JSON: ${(err as Error).message}` });
+      }
+    });
+    req.on('error', (err) => resolve({ ok: false, message: err.message }));
+  });
+}
+
 /** The hops a request may still take: the header's value, never more than this service's budget. */
 export function parseHops(value: string | string[] | undefined, hopBudget: number): number {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -47,6 +76,10 @@ export function createServiceServer(opts: {
   stats: Stats;
   tracer: Tracer;
   behaviour: Behaviour;
+  /** When given, the controller may read and replace the outbound faults (GET/PUT /_dw/faults). */
+  faults?: FaultTable;
+  /** A client's: the controller may change its rate (PUT /_dw/load). */
+  setRate?: ((rps: number) => void) | undefined;
 }): https.Server {
   const { config, identity, stats, tracer, behaviour } = opts;
   const classify = callerClassifier(config.worldId, config.allowedCallers);
@@ -55,15 +88,39 @@ export function createServiceServer(opts: {
     const caller = classify(req.socket as TLSSocket);
     const path = (req.url ?? '/').split('?')[0];
     if (caller.kind === 'controller') {
-      req.resume();
+      if (req.method !== 'PUT') req.resume();
       if (req.method === 'GET' && path === '/_dw/health') {
         return send(res, 200, { ok: true, serviceId: config.serviceId, pid: process.pid });
       }
       if (req.method === 'GET' && path === '/_dw/stats') return send(res, 200, stats.totals(process.pid));
+      if (path === '/_dw/faults' && (req.method === 'PUT' || req.method === 'GET') && opts.faults) {
+        if (req.method === 'GET') return send(res, 200, opts.faults.snapshot());
+        const body = await readJson(req);
+        if (!body.ok || !Value.Check(RuntimeFaults, body.value)) {
+          return send(res, 400, {
+            error: 'invalid-faults',
+            message: body.ok ? 'expected { links: LinkFaultState[] }' : body.message,
+          });
+        }
+        opts.faults.set(body.value as RuntimeFaults);
+        return send(res, 200, opts.faults.snapshot());
+      }
+      if (path === '/_dw/load' && req.method === 'PUT' && opts.setRate) {
+        const body = await readJson(req);
+        if (!body.ok || !Value.Check(RuntimeLoad, body.value)) {
+          return send(res, 400, {
+            error: 'invalid-load',
+            message: body.ok ? 'expected { rps: 0-1000 }' : body.message,
+          });
+        }
+        opts.setRate((body.value as RuntimeLoad).rps);
+        return send(res, 200, body.value);
+      }
+      if (req.method === 'PUT') req.resume();
       stats.refused(CONTROLLER_ID, 'not-linked');
       return send(res, 403, {
         error: 'not-linked',
-        message: 'the controller may only call GET /_dw/health and GET /_dw/stats',
+        message: 'the controller may only call GET /_dw/health, GET /_dw/stats, GET/PUT /_dw/faults and PUT /_dw/load',
       });
     }
     if (caller.kind === 'unlinked') {

@@ -2,6 +2,7 @@
 // Every map is keyed by something bounded: links by this process's peers, inbound by allowed callers, refusals
 // by (caller, reason) with a cap beyond which callers are lumped under null.
 import {
+  type BreakerState,
   type CallStats,
   type InboundStats,
   LATENCY_BUCKETS_MS,
@@ -39,7 +40,13 @@ export class Stats {
   ) {}
 
   /** One outbound call over a link completed (or was given up on), with its latency. */
-  call(peer: Peer, outcome: CallOutcome, latencyMs: number, answered = false): void {
+  call(
+    peer: Peer,
+    outcome: CallOutcome,
+    latencyMs: number,
+    answered = false,
+    extra: { retries?: number; breaker?: BreakerState | undefined } = {},
+  ): void {
     if (!this.enabled) return;
     const s = this.callsOf(peer);
     s.requests++;
@@ -51,6 +58,8 @@ export class Stats {
     else if (outcome === 'refused') s.refused++;
     s.latencyMsSum += latencyMs;
     if (latencyMs > s.latencyMsMax) s.latencyMsMax = latencyMs;
+    if (extra.retries) s.retries = (s.retries ?? 0) + extra.retries;
+    if (extra.breaker) s.breaker = extra.breaker;
   }
 
   /** A new TLS connection to a peer completed its handshake (the caller's pool opened it). */

@@ -2,7 +2,9 @@
 // the browser `Socket<ServerToClientEvents, ClientToServerEvents>`. Names are entity:verb.
 import Type, { type Static } from 'typebox';
 import { ServiceState } from './api.js';
-import { RefusalReason } from './telemetry.js';
+import type { FaultList } from './faults.js';
+import type { ScenarioProgress } from './scenario.js';
+import { BreakerState, RefusalReason } from './telemetry.js';
 
 const strict = { additionalProperties: false } as const;
 const Count = Type.Integer({ minimum: 0 });
@@ -31,6 +33,11 @@ export const LinkTraffic = Type.Object(
     answered: Type.Optional(Count),
     /** Totals since the world was deployed. */
     total: Type.Object({ requests: Count, errors: Count, refused: Count, handshakes: Type.Optional(Count) }, strict),
+    /** Retry attempts in this window and since deploy (present once the caller has retried). */
+    retries: Type.Optional(Count),
+    totalRetries: Type.Optional(Count),
+    /** The caller's circuit breaker on this link, when it has one. */
+    breaker: Type.Optional(BreakerState),
     /** Requests per second over the window. */
     ratePerSec: Type.Optional(Type.Number({ minimum: 0 })),
     /** Latency quantiles of the window from the fixed-bucket histogram, ms (0 when none). */
@@ -146,6 +153,10 @@ export type LogsAck = { ok: true; lines: ServiceLogLine[] } | { ok: false; error
 export interface ServerToClientEvents {
   'traffic:frame': (frame: TrafficFrame) => void;
   'service:status': (status: ServiceStatusEvent) => void;
+  /** Every fault in force on the world, on watch and whenever one is added or removed. */
+  'faults:changed': (faults: FaultList) => void;
+  /** A scenario played on the controller: each step as it happens, then the verdict. */
+  'scenario:progress': (progress: ScenarioProgress) => void;
   'service:log': (line: ServiceLogLine) => void;
 }
 

@@ -23,7 +23,10 @@ function fingerprint(world: World, id: string): string | null {
   // An impostor of a peer is one more address that peer "answers" at: its callers restart when that changes.
   const peers = world.links
     .filter((l) => l.from === id)
-    .map((l) => `${l.id}>${l.to}${impostorsOf(l.to) ? `~${impostorsOf(l.to)}` : ''}`)
+    .map(
+      (l) =>
+        `${l.id}>${l.to}${impostorsOf(l.to) ? `~${impostorsOf(l.to)}` : ''}${l.weight !== undefined ? `*${l.weight}` : ''}`,
+    )
     .sort();
   const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
   const callers = world.links

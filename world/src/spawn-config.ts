@@ -2,6 +2,7 @@
 // It knows nothing of the diagram. Passed as JSON in the DW_SPAWN_CONFIG environment variable, locally
 // and in a container alike.
 import Type, { type Static } from 'typebox';
+import { RuntimeFaults } from './faults.js';
 import { ClientConfig, IntruderConfig, LinkId, ServiceConfig, ServiceId } from './world.js';
 
 const strict = { additionalProperties: false } as const;
@@ -15,6 +16,8 @@ export const Peer = Type.Object(
     id: ServiceId,
     /** Where to reach it, e.g. https://127.0.0.1:41234 locally or https://orders:8443 in compose. */
     url: Type.String({ minLength: 1 }),
+    /** Its share of the calls in "weighted" mode (the link's weight; default 1). */
+    weight: Type.Optional(Type.Number({ minimum: 0 })),
     /**
      * Other addresses said to answer for this peer; calls are spread over `url` and these in turn, and each
      * answer must still prove the peer's identity. (The deployer puts an impostor's address here.)
@@ -84,6 +87,8 @@ const Common = {
   hopBudget: Type.Integer({ minimum: 1, maximum: 64 }),
   telemetry: TelemetryTarget,
   renewal: Type.Optional(Renewal),
+  /** Faults in force on its outbound links when it starts (later changes arrive on PUT /_dw/faults). */
+  faults: Type.Optional(RuntimeFaults),
 };
 
 export const ClientSpawnConfig = Type.Object(

@@ -18,6 +18,9 @@ export const RefusalReason = Type.Union([
 ]);
 export type RefusalReason = Static<typeof RefusalReason>;
 
+export const BreakerState = Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')]);
+export type BreakerState = Static<typeof BreakerState>;
+
 /** Outbound calls over one link that completed in the window, as the caller saw them. */
 export const CallStats = Type.Object(
   {
@@ -30,6 +33,10 @@ export const CallStats = Type.Object(
     refused: Count,
     latencyMsSum: Type.Number({ minimum: 0 }),
     latencyMsMax: Type.Number({ minimum: 0 }),
+    /** Extra attempts made by the call policy's retries (each one really sent). */
+    retries: Type.Optional(Count),
+    /** The link's circuit breaker at the end of the window, when it has one. */
+    breaker: Type.Optional(BreakerState),
     /** Calls per latency bucket (`LATENCY_BUCKETS_MS`, plus one for slower); sums to `requests`. */
     latencyBuckets: Type.Optional(Type.Array(Count, { maxItems: LATENCY_BUCKETS_MS.length + 1 })),
     /**

@@ -152,10 +152,10 @@ describe('validateWorld', () => {
     [
       'unknown field on link',
       (w) => {
-        w.links[0].weight = 3;
+        w.links[0].colour = 3;
       },
-      '/links/0/weight',
-      /unknown field "weight"/,
+      '/links/0/colour',
+      /unknown field "colour"/,
     ],
     [
       'client field on a service',
@@ -279,5 +279,52 @@ describe('validateWorld', () => {
     const w: any = clone(EXAMPLE_WORLD);
     w['a/b~c'] = 1;
     expect(problemsOf(w)).toContainEqual({ pointer: '/a~1b~0c', message: expect.any(String) });
+  });
+});
+
+describe('restart policies, call policies and link weights', () => {
+  const base = () => ({
+    version: 1,
+    name: 'w',
+    services: [
+      { id: 'c', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 1, calls: { timeoutMs: 500, retries: 1 } } },
+      {
+        id: 'a',
+        kind: 'service',
+        position: { x: 0, y: 0 },
+        restart: 'on-failure',
+        config: { calls: { mode: 'weighted', retries: 2, backoffMs: 10, breaker: { failures: 3, openMs: 1000 } } },
+      },
+      { id: 'b', kind: 'service', position: { x: 0, y: 0 }, restart: 'always', config: {} },
+    ],
+    links: [
+      { id: 'l1', from: 'c', to: 'a' },
+      { id: 'l2', from: 'a', to: 'b', weight: 3 },
+    ],
+  });
+
+  it('accepts the compose restart names, call policies and weights', () => {
+    expect(validateWorld(base())).toMatchObject({ ok: true });
+  });
+
+  it('refuses an unknown restart policy, a mode on a client, a bad breaker and a negative weight, with pointers', () => {
+    const world = base() as any;
+    world.services[1].restart = 'never';
+    world.services[0].config.calls.mode = 'sequence';
+    world.services[1].config.calls.breaker = { failures: 0, openMs: 1000 };
+    world.links[1].weight = -1;
+    const result = validateWorld(world);
+    expect(result.ok).toBe(false);
+    const pointers = result.ok ? [] : result.problems.map((p) => p.pointer);
+    expect(pointers).toEqual(
+      expect.arrayContaining([
+        '/services/1/restart',
+        '/services/0/config/calls/mode',
+        '/services/1/config/calls/breaker/failures',
+        '/links/1/weight',
+      ]),
+    );
+    const restart = result.ok ? undefined : result.problems.find((p) => p.pointer === '/services/1/restart');
+    expect(restart?.message).toContain('no, on-failure, always');
   });
 });

@@ -1,7 +1,10 @@
 // Validation that reports every problem at once, each with a JSON pointer into the input and a sentence.
-import type { TSchema } from 'typebox';
+import Type, { type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { RESTART_POLICIES, type RestartPolicy } from './call-policy.js';
 import { escapeToken, pointer } from './pointer.js';
+import { Scenario } from './scenario.js';
+import { checkScenarios } from './scenario-check.js';
 import type { World as WorldType } from './world.js';
 import {
   ClientConfig,
@@ -23,12 +26,14 @@ export interface Problem {
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
+const Scenarios = Type.Array(Scenario, { maxItems: 50 });
+
 const CONFIG_BY_KIND: Record<string, TSchema> = {
   client: ClientConfig,
   service: ServiceConfig,
   intruder: IntruderConfig,
 };
-const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'display'];
+const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'display', 'restart'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -219,6 +224,12 @@ function checkService(service: unknown, index: number): Problem[] {
   else problems.push(...schemaProblems(Position, service.position, `${at}/position`, 'position'));
   if ('display' in service) problems.push(...schemaProblems(Display, service.display, `${at}/display`, 'display'));
 
+  if ('restart' in service && !RESTART_POLICIES.includes(service.restart as RestartPolicy)) {
+    problems.push({
+      pointer: `${at}/restart`,
+      message: `unknown restart policy ${describe(service.restart)}: use one of ${RESTART_POLICIES.join(', ')} (as in compose)`,
+    });
+  }
   const kind = service.kind;
   if (!('kind' in service)) {
     problems.push({ pointer: at, message: `"kind" is required: one of ${Object.keys(CONFIG_BY_KIND).join(', ')}` });
@@ -275,7 +286,7 @@ function checkImpersonation(services: unknown, kinds: ReadonlyMap<string, unknow
   return problems;
 }
 
-const TOP_FIELDS = ['version', 'name', 'settings', 'services', 'links'];
+const TOP_FIELDS = ['version', 'name', 'settings', 'services', 'links', 'scenarios'];
 
 /** Checks a world as a person or program sent it; on success the value is typed. */
 export function validateWorld(input: unknown): Validation<WorldType> {
@@ -406,6 +417,13 @@ export function validateWorld(input: unknown): Validation<WorldType> {
   }
 
   if ('services' in input) problems.push(...checkImpersonation(input.services, kinds));
+  if ('scenarios' in input) {
+    const shape = schemaProblems(Scenarios, input.scenarios, '/scenarios', 'scenarios');
+    problems.push(...shape);
+    if (shape.length === 0 && Array.isArray(input.services) && Array.isArray(input.links)) {
+      problems.push(...checkScenarios(input.scenarios, input.services, input.links));
+    }
+  }
 
   const unique = dedupe(problems);
   if (unique.length > 0) return { ok: false, problems: unique };

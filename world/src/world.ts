@@ -1,5 +1,8 @@
 // The world file: what a person draws. Types are derived from these schemas; nothing else re-declares them.
 import Type, { type Static } from 'typebox';
+import { ClientCallPolicy, MAX_LINK_WEIGHT, RestartPolicy, ServiceCallPolicy } from './call-policy.js';
+import { LinkId, ServiceId } from './ids.js';
+import { Scenario } from './scenario.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -11,14 +14,7 @@ export const MAX_LATENCY_MS = 60_000;
 export const MAX_RPS = 1000;
 export const DEFAULT_HOP_BUDGET = 8;
 
-export const ServiceId = Type.String({
-  minLength: 1,
-  maxLength: 63,
-  pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
-  description: 'A DNS label: lowercase letters, digits and "-", 1-63 characters, unique in its world.',
-});
-
-export const LinkId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+export { LinkId, ServiceId };
 
 export const Position = Type.Object({ x: Type.Number(), y: Type.Number() }, strict);
 export type Position = Static<typeof Position>;
@@ -38,6 +34,20 @@ export const ClientConfig = Type.Object(
   {
     rps: Type.Number({ minimum: 0, maximum: MAX_RPS }),
     payloadBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAYLOAD_BYTES })),
+    /** Calls in flight per link at most (default 256); a tick beyond it counts as a failed call, not queued. */
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+    /** Grows the rate linearly from `rps` to `toRps` over the first `overS` seconds, then holds it. */
+    ramp: Type.Optional(
+      Type.Object(
+        {
+          toRps: Type.Number({ minimum: 0, maximum: MAX_RPS }),
+          overS: Type.Number({ minimum: 1, maximum: 3600 }),
+        },
+        strict,
+      ),
+    ),
+    /** Timeout, retries and breaker of each link's calls. */
+    calls: Type.Optional(ClientCallPolicy),
   },
   strict,
 );
@@ -47,6 +57,8 @@ export const ServiceConfig = Type.Object(
   {
     latencyMs: Type.Optional(Latency),
     errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** How it calls its links: mode, timeout, retries, breaker. */
+    calls: Type.Optional(ServiceCallPolicy),
   },
   strict,
 );
@@ -103,6 +115,7 @@ export const ClientNode = Type.Object(
     kind: Type.Literal('client'),
     position: Position,
     config: ClientConfig,
+    restart: Type.Optional(RestartPolicy),
     display: Type.Optional(Display),
   },
   strict,
@@ -115,6 +128,7 @@ export const ServiceNode = Type.Object(
     kind: Type.Literal('service'),
     position: Position,
     config: ServiceConfig,
+    restart: Type.Optional(RestartPolicy),
     display: Type.Optional(Display),
   },
   strict,
@@ -138,7 +152,14 @@ export const LinkPolicy = Type.Union([Type.Literal('allow'), Type.Literal('deny'
 export type LinkPolicy = Static<typeof LinkPolicy>;
 
 export const Link = Type.Object(
-  { id: LinkId, from: ServiceId, to: ServiceId, policy: Type.Optional(LinkPolicy) },
+  {
+    id: LinkId,
+    from: ServiceId,
+    to: ServiceId,
+    policy: Type.Optional(LinkPolicy),
+    /** The share of calls this link gets when its caller calls in "weighted" mode (default 1). */
+    weight: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LINK_WEIGHT })),
+  },
   strict,
 );
 export type Link = Static<typeof Link>;
@@ -166,6 +187,8 @@ export const World = Type.Object(
     settings: Type.Optional(Settings),
     services: Type.Array(WorldService, { maxItems: MAX_SERVICES }),
     links: Type.Array(Link, { maxItems: MAX_LINKS }),
+    /** Timelines of faults with assertions, played in the browser or from the command line. */
+    scenarios: Type.Optional(Type.Array(Scenario, { maxItems: 50 })),
   },
   strict,
 );

@@ -197,7 +197,8 @@ export function composeForWorld(
       volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}`],
       depends_on: dependsOn,
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
-      restart: 'unless-stopped',
+      // the world's restart policy has compose's names; without one, compose keeps it running
+      restart: restartOf(world, config.serviceId) ?? 'unless-stopped',
     };
   }
   const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;
@@ -246,4 +247,10 @@ const HEADER = [
 
 export function composeYaml(input: ComposeExportInput, options: ComposeExportOptions = {}): string {
   return HEADER + stringify(composeForWorld(input, options), { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** A service's restart policy from the world (same names as compose), if it has one. */
+function restartOf(world: World, serviceId: string): string | undefined {
+  const node = world.services.find((s) => s.id === serviceId);
+  return node && node.kind !== 'intruder' ? node.restart : undefined;
 }

@@ -7,7 +7,9 @@ import { FRAME_INTERVAL_MS } from '@dw/world';
 import type { FastifyBaseLogger } from 'fastify';
 import { HttpProblem } from '../http/errors.js';
 import { sharedPlugin } from '../http/shared-plugin.js';
+import { DeployedRecord } from './deployed-record.js';
 import { Deployer } from './deployer.js';
+import { Guardian } from './guardian.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -65,12 +67,15 @@ export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', as
     const host = ['0.0.0.0', '::', '::ffff:0.0.0.0'].includes(address.address) ? '127.0.0.1' : address.address;
     return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/api/telemetry`;
   };
+  const guardian = new Guardian();
   const deployer = new Deployer({
     store: app.worldStore,
     log: app.log,
     runtimePath: options.runtimePath,
     telemetryUrl,
     frameIntervalMs: options.frameIntervalMs ?? FRAME_INTERVAL_MS,
+    record: new DeployedRecord(app.worldStore.dataDir),
+    guardian,
   });
   app.decorate('deployer', deployer);
   await removeOrphanedIdentities(app.worldStore.deploymentsDir, app.log);
@@ -79,6 +84,7 @@ export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', as
   process.on('exit', killAll);
   app.addHook('onClose', async () => {
     await deployer.stopAll();
+    guardian.close();
     process.off('exit', killAll);
   });
 });

@@ -7,6 +7,7 @@ import {
   type DeployPlan,
   type DeployStatus,
   describePlan,
+  type FaultList,
   leafLifetimeMsOf,
   type ObserveConfig,
   type ServiceLogLine,
@@ -19,7 +20,9 @@ import { ObservedDeployment } from '../compose/observed-deployment.js';
 import { KeyedQueue } from '../concurrency/keyed-queue.js';
 import { HttpProblem } from '../http/errors.js';
 import type { WorldStore } from '../worlds/world-store.js';
+import type { DeployedRecord } from './deployed-record.js';
 import { Deployment } from './deployment.js';
+import type { Guardian } from './guardian.js';
 import { redeployPlan } from './plan.js';
 
 export const TELEMETRY_INTERVAL_MS = 100;
@@ -33,6 +36,10 @@ export interface DeployerOptions {
   telemetryUrl: () => string;
   host?: string;
   frameIntervalMs: number;
+  /** Which worlds are deployed, for resuming them at the next start. */
+  record?: DeployedRecord;
+  /** Kills the service processes if the controller dies, paused ones included. */
+  guardian?: Guardian;
 }
 
 /** The path of services/dist/main.js, or a 503 that says how to build it. */
@@ -64,6 +71,7 @@ export class Deployer {
   private readonly queue = new KeyedQueue();
   private readonly statusListeners = new Set<Listener<ServiceStatusEvent>>();
   private readonly frameListeners = new Set<Listener<TrafficFrame>>();
+  private readonly faultListeners = new Set<Listener<FaultList>>();
   private readonly logListeners = new Set<Listener<ServiceLogLine>>();
   /** Deploys asked for and not yet running (answered as starting), and the last one that failed. */
   private readonly pending = new Map<string, { rev: number; world: World }>();
@@ -86,6 +94,37 @@ export class Deployer {
   onFrame(listener: Listener<TrafficFrame>): () => void {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
+  }
+
+  onFaults(listener: Listener<FaultList>): () => void {
+    this.faultListeners.add(listener);
+    return () => this.faultListeners.delete(listener);
+  }
+
+  /** The faults in force on a world (none when it is not deployed). */
+  faultList(worldId: string): FaultList {
+    return this.deployments.get(worldId)?.faults.list() ?? { worldId, faults: [] };
+  }
+
+  /** Deploys again every world the record lists that still exists; the others leave the record. */
+  async resume(): Promise<string[]> {
+    const record = this.options.record;
+    if (!record) return [];
+    const entries = await record.load((message) => this.options.log.warn(message));
+    const resumed: string[] = [];
+    for (const { worldId, rev } of entries) {
+      const stored = this.options.store.get(worldId);
+      if (!stored) {
+        this.options.log.warn(`not resuming world "${worldId}": it no longer exists`);
+        await record.unmark(worldId);
+        continue;
+      }
+      const moved = stored.rev === rev ? '' : ` (rev ${rev} was deployed; the world has been saved since)`;
+      this.options.log.info(`resuming world "${worldId}" at rev ${stored.rev}${moved}`);
+      this.deploy(worldId);
+      resumed.push(worldId);
+    }
+    return resumed;
   }
 
   private emitStatus(event: ServiceStatusEvent): void {
@@ -183,6 +222,7 @@ export class Deployer {
         await this.stopNow(worldId);
         throw error;
       }
+      this.record(worldId, rev);
       this.options.log.info(
         `redeployed world "${worldId}" rev ${rev} (${describePlan(plan)}, ${plan.keep.length} kept) in ${Date.now() - started} ms`,
       );
@@ -206,6 +246,12 @@ export class Deployer {
       onFrame: (frame) => {
         for (const listener of this.frameListeners) listener(frame);
       },
+      onFaults: (list) => {
+        for (const listener of this.faultListeners) listener(list);
+      },
+      onPid: this.options.guardian ? (pid, alive) => this.options.guardian?.track(pid, alive) : undefined,
+      onFaultPushFailed: (serviceId, message) =>
+        this.options.log.warn(`world "${worldId}": could not push faults to "${serviceId}" yet: ${message}`),
       onLog: (line) => {
         for (const listener of this.logListeners) listener(line);
       },
@@ -216,9 +262,20 @@ export class Deployer {
     }
     this.deployments.set(worldId, deployment);
     deployment.launch();
+    this.record(worldId, rev);
     this.options.log.info(
       `deploying world "${worldId}" rev ${rev}: ${plan.start.length} process(es), prepared in ${Date.now() - started} ms`,
     );
+  }
+
+  /** Notes the world as deployed at `rev`, for resuming it at the next start (in the background: a deploy never
+   * waits for the disk). */
+  private record(worldId: string, rev: number): void {
+    void this.options.record
+      ?.mark(worldId, rev)
+      .catch((error: unknown) =>
+        this.options.log.error(`could not record world "${worldId}" as deployed: ${(error as Error).message}`),
+      );
   }
 
   /** Stops the world's deployment now; call it inside exclusive(). */
@@ -230,6 +287,10 @@ export class Deployer {
       await deployment.stop();
     } finally {
       if (this.deployments.get(worldId) === deployment) this.deployments.delete(worldId);
+      // its faults ended with its processes
+      if (deployment.faults.list().faults.length > 0) {
+        for (const listener of this.faultListeners) listener({ worldId, faults: [] });
+      }
     }
     this.options.log.info(`stopped world "${worldId}" rev ${deployment.rev}`);
   }
@@ -237,7 +298,14 @@ export class Deployer {
   /** Stops the world's deployment after whatever is queued; answers the status once every process is gone. */
   async stop(worldId: string): Promise<DeployStatus> {
     this.options.store.require(worldId);
-    await this.exclusive(worldId, () => this.stopNow(worldId));
+    await this.exclusive(worldId, async () => {
+      await this.stopNow(worldId);
+      await this.options.record
+        ?.unmark(worldId)
+        .catch((error: unknown) =>
+          this.options.log.error(`could not record world "${worldId}" as stopped: ${(error as Error).message}`),
+        );
+    });
     return this.status(worldId);
   }
 

@@ -7,10 +7,12 @@ import type { KeyPairPem } from '@dw/pki';
 import {
   type DeployPlan,
   type DeployStatus,
+  type FaultList,
   type Identity,
   type IdentityRoll,
   type IntruderIdentity,
   leafLifetimeMsOf,
+  type RestartPolicy,
   type ServiceLogLine,
   type ServiceState,
   type ServiceStatusEvent,
@@ -21,6 +23,7 @@ import {
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
 import { TraceStore } from '../traffic/trace-store.js';
+import { FaultInjector } from './fault-injector.js';
 import { issueDeploymentIdentities, issueIntruderIdentity, loadOrCreateCA } from './identities.js';
 import { IdentityKeeper } from './identity-roll.js';
 import { mtlsGetJson, type TlsIdentity } from './mtls.js';
@@ -49,9 +52,19 @@ export interface DeploymentOptions {
   host: string;
   onStatus: (event: ServiceStatusEvent) => void;
   onFrame: (frame: TrafficFrame) => void;
+  /** Every change of the faults in force. */
+  onFaults?: (faults: FaultList) => void;
+  /** Every service pid spawned (alive) or gone, for the guardian. */
+  onPid?: (pid: number, alive: boolean) => void;
+  onFaultPushFailed?: (serviceId: string, message: string) => void;
   onLog?: (line: ServiceLogLine) => void;
   /** Something went wrong in the background (an automatic renewal); for the log. */
   onError?: (error: Error) => void;
+}
+
+function restartPolicyOf(world: World, serviceId: string): RestartPolicy | undefined {
+  const node = world.services.find((s) => s.id === serviceId);
+  return node && node.kind !== 'intruder' ? node.restart : undefined;
 }
 
 export type IngestResult = 'accepted' | 'stale';
@@ -71,6 +84,8 @@ export class Deployment {
   rev: number;
   world: World;
   processes = new Map<string, ServiceProcess>();
+  /** Faults in force: runtime state of the processes, never a redeploy. */
+  readonly faults: FaultInjector;
   /** Read by /metrics; replaced when a redeploy changes the world. */
   aggregator: TrafficAggregator;
   /** Recent sampled traces of this deployment. */
@@ -107,17 +122,29 @@ export class Deployment {
     this.rev = options.rev;
     this.world = options.world;
     this.aggregator = new TrafficAggregator(options.worldId, options.rev, options.world);
-    for (const config of configs) {
-      this.processes.set(
-        config.serviceId,
-        new ServiceProcess({
-          config,
-          runtime: options.runtime,
-          onChange: (p) => this.changed(p),
-          onLine: (p, stream, line, at) => options.onLog?.({ worldId: this.worldId, id: p.id, stream, line, at }),
-        }),
-      );
-    }
+    this.faults = new FaultInjector({
+      worldId: options.worldId,
+      world: () => this.world,
+      host: options.host,
+      processes: () => this.processes,
+      controller: () => this.controller,
+      onChange: (list) => options.onFaults?.(list),
+      onPushFailed: options.onFaultPushFailed,
+    });
+    for (const config of configs) this.processes.set(config.serviceId, this.newProcess(config, options.world));
+  }
+
+  /** A supervised process: its restart policy, the faults in force at each start, its pid told to the guardian. */
+  private newProcess(config: SpawnConfig, world: World): ServiceProcess {
+    return new ServiceProcess({
+      config,
+      runtime: this.options.runtime,
+      onChange: (p) => this.changed(p),
+      restart: restartPolicyOf(world, config.serviceId),
+      startConfig: () => ({ faults: this.faults.runtimeFor(config.serviceId) }),
+      onPid: this.options.onPid,
+      onLine: (p, stream, line, at) => this.options.onLog?.({ worldId: this.worldId, id: p.id, stream, line, at }),
+    });
   }
 
   /** Issues identities, allocates ports and plans every spawn config; nothing runs yet. */
@@ -213,23 +240,15 @@ export class Deployment {
     const processes = new Map<string, ServiceProcess>();
     for (const config of configs) {
       const kept = this.processes.get(config.serviceId);
-      processes.set(
-        config.serviceId,
-        kept && !freshIds.has(config.serviceId)
-          ? kept
-          : new ServiceProcess({
-              config,
-              runtime: this.options.runtime,
-              onChange: (p) => this.changed(p),
-              onLine: (p, stream, line, at) =>
-                this.options.onLog?.({ worldId: this.worldId, id: p.id, stream, line, at }),
-            }),
-      );
+      const keep = kept && !freshIds.has(config.serviceId);
+      if (keep) kept.restartPolicy = restartPolicyOf(world, config.serviceId);
+      processes.set(config.serviceId, keep ? kept : this.newProcess(config, world));
     }
     this.rev = rev;
     this.world = world;
     this.identities.useWorld(world);
     this.processes = processes;
+    this.faults.reconciled();
     this.aggregator = new TrafficAggregator(this.worldId, rev, world);
     this.allReadyAt = null;
     this.launchedAt = Date.now();
@@ -321,6 +340,7 @@ export class Deployment {
   }
 
   private changed(process: ServiceProcess): void {
+    this.faults.processChanged(process);
     if (!isTrafficSource(process) && process.state !== 'starting') this.startClientsIfServicesReady();
     if (process.state === 'ready' && this.allReadyAt === null) {
       if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();

@@ -23,20 +23,40 @@ export function mtlsGetJson(
   identity: TlsIdentity,
   timeoutMs = 10_000,
 ): Promise<ProbeAnswer> {
+  return mtlsJson(target, 'GET', path, identity, undefined, timeoutMs);
+}
+
+/** A call with a JSON body (the controller's control calls, e.g. PUT /_dw/faults). */
+export function mtlsJson(
+  target: { host: string; port: number; serviceId: string },
+  method: 'GET' | 'PUT',
+  path: string,
+  identity: TlsIdentity,
+  body: unknown,
+  timeoutMs = 10_000,
+): Promise<ProbeAnswer> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: target.host,
         port: target.port,
         path,
-        method: 'GET',
+        method,
         servername: target.serviceId,
         cert: identity.certPem,
         key: identity.keyPem,
         ca: identity.caPem,
         agent: false,
         timeout: timeoutMs,
-        headers: { accept: 'application/json' },
+        headers:
+          payload === undefined
+            ? { accept: 'application/json' }
+            : {
+                accept: 'application/json',
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(payload),
+              },
       },
       (res) => {
         let text = '';
@@ -59,7 +79,7 @@ export function mtlsGetJson(
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 

@@ -70,9 +70,10 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
         .filter((l) => l.from === service.id)
         .map((l) => {
           const alsoAt = service.kind === 'intruder' ? undefined : impostorUrls.get(l.to);
+          const weight = l.weight !== undefined ? { weight: l.weight } : {};
           return alsoAt
-            ? { linkId: l.id, id: l.to, url: urlOf(l.to), alsoAt }
-            : { linkId: l.id, id: l.to, url: urlOf(l.to) };
+            ? { linkId: l.id, id: l.to, url: urlOf(l.to), alsoAt, ...weight }
+            : { linkId: l.id, id: l.to, url: urlOf(l.to), ...weight };
         }),
       // An intruder's links are routes, never permissions.
       allowedCallers: [

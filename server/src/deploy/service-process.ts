@@ -1,15 +1,18 @@
-// One service process: spawned with plain `node` and its spawn config, tracked from start to exit.
-// starting -> ready (first ready batch or /_dw/health) -> crashed when it exits on its own; stopped after stop().
+// One service process: spawned with plain `node` and its spawn config, tracked from start to exit, and
+// supervised: starting -> ready (first ready batch or /_dw/health) -> crashed when it exits on its own, then by
+// its restart policy restarting (a new pid) -> ready again; paused while SIGSTOPped; stopped after stop().
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   type IdentityReload,
   IdentityReloaded,
+  type RestartPolicy,
   type ServiceState,
   SPAWN_CONFIG_ENV,
   type SpawnConfig,
 } from '@dw/world';
 import Value from 'typebox/value';
 import { LineRing } from './line-ring.js';
+import { restartDelay, STABLE_AFTER_MS } from './supervisor-policy.js';
 
 export const STOP_GRACE_MS = 1000;
 /** After SIGKILL a process is gone within milliseconds; this bounds the wait if the OS says otherwise. */
@@ -20,6 +23,12 @@ export interface ServiceProcessOptions {
   /** Path of the service runtime bundle (services/dist/main.js). */
   runtime: string;
   onChange: (process: ServiceProcess) => void;
+  /** What to do when it exits on its own (default "no", as in compose). */
+  restart?: RestartPolicy;
+  /** Fields merged over `config` at each start, e.g. the faults in force right now. */
+  startConfig?: () => Partial<SpawnConfig>;
+  /** Told of every pid spawned and every pid gone (the guardian kills the live ones if the controller dies). */
+  onPid?: (pid: number, alive: boolean) => void;
   /** Every line the process writes, as it is kept. */
   onLine?: (process: ServiceProcess, stream: 'stdout' | 'stderr', line: string, at: number) => void;
 }
@@ -36,15 +45,23 @@ export class ServiceProcess {
   private child: ChildProcess | null = null;
   private stopping = false;
   private resolveExited!: () => void;
-  /** Resolves once the process has exited (or never started). */
-  readonly exited = new Promise<void>((resolve) => {
-    this.resolveExited = resolve;
-  });
+  /** Resolves once the current process has exited (or never started). */
+  exited = this.newLife();
+  /** What to do when it exits on its own; a reconciling redeploy may change it for a kept process. */
+  restartPolicy: RestartPolicy | undefined;
+  /** Restarts done by the supervisor so far; `attempt` counts those since it last stayed up. */
+  restarts = 0;
+  private attempt = 0;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** The state to go back to when a pause ends. */
+  private beforePause: ServiceState = 'ready';
 
   constructor(private readonly options: ServiceProcessOptions) {
     this.stdout = new LineRing(200, 1000, (line, at) => this.options.onLine?.(this, 'stdout', line, at));
     this.stderr = new LineRing(200, 1000, (line, at) => this.options.onLine?.(this, 'stderr', line, at));
     this.id = options.config.serviceId;
+    this.restartPolicy = options.restart;
     this.kind = options.config.kind;
     this.port = options.config.listen.port;
   }
@@ -62,16 +79,30 @@ export class ServiceProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  private newLife(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.resolveExited = resolve;
+    });
+  }
+
   start(): void {
-    const env: NodeJS.ProcessEnv = { ...process.env, [SPAWN_CONFIG_ENV]: JSON.stringify(this.options.config) };
+    if (this.stopping) return;
+    const config = { ...this.options.config, ...this.options.startConfig?.() } as SpawnConfig;
+    const env: NodeJS.ProcessEnv = { ...process.env, [SPAWN_CONFIG_ENV]: JSON.stringify(config) };
     delete env.NODE_OPTIONS; // the runtime is a plain bundle; inherited loader hooks would only get in the way
     const child = spawn(process.execPath, [this.options.runtime], {
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       windowsHide: true,
     });
+    if (this.child !== null) {
+      this.exited = this.newLife();
+      this.state = 'restarting';
+    }
     this.child = child;
     this.pid = child.pid ?? null;
+    this.startedAt = Date.now();
+    if (this.pid !== null) this.options.onPid?.(this.pid, true);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.stdout.push(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
     // The channel makes the child die with us, and carries identity reloads (renewal, CA rotation).
@@ -83,14 +114,15 @@ export class ServiceProcess {
     });
     child.on('error', (error) => {
       // spawn failed (or a signal could not be sent); 'exit' may never come
-      if (child.pid === undefined) this.onExit(null, null, error.message);
+      if (child.pid === undefined) this.onExit(child, null, null, error.message);
     });
-    child.on('exit', (code, signal) => this.onExit(code, signal));
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
     this.options.onChange(this);
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null, error?: string): void {
-    if (this.state === 'stopped' || this.state === 'crashed') return;
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, error?: string): void {
+    if (child !== this.child || this.state === 'stopped' || this.state === 'crashed') return;
+    if (child.pid !== undefined) this.options.onPid?.(child.pid, false);
     this.stdout.flush();
     this.stderr.flush();
     if (this.stopping) {
@@ -101,9 +133,26 @@ export class ServiceProcess {
       const how = error ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
       const last = this.stderr.last();
       this.detail = last ? `${how}: ${last}` : how;
+      this.scheduleRestart(code, signal);
     }
     this.resolveExited();
     this.options.onChange(this);
+  }
+
+  /** By the restart policy: a restart after the backoff, said in the detail; nothing for "no". */
+  private scheduleRestart(code: number | null, signal: NodeJS.Signals | null): void {
+    const policy = this.restartPolicy ?? 'no';
+    if (Date.now() - this.startedAt >= STABLE_AFTER_MS) this.attempt = 0;
+    const delay = restartDelay(policy, { code, signal }, this.attempt + 1);
+    if (delay === null) return;
+    this.attempt++;
+    this.detail = `${this.detail}; restart ${this.restarts + 1} in ${delay} ms (restart: ${policy})`;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.restarts++;
+      this.start();
+    }, delay);
   }
 
   private readonly reloads = new Map<number, (answer: IdentityReloaded) => void>();
@@ -140,15 +189,35 @@ export class ServiceProcess {
   }
 
   markReady(): void {
-    if (this.state !== 'starting' || !this.alive) return;
+    if ((this.state !== 'starting' && this.state !== 'restarting') || !this.alive) return;
     this.state = 'ready';
-    this.detail = undefined;
+    this.detail = this.restarts > 0 ? `restarted ${this.restarts} time(s)` : undefined;
     this.options.onChange(this);
+  }
+
+  /** Sends a signal to the running process: SIGKILL to kill it (the supervisor sees a crash), SIGSTOP to pause
+   * it, SIGCONT to resume it. False when nothing runs. */
+  signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): boolean {
+    const child = this.child;
+    if (!child || !this.alive) return false;
+    if (!child.kill(signal)) return false;
+    if (signal === 'SIGSTOP' && this.state !== 'paused') {
+      this.beforePause = this.state;
+      this.state = 'paused';
+      this.detail = `paused (SIGSTOP to pid ${this.pid})`;
+      this.options.onChange(this);
+    } else if (signal === 'SIGCONT' && this.state === 'paused') {
+      this.state = this.beforePause;
+      this.detail = `resumed (SIGCONT to pid ${this.pid})`;
+      this.options.onChange(this);
+    }
+    return true;
   }
 
   /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child || !this.alive) {
       if (this.state !== 'stopped') {
@@ -160,6 +229,7 @@ export class ServiceProcess {
       return;
     }
     child.kill('SIGTERM');
+    if (this.state === 'paused') child.kill('SIGCONT'); // a stopped process cannot handle SIGTERM
     const killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     let giveUp: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -176,6 +246,7 @@ export class ServiceProcess {
   /** Synchronous last resort, for process exit: SIGKILL without waiting. */
   killNow(): void {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
     if (this.alive) this.child?.kill('SIGKILL');
   }
 }

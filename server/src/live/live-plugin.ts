@@ -89,6 +89,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
       if (!app.worldStore.get(worldId)) return reply({ ok: false, error: `world "${worldId}" does not exist` });
       void socket.join(roomOf(worldId));
       for (const event of app.deployer.statusEvents(worldId)) socket.emit('service:status', event);
+      socket.emit('faults:changed', app.deployer.faultList(worldId));
       reply({ ok: true });
     });
     // One service's output, live: what is kept so far in the ack, then every new line.
@@ -124,6 +125,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
   });
 
   const offStatus = app.deployer.onStatus((event) => io.to(roomOf(event.worldId)).emit('service:status', event));
+  const offFaults = app.deployer.onFaults((list) => io.to(roomOf(list.worldId)).emit('faults:changed', list));
   const offLog = app.deployer.onLog((line) => io.to(logsRoomOf(line.worldId, line.id)).emit('service:log', line));
   const offFrame = app.deployer.onFrame((frame) => {
     const watchers = io.sockets.adapter.rooms.get(roomOf(frame.worldId));
@@ -155,6 +157,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
   // Before the HTTP server closes: end every socket.io connection (websockets would otherwise hold it open).
   app.addHook('preClose', async () => {
     offStatus();
+    offFaults();
     offFrame();
     offLog();
     io.disconnectSockets(true);

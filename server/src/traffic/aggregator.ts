@@ -2,6 +2,7 @@
 // which they ARRIVE; frame() closes the window. A frame lists every link and every service of the world
 // (zeros included), so its size depends on the size of the world, not on the message rate.
 import {
+  type BreakerState,
   histogramQuantile,
   LATENCY_BUCKETS_MS,
   type LinkTraffic,
@@ -19,6 +20,7 @@ import {
 export const MAX_REFUSAL_GROUPS = 256;
 
 interface LinkWindow {
+  retries: number;
   handshakes: number;
   answered: number;
   requests: number;
@@ -46,10 +48,13 @@ interface LinkEntry {
   to: string;
   window: LinkWindow;
   total: LinkTotals;
+  totalRetries: number;
+  breaker: BreakerState | undefined;
 }
 
 const noBuckets = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
 const emptyWindow = (): LinkWindow => ({
+  retries: 0,
   answered: 0,
   requests: 0,
   errors: 0,
@@ -84,6 +89,8 @@ export class TrafficAggregator {
       to: l.to,
       window: emptyWindow(),
       total: { requests: 0, errors: 0, refused: 0, handshakes: 0, latencyMsSum: 0, buckets: noBuckets() },
+      totalRetries: 0,
+      breaker: undefined,
     }));
     const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
     for (const entry of this.links) {
@@ -109,6 +116,11 @@ export class TrafficAggregator {
       entry.total.requests += call.requests;
       entry.total.errors += call.errors;
       entry.total.refused += call.refused;
+      if (call.retries) {
+        w.retries += call.retries;
+        entry.totalRetries += call.retries;
+      }
+      if (call.breaker) entry.breaker = call.breaker;
       entry.total.latencyMsSum += call.latencyMsSum;
       const handshakes = call.handshakes ?? 0;
       w.handshakes += handshakes;
@@ -191,6 +203,11 @@ export class TrafficAggregator {
         handshakes: w.handshakes,
         answered: w.answered,
       };
+      if (entry.totalRetries > 0) {
+        traffic.retries = w.retries;
+        traffic.totalRetries = entry.totalRetries;
+      }
+      if (entry.breaker) traffic.breaker = entry.breaker;
       entry.window = emptyWindow();
       return traffic;
     });

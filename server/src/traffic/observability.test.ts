@@ -201,8 +201,9 @@ describe('the live view against what really happened', () => {
     for (const span of trace.spans.slice(1)) {
       const parent = byId.get(span.parentId as string);
       expect(parent).toBeDefined();
-      expect(span.start).toBeGreaterThanOrEqual((parent?.start ?? 0) - 1);
-      expect(span.start + span.durationMs).toBeLessThanOrEqual((parent?.start ?? 0) + (parent?.durationMs ?? 0) + 1);
+      expect(span.start).toBeGreaterThanOrEqual((parent?.start ?? 0) - 5);
+      // spans are timed by different processes: allow a few ms of clock reading between them
+      expect(span.start + span.durationMs).toBeLessThanOrEqual((parent?.start ?? 0) + (parent?.durationMs ?? 0) + 5);
       expect(span.outcome).toBe('ok');
     }
     expect(trace.spans.find((s) => s.service === 'payments' && s.kind === 'server')?.durationMs).toBeGreaterThanOrEqual(

@@ -40,7 +40,7 @@ function isErrorBody(value: unknown): value is ErrorBody {
   );
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -68,7 +68,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return parsed as T;
 }
 
-const worldPath = (id: string) => `/api/worlds/${encodeURIComponent(id)}`;
+export const worldPath = (id: string) => `/api/worlds/${encodeURIComponent(id)}`;
 
 export const httpClient = {
   health: () => request<Health>('GET', '/api/health'),

@@ -2,6 +2,7 @@
 // numbers as a label.
 import { BaseEdge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
+import { LinkFaultBadge } from '../faults/link-fault-badge';
 import { LinkStatsLabel } from '../live/link-stats-label';
 import { useEditor } from '../store/editor-context';
 import type { LinkFlowEdge } from '../store/flow-types';
@@ -26,6 +27,7 @@ export const LinkEdgeView = memo(function LinkEdgeView({
       <BaseEdge id={id} path={curvePath(curve)} className={classes.filter(Boolean).join(' ')} interactionWidth={16} />
       <EdgeLabelRenderer>
         <LinkStatsLabel linkId={id} x={middle.x} y={middle.y} deny={deny} />
+        <LinkFaultBadge linkId={id} x={middle.x} y={middle.y} />
       </EdgeLabelRenderer>
     </>
   );

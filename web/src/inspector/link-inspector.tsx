@@ -1,10 +1,11 @@
 // The selected link: who calls whom, its live numbers, and a way to delete it.
+import { LinkFaultPanel } from '../faults/link-fault-panel';
 import { formatCount, formatPercent, formatRate } from '../live/format';
 import { HistoryChart } from '../live/history-chart';
 import { LockIcon } from '../live/lock-icon';
 import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
 import { LinkMessages } from '../traces/recent-messages';
-import { ReadOnlyField } from './fields';
+import { NumberField, ReadOnlyField } from './fields';
 
 export function LinkInspector({ linkId }: { linkId: string }) {
   const edge = useEditor((s) => s.edges.find((e) => e.id === linkId));
@@ -31,6 +32,15 @@ export function LinkInspector({ linkId }: { linkId: string }) {
         </button>
       </ReadOnlyField>
       <ReadOnlyField label="Link id">{linkId}</ReadOnlyField>
+      <NumberField
+        label="Weight"
+        value={edge.data?.weight}
+        optional
+        placeholder="1"
+        message={messages?.weight}
+        hint={`Its share of ${edge.source}'s calls when ${edge.source} calls in weighted mode.`}
+        onChange={(weight) => actions.setLinkWeight(linkId, weight)}
+      />
       {messages &&
         Object.entries(messages).map(([field, message]) => (
           <p key={field} className="dw-field__message">
@@ -95,6 +105,7 @@ export function LinkInspector({ linkId }: { linkId: string }) {
           <LinkMessages linkId={linkId} />
         </section>
       )}
+      <LinkFaultPanel linkId={linkId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeLink(linkId)}>
           Delete link

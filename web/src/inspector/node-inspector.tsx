@@ -1,7 +1,11 @@
 // The selected node: its id, kind and config fields, each with its validation message.
 
+import { ServiceFaultPanel } from '../faults/service-fault-panel';
+import { ClientLoadFields } from '../load/client-load-fields';
+import { FindLimitPanel } from '../load/find-limit-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import type { FieldMessages } from '../store/problem-index';
+import { CallPolicyFields } from './call-policy-fields';
 import { CertificatePanel } from './certificate-panel';
 import { ClientConfigFields } from './client-config-fields';
 import { ReadOnlyField } from './fields';
@@ -35,11 +39,18 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       {data.kind === 'client' ? (
-        <ClientConfigFields
-          config={data.config}
-          messages={messages}
-          onChange={(config) => actions.setNodeData(nodeId, { kind: 'client', config })}
-        />
+        <>
+          <ClientConfigFields
+            config={data.config}
+            messages={messages}
+            onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
+          />
+          <ClientLoadFields
+            config={data.config}
+            messages={messages}
+            onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
+          />
+        </>
       ) : data.kind === 'intruder' ? (
         <IntruderConfigFields
           config={data.config}
@@ -50,10 +61,28 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         <ServiceConfigFields
           config={data.config}
           messages={messages}
-          onChange={(config) => actions.setNodeData(nodeId, { kind: 'service', config })}
+          onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
+        />
+      )}
+      {data.kind !== 'intruder' && (
+        <CallPolicyFields
+          kind={data.kind}
+          restart={data.restart}
+          calls={data.config.calls}
+          messages={messages}
+          onRestart={(restart) =>
+            actions.setNodeData(nodeId, { ...data, ...(restart ? { restart } : { restart: undefined }) })
+          }
+          onCalls={(calls) => {
+            const { calls: _, ...rest } = data.config;
+            const config = calls === undefined ? rest : { ...rest, calls };
+            actions.setNodeData(nodeId, { ...data, config } as typeof data);
+          }}
         />
       )}
       <NodeLivePanel id={nodeId} kind={data.kind} />
+      <ServiceFaultPanel serviceId={nodeId} />
+      {data.kind === 'client' && <FindLimitPanel clientId={nodeId} />}
       <CertificatePanel id={nodeId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>

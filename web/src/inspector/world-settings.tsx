@@ -1,5 +1,6 @@
 // With nothing selected: the world's own settings, what it holds, and every problem in it.
 import { DEFAULT_HOP_BUDGET, DEFAULT_LEAF_LIFETIME_MINUTES } from '@dw/world';
+import { ScenarioPanel } from '../scenarios/scenario-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { selectDraftWorld } from '../store/editor-store';
 import { problemSubject } from '../store/problem-index';
@@ -84,6 +85,7 @@ export function WorldSettings() {
         edit it.
       </p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
+      <ScenarioPanel />
       <ProblemList />
       <RecentTraces />
     </div>

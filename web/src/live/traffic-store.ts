@@ -1,10 +1,14 @@
 // Live traffic, kept apart from the editor store and from React Flow: frames arrive five times a second and only
 // the few components that show a number (link labels, node badges) and the particle overlay subscribe to them.
 import {
+  type ActiveFault,
+  type BreakerState,
   type DeployStatus,
+  type FaultList,
   FRAME_INTERVAL_MS,
   type MessageSample,
   type RefusalReason,
+  type ScenarioProgress,
   type ServiceState,
   type ServiceStatusEvent,
   type TrafficFrame,
@@ -45,6 +49,10 @@ export interface LinkLive {
   total: number;
   errors: number;
   refused: number;
+  /** Retry attempts since deploy, once the caller has retried. */
+  retries?: number;
+  /** The caller's circuit breaker on this link, when it has one. */
+  breaker?: BreakerState;
   /**
    * True while calls over the link get HTTP answers (any status): each crossed a connection on which both ends
    * proved who they are (mutual TLS, checked names and SPIFFE ids). False when no call was answered in the last
@@ -73,12 +81,24 @@ export interface RefusalLive {
   count: number;
 }
 
+export interface ScenarioRun {
+  name: string;
+  lines: string[];
+  done: boolean;
+  passed?: boolean;
+  results?: ScenarioProgress['results'];
+}
+
 export interface TrafficActions {
   /** Forget everything: another world is open. */
   reset(worldId: string | null): void;
   ingestFrame(frame: TrafficFrame): void;
   ingestStatus(status: ServiceStatusEvent): void;
   ingestDeployStatus(status: DeployStatus): void;
+  /** The faults in force on the watched world. */
+  ingestFaults(list: FaultList): void;
+  /** A line of a scenario run on the watched world (the first line of a new run starts a new log). */
+  ingestScenario(progress: ScenarioProgress): void;
   /** A deploy was accepted: these services are on their way. */
   deployStarted(serviceIds: string[]): void;
   /** The deployment was stopped: keep the states, drop the numbers. */
@@ -100,6 +120,10 @@ export interface TrafficState {
   services: Record<string, ServiceLive>;
   /** Refusals no link explains, keyed by the callee's id. */
   refusals: Record<string, RefusalLive[]>;
+  /** Faults in force on the deployment (latency, abort, drop, partition on links; pause on services). */
+  faults: ActiveFault[];
+  /** The last scenario run seen on this world: its lines so far and, once done, its verdict. */
+  scenarioRun: ScenarioRun | null;
   /** performance.now() when the last frame arrived; 0 before any. */
   lastFrameAt: number;
   paused: boolean;
@@ -128,6 +152,8 @@ function sameLink(a: LinkLive | undefined, b: LinkLive): boolean {
     a.total === b.total &&
     a.errors === b.errors &&
     a.refused === b.refused &&
+    a.retries === b.retries &&
+    a.breaker === b.breaker &&
     a.mutualTls === b.mutualTls &&
     a.handshakes === b.handshakes
   );
@@ -196,6 +222,8 @@ export function createTrafficStore(): TrafficStore {
     links: {},
     services: {},
     refusals: {},
+    faults: [],
+    scenarioRun: null,
     lastFrameAt: 0,
     paused: false,
     samples: [],
@@ -207,7 +235,17 @@ export function createTrafficStore(): TrafficStore {
         history = new Map();
         gathering = new Map();
         gatheredMs = 0;
-        set({ worldId, links: {}, services: {}, refusals: {}, lastFrameAt: 0, samples: [], openTraceId: null });
+        set({
+          worldId,
+          links: {},
+          services: {},
+          refusals: {},
+          faults: [],
+          scenarioRun: null,
+          lastFrameAt: 0,
+          samples: [],
+          openTraceId: null,
+        });
       },
 
       setPaused(paused) {
@@ -221,6 +259,25 @@ export function createTrafficStore(): TrafficStore {
 
       history(key) {
         return history.get(key) ?? NO_HISTORY;
+      },
+
+      ingestScenario(progress) {
+        if (progress.worldId !== get().worldId) return;
+        const current = get().scenarioRun;
+        const fresh = !current || current.done || current.name !== progress.name;
+        const run: ScenarioRun = {
+          name: progress.name,
+          lines: [...(fresh ? [] : current.lines), progress.line].slice(-200),
+          done: progress.done,
+        };
+        if (progress.passed !== undefined) run.passed = progress.passed;
+        if (progress.results) run.results = progress.results;
+        set({ scenarioRun: run });
+      },
+
+      ingestFaults(list) {
+        if (list.worldId !== get().worldId) return;
+        set({ faults: list.faults });
       },
 
       ingestFrame(frame) {
@@ -269,6 +326,8 @@ export function createTrafficStore(): TrafficStore {
             mutualTls: sum.answered > 0,
             handshakes: link.total.handshakes ?? 0,
           };
+          if (link.totalRetries) next.retries = link.totalRetries;
+          if (link.breaker) next.breaker = link.breaker;
           links[link.id] = previous && sameLink(previous, next) ? previous : next;
         }
 
@@ -360,7 +419,7 @@ export function createTrafficStore(): TrafficStore {
         for (const id of Object.keys(get().services)) {
           services[id] = { state: 'stopped', acceptedRate: 0, totalAccepted: 0 };
         }
-        set({ links: {}, services, refusals: {}, lastFrameAt: 0 });
+        set({ links: {}, services, refusals: {}, faults: [], lastFrameAt: 0 });
       },
     },
   }));

@@ -34,6 +34,14 @@ export function useLiveConnection(): void {
       traffic.getState().actions.ingestFrame(frame);
       editor.getState().actions.observeDeployedRev(frame.rev);
     });
+    socket.on('faults:changed', (list) => {
+      if (list.worldId !== editor.getState().worldId) return;
+      traffic.getState().actions.ingestFaults(list);
+    });
+    socket.on('scenario:progress', (progress) => {
+      if (progress.worldId !== editor.getState().worldId) return;
+      traffic.getState().actions.ingestScenario(progress);
+    });
     socket.on('service:status', (status) => {
       if (status.worldId !== editor.getState().worldId) return;
       traffic.getState().actions.ingestStatus(status);

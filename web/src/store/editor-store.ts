@@ -4,6 +4,7 @@ import {
   type DeployPreview,
   defaultConfig,
   type LinkPolicy,
+  type Scenario,
   type ServiceKind,
   type Settings,
   validateWorld,
@@ -92,6 +93,8 @@ export interface EditorActions {
   renameNode(id: string, nextId: string): boolean;
   removeNode(id: string): void;
   removeLink(id: string): void;
+  /** Sets a link's weight (its share in "weighted" call mode); undefined removes it. */
+  setLinkWeight(id: string, weight: number | undefined): void;
   /** "deny": the caller still calls over the link, the callee refuses it (403). */
   setLinkPolicy(id: string, policy: LinkPolicy): void;
   select(target: { nodeId: string } | { linkId: string } | null): void;
@@ -118,6 +121,8 @@ export interface EditorState {
   baseRev: number | null;
   name: string;
   settings: Settings | undefined;
+  /** The world's scenarios, kept as loaded so that a save from the editor never drops them. */
+  scenarios: Scenario[] | undefined;
   nodes: EditorNode[];
   edges: EditorEdge[];
   /** validateWorld on the whole draft, mapped onto nodes, links and fields. */
@@ -152,7 +157,7 @@ export interface EditorStoreDeps {
 /** The draft as a World, remembered per (name, settings, nodes, edges) so selectors can call it freely. */
 let draftCache: { key: unknown[]; world: World } | null = null;
 export function selectDraftWorld(state: EditorState): World {
-  const key = [state.name, state.settings, state.nodes, state.edges];
+  const key = [state.name, state.settings, state.nodes, state.edges, state.scenarios];
   if (draftCache?.key.every((part, i) => part === key[i])) return draftCache.world;
   const world = toWorld(state);
   draftCache = { key, world };
@@ -209,7 +214,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
     }
 
     /** Applies an edit to the draft: one undo step, a new change counter, and validation. */
-    function edit(patch: Partial<Pick<EditorState, 'name' | 'settings' | 'nodes' | 'edges'>>, newStep = true): void {
+    function edit(
+      patch: Partial<Pick<EditorState, 'name' | 'settings' | 'nodes' | 'edges' | 'scenarios'>>,
+      newStep = true,
+    ): void {
       if (newStep) remember();
       const state = get();
       const next = { ...state, ...patch };
@@ -231,6 +239,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         baseRev: record.rev,
         name: record.world.name,
         settings: record.world.settings,
+        scenarios: record.world.scenarios,
         nodes,
         edges,
         problems: revalidate(record.world, NO_PROBLEMS),
@@ -606,13 +615,23 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
           nodes: get().nodes.map((n): EditorNode => {
             if (n.id !== id || n.data.kind !== data.kind) return n;
             const display = n.data.kind !== 'intruder' && n.data.display ? { display: n.data.display } : {};
-            if (data.kind === 'client') {
-              return { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display } };
-            }
             if (data.kind === 'intruder') {
               return { ...n, type: 'intruder', data: { kind: 'intruder', config: data.config } };
             }
-            return { ...n, type: 'service', data: { kind: 'service', config: data.config, ...display } };
+            const restart = data.restart ? { restart: data.restart } : {};
+            return data.kind === 'client'
+              ? { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display, ...restart } }
+              : { ...n, type: 'service', data: { kind: 'service', config: data.config, ...display, ...restart } };
+          }),
+        });
+      },
+
+      setLinkWeight(id, weight) {
+        edit({
+          edges: get().edges.map((e): EditorEdge => {
+            if (e.id !== id) return e;
+            const { weight: _, ...data } = e.data ?? {};
+            return { ...e, data: weight === undefined ? data : { ...data, weight } };
           }),
         });
       },
@@ -647,7 +666,17 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       setLinkPolicy(id, policy) {
         edit({
           edges: get().edges.map((e) =>
-            e.id !== id ? e : { ...e, data: policy === 'allow' ? {} : { ...e.data, policy } },
+            e.id !== id
+              ? e
+              : {
+                  ...e,
+                  data:
+                    policy === 'allow'
+                      ? e.data?.weight === undefined
+                        ? {}
+                        : { weight: e.data.weight }
+                      : { ...e.data, policy },
+                },
           ),
         });
       },
@@ -758,6 +787,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       baseRev: null,
       name: '',
       settings: undefined,
+      scenarios: undefined,
       nodes: [],
       edges: [],
       problems: NO_PROBLEMS,

@@ -1,22 +1,19 @@
 // Conversions between the World contract and React Flow's nodes and edges.
-import { type Settings, WORLD_VERSION, type World, type WorldService } from '@dw/world';
+import { type Scenario, type Settings, WORLD_VERSION, type World, type WorldService } from '@dw/world';
 import type { EditorEdge, EditorNode } from './flow-types';
 
 export function toNode(service: WorldService): EditorNode {
   const position = { ...service.position };
   switch (service.kind) {
-    case 'client': {
-      const display = service.display ? { display: service.display } : {};
-      return { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...display } };
-    }
+    case 'client':
     case 'service': {
-      const display = service.display ? { display: service.display } : {};
-      return {
-        id: service.id,
-        type: 'service',
-        position,
-        data: { kind: 'service', config: service.config, ...display },
+      const extra = {
+        ...(service.display ? { display: service.display } : {}),
+        ...(service.restart ? { restart: service.restart } : {}),
       };
+      return service.kind === 'client'
+        ? { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...extra } }
+        : { id: service.id, type: 'service', position, data: { kind: 'service', config: service.config, ...extra } };
     }
     case 'intruder':
       return { id: service.id, type: 'intruder', position, data: { kind: 'intruder', config: service.config } };
@@ -31,7 +28,10 @@ export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[]
       type: 'link',
       source: link.from,
       target: link.to,
-      data: link.policy === undefined ? {} : { policy: link.policy },
+      data: {
+        ...(link.policy === undefined ? {} : { policy: link.policy }),
+        ...(link.weight === undefined ? {} : { weight: link.weight }),
+      },
     })),
   };
 }
@@ -39,13 +39,15 @@ export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[]
 function toService(node: EditorNode): WorldService {
   const position = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
   switch (node.data.kind) {
-    case 'client': {
-      const display = node.data.display ? { display: node.data.display } : {};
-      return { id: node.id, kind: 'client', position, config: node.data.config, ...display };
-    }
+    case 'client':
     case 'service': {
-      const display = node.data.display ? { display: node.data.display } : {};
-      return { id: node.id, kind: 'service', position, config: node.data.config, ...display };
+      const extra = {
+        ...(node.data.display ? { display: node.data.display } : {}),
+        ...(node.data.restart ? { restart: node.data.restart } : {}),
+      };
+      return node.data.kind === 'client'
+        ? { id: node.id, kind: 'client', position, config: node.data.config, ...extra }
+        : { id: node.id, kind: 'service', position, config: node.data.config, ...extra };
     }
     case 'intruder':
       return { id: node.id, kind: 'intruder', position, config: node.data.config };
@@ -55,22 +57,26 @@ function toService(node: EditorNode): WorldService {
 export interface DraftParts {
   name: string;
   settings: Settings | undefined;
+  scenarios?: Scenario[] | undefined;
   nodes: readonly EditorNode[];
   edges: readonly EditorEdge[];
 }
 
 /** The world as drawn right now. It may be invalid: validateWorld says where. */
-export function toWorld({ name, settings, nodes, edges }: DraftParts): World {
+export function toWorld({ name, settings, scenarios, nodes, edges }: DraftParts): World {
   const world: World = {
     version: WORLD_VERSION,
     name,
     services: nodes.map(toService),
-    links: edges.map((edge) =>
-      edge.data?.policy === undefined
-        ? { id: edge.id, from: edge.source, to: edge.target }
-        : { id: edge.id, from: edge.source, to: edge.target, policy: edge.data.policy },
-    ),
+    links: edges.map((edge) => ({
+      id: edge.id,
+      from: edge.source,
+      to: edge.target,
+      ...(edge.data?.policy === undefined ? {} : { policy: edge.data.policy }),
+      ...(edge.data?.weight === undefined ? {} : { weight: edge.data.weight }),
+    })),
   };
   if (settings !== undefined) world.settings = settings;
+  if (scenarios !== undefined) world.scenarios = scenarios;
   return world;
 }

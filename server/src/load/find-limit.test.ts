@@ -1,0 +1,80 @@
+// Load with real processes: a client's ramp really raises its rate, and "find the limit" steps a running client
+// up until its calls fail, reporting the rate reached. The limit here is built into the world (4 calls in flight
+// at most, 100 ms each: about 40 req/s), so the search has a known answer to find.
+import type { FindLimitResult, World } from '@dw/world';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveController, liveController } from '../testing/live-world.js';
+
+const LIMITED: World = {
+  version: 1,
+  name: 'limited',
+  services: [
+    { id: 'load', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 5, concurrency: 4 } },
+    { id: 'svc', kind: 'service', position: { x: 300, y: 0 }, config: { latencyMs: 100 } },
+  ],
+  links: [{ id: 'l1', from: 'load', to: 'svc' }],
+};
+
+const RAMPED: World = {
+  version: 1,
+  name: 'ramped',
+  services: [
+    { id: 'ramp', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 4, ramp: { toRps: 40, overS: 4 } } },
+    { id: 'svc', kind: 'service', position: { x: 300, y: 0 }, config: { latencyMs: 1 } },
+  ],
+  links: [{ id: 'l1', from: 'ramp', to: 'svc' }],
+};
+
+let live: LiveController;
+
+beforeAll(async () => {
+  live = await liveController();
+}, 30_000);
+
+afterAll(async () => {
+  await live?.close();
+});
+
+describe('load', () => {
+  it('a ramp raises the rate from rps to toRps over overS', async () => {
+    const w = await live.deploy(RAMPED);
+    const sent = (frames: typeof w.frames) => frames.reduce((n, f) => n + (f.links[0]?.requests ?? 0), 0);
+    const early = await w.framesUntil('the first second', (f) => f.length >= 5);
+    await w.framesUntil('the ramp done', (f) => f.length >= 15);
+    const late = await w.framesUntil('a second at the top', (f) => f.length >= 5);
+    console.log(`ramp: ${sent(early)} calls in the first second, ${sent(late)} in a second after the ramp`);
+    expect(sent(late)).toBeGreaterThan(sent(early) * 3);
+    await live.api('DELETE', `/api/worlds/${w.id}/deploy`);
+  }, 60_000);
+
+  it('finds the limit of a client: the rate that held, where it broke, and why', async () => {
+    const w = await live.deploy(LIMITED);
+    const answer = await live.api<FindLimitResult>('POST', `/api/worlds/${w.id}/find-limit`, {
+      clientId: 'load',
+      fromRps: 10,
+      stepRps: 15,
+      stepS: 2,
+      maxSteps: 6,
+      maxErrorPercent: 5,
+      maxP99Ms: 10_000,
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const result = answer.body;
+    console.log(`find the limit: ${JSON.stringify(result.steps)} -> ${result.limitRps} held, ${result.reason}`);
+    // the baseline step (10 req/s, a quarter of the capacity) held, with the rate really reached
+    expect(result.steps[0]?.held).toBe(true);
+    expect(result.steps[0]?.achievedRps).toBeGreaterThan(7);
+    expect(result.limitRps).toBeGreaterThanOrEqual(10);
+    expect(result.limitRps).toBeLessThan(55);
+    expect(result.brokeAtRps).not.toBeNull();
+    expect(result.brokeAtRps).toBeLessThanOrEqual(55);
+    expect(result.reason).toMatch(/of calls failed/);
+    // and the client is back at its own rate
+    await w.framesUntil('a second to settle', (f) => f.length >= 5);
+    const back = await w.framesUntil('two seconds after', (f) => f.length >= 10);
+    const seconds = back.reduce((n, f) => n + f.windowMs, 0) / 1000;
+    const rate = back.reduce((n, f) => n + (f.links[0]?.requests ?? 0), 0) / seconds;
+    console.log(`after the search: ${rate.toFixed(1)} req/s (its own rate is 5)`);
+    expect(rate).toBeLessThan(10);
+  }, 90_000);
+});

@@ -1,0 +1,113 @@
+// Plays a scenario on a controller: deploys the world, runs its timeline against the real processes (faults and
+// kills through the same paths as the API), records the traffic frames, judges the assertions, and stops the
+// world. Used by the command line (cli.ts); every line it reports is also what a person reads.
+import {
+  type Assertion,
+  describeFault,
+  parseAssertion,
+  type Scenario,
+  type ScenarioStep,
+  type TrafficFrame,
+} from '@dw/world';
+import type { FastifyInstance } from 'fastify';
+import { type AssertionResult, evaluateAssertion } from './evaluate.js';
+
+const READY_WITHIN_MS = 30_000;
+
+export interface ScenarioOutcome {
+  passed: boolean;
+  results: AssertionResult[];
+  /** Steps that could not be applied, with why. */
+  stepErrors: string[];
+}
+
+function describeStep(step: ScenarioStep): string {
+  if (step.do === 'fault') {
+    const where = 'linkId' in step.fault ? `link ${step.fault.linkId}` : `service ${step.fault.serviceId}`;
+    return `${describeFault(step.fault)} on ${where}`;
+  }
+  if (step.do === 'kill') return `kill ${step.serviceId}`;
+  return 'heal: remove every fault';
+}
+
+async function applyStep(app: FastifyInstance, worldId: string, step: ScenarioStep): Promise<void> {
+  await app.deployer.exclusive(worldId, async () => {
+    const deployment = app.deployer.find(worldId);
+    if (!deployment) throw new Error('the world is not deployed any more');
+    if (step.do === 'fault') await deployment.faults.add(step.fault);
+    else if (step.do === 'heal') await deployment.faults.clear();
+    else if (!deployment.processes.get(step.serviceId)?.signal('SIGKILL')) {
+      throw new Error(`service "${step.serviceId}" is not running`);
+    }
+  });
+}
+
+/** Runs `scenario` of the saved world `worldId`; `assertions` (already parsed) replace the scenario's own. */
+export async function runScenario(
+  app: FastifyInstance,
+  worldId: string,
+  scenario: Scenario,
+  options: {
+    assertions?: Assertion[];
+    say: (line: string) => void;
+    /** Leave the world running at the end (faults removed) instead of stopping it: a run watched in the editor. */
+    keepRunning?: boolean;
+  },
+): Promise<ScenarioOutcome> {
+  const { say } = options;
+  const assertions =
+    options.assertions ??
+    scenario.assertions.map((text) => {
+      const parsed = parseAssertion(text);
+      if (!parsed.ok) throw new Error(parsed.message);
+      return parsed.value;
+    });
+  const { done } = app.deployer.deploy(worldId);
+  await done;
+  const deadline = Date.now() + READY_WITHIN_MS;
+  for (;;) {
+    const status = app.deployer.status(worldId);
+    if (status.rev !== null && status.services.every((s) => s.state === 'ready')) break;
+    if (status.services.some((s) => s.state === 'crashed') || Date.now() > deadline) {
+      const bad = status.services.filter((s) => s.state !== 'ready').map((s) => `${s.id} ${s.state}`);
+      throw new Error(`the world did not become ready: ${bad.join(', ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const frames: TrafficFrame[] = [];
+  const off = app.deployer.onFrame((frame) => {
+    if (frame.worldId === worldId) frames.push(frame);
+  });
+  const stepErrors: string[] = [];
+  const started = Date.now();
+  say(`0.0s  running "${scenario.name}" for ${scenario.durationS} s`);
+  const timers = [...scenario.steps]
+    .sort((a, b) => a.atS - b.atS)
+    .map((step) =>
+      setTimeout(() => {
+        const at = ((Date.now() - started) / 1000).toFixed(1);
+        applyStep(app, worldId, step)
+          .then(() => say(`${at}s  ${describeStep(step)}`))
+          .catch((error: unknown) => {
+            const line = `step at ${step.atS} s (${describeStep(step)}) failed: ${(error as Error).message}`;
+            stepErrors.push(line);
+            say(`${at}s  ${line}`);
+          });
+      }, step.atS * 1000),
+    );
+  try {
+    await new Promise((resolve) => setTimeout(resolve, scenario.durationS * 1000));
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    off();
+    if (options.keepRunning) {
+      await app.deployer.exclusive(worldId, async () => app.deployer.find(worldId)?.faults.clear());
+    } else {
+      await app.deployer.stop(worldId);
+    }
+  }
+  say(`${((Date.now() - started) / 1000).toFixed(1)}s  done: ${frames.length} frames`);
+  const results = assertions.map((assertion) => evaluateAssertion(assertion, frames));
+  return { passed: stepErrors.length === 0 && results.every((r) => r.ok), results, stepErrors };
+}

@@ -1,0 +1,16 @@
+// The controller's fault routes, typed with the contract: inject, remove, kill. Failures are ApiError with the
+// server's sentence, like every other call.
+import type { ActiveFault, FaultList, FaultSpec } from '@dw/world';
+import { request, worldPath } from '../api/http-client';
+
+export const faultClient = {
+  list: (worldId: string) => request<FaultList>('GET', `${worldPath(worldId)}/faults`),
+  add: (worldId: string, fault: FaultSpec) => request<ActiveFault>('POST', `${worldPath(worldId)}/faults`, fault),
+  remove: (worldId: string, faultId: string) =>
+    request<FaultList>('DELETE', `${worldPath(worldId)}/faults/${encodeURIComponent(faultId)}`),
+  kill: (worldId: string, serviceId: string) =>
+    request<{ serviceId: string; pid: number }>(
+      'POST',
+      `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/kill`,
+    ),
+};

@@ -1,0 +1,51 @@
+// A client's load beyond its rate: how many calls it keeps in flight per link, and a ramp.
+import type { ClientConfig } from '@dw/world';
+import { NumberField } from '../inspector/fields';
+import type { FieldMessages } from '../store/problem-index';
+
+interface Props {
+  config: ClientConfig;
+  messages: FieldMessages;
+  onChange(config: ClientConfig): void;
+}
+
+export function ClientLoadFields({ config, messages, onChange }: Props) {
+  const set = <K extends 'concurrency' | 'ramp'>(key: K, value: ClientConfig[K] | undefined) => {
+    const { [key]: _, ...rest } = config;
+    onChange((value === undefined ? rest : { ...rest, [key]: value }) as ClientConfig);
+  };
+  const ramp = config.ramp;
+  return (
+    <>
+      <NumberField
+        label="Concurrency"
+        value={config.concurrency}
+        optional
+        placeholder="256"
+        message={messages['config/concurrency']}
+        hint="Calls in flight per link at most; a tick beyond it counts as a failed call."
+        onChange={(v) => set('concurrency', v)}
+      />
+      <div className="dw-field-row">
+        <NumberField
+          label="Ramp to (req/s)"
+          value={ramp?.toRps}
+          unit="req/s"
+          optional
+          placeholder="off"
+          message={messages['config/ramp/toRps'] ?? messages['config/ramp']}
+          onChange={(toRps) => set('ramp', toRps === undefined ? undefined : { overS: ramp?.overS ?? 30, toRps })}
+        />
+        <NumberField
+          label="Ramp over (s)"
+          value={ramp?.overS}
+          unit="s"
+          optional
+          placeholder="30"
+          message={messages['config/ramp/overS']}
+          onChange={(overS) => ramp && set('ramp', { ...ramp, overS: overS ?? Number.NaN })}
+        />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE_WORLD } from './example.js';
+import { compare, parseAssertion } from './scenario.js';
+import { validateWorld } from './validate.js';
+
+describe('parseAssertion', () => {
+  it.each([
+    ['p99(a->b) < 200ms', { metric: 'p99', target: { from: 'a', to: 'b' }, op: '<', threshold: 200 }],
+    ['p50( a -> b ) <= 1.5s', { metric: 'p50', target: { from: 'a', to: 'b' }, op: '<=', threshold: 1500 }],
+    ['errors(client) < 1%', { metric: 'errors', target: { service: 'client' }, op: '<', threshold: 0.01 }],
+    ['errors(a->b) >= 20%', { metric: 'errors', target: { from: 'a', to: 'b' }, op: '>=', threshold: 0.2 }],
+    ['rate(a->b) > 10/s', { metric: 'rate', target: { from: 'a', to: 'b' }, op: '>', threshold: 10 }],
+  ])('reads %s', (text, expected) => {
+    const parsed = parseAssertion(text);
+    expect(parsed.ok && parsed.value).toMatchObject(expected);
+  });
+
+  it.each([
+    ['p99 a->b < 200', 'expected e.g.'],
+    ['errors(client) < 1ms', 'in %'],
+    ['p99(a->b) < 20%', 'in ms or s'],
+    ['p99(client) < 20ms', 'needs a link'],
+  ])('refuses %s, saying why', (text, why) => {
+    const parsed = parseAssertion(text);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.message).toContain(why);
+  });
+
+  it('compares', () => {
+    expect(compare(1, '<', 2)).toBe(true);
+    expect(compare(2, '<', 2)).toBe(false);
+    expect(compare(2, '<=', 2)).toBe(true);
+    expect(compare(3, '>', 2)).toBe(true);
+    expect(compare(2, '>=', 2)).toBe(true);
+  });
+});
+
+describe('scenarios in a world', () => {
+  const withScenario = (scenario: unknown) => ({ ...JSON.parse(JSON.stringify(EXAMPLE_WORLD)), scenarios: [scenario] });
+
+  it('accepts a timeline with assertions on its links and services', () => {
+    const result = validateWorld(
+      withScenario({
+        name: 'slow payments',
+        durationS: 30,
+        steps: [
+          { atS: 10, do: 'fault', fault: { kind: 'latency', linkId: 'l2', ms: 200 } },
+          { atS: 20, do: 'kill', serviceId: 'inventory' },
+          { atS: 25, do: 'heal' },
+        ],
+        assertions: ['p99(orders->payments) < 500ms', 'errors(shopper) < 50%'],
+      }),
+    );
+    expect(result.ok).toBe(true);
+  });
+
+  it('points at steps and assertions that name nothing in the world, or do not parse', () => {
+    const result = validateWorld(
+      withScenario({
+        name: 's',
+        durationS: 5,
+        steps: [
+          { atS: 1, do: 'fault', fault: { kind: 'partition', linkId: 'l9' } },
+          { atS: 9, do: 'kill', serviceId: 'ghost' },
+        ],
+        assertions: ['p99(orders->shopper) < 5ms', 'errors(nobody) < 1%', 'fast(a) < 1'],
+      }),
+    );
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.map((p) => p.pointer)).toEqual([
+      '/scenarios/0/steps/0/fault/linkId',
+      '/scenarios/0/steps/1/atS',
+      '/scenarios/0/steps/1/serviceId',
+      '/scenarios/0/assertions/0',
+      '/scenarios/0/assertions/1',
+      '/scenarios/0/assertions/2',
+    ]);
+  });
+});

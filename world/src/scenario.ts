@@ -1,0 +1,128 @@
+// Scenarios: a timeline of faults saved with the world, and assertions on the traffic it produced that decide
+// whether the run passed. Played in the browser or headless from the command line (a world becomes a test).
+import Type, { type Static } from 'typebox';
+import { FaultSpec } from './faults.js';
+import { ServiceId } from './ids.js';
+
+const strict = { additionalProperties: false } as const;
+
+export const MAX_SCENARIO_S = 3600;
+
+const At = Type.Number({ minimum: 0, maximum: MAX_SCENARIO_S, description: 'Seconds from the start of the run.' });
+
+export const ScenarioStep = Type.Union([
+  /** Injects a fault (latency, abort, drop, partition on a link; pause on a service). */
+  Type.Object({ atS: At, do: Type.Literal('fault'), fault: FaultSpec }, strict),
+  /** SIGKILLs a service's process (its restart policy decides what follows). */
+  Type.Object({ atS: At, do: Type.Literal('kill'), serviceId: ServiceId }, strict),
+  /** Removes every fault in force. */
+  Type.Object({ atS: At, do: Type.Literal('heal') }, strict),
+]);
+export type ScenarioStep = Static<typeof ScenarioStep>;
+
+export const Scenario = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    /** How long the run lasts; traffic from the whole run is measured. */
+    durationS: Type.Number({ minimum: 1, maximum: MAX_SCENARIO_S }),
+    steps: Type.Array(ScenarioStep, { maxItems: 200 }),
+    /** e.g. "p99(a->b) < 200ms", "errors(client) < 1%", "rate(a->b) > 10/s". */
+    assertions: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 }),
+  },
+  strict,
+);
+export type Scenario = Static<typeof Scenario>;
+
+export type AssertionMetric = 'p50' | 'p90' | 'p99' | 'max' | 'avg' | 'errors' | 'rate';
+export type AssertionOp = '<' | '<=' | '>' | '>=';
+
+export interface Assertion {
+  text: string;
+  metric: AssertionMetric;
+  /** A link "a->b", or a service id (its outbound calls over every link). */
+  target: { from: string; to: string } | { service: string };
+  op: AssertionOp;
+  /** In ms for latencies, a fraction (0-1) for errors, per second for rate. */
+  threshold: number;
+}
+
+const LATENCY = ['p50', 'p90', 'p99', 'max', 'avg'];
+const FORM =
+  /^\s*(p50|p90|p99|max|avg|errors|rate)\(\s*([a-z0-9-]+)\s*(?:->\s*([a-z0-9-]+)\s*)?\)\s*(<=|>=|<|>)\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|%|\/s)?\s*$/;
+
+/** Parses one assertion; the error says what form is expected. */
+export function parseAssertion(text: string): { ok: true; value: Assertion } | { ok: false; message: string } {
+  const m = FORM.exec(text);
+  if (!m) {
+    return {
+      ok: false,
+      message: `cannot read assertion ${JSON.stringify(text)}: expected e.g. "p99(a->b) < 200ms", "errors(client) < 1%" or "rate(a->b) > 10/s"`,
+    };
+  }
+  const [, metric, from, to, op, number, unit] = m as unknown as [
+    string,
+    AssertionMetric,
+    string,
+    string | undefined,
+    AssertionOp,
+    string,
+    string | undefined,
+  ];
+  let threshold = Number(number);
+  if (LATENCY.includes(metric)) {
+    if (unit !== undefined && unit !== 'ms' && unit !== 's') {
+      return { ok: false, message: `${metric}(…) is a latency: give its threshold in ms or s, not "${unit}"` };
+    }
+    if (unit === 's') threshold *= 1000;
+  } else if (metric === 'errors') {
+    if (unit !== '%')
+      return { ok: false, message: 'errors(…) is a share of calls: give its threshold in %, e.g. < 1%' };
+    threshold /= 100;
+  } else if (unit !== undefined && unit !== '/s') {
+    return { ok: false, message: 'rate(…) is calls per second: give its threshold in /s, e.g. > 10/s' };
+  }
+  if (LATENCY.includes(metric) && to === undefined) {
+    return { ok: false, message: `${metric}(…) needs a link, e.g. ${metric}(a->b)` };
+  }
+  return {
+    ok: true,
+    value: { text: text.trim(), metric, target: to === undefined ? { service: from } : { from, to }, op, threshold },
+  };
+}
+
+export function compare(value: number, op: AssertionOp, threshold: number): boolean {
+  switch (op) {
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+  }
+}
+
+/** POST /api/worlds/:id/scenario-runs: play one of the saved world's scenarios on the controller. */
+export const ScenarioRunRequest = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, strict);
+export type ScenarioRunRequest = Static<typeof ScenarioRunRequest>;
+
+export const AssertionVerdict = Type.Object(
+  { text: Type.String(), ok: Type.Boolean(), message: Type.String() },
+  strict,
+);
+export type AssertionVerdict = Static<typeof AssertionVerdict>;
+
+/** The `scenario:progress` socket event: one line of a run, and at its end the verdict. */
+export const ScenarioProgress = Type.Object(
+  {
+    worldId: Type.String(),
+    name: Type.String(),
+    line: Type.String(),
+    done: Type.Boolean(),
+    passed: Type.Optional(Type.Boolean()),
+    results: Type.Optional(Type.Array(AssertionVerdict)),
+  },
+  strict,
+);
+export type ScenarioProgress = Static<typeof ScenarioProgress>;
