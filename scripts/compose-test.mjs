@@ -30,7 +30,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { root } from './toolchain.mjs';
+import { ensureDependencies, ensurePnpm, root, runOrExit } from './toolchain.mjs';
 
 const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 const TOTAL_MS = 15 * 60_000;
@@ -182,6 +182,10 @@ function servedCertificate(from, to) {
 }
 
 async function run() {
+  // Build first, as `npm test` does: the image copies these bundles, and stale ones would test old code.
+  const pnpm = ensurePnpm();
+  ensureDependencies(pnpm);
+  runOrExit(pnpm, ['-r', '--workspace-concurrency=1', 'run', 'build']);
   ensureDockerInstalled();
   await ensureDockerd();
   for (const file of [
