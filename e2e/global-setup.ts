@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Starts the built controller exactly as `npm start` does, on a free port and an empty data directory. */
-export default async function globalSetup(): Promise<() => Promise<void>> {
+/** The built controller exactly as `npm start` runs it, on a free port and a new, empty data directory. */
+export async function startFreshController(): Promise<{ url: string; dataDir: string; stop(): Promise<void> }> {
   const entry = join(root, 'server', 'dist', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const dataDir = mkdtempSync(join(tmpdir(), 'dw-e2e-'));
@@ -17,12 +17,22 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await waitForUrl(child);
-  process.env.DW_E2E_URL = url;
-  process.env.DW_E2E_DATA = dataDir;
-  return async () => {
-    await stop(child);
-    rmSync(dataDir, { recursive: true, force: true });
+  return {
+    url,
+    dataDir,
+    async stop() {
+      await stop(child);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
+}
+
+/** One controller shared by the specs (they run one at a time). */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const controller = await startFreshController();
+  process.env.DW_E2E_URL = controller.url;
+  process.env.DW_E2E_DATA = controller.dataDir;
+  return () => controller.stop();
 }
 
 function waitForUrl(child: ChildProcess): Promise<string> {

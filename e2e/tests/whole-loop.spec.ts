@@ -1,13 +1,20 @@
 import type { WorldRecord } from '@dw/world';
 import { expect, test } from '@playwright/test';
+import { startFreshController } from '../global-setup';
 import { api, baseUrl, deployStatus, dragBetween, isAlive, numberAttr, serviceStats, worldIdOf } from './support';
 
-test('the page opens on the example world, ready to deploy', async ({ page }) => {
-  await page.goto(baseUrl());
-  for (const id of ['shopper', 'orders', 'payments']) {
-    await expect(page.getByTestId(`node-${id}`)).toBeVisible();
+test('on a fresh start the page opens on the example world, ready to deploy', async ({ page }) => {
+  // Its own controller on an empty data dir, as `npm start` on a new machine: other specs' worlds don't count.
+  const fresh = await startFreshController();
+  try {
+    await page.goto(fresh.url);
+    for (const id of ['shopper', 'orders', 'payments', 'inventory']) {
+      await expect(page.getByTestId(`node-${id}`)).toBeVisible();
+    }
+    await expect(page.getByRole('button', { name: 'Deploy' })).toBeEnabled();
+  } finally {
+    await fresh.stop();
   }
-  await expect(page.getByRole('button', { name: 'Deploy' })).toBeEnabled();
 });
 
 test('draw client -> a -> b, deploy, watch real traffic, stop', async ({ page }, testInfo) => {
