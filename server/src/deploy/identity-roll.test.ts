@@ -12,13 +12,12 @@ import type {
   ServerToClientEvents,
   ServiceCertificate,
   TrafficFrame,
-  WatchAck,
   World,
 } from '@dw/world';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServiceRuntime } from '../testing/service-runtime.js';
-import { type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { deployWatched } from '../testing/deployed-world.js';
+import { type TempApp, waitFor } from '../testing/temp-app.js';
 import { bundle, IdentityKeeper } from './identity-roll.js';
 
 const RPS = 50;
@@ -56,20 +55,7 @@ async function presented(ca: string): Promise<PeerCertificate> {
 }
 
 beforeAll(async () => {
-  ensureServiceRuntime();
-  t = await tempApp();
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  worldId = (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: ROLLING })).json().id;
-  socket = io(base, { transports: ['websocket'], reconnection: false });
-  socket.on('traffic:frame', (frame) => frames.push(frame));
-  const ack = await new Promise<WatchAck>((resolve) => socket.emit('world:watch', { worldId }, resolve));
-  expect(ack).toEqual({ ok: true });
-  expect((await t.app.inject({ method: 'POST', url: `/api/worlds/${worldId}/deploy` })).statusCode).toBe(202);
-  await waitFor(
-    'every service ready',
-    async () => ((await deployStatus()).services.every((s) => s.state === 'ready') ? true : undefined),
-    15_000,
-  );
+  ({ t, worldId, socket } = await deployWatched(ROLLING, frames));
 });
 
 afterAll(async () => {

@@ -1,17 +1,10 @@
 // The handshake matrix again, driven by intruder nodes of a deployed world: each refusal reaches the live
 // stream with its reason, and the intruders' links count their refused attempts.
-import type {
-  ClientToServerEvents,
-  DeployStatus,
-  ServerToClientEvents,
-  SpawnConfig,
-  TrafficFrame,
-  WatchAck,
-} from '@dw/world';
-import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents, SpawnConfig, TrafficFrame } from '@dw/world';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServiceRuntime } from '../testing/service-runtime.js';
-import { type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { deployWatched } from '../testing/deployed-world.js';
+import { type TempApp, waitFor } from '../testing/temp-app.js';
 import { INTRUDER_WORLD } from '../testing/worlds.js';
 
 let t: TempApp;
@@ -19,26 +12,8 @@ let worldId: string;
 let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 const frames: TrafficFrame[] = [];
 
-const deployStatus = async () =>
-  (await t.app.inject({ method: 'GET', url: `/api/worlds/${worldId}/deploy` })).json() as DeployStatus;
-
 beforeAll(async () => {
-  ensureServiceRuntime();
-  t = await tempApp();
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const created = await t.app.inject({ method: 'POST', url: '/api/worlds', payload: INTRUDER_WORLD });
-  expect(created.statusCode, created.body).toBe(201);
-  worldId = created.json().id;
-  socket = io(base, { transports: ['websocket'], reconnection: false });
-  socket.on('traffic:frame', (frame) => frames.push(frame));
-  const ack = await new Promise<WatchAck>((resolve) => socket.emit('world:watch', { worldId }, resolve));
-  expect(ack).toEqual({ ok: true });
-  expect((await t.app.inject({ method: 'POST', url: `/api/worlds/${worldId}/deploy` })).statusCode).toBe(202);
-  await waitFor(
-    'every process ready',
-    async () => ((await deployStatus()).services.every((s) => s.state === 'ready') ? true : undefined),
-    20_000,
-  );
+  ({ t, worldId, socket } = await deployWatched(INTRUDER_WORLD, frames));
 });
 
 afterAll(async () => {
