@@ -1,6 +1,6 @@
 // A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
 import { useCallback, useLayoutEffect, useRef } from 'react';
-import { useEditor, useTraffic } from '../store/editor-context';
+import { useEditor, useTrafficShown } from '../store/editor-context';
 import { formatCount, formatPercent, formatRate } from './format';
 import { LABEL_GAP, trackLabel, untrackLabel } from './label-boxes';
 import { LockIcon } from './lock-icon';
@@ -8,7 +8,7 @@ import { LockIcon } from './lock-icon';
 const formatMs = (ms: number) => `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
 
 export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: number; y: number; deny: boolean }) {
-  const live = useTraffic((s) => s.links[linkId]);
+  const live = useTrafficShown((s) => s.links[linkId]);
   const deployed = useEditor((s) => s.deployedRev !== null);
   // The particle overlay keeps this label's box clear of dots (see label-boxes.ts): its size is observed while
   // the element exists, its anchor updated on every render.
