@@ -151,6 +151,8 @@ export const DeployProgressEvent = Type.Object(
     /** The revision being deployed. */
     rev: Type.Integer(),
     id: Type.String(),
+    /** How many services this deploy starts (each reports its own steps). */
+    of: Type.Integer({ minimum: 0 }),
     step: DeployStep,
     /** Epoch ms when the controller saw the step. */
     at: Type.Number(),

@@ -67,6 +67,7 @@ function stepsOf(events: DeployProgressEvent[], rev: number): Record<string, Dep
 
 function expectInOrder(steps: DeployProgressEvent[] | undefined): void {
   expect(steps?.map((s) => s.step)).toEqual([...DEPLOY_STEPS]);
+  expect(new Set(steps?.map((s) => s.of)).size).toBe(1);
   const at = steps?.map((s) => s.at) ?? [];
   for (let i = 1; i < at.length; i++) expect(at[i]).toBeGreaterThanOrEqual(at[i - 1] as number);
 }
@@ -96,6 +97,7 @@ describe('deploy progress', () => {
     const steps = stepsOf(events, 1);
     expect(Object.keys(steps).sort()).toEqual(['orders', 'payments', 'shopper']);
     for (const id of Object.keys(steps)) expectInOrder(steps[id]);
+    expect(events.every((e) => e.of === 3)).toBe(true);
     expect(events.every((e) => e.worldId === worldId && e.at >= asked)).toBe(true);
     // the client starts once the services it calls are ready
     const at = (id: string, step: string) => steps[id]?.find((s) => s.step === step)?.at as number;
@@ -129,6 +131,7 @@ describe('deploy progress', () => {
     const steps = stepsOf(events, 2);
     expect(Object.keys(steps)).toEqual(['payments']);
     expectInOrder(steps.payments);
+    expect(steps.payments?.every((e) => e.of === 1)).toBe(true);
 
     const late: DeployProgressEvent[] = [];
     await watch(late);

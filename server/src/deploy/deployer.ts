@@ -228,7 +228,7 @@ export class Deployer {
         this.failed.set(worldId, { world, detail });
         const at = Date.now();
         for (const service of world.services) {
-          this.emitProgress({ worldId, rev, id: service.id, step: 'failed', at, detail });
+          this.emitProgress({ worldId, rev, id: service.id, of: world.services.length, step: 'failed', at, detail });
           this.emitStatus({ worldId, rev, id: service.id, state: 'crashed', pid: null, port: null, detail });
         }
       })

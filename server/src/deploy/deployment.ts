@@ -127,10 +127,12 @@ export class Deployment {
   allReadyAt: number | null = null;
 
   private readonly identities: IdentityKeeper;
-  /** The last telemetry seq counted per process. */
-  private readonly delivered = new DeliveredBatches();
+  /** The last telemetry seq counted per process; how many copies were not counted again. */
+  readonly delivered = new DeliveredBatches();
   /** Services of the latest deploy that have not reached ready yet, and the last step each reported. */
   private progressing = new Map<string, DeployStep>();
+  /** How many services the latest deploy started. */
+  private progressOf = 0;
 
   private constructor(
     private readonly options: DeploymentOptions,
@@ -165,17 +167,18 @@ export class Deployment {
     });
     for (const config of configs) this.processes.set(config.serviceId, this.newProcess(config, options.world));
     for (const config of configs) this.progressing.set(config.serviceId, 'identity-issued');
+    this.progressOf = configs.length;
   }
 
   /** Reports one service's step of the deploy of `rev`. */
   private static report(
     options: DeploymentOptions,
-    rev: number,
+    deploy: { rev: number; of: number },
     id: string,
     step: DeployStep,
     facts: StepFacts = {},
   ): void {
-    options.onProgress?.({ worldId: options.worldId, rev, id, step, at: Date.now(), ...facts });
+    options.onProgress?.({ worldId: options.worldId, ...deploy, id, step, at: Date.now(), ...facts });
   }
 
   /** The step a process of the latest deploy has reached, reported once each; ready ends its progress. */
@@ -196,7 +199,7 @@ export class Deployment {
     if (step === 'ready') this.progressing.delete(process.id);
     else this.progressing.set(process.id, step);
     const facts: StepFacts = step === 'crashed' && process.detail !== undefined ? { detail: process.detail } : {};
-    Deployment.report(this.options, this.rev, process.id, step, facts);
+    Deployment.report(this.options, { rev: this.rev, of: this.progressOf }, process.id, step, facts);
   }
 
   /** A supervised process: its restart policy, the faults in force at each start, its pid told to the guardian. */
@@ -219,7 +222,7 @@ export class Deployment {
       const ca = await loadOrCreateCA(options.caDir, options.worldId);
       const members = options.world.services.filter((s) => s.kind !== 'intruder').map((s) => s.id);
       const issued = (id: string, facts: StepFacts) =>
-        Deployment.report(options, options.rev, id, 'identity-issued', facts);
+        Deployment.report(options, { rev: options.rev, of: ids.length }, id, 'identity-issued', facts);
       const identities = await issueDeploymentIdentities(
         ca,
         options.worldId,
@@ -274,7 +277,7 @@ export class Deployment {
     // only what this redeploy starts or restarts reports progress; kept processes run on untouched
     this.progressing = new Map();
     const reportIssued = (id: string, facts: StepFacts) =>
-      Deployment.report(this.options, rev, id, 'identity-issued', facts);
+      Deployment.report(this.options, { rev, of: fresh.length }, id, 'identity-issued', facts);
     const issued = await issueDeploymentIdentities(
       ca,
       this.worldId,
@@ -326,6 +329,7 @@ export class Deployment {
     this.allReadyAt = null;
     this.launchedAt = Date.now();
     for (const id of fresh) this.progressing.set(id, 'identity-issued');
+    this.progressOf = fresh.length;
     for (const id of fresh) {
       const p = processes.get(id);
       if (p && p.kind !== 'client') p.start();
