@@ -12,11 +12,14 @@ export const REPLAY_WINDOW = 4;
 
 export class DeliveredBatches {
   private readonly last = new Map<string, { pid: number; seq: number }>();
+  /** Copies seen (and not counted), since start. */
+  copies = 0;
 
   /** True the first time a batch is seen (then it is noted); false for a copy of one already counted. */
   firstTime(batch: Pick<TelemetryBatch, 'serviceId' | 'pid' | 'seq'>): boolean {
     const last = this.last.get(batch.serviceId);
     if (last && last.pid === batch.pid && batch.seq <= last.seq && last.seq - batch.seq <= REPLAY_WINDOW) {
+      this.copies++;
       return false;
     }
     this.last.set(batch.serviceId, { pid: batch.pid, seq: batch.seq });
