@@ -117,7 +117,7 @@ describe('telemetry across an outage of the route', () => {
       await pool.destroy();
     }
     expect(failed).toBe(0);
-    expect(completed).toBeGreaterThan(100);
+    expect(completed).toBeGreaterThan(20);
     expect(proxy.withheld).toBeGreaterThan(0);
     expect(proxy.refused).toBeGreaterThan(0);
 
