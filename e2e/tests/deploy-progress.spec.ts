@@ -80,7 +80,7 @@ test('each node shows identity -> starting -> ready while it deploys; a redeploy
     await expect(page.getByTestId(`node-${id}`)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
     await expect(page.getByTestId(`node-${id}`)).toHaveAttribute('data-deploy-step', 'ready');
   }
-  await expect(pill).toHaveText('Running');
+  await expect(pill).toHaveText('Running', { timeout: 20_000 });
   await expect(page.locator('[data-testid^="deploy-steps-"]')).toHaveCount(0); // done: the steps make way
   const first = await seen(page);
   const steps = stepsById(first);
@@ -112,9 +112,9 @@ test('each node shows identity -> starting -> ready while it deploys; a redeploy
   await page.getByRole('button', { name: 'Deploy' }).click();
   await expect(page.getByTestId('deploy-plan-summary')).toHaveText('1 restart');
   await page.getByRole('button', { name: 'Apply plan' }).click();
-  await expect(page.locator('.dw-app')).toHaveAttribute('data-deployed-rev', '2');
-  await expect(page.getByTestId('node-payments')).toHaveAttribute('data-deploy-step', 'ready', { timeout: 20_000 });
-  await expect(pill).toHaveText('Running');
+  await expect(page.locator('.dw-app')).toHaveAttribute('data-deployed-rev', '2', { timeout: 20_000 });
+  await expect(page.getByTestId('node-payments')).toHaveAttribute('data-deploy-step', 'ready', { timeout: 30_000 });
+  await expect(pill).toHaveText('Running', { timeout: 20_000 });
   const log = await seen(page);
   expect(stepsById(log), JSON.stringify(log)).toEqual({ payments: [...DEPLOY_STEPS] });
   for (const id of ['shopper', 'orders', 'inventory']) {

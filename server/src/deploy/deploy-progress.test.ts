@@ -1,7 +1,7 @@
 // Deploy progress with real processes: every service a deploy starts reports identity-issued -> starting -> ready,
 // in that order, as deploy:progress events over a real socket.io connection; a redeploy reports only what it
-// restarts; a watcher that arrives later gets each service's latest step.
-import { readdir, readFile } from 'node:fs/promises';
+// restarts; a watcher that arrives later gets each service's latest step; a process that dies says why.
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeCertificate } from '@dw/pki';
 import {
@@ -16,7 +16,7 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
-import { type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { type TempApp, tempApp, tempDir, waitFor } from '../testing/temp-app.js';
 
 const THREE: World = {
   version: 1,
@@ -136,5 +136,33 @@ describe('deploy progress', () => {
     const late: DeployProgressEvent[] = [];
     await watch(late);
     expect(late.map((e) => [e.rev, e.id, e.step])).toEqual([[2, 'payments', 'ready']]);
+  });
+
+  it('a process that dies before it is ready ends its steps with crashed, and says why', async () => {
+    // a runtime that exits at once with a message on stderr, as a broken build would
+    const dir = await tempDir('dw-broken-runtime-');
+    const runtimePath = join(dir, 'main.js');
+    await writeFile(runtimePath, "console.error('boom: the runtime could not start'); process.exit(3);\n");
+    const broken = await tempApp({ runtimePath });
+    try {
+      const brokenBase = await broken.app.listen({ port: 0, host: '127.0.0.1' });
+      const id: string = (await broken.app.inject({ method: 'POST', url: '/api/worlds', payload: THREE })).json().id;
+      const events: DeployProgressEvent[] = [];
+      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(brokenBase, {
+        transports: ['websocket'],
+        reconnection: false,
+      });
+      sockets.push(socket);
+      socket.on('deploy:progress', (event) => events.push(event));
+      await new Promise<WatchAck>((resolve) => socket.emit('world:watch', { worldId: id }, resolve));
+      expect((await broken.app.inject({ method: 'POST', url: `/api/worlds/${id}/deploy` })).statusCode).toBe(202);
+      const crashed = await waitFor('a crashed step', () => events.find((e) => e.step === 'crashed'), 15_000);
+      expect(crashed.detail).toMatch(/exit|boom/);
+      const steps = stepsOf(events, 1)[crashed.id]?.map((e) => e.step);
+      expect(steps?.slice(0, 3)).toEqual(['identity-issued', 'starting', 'crashed']);
+    } finally {
+      await broken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
