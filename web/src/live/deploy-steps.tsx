@@ -11,11 +11,20 @@ const LABELS: Record<(typeof DEPLOY_STEPS)[number], string> = {
   ready: 'ready',
 };
 
-/** The index of the step reached, and of the one that went wrong (if any). */
-function position(step: DeployStep): { reached: number; broken: number | null } {
-  if (step === 'failed') return { reached: -1, broken: 0 }; // the deploy failed before the process could start
-  if (step === 'crashed') return { reached: 0, broken: 1 }; // the process died before it was ready
-  return { reached: DEPLOY_STEPS.indexOf(step), broken: null };
+/** The index of the step reached, and whether it went wrong there. */
+function position(step: DeployStep): { reached: number; broken: boolean } {
+  if (step === 'failed') return { reached: 0, broken: true }; // the deploy failed before the process could start
+  if (step === 'crashed') return { reached: 1, broken: true }; // the process died before it was ready
+  return { reached: DEPLOY_STEPS.indexOf(step), broken: false };
+}
+
+type StepState = 'done' | 'current' | 'broken' | 'todo';
+
+/** How step `i` shows when the service has reached `reached` (ready: all done). */
+function stepState(i: number, reached: number, broken: boolean, ready: boolean): StepState {
+  if (i < reached || ready) return 'done';
+  if (i === reached) return broken ? 'broken' : 'current';
+  return 'todo';
 }
 
 function describeStep(step: DeployStep, detail?: string, serial?: string, notAfter?: string): string {
@@ -33,13 +42,12 @@ export const DeploySteps = memo(function DeploySteps({ id }: { id: string }) {
   const deploying = useTraffic((s) => deployInProgress(s.progress));
   if (step === undefined) return null;
   const { reached, broken } = position(step);
-  if (!deploying && broken === null) return null;
+  if (!deploying && !broken) return null;
   return (
     <div className="dw-steps" data-testid={`deploy-steps-${id}`} data-step={step} title={title}>
       <ol className="dw-steps__row" aria-label={`Deploy of ${id}: ${step}`}>
         {DEPLOY_STEPS.map((name, i) => {
-          const state =
-            i === broken ? 'broken' : i < reached || step === 'ready' ? 'done' : i === reached ? 'current' : 'todo';
+          const state = stepState(i, reached, broken, step === 'ready');
           return (
             <li key={name} className={`dw-steps__step dw-steps__step--${state}`}>
               {LABELS[name]}
@@ -47,7 +55,7 @@ export const DeploySteps = memo(function DeploySteps({ id }: { id: string }) {
           );
         })}
       </ol>
-      {broken !== null && detail && <div className="dw-steps__reason">{detail}</div>}
+      {broken && detail && <div className="dw-steps__reason">{detail}</div>}
     </div>
   );
 });
