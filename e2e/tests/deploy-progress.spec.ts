@@ -50,7 +50,10 @@ function record(page: Page): Promise<void> {
   });
 }
 
+/** What was recorded since the last call (and forgets it). */
 const seen = (page: Page) => page.evaluate(() => (window as unknown as { __seen: Seen[] }).__seen.splice(0));
+/** What was recorded since the last call to `seen` (kept). */
+const peek = (page: Page) => page.evaluate(() => [...(window as unknown as { __seen: Seen[] }).__seen]);
 
 /** Per node, the steps it showed, in order (removals and repeats left out). */
 function stepsById(log: Seen[]): Record<string, string[]> {
@@ -109,11 +112,16 @@ test('each node shows identity -> starting -> ready while it deploys; a redeploy
   const latency = page.getByLabel('Latency (ms)');
   await latency.fill('9');
   await latency.press('Tab');
+  // let the autosave land first: Apply plan saving at the same time would be refused as a stale rev (409)
+  await expect(page.getByText('saved · rev 2')).toBeVisible({ timeout: 20_000 });
   await page.getByRole('button', { name: 'Deploy' }).click();
   await expect(page.getByTestId('deploy-plan-summary')).toHaveText('1 restart');
   await page.getByRole('button', { name: 'Apply plan' }).click();
   await expect(page.locator('.dw-app')).toHaveAttribute('data-deployed-rev', '2', { timeout: 20_000 });
-  await expect(page.getByTestId('node-payments')).toHaveAttribute('data-deploy-step', 'ready', { timeout: 30_000 });
+  // the answer to the deploy comes at once; the steps of rev 2 follow (payments shows ready from rev 1 until then)
+  await expect
+    .poll(async () => stepsById(await peek(page)).payments?.at(-1) === 'ready', { timeout: 30_000 })
+    .toBe(true);
   await expect(pill).toHaveText('Running', { timeout: 20_000 });
   const log = await seen(page);
   expect(stepsById(log), JSON.stringify(log)).toEqual({ payments: [...DEPLOY_STEPS] });
