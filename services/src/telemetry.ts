@@ -1,5 +1,15 @@
 // Reports the stats window to the controller: one POST per interval over one kept-alive connection, a
-// heartbeat at least once a second, never one message per request. A batch that cannot be delivered is dropped.
+// heartbeat at least once a second, never one message per request.
+//
+// Nothing is lost to a failed or slow POST. A batch whose POST failed or timed out (2 s) is kept and sent again,
+// unchanged and with the same seq, at the next tick, and nothing newer is sent before it is delivered; meanwhile
+// the stats window is not drained, so everything counted since merges into the batch after it (counts and
+// latency histograms add up; spans stay capped at MAX_SPANS_PER_BATCH, the rest counted in spansDropped). The
+// controller counts each (pid, seq) once, so a POST that timed out but did arrive is not counted twice.
+// What is kept is bounded whatever the outage lasts: one undelivered batch plus the window, both of fixed size
+// per link, caller and refusal reason (at most MAX_REFUSAL_KEYS), not per request or per second. A batch the
+// controller rejects (a 4xx other than 408 and 429: its schema or token is wrong) is dropped, as sending it again
+// cannot help; `dropped` counts those.
 import { TELEMETRY_TOKEN_HEADER, type TelemetryBatch, type TelemetryTarget } from '@dw/world';
 import { Pool } from 'undici';
 import type { Log } from './log.js';
@@ -14,12 +24,16 @@ export class TelemetryReporter {
   private readonly path: string;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  /** The batch whose delivery failed or timed out: sent again, unchanged, before anything newer. */
+  private unacked: TelemetryBatch | undefined;
   private seq = 0;
   private windowStart = Date.now();
   private lastSentAt = 0;
   private failing = false;
-  /** Batches that could not be delivered, since start. */
+  /** Batches the controller rejected (not sent again), since start. */
   dropped = 0;
+  /** POSTs that failed or timed out and were (or will be) sent again, since start. */
+  retried = 0;
   ready = false;
 
   constructor(
@@ -52,6 +66,10 @@ export class TelemetryReporter {
 
   private tick(): void {
     if (this.inFlight) return; // the window keeps growing until the previous POST is done
+    if (this.unacked) {
+      this.deliver(this.unacked); // and until the undelivered batch is
+      return;
+    }
     const quiet = Date.now() - this.lastSentAt < HEARTBEAT_MS - this.target.intervalMs / 2;
     if (!this.stats.dirty && !this.tracer.pending && quiet) return;
     this.send();
@@ -73,7 +91,11 @@ export class TelemetryReporter {
       ...(spansDropped > 0 ? { spansDropped } : {}),
     };
     this.windowStart = now;
-    this.lastSentAt = now;
+    this.deliver(batch);
+  }
+
+  private deliver(batch: TelemetryBatch): void {
+    this.lastSentAt = Date.now();
     this.inFlight = this.post(batch).finally(() => {
       this.inFlight = undefined;
     });
@@ -81,6 +103,7 @@ export class TelemetryReporter {
 
   private async post(batch: TelemetryBatch): Promise<void> {
     let problem: string | undefined;
+    let retry = true;
     try {
       const res = await this.pool.request({
         path: this.path,
@@ -89,27 +112,50 @@ export class TelemetryReporter {
         body: JSON.stringify(batch),
       });
       await res.body.dump();
-      if (res.statusCode < 200 || res.statusCode >= 300) problem = `the controller answered ${res.statusCode}`;
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        problem = `the controller answered ${res.statusCode}`;
+        retry = res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429;
+      }
     } catch (err) {
       problem = `${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.trim();
     }
-    if (problem !== undefined) {
-      this.dropped++;
-      if (!this.failing) this.log.error(`telemetry: batch dropped, ${problem}; will keep trying`);
-      this.failing = true;
-    } else if (this.failing) {
-      this.failing = false;
-      this.log.info(`telemetry: delivering again (${this.dropped} batches dropped so far)`);
+    if (problem === undefined) {
+      this.unacked = undefined;
+      if (this.failing) {
+        this.failing = false;
+        this.log.info(`telemetry: delivering again (${this.retried} posts retried, ${this.dropped} batches rejected)`);
+      }
+      return;
     }
+    if (retry) {
+      this.retried++;
+      this.unacked = batch;
+    } else {
+      this.dropped++;
+      this.unacked = undefined;
+    }
+    if (!this.failing) {
+      const what = retry ? 'will send it again, with what is counted meanwhile after it' : 'batch dropped';
+      this.log.error(`telemetry: batch ${batch.seq} not delivered, ${problem}; ${what}`);
+    }
+    this.failing = true;
   }
 
-  /** Stops the interval, waits for the POST in flight, and sends one last batch; bounded by `timeoutMs`. */
+  /**
+   * Stops the interval, waits for the POST in flight, sends the undelivered batch if there is one, and one last
+   * batch; bounded by `timeoutMs`.
+   */
   async flush(timeoutMs: number): Promise<void> {
     clearInterval(this.timer);
     if (this.target.enabled === false) return;
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     const last = (async () => {
       await this.inFlight;
+      if (this.unacked) {
+        this.deliver(this.unacked);
+        await this.inFlight;
+        if (this.unacked) return; // the controller is not taking any: the last window cannot follow it
+      }
       this.send();
       await this.inFlight;
     })();

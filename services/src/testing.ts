@@ -107,8 +107,18 @@ export class TelemetrySink {
     return this;
   }
 
+  /**
+   * The batches of one service, each counted once as the controller counts them: a batch sent again after a POST
+   * that timed out (same pid and seq) appears once.
+   */
   of(serviceId: string): TelemetryBatch[] {
-    return this.batches.filter((b) => b.serviceId === serviceId);
+    const seen = new Set<string>();
+    return this.batches.filter((b) => {
+      const key = `${b.pid}:${b.seq}`;
+      if (b.serviceId !== serviceId || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   }
 
   /** Polls until `predicate` holds (bounded); throws with `what` when it never does. */

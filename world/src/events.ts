@@ -124,6 +124,48 @@ export const ServiceStatusEvent = Type.Object(
 );
 export type ServiceStatusEvent = Static<typeof ServiceStatusEvent>;
 
+/**
+ * The steps a service passes through while a deploy starts it, in order: its leaf certificate is issued, its
+ * process is spawned, it serves (clients: they send). `crashed` ends a step sequence when its process died before it
+ * was ready; `failed` when the deploy itself failed before the process could start (detail says why).
+ */
+export const DeployStep = Type.Union([
+  Type.Literal('identity-issued'),
+  Type.Literal('starting'),
+  Type.Literal('ready'),
+  Type.Literal('crashed'),
+  Type.Literal('failed'),
+]);
+export type DeployStep = Static<typeof DeployStep>;
+
+/** The steps that follow one another, in order; every service of a deploy goes through these or ends early. */
+export const DEPLOY_STEPS = ['identity-issued', 'starting', 'ready'] as const;
+
+/**
+ * `deploy:progress`: one service of a deploy reached a step. Only the services a deploy starts or restarts report
+ * progress (a redeploy keeps the others running, untouched). A new watcher first receives each one's latest step.
+ */
+export const DeployProgressEvent = Type.Object(
+  {
+    worldId: Type.String(),
+    /** The revision being deployed. */
+    rev: Type.Integer(),
+    id: Type.String(),
+    /** How many services this deploy starts (each reports its own steps). */
+    of: Type.Integer({ minimum: 0 }),
+    step: DeployStep,
+    /** Epoch ms when the controller saw the step. */
+    at: Type.Number(),
+    /** identity-issued: the new leaf's serial (hex) and end of validity (ISO 8601); absent when it has none. */
+    serial: Type.Optional(Type.String()),
+    notAfter: Type.Optional(Type.String()),
+    /** For people: why it crashed or failed, or what kind of identity it got. */
+    detail: Type.Optional(Type.String()),
+  },
+  strict,
+);
+export type DeployProgressEvent = Static<typeof DeployProgressEvent>;
+
 export type WatchAck = { ok: true } | { ok: false; error: string };
 
 /** `logs:watch` / `logs:unwatch`: follow one service's stdout and stderr. */
@@ -153,6 +195,8 @@ export type LogsAck = { ok: true; lines: ServiceLogLine[] } | { ok: false; error
 export interface ServerToClientEvents {
   'traffic:frame': (frame: TrafficFrame) => void;
   'service:status': (status: ServiceStatusEvent) => void;
+  /** Each step of each service a deploy starts: identity issued, starting, ready (or crashed, failed). */
+  'deploy:progress': (progress: DeployProgressEvent) => void;
   /** Every fault in force on the world, on watch and whenever one is added or removed. */
   'faults:changed': (faults: FaultList) => void;
   /** A scenario played on the controller: each step as it happens, then the verdict. */

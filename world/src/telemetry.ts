@@ -76,7 +76,10 @@ export const TelemetryBatch = Type.Object(
     serviceId: ServiceId,
     rev: Type.Integer({ minimum: 0 }),
     pid: Type.Integer({ minimum: 0 }),
-    /** Increases by one per batch from each process. */
+    /**
+     * Increases by one per batch from each process. A batch whose delivery failed or timed out is sent again,
+     * unchanged and with the same seq, before any later one: the controller counts each (pid, seq) once.
+     */
     seq: Type.Integer({ minimum: 0 }),
     /** Epoch ms at the end of the window. */
     at: Type.Number(),

@@ -12,6 +12,7 @@ import type {
   World,
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
+import { DeliveredBatches } from '../traffic/delivered-batches.js';
 
 /** Services report at least about once a second; this long without a batch means the container is gone. */
 export const SILENT_AFTER_MS = 5000;
@@ -38,6 +39,7 @@ export class ObservedDeployment {
   readonly world: World;
   private readonly services = new Map<string, Observed>();
   private readonly aggregator: TrafficAggregator;
+  private readonly delivered = new DeliveredBatches();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -79,9 +81,10 @@ export class ObservedDeployment {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  ingest(batch: TelemetryBatch): 'accepted' | 'stale' {
+  ingest(batch: TelemetryBatch): 'accepted' | 'stale' | 'duplicate' {
     const service = this.services.get(batch.serviceId);
     if (batch.rev !== this.rev || !service) return 'stale';
+    if (!this.delivered.firstTime(batch)) return 'duplicate';
     service.lastAt = this.now();
     service.pid = batch.pid;
     if (batch.ready && service.state !== 'ready') this.set(service, 'ready', undefined);

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   type DeployPlan,
+  type DeployProgressEvent,
   type DeployStatus,
   describePlan,
   type FaultList,
@@ -73,6 +74,9 @@ export class Deployer {
   private readonly frameListeners = new Set<Listener<TrafficFrame>>();
   private readonly faultListeners = new Set<Listener<FaultList>>();
   private readonly logListeners = new Set<Listener<ServiceLogLine>>();
+  private readonly progressListeners = new Set<Listener<DeployProgressEvent>>();
+  /** Per world, the latest deploy's last step of each service it started (for watchers that arrive later). */
+  private readonly progress = new Map<string, { rev: number; steps: Map<string, DeployProgressEvent> }>();
   /** Deploys asked for and not yet running (answered as starting), and the last one that failed. */
   private readonly pending = new Map<string, { rev: number; world: World }>();
   private readonly failed = new Map<string, { world: World; detail: string }>();
@@ -89,6 +93,26 @@ export class Deployer {
   onLog(listener: Listener<ServiceLogLine>): () => void {
     this.logListeners.add(listener);
     return () => this.logListeners.delete(listener);
+  }
+
+  onProgress(listener: Listener<DeployProgressEvent>): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  /** The last step of each service the world's latest deploy started, for a new watcher. */
+  progressEvents(worldId: string): DeployProgressEvent[] {
+    return [...(this.progress.get(worldId)?.steps.values() ?? [])];
+  }
+
+  private emitProgress(event: DeployProgressEvent): void {
+    let latest = this.progress.get(event.worldId);
+    if (!latest || latest.rev !== event.rev) {
+      latest = { rev: event.rev, steps: new Map() };
+      this.progress.set(event.worldId, latest);
+    }
+    latest.steps.set(event.id, event);
+    for (const listener of this.progressListeners) listener(event);
   }
 
   onFrame(listener: Listener<TrafficFrame>): () => void {
@@ -202,7 +226,9 @@ export class Deployer {
         const detail = `deploy failed: ${(error as Error).message}`;
         this.options.log.error(`deploy of world "${worldId}" rev ${rev} failed: ${(error as Error).message}`);
         this.failed.set(worldId, { world, detail });
+        const at = Date.now();
         for (const service of world.services) {
+          this.emitProgress({ worldId, rev, id: service.id, of: world.services.length, step: 'failed', at, detail });
           this.emitStatus({ worldId, rev, id: service.id, state: 'crashed', pid: null, port: null, detail });
         }
       })
@@ -242,6 +268,7 @@ export class Deployer {
       frameIntervalMs: this.options.frameIntervalMs,
       host: this.options.host ?? '127.0.0.1',
       onStatus: (event) => this.emitStatus(event),
+      onProgress: (event) => this.emitProgress(event),
       onError: (error) => this.options.log.error(`world "${worldId}" rev ${rev}: ${error.message}`),
       onFrame: (frame) => {
         for (const listener of this.frameListeners) listener(frame);
@@ -281,6 +308,7 @@ export class Deployer {
   /** Stops the world's deployment now; call it inside exclusive(). */
   async stopNow(worldId: string): Promise<void> {
     this.failed.delete(worldId);
+    this.progress.delete(worldId);
     const deployment = this.deployments.get(worldId);
     if (!deployment) return;
     try {

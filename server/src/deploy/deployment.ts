@@ -1,16 +1,19 @@
 // One deployed revision of one world: its identities, its processes, its telemetry secret and its traffic.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeyPairPem } from '@dw/pki';
+import { describeCertificate, type KeyPairPem } from '@dw/pki';
 import {
   type DeployPlan,
+  type DeployProgressEvent,
   type DeployStatus,
+  type DeployStep,
   type FaultList,
   type Identity,
   type IdentityRoll,
   type IntruderIdentity,
+  type IntruderMode,
   leafLifetimeMsOf,
   type RestartPolicy,
   type ServiceLogLine,
@@ -22,6 +25,7 @@ import {
   type World,
 } from '@dw/world';
 import { TrafficAggregator } from '../traffic/aggregator.js';
+import { DeliveredBatches } from '../traffic/delivered-batches.js';
 import { TraceStore } from '../traffic/trace-store.js';
 import { FaultInjector } from './fault-injector.js';
 import { issueDeploymentIdentities, issueIntruderIdentity, loadOrCreateCA } from './identities.js';
@@ -58,6 +62,8 @@ export interface DeploymentOptions {
   onPid?: (pid: number, alive: boolean) => void;
   onFaultPushFailed?: (serviceId: string, message: string) => void;
   onLog?: (line: ServiceLogLine) => void;
+  /** Each step of each service this deployment starts (deploy:progress). */
+  onProgress?: (event: DeployProgressEvent) => void;
   /** Something went wrong in the background (an automatic renewal); for the log. */
   onError?: (error: Error) => void;
 }
@@ -67,7 +73,29 @@ function restartPolicyOf(world: World, serviceId: string): RestartPolicy | undef
   return node && node.kind !== 'intruder' ? node.restart : undefined;
 }
 
-export type IngestResult = 'accepted' | 'stale';
+export type IngestResult = 'accepted' | 'stale' | 'duplicate';
+
+type StepFacts = Pick<DeployProgressEvent, 'serial' | 'notAfter' | 'detail'>;
+
+/** What the identity-issued step says about a new leaf (or that there is none, for a no-cert intruder). */
+function leafFacts(certPem: string | null): StepFacts {
+  if (certPem === null) return { detail: 'no certificate: this intruder presents none' };
+  const { serial, notAfter } = describeCertificate(certPem);
+  return { serial, notAfter };
+}
+
+/** Issues an intruder's credential and reports its identity-issued step. */
+async function issueIntruder(
+  ca: KeyPairPem,
+  worldId: string,
+  intruder: { id: string; mode: IntruderMode },
+  dir: string,
+  issued: (serviceId: string, facts: StepFacts) => void,
+): Promise<IntruderIdentity> {
+  const identity = await issueIntruderIdentity(ca, worldId, intruder, dir);
+  issued(intruder.id, leafFacts(identity.certFile ? await readFile(identity.certFile, 'utf8') : null));
+  return identity;
+}
 
 /**
  * Clients and attacking intruders only call: they start once every service listens. An impostor serves (in
@@ -99,6 +127,12 @@ export class Deployment {
   allReadyAt: number | null = null;
 
   private readonly identities: IdentityKeeper;
+  /** The last telemetry seq counted per process; how many copies were not counted again. */
+  readonly delivered = new DeliveredBatches();
+  /** Services of the latest deploy that have not reached ready yet, and the last step each reported. */
+  private progressing = new Map<string, DeployStep>();
+  /** How many services the latest deploy started. */
+  private progressOf = 0;
 
   private constructor(
     private readonly options: DeploymentOptions,
@@ -132,6 +166,40 @@ export class Deployment {
       onPushFailed: options.onFaultPushFailed,
     });
     for (const config of configs) this.processes.set(config.serviceId, this.newProcess(config, options.world));
+    for (const config of configs) this.progressing.set(config.serviceId, 'identity-issued');
+    this.progressOf = configs.length;
+  }
+
+  /** Reports one service's step of the deploy of `rev`. */
+  private static report(
+    options: DeploymentOptions,
+    deploy: { rev: number; of: number },
+    id: string,
+    step: DeployStep,
+    facts: StepFacts = {},
+  ): void {
+    options.onProgress?.({ worldId: options.worldId, ...deploy, id, step, at: Date.now(), ...facts });
+  }
+
+  /** The step a process of the latest deploy has reached, reported once each; ready ends its progress. */
+  private reportStep(process: ServiceProcess): void {
+    const last = this.progressing.get(process.id);
+    if (last === undefined) return;
+    if (process.state === 'stopped') {
+      this.progressing.delete(process.id);
+      return;
+    }
+    const step: DeployStep | null =
+      process.state === 'ready' || process.state === 'crashed'
+        ? process.state
+        : process.state === 'starting' || process.state === 'restarting'
+          ? 'starting'
+          : null; // paused: no step of its own
+    if (step === null || step === last) return;
+    if (step === 'ready') this.progressing.delete(process.id);
+    else this.progressing.set(process.id, step);
+    const facts: StepFacts = step === 'crashed' && process.detail !== undefined ? { detail: process.detail } : {};
+    Deployment.report(this.options, { rev: this.rev, of: this.progressOf }, process.id, step, facts);
   }
 
   /** A supervised process: its restart policy, the faults in force at each start, its pid told to the guardian. */
@@ -153,17 +221,20 @@ export class Deployment {
     try {
       const ca = await loadOrCreateCA(options.caDir, options.worldId);
       const members = options.world.services.filter((s) => s.kind !== 'intruder').map((s) => s.id);
+      const issued = (id: string, facts: StepFacts) =>
+        Deployment.report(options, { rev: options.rev, of: ids.length }, id, 'identity-issued', facts);
       const identities = await issueDeploymentIdentities(
         ca,
         options.worldId,
         members,
         options.dir,
         leafLifetimeMsOf(options.world),
+        (id, certPem) => issued(id, leafFacts(certPem)),
       );
       const all = new Map<string, Identity | IntruderIdentity>(identities.services);
       for (const s of options.world.services) {
         if (s.kind !== 'intruder') continue;
-        all.set(s.id, await issueIntruderIdentity(ca, options.worldId, { id: s.id, mode: s.config.mode }, options.dir));
+        all.set(s.id, await issueIntruder(ca, options.worldId, { id: s.id, mode: s.config.mode }, options.dir, issued));
       }
       const ports = await allocatePorts(ids.length, options.host);
       const token = randomBytes(24).toString('base64url');
@@ -203,12 +274,17 @@ export class Deployment {
     // Fresh leaves from the CA in use now (it may have been rotated since the deployment started).
     const ca = this.identities.currentCa;
     const freshMembers = fresh.filter((id) => world.services.find((s) => s.id === id)?.kind !== 'intruder');
+    // only what this redeploy starts or restarts reports progress; kept processes run on untouched
+    this.progressing = new Map();
+    const reportIssued = (id: string, facts: StepFacts) =>
+      Deployment.report(this.options, { rev, of: fresh.length }, id, 'identity-issued', facts);
     const issued = await issueDeploymentIdentities(
       ca,
       this.worldId,
       freshMembers,
       this.options.dir,
       leafLifetimeMsOf(world),
+      (id, certPem) => reportIssued(id, leafFacts(certPem)),
     );
     const newPorts = await allocatePorts(plan.start.length, this.options.host);
     const ports = new Map<string, number>();
@@ -217,7 +293,7 @@ export class Deployment {
       if (s.kind !== 'intruder' || !fresh.includes(s.id)) continue;
       identities.set(
         s.id,
-        await issueIntruderIdentity(ca, this.worldId, { id: s.id, mode: s.config.mode }, this.options.dir),
+        await issueIntruder(ca, this.worldId, { id: s.id, mode: s.config.mode }, this.options.dir, reportIssued),
       );
     }
     for (const id of [...plan.keep, ...plan.restart]) {
@@ -252,6 +328,8 @@ export class Deployment {
     this.aggregator = new TrafficAggregator(this.worldId, rev, world);
     this.allReadyAt = null;
     this.launchedAt = Date.now();
+    for (const id of fresh) this.progressing.set(id, 'identity-issued');
+    this.progressOf = fresh.length;
     for (const id of fresh) {
       const p = processes.get(id);
       if (p && p.kind !== 'client') p.start();
@@ -340,6 +418,7 @@ export class Deployment {
   }
 
   private changed(process: ServiceProcess): void {
+    this.reportStep(process); // first: what follows may start clients, whose steps come after this one
     this.faults.processChanged(process);
     if (!isTrafficSource(process) && process.state !== 'starting') this.startClientsIfServicesReady();
     if (process.state === 'ready' && this.allReadyAt === null) {
@@ -392,12 +471,16 @@ export class Deployment {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  /** Takes a batch whose token matched; batches of other revisions or of replaced processes are ignored. */
+  /**
+   * Takes a batch whose token matched; batches of other revisions or of replaced processes are ignored, and so is
+   * a batch sent again after a delivery that timed out but arrived (each process's seq is counted once).
+   */
   ingest(batch: TelemetryBatch): IngestResult {
     if (this.stopping) return 'stale';
     const process = this.processes.get(batch.serviceId);
     // A kept process reports the revision it was started with.
     if (!process || process.config.rev !== batch.rev || process.pid !== batch.pid || !process.alive) return 'stale';
+    if (!this.delivered.firstTime(batch)) return 'duplicate';
     if (batch.ready) process.markReady();
     this.aggregator.ingest(batch);
     if (batch.spans) this.traces.add(batch.serviceId, batch.spans);

@@ -52,6 +52,8 @@ export async function issueDeploymentIdentities(
   dir: string,
   /** How long each leaf is valid from now (default: pki's 24 h). */
   lifetimeMs?: number,
+  /** Told as soon as each service's leaf and key are on disk. */
+  onIssued?: (serviceId: string, certPem: string) => void,
 ): Promise<DeploymentIdentities> {
   const validityMs = lifetimeMs === undefined ? undefined : lifetimeMs + CLOCK_SKEW_MS;
   await ensurePrivateDir(dir);
@@ -66,6 +68,7 @@ export async function issueDeploymentIdentities(
       await writeFileAtomic(keyFile, leaf.keyPem, { mode: 0o600 });
       await writeFileAtomic(certFile, leaf.certPem, { mode: 0o644 });
       services.set(serviceId, { certFile, keyFile, caFile });
+      onIssued?.(serviceId, leaf.certPem);
     }),
   );
   const controller = await issueLeaf(ca, { worldId, serviceId: CONTROLLER_ID, validityMs });

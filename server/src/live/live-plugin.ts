@@ -1,5 +1,6 @@
 // The live view: socket.io attached to the app's HTTP server, typed end to end with the events of @dw/world.
 // A browser watches a world (world:watch), receives a service:status per service at once and on every change,
+// each step of each service a deploy starts (deploy:progress: the latest ones at once, then as they happen),
 // and while the world is deployed a traffic:frame every FRAME_INTERVAL_MS.
 
 import type { Duplex } from 'node:stream';
@@ -89,6 +90,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
       if (!app.worldStore.get(worldId)) return reply({ ok: false, error: `world "${worldId}" does not exist` });
       void socket.join(roomOf(worldId));
       for (const event of app.deployer.statusEvents(worldId)) socket.emit('service:status', event);
+      for (const event of app.deployer.progressEvents(worldId)) socket.emit('deploy:progress', event);
       socket.emit('faults:changed', app.deployer.faultList(worldId));
       reply({ ok: true });
     });
@@ -125,6 +127,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
   });
 
   const offStatus = app.deployer.onStatus((event) => io.to(roomOf(event.worldId)).emit('service:status', event));
+  const offProgress = app.deployer.onProgress((event) => io.to(roomOf(event.worldId)).emit('deploy:progress', event));
   const offFaults = app.deployer.onFaults((list) => io.to(roomOf(list.worldId)).emit('faults:changed', list));
   const offLog = app.deployer.onLog((line) => io.to(logsRoomOf(line.worldId, line.id)).emit('service:log', line));
   const offFrame = app.deployer.onFrame((frame) => {
@@ -157,6 +160,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
   // Before the HTTP server closes: end every socket.io connection (websockets would otherwise hold it open).
   app.addHook('preClose', async () => {
     offStatus();
+    offProgress();
     offFaults();
     offFrame();
     offLog();

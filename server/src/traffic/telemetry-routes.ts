@@ -1,6 +1,7 @@
 // POST /api/telemetry -- internal: service processes report here, one small batch per interval.
 // The batch is checked against its schema, the x-dw-token header against that deployment's secret
-// (401 without one, 403 when it does not match), and batches of replaced processes or revisions are ignored.
+// (401 without one, 403 when it does not match), and batches of replaced processes or revisions are ignored, as
+// are copies of a batch already counted (a POST that timed out but arrived, sent again with the same seq).
 import { ErrorBody, TELEMETRY_TOKEN_HEADER, TelemetryBatch } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
@@ -27,7 +28,8 @@ export const telemetryRoutes: FastifyPluginAsync = async (app) => {
       if (!deployment?.tokenMatches(token)) {
         throw new HttpProblem(403, 'forbidden', 'this token does not belong to a running deployment of that world');
       }
-      deployment.ingest(batch); // a stale batch is answered the same way: the sender has nothing to fix
+      // a stale batch or a copy is answered the same way: the sender has nothing to fix, nor to send again
+      deployment.ingest(batch);
       return reply.code(204).send();
     },
   );

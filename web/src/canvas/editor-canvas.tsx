@@ -2,6 +2,7 @@
 // particle overlay on top.
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect } from 'react';
+import { DeployProgressSummary } from '../live/deploy-progress-summary';
 import { ParticleOverlay } from '../live/particle-overlay';
 import { NODE_SIZE, readDraggedKind } from '../palette/palette-drag';
 import { useEditor, useEditorActions, useStores } from '../store/editor-context';
@@ -95,6 +96,7 @@ export function EditorCanvas() {
         <ParticleOverlay />
       </ReactFlow>
       <CanvasBar />
+      <DeployProgressSummary />
       {empty && (
         <div className="dw-empty-hint" role="note">
           <strong>An empty world</strong>

@@ -1,9 +1,10 @@
 // What client and service nodes share: the frame with id, state pill, summary line and live numbers.
 import type { Display, ServiceKind } from '@dw/world';
 import type { ReactNode } from 'react';
+import { DeploySteps } from '../live/deploy-steps';
 import { NodeLiveLine } from '../live/node-live-line';
 import { RefusalBadge } from '../live/refusal-badge';
-import { useServiceState } from '../live/use-live';
+import { useDeployStep, useServiceState } from '../live/use-live';
 import { useEditor } from '../store/editor-context';
 
 interface NodeFrameProps {
@@ -28,9 +29,15 @@ export function NodeFrame({ id, kind, summary, selected, display, children }: No
   const origin = describeDisplay(display);
   const invalid = useEditor((s) => s.problems.nodes[id] !== undefined);
   const state = useServiceState(id);
+  const deployStep = useDeployStep(id);
   const classes = ['dw-node', `dw-node--${kind}`, invalid && 'dw-node--invalid', selected && 'dw-node--selected'];
   return (
-    <div className={classes.filter(Boolean).join(' ')} data-testid={`node-${id}`} data-state={state}>
+    <div
+      className={classes.filter(Boolean).join(' ')}
+      data-testid={`node-${id}`}
+      data-state={state}
+      data-deploy-step={deployStep}
+    >
       {children}
       <div className="dw-node__head">
         <span className="dw-node__kind" aria-hidden="true" />
@@ -45,6 +52,7 @@ export function NodeFrame({ id, kind, summary, selected, display, children }: No
           {origin}
         </div>
       )}
+      <DeploySteps id={id} />
       {state !== 'idle' && state !== 'stopped' && <NodeLiveLine id={id} kind={kind} />}
       <RefusalBadge id={id} />
     </div>

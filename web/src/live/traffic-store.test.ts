@@ -117,3 +117,33 @@ describe('traffic store', () => {
     expect(store.getState().links.l1?.total).toBe(999);
   });
 });
+
+describe('deploy progress in the traffic store', () => {
+  const step = (rev: number, id: string, s: 'identity-issued' | 'starting' | 'ready', at = 0) => ({
+    worldId: 'w',
+    rev,
+    id,
+    of: 2,
+    step: s,
+    at,
+  });
+
+  it('keeps each service last step of the latest deploy; a newer deploy starts afresh, an older one is ignored', () => {
+    const store = createTrafficStore();
+    const { actions } = store.getState();
+    actions.reset('w');
+    actions.ingestProgress(step(1, 'a', 'identity-issued'));
+    actions.ingestProgress(step(1, 'b', 'identity-issued'));
+    actions.ingestProgress(step(1, 'a', 'starting'));
+    expect(store.getState().progress).toMatchObject({ a: { step: 'starting' }, b: { step: 'identity-issued' } });
+    // a redeploy restarting only b: a is not part of it
+    actions.ingestProgress(step(2, 'b', 'identity-issued'));
+    actions.ingestProgress(step(1, 'a', 'ready'));
+    expect(Object.keys(store.getState().progress)).toEqual(['b']);
+    expect(store.getState().progressRev).toBe(2);
+    actions.ingestProgress({ ...step(2, 'b', 'ready'), worldId: 'other' });
+    expect(store.getState().progress.b?.step).toBe('identity-issued');
+    actions.stopped();
+    expect(store.getState().progress).toEqual({});
+  });
+});

@@ -3,7 +3,9 @@
 import {
   type ActiveFault,
   type BreakerState,
+  type DeployProgressEvent,
   type DeployStatus,
+  type DeployStep,
   type FaultList,
   FRAME_INTERVAL_MS,
   type MessageSample,
@@ -74,6 +76,23 @@ export interface ServiceLive {
   detail?: string;
 }
 
+/** Where one service of the latest deploy is: the last step it reported (deploy:progress). */
+export interface ServiceProgress {
+  step: DeployStep;
+  /** Epoch ms when the controller saw the step. */
+  at: number;
+  /** Why it crashed or failed; what kind of identity it got. */
+  detail?: string;
+  /** Of the leaf issued to it. */
+  serial?: string;
+  notAfter?: string;
+}
+
+/** True while a service of the deploy has not reached ready (nor crashed or failed). */
+export function deployInProgress(progress: Record<string, ServiceProgress>): boolean {
+  return Object.values(progress).some((p) => p.step === 'identity-issued' || p.step === 'starting');
+}
+
 export interface RefusalLive {
   from: string | null;
   reason: RefusalReason;
@@ -95,6 +114,8 @@ export interface TrafficActions {
   ingestFrame(frame: TrafficFrame): void;
   ingestStatus(status: ServiceStatusEvent): void;
   ingestDeployStatus(status: DeployStatus): void;
+  /** A step of a service of a deploy; a step of a newer revision starts the progress afresh. */
+  ingestProgress(event: DeployProgressEvent): void;
   /** The faults in force on the watched world. */
   ingestFaults(list: FaultList): void;
   /** A line of a scenario run on the watched world (the first line of a new run starts a new log). */
@@ -118,6 +139,11 @@ export interface TrafficState {
   worldId: string | null;
   links: Record<string, LinkLive>;
   services: Record<string, ServiceLive>;
+  /** The services the latest deploy started (a redeploy: only those it started or restarted), each's last step. */
+  progress: Record<string, ServiceProgress>;
+  /** The revision `progress` is of, and how many services that deploy starts. */
+  progressRev: number | null;
+  progressOf: number;
   /** Refusals no link explains, keyed by the callee's id. */
   refusals: Record<string, RefusalLive[]>;
   /** Faults in force on the deployment (latency, abort, drop, partition on links; pause on services). */
@@ -221,6 +247,9 @@ export function createTrafficStore(): TrafficStore {
     worldId: null,
     links: {},
     services: {},
+    progress: {},
+    progressRev: null,
+    progressOf: 0,
     refusals: {},
     faults: [],
     scenarioRun: null,
@@ -239,6 +268,9 @@ export function createTrafficStore(): TrafficStore {
           worldId,
           links: {},
           services: {},
+          progress: {},
+          progressRev: null,
+          progressOf: 0,
           refusals: {},
           faults: [],
           scenarioRun: null,
@@ -392,6 +424,22 @@ export function createTrafficStore(): TrafficStore {
         set({ services: { ...state.services, [status.id]: next } });
       },
 
+      ingestProgress(event) {
+        const state = get();
+        if (event.worldId !== state.worldId) return;
+        if (state.progressRev !== null && event.rev < state.progressRev) return; // of a deploy since replaced
+        const fresh = state.progressRev !== event.rev;
+        const next: ServiceProgress = { step: event.step, at: event.at };
+        if (event.detail !== undefined) next.detail = event.detail;
+        if (event.serial !== undefined) next.serial = event.serial;
+        if (event.notAfter !== undefined) next.notAfter = event.notAfter;
+        set({
+          progress: { ...(fresh ? {} : state.progress), [event.id]: next },
+          progressRev: event.rev,
+          progressOf: event.of,
+        });
+      },
+
       ingestDeployStatus(status) {
         const services: Record<string, ServiceLive> = {};
         for (const s of status.services) {
@@ -419,7 +467,16 @@ export function createTrafficStore(): TrafficStore {
         for (const id of Object.keys(get().services)) {
           services[id] = { state: 'stopped', acceptedRate: 0, totalAccepted: 0 };
         }
-        set({ links: {}, services, refusals: {}, faults: [], lastFrameAt: 0 });
+        set({
+          links: {},
+          services,
+          progress: {},
+          progressRev: null,
+          progressOf: 0,
+          refusals: {},
+          faults: [],
+          lastFrameAt: 0,
+        });
       },
     },
   }));

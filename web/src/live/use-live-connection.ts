@@ -1,4 +1,4 @@
-// Keeps one socket.io connection watching the open world, feeding frames and status events into the traffic
+// Keeps one socket.io connection watching the open world, feeding frames, status and deploy progress into the traffic
 // store and telling the editor store when a deployment appears or goes away.
 import { useEffect } from 'react';
 import { connectWorldSocket } from '../api/world-socket';
@@ -37,6 +37,10 @@ export function useLiveConnection(): void {
     socket.on('faults:changed', (list) => {
       if (list.worldId !== editor.getState().worldId) return;
       traffic.getState().actions.ingestFaults(list);
+    });
+    socket.on('deploy:progress', (progress) => {
+      if (progress.worldId !== editor.getState().worldId) return;
+      traffic.getState().actions.ingestProgress(progress);
     });
     socket.on('scenario:progress', (progress) => {
       if (progress.worldId !== editor.getState().worldId) return;

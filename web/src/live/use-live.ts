@@ -8,6 +8,11 @@ export function useServiceState(id: string): string {
   return useTraffic((s) => s.services[id]?.state ?? 'idle');
 }
 
+/** The step the latest deploy of a service reached (deploy:progress), or undefined when it started none. */
+export function useDeployStep(id: string): string | undefined {
+  return useTraffic((s) => s.progress[id]?.step);
+}
+
 export function useServiceDetail(id: string): string | undefined {
   return useTraffic((s) => s.services[id]?.detail);
 }

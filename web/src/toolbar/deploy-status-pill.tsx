@@ -9,7 +9,7 @@ export function DeployStatusPill() {
   const behind = useEditor((s) => s.deployedRev !== null && (s.baseRev !== s.deployedRev || selectDirty(s)));
   // A string, not an object: a selector must return something stable between equal states.
   const [tone, label] = useTraffic((s) => {
-    const summary = summariseDeployment(deployedRev, s.services, busy);
+    const summary = summariseDeployment(deployedRev, s.services, busy, s.progress, s.progressOf);
     return `${summary.tone}|${summary.label}`;
   }).split('|');
   return (
