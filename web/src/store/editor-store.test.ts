@@ -122,6 +122,40 @@ describe('editor store', () => {
     expect(store.getState().toasts.at(-1)?.action?.label).toBe('Reload');
   });
 
+  it('saves one at a time: a save asked for while another is in flight never reuses its base revision', async () => {
+    // The server's rule: a save must carry the current revision (else 409). Saves answer slowly, so the second
+    // is asked for while the first is in flight (autosave firing as Apply plan saves before deploying).
+    let rev = 1;
+    const revsSent: number[] = [];
+    const store = await openExample(
+      fakeHttp({
+        saveWorld: async (_id, body) => {
+          revsSent.push(body.rev);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          if (body.rev !== rev) throw new ApiError(409, `world "shop" is at rev ${rev}`, 'conflict');
+          rev += 1;
+          return { id: 'shop', rev, world: body.world as WorldRecord['world'] };
+        },
+      }),
+    );
+    const { actions } = store.getState();
+    actions.setName('first');
+    const first = actions.save();
+    const second = actions.save(); // nothing new since: the first save covers it
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(revsSent).toEqual([1]);
+
+    actions.setName('second');
+    const third = actions.save();
+    actions.setName('third'); // an edit while that save is in flight: the next save carries it, on the new rev
+    const fourth = actions.save();
+    expect(await Promise.all([third, fourth])).toEqual([true, true]);
+    expect(revsSent).toEqual([1, 2, 3]);
+    expect(store.getState().baseRev).toBe(4);
+    expect(selectDirty(store.getState())).toBe(false);
+    expect(store.getState().toasts.filter((t) => t.title === 'Someone else changed this world')).toEqual([]);
+  });
+
   it('deploy saves a dirty draft first, then records the deployed revision', async () => {
     const calls: string[] = [];
     const http = fakeHttp();

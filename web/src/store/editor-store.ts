@@ -192,6 +192,12 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
   let seqCounter = 0;
   let clip: Clip | null = null;
   let pastes = 0;
+  /**
+   * The save in flight: saves go one at a time. Two at once (autosave firing while Apply plan saves before
+   * deploying) both carried the same base revision, and the second was refused as a stale one (409).
+   */
+  let saveInFlight: Promise<boolean> | null = null;
+
   /** React Flow deletes a node in two calls in one tick (its links, then the node): one undo step. */
   let removingLinks = false;
   let dragging = false;
@@ -271,6 +277,44 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       return window.confirm(
         `"${state.name}" has unsaved changes that cannot be saved (${plural(state.problems.list.length, 'problem')}). Discard them?`,
       );
+    }
+
+    /** One save of the draft with its base revision (save() makes sure only one runs at a time). */
+    async function saveNow(): Promise<boolean> {
+      const state = get();
+      if (!state.worldId || state.baseRev === null) return false;
+      if (state.problems.list.length > 0) {
+        toast({
+          tone: 'error',
+          title: 'Not saved',
+          message: `Fix ${plural(state.problems.list.length, 'problem')} first.`,
+          ttlMs: 5000,
+        });
+        return false;
+      }
+      const seq = state.changeSeq;
+      const worldId = state.worldId;
+      set({ busy: 'saving' });
+      try {
+        const record = await http.saveWorld(worldId, { rev: state.baseRev, world: selectDraftWorld(state) });
+        if (get().worldId !== worldId) return false;
+        set({ baseRev: record.rev, savedSeq: seq, busy: null });
+        upsertSummary(record);
+        return true;
+      } catch (error) {
+        set({ busy: null });
+        if (error instanceof ApiError && error.status === 409) {
+          toast({
+            tone: 'error',
+            title: 'Someone else changed this world',
+            message: `${error.message}\nReload to get their version; your unsaved changes here will be lost.`,
+            action: { label: 'Reload', run: () => void actions.reload() },
+          });
+        } else {
+          toast(errorToast('Could not save', error));
+        }
+        return false;
+      }
     }
 
     const actions: EditorActions = {
@@ -692,39 +736,16 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       },
 
       async save() {
-        const state = get();
-        if (!state.worldId || state.baseRev === null) return false;
-        if (state.problems.list.length > 0) {
-          toast({
-            tone: 'error',
-            title: 'Not saved',
-            message: `Fix ${plural(state.problems.list.length, 'problem')} first.`,
-            ttlMs: 5000,
-          });
-          return false;
+        // Wait for a save in flight; it may already have saved everything this one would.
+        while (saveInFlight) {
+          if (!(await saveInFlight)) return false;
+          if (!selectDirty(get())) return true;
         }
-        const seq = state.changeSeq;
-        const worldId = state.worldId;
-        set({ busy: 'saving' });
+        saveInFlight = saveNow();
         try {
-          const record = await http.saveWorld(worldId, { rev: state.baseRev, world: selectDraftWorld(state) });
-          if (get().worldId !== worldId) return false;
-          set({ baseRev: record.rev, savedSeq: seq, busy: null });
-          upsertSummary(record);
-          return true;
-        } catch (error) {
-          set({ busy: null });
-          if (error instanceof ApiError && error.status === 409) {
-            toast({
-              tone: 'error',
-              title: 'Someone else changed this world',
-              message: `${error.message}\nReload to get their version; your unsaved changes here will be lost.`,
-              action: { label: 'Reload', run: () => void actions.reload() },
-            });
-          } else {
-            toast(errorToast('Could not save', error));
-          }
-          return false;
+          return await saveInFlight;
+        } finally {
+          saveInFlight = null;
         }
       },
 
