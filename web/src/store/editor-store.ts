@@ -38,6 +38,7 @@ export type Busy = 'loading' | 'creating' | 'saving' | 'planning' | 'deploying' 
 interface Snapshot {
   name: string;
   settings: Settings | undefined;
+  scenarios: Scenario[] | undefined;
   nodes: EditorNode[];
   edges: EditorEdge[];
   seq: number;
@@ -83,6 +84,8 @@ export interface EditorActions {
   setName(name: string): void;
   setHopBudget(hopBudget: number | undefined): void;
   setLeafLifetime(minutes: number | undefined): void;
+  /** Replaces the world's scenarios (an edit in the scenario panel): one undo step, saved with the world. */
+  setScenarios(scenarios: Scenario[]): void;
   onNodesChange(changes: NodeChange<EditorNode>[]): void;
   onEdgesChange(changes: EditorEdgeChange[]): void;
   connect(connection: Connection): void;
@@ -121,7 +124,7 @@ export interface EditorState {
   baseRev: number | null;
   name: string;
   settings: Settings | undefined;
-  /** The world's scenarios, kept as loaded so that a save from the editor never drops them. */
+  /** The world's scenarios, edited in the scenario panel and saved with the world. */
   scenarios: Scenario[] | undefined;
   nodes: EditorNode[];
   edges: EditorEdge[];
@@ -202,6 +205,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       return {
         name: state.name,
         settings: state.settings,
+        scenarios: state.scenarios,
         nodes: state.nodes.map(unselect),
         edges: state.edges.map(unselect),
         seq: state.changeSeq,
@@ -228,7 +232,15 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
     function restore(to: Snapshot): void {
       const state = get();
       const problems = revalidate(toWorld(to), state.problems);
-      set({ name: to.name, settings: to.settings, nodes: to.nodes, edges: to.edges, changeSeq: to.seq, problems });
+      set({
+        name: to.name,
+        settings: to.settings,
+        scenarios: to.scenarios,
+        nodes: to.nodes,
+        edges: to.edges,
+        changeSeq: to.seq,
+        problems,
+      });
     }
 
     function load(record: WorldRecord, deployedRev: number | null): void {
@@ -397,6 +409,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
             baseRev: null,
             name: '',
             settings: undefined,
+            scenarios: undefined,
             nodes: [],
             edges: [],
             problems: NO_PROBLEMS,
@@ -540,6 +553,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         const { settings } = get();
         const { leafLifetimeMinutes: _, ...rest } = settings ?? {};
         edit({ settings: leafLifetimeMinutes === undefined ? rest : { ...rest, leafLifetimeMinutes } });
+      },
+
+      setScenarios(scenarios) {
+        edit({ scenarios });
       },
 
       onNodesChange(changes) {
