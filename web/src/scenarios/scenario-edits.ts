@@ -106,11 +106,11 @@ export interface AssertionForm {
 }
 
 export const METRICS: { metric: AssertionMetric; label: string; units: AssertionUnit[] }[] = [
-  { metric: 'p50', label: 'p50 latency', units: ['ms', 's'] },
-  { metric: 'p90', label: 'p90 latency', units: ['ms', 's'] },
-  { metric: 'p99', label: 'p99 latency', units: ['ms', 's'] },
-  { metric: 'avg', label: 'mean latency', units: ['ms', 's'] },
-  { metric: 'max', label: 'max latency', units: ['ms', 's'] },
+  { metric: 'p50', label: 'p50', units: ['ms', 's'] },
+  { metric: 'p90', label: 'p90', units: ['ms', 's'] },
+  { metric: 'p99', label: 'p99', units: ['ms', 's'] },
+  { metric: 'avg', label: 'mean', units: ['ms', 's'] },
+  { metric: 'max', label: 'max', units: ['ms', 's'] },
   { metric: 'errors', label: 'errors', units: ['%'] },
   { metric: 'rate', label: 'rate', units: ['/s'] },
 ];

@@ -159,6 +159,11 @@ export function StepRow({ step, index, count, world, messages, onChange }: StepR
               </option>
             ))}
           </select>
+        </div>
+      )}
+      {(latency || share) && (
+        <div className="dw-scenario-item__line">
+          <span className="dw-scenario-item__at">{latency ? '+' : ''}</span>
           {latency && (
             <>
               <CompactNumber
@@ -169,7 +174,7 @@ export function StepRow({ step, index, count, world, messages, onChange }: StepR
               />
               <CompactNumber
                 label={`${name} jitter`}
-                unit="± ms"
+                unit="ms jitter (±)"
                 optional
                 value={latency.jitterMs}
                 onChange={(jitterMs) => {
