@@ -117,7 +117,7 @@ export function addHistogram(into: number[], from: readonly number[]): void {
  * The q-quantile (0..1) of a bucket histogram, interpolated linearly inside its bucket; 0 when empty. The
  * bucket above the last bound is reported as that bound's double. Exact to within one bucket's width. When the
  * slowest call's latency `maxMs` is known, no bucket reaches past it (a quantile is never above the maximum):
- * calls of 100-120 ms, all in the 100-200 ms bucket, then give a p99 near 120 ms, not near 200 ms.
+ * calls of 100-104 ms, all in the 100-110 ms bucket, then give a p99 near 104 ms, not near 110 ms.
  */
 export function histogramQuantile(buckets: readonly number[], q: number, maxMs?: number): number {
   let total = 0;
