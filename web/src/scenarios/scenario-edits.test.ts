@@ -8,6 +8,7 @@ import {
   newScenario,
   newStep,
   readAssertion,
+  renameServiceInScenarios,
 } from './scenario-edits';
 
 const world = EXAMPLE_WORLD;
@@ -71,5 +72,35 @@ describe('scenario edits', () => {
 
   it('names a new scenario with a number not taken', () => {
     expect(newScenario([{ ...empty, name: 'scenario 2' }]).name).toBe('scenario 3');
+  });
+
+  it('follows a service renamed on the canvas into every step and check', () => {
+    const scenario: Scenario = {
+      ...empty,
+      steps: [
+        { atS: 1, do: 'kill', serviceId: 'orders' },
+        { atS: 2, do: 'fault', fault: { kind: 'pause', serviceId: 'orders' } },
+        { atS: 3, do: 'resume', serviceId: 'orders' },
+        { atS: 4, do: 'fault', fault: { kind: 'latency', linkId: 'l2', ms: 5 } },
+      ],
+      assertions: ['p99(orders->payments) < 2s', 'errors(orders) < 1%', 'rate(shopper->orders) > 5/s', 'hand written'],
+    };
+    expect(renameServiceInScenarios([scenario], 'orders', 'checkout')).toEqual([
+      {
+        ...empty,
+        steps: [
+          { atS: 1, do: 'kill', serviceId: 'checkout' },
+          { atS: 2, do: 'fault', fault: { kind: 'pause', serviceId: 'checkout' } },
+          { atS: 3, do: 'resume', serviceId: 'checkout' },
+          { atS: 4, do: 'fault', fault: { kind: 'latency', linkId: 'l2', ms: 5 } },
+        ],
+        assertions: [
+          'p99(checkout->payments) < 2s',
+          'errors(checkout) < 1%',
+          'rate(shopper->checkout) > 5/s',
+          'hand written',
+        ],
+      },
+    ]);
   });
 });

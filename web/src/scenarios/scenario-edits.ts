@@ -13,7 +13,7 @@ export const STEP_KINDS: { kind: StepKind; label: string; on: 'link' | 'service'
   { kind: 'pause', label: 'pause', on: 'service' },
   { kind: 'resume', label: 'resume', on: 'service' },
   { kind: 'kill', label: 'kill', on: 'service' },
-  { kind: 'heal', label: 'heal (remove every fault)', on: null },
+  { kind: 'heal', label: 'heal (all faults)', on: null },
 ];
 
 export function stepKind(step: ScenarioStep): StepKind {
@@ -173,4 +173,24 @@ export function changeMetric(form: AssertionForm, metric: AssertionMetric, world
     target = link ? `${link.from}->${link.to}` : target;
   }
   return { ...form, metric, unit, target };
+}
+
+/** The scenarios with service `from` renamed to `to` in every step and check (a rename on the canvas follows). */
+export function renameServiceInScenarios(scenarios: readonly Scenario[], from: string, to: string): Scenario[] {
+  const renamed = (id: string) => (id === from ? to : id);
+  return scenarios.map((scenario) => ({
+    ...scenario,
+    steps: scenario.steps.map((step): ScenarioStep => {
+      if (step.do === 'kill' || step.do === 'resume') return { ...step, serviceId: renamed(step.serviceId) };
+      if (step.do === 'fault' && step.fault.kind === 'pause')
+        return { ...step, fault: { ...step.fault, serviceId: renamed(step.fault.serviceId) } };
+      return step;
+    }),
+    assertions: scenario.assertions.map((text) => {
+      const form = readAssertion(text);
+      if (!form) return text;
+      const target = form.target.split('->').map(renamed).join('->');
+      return target === form.target ? text : formatAssertion({ ...form, target });
+    }),
+  }));
 }

@@ -290,6 +290,29 @@ describe('editor store', () => {
     expect(selectDirty(store.getState())).toBe(false);
   });
 
+  it('a service renamed on the canvas is renamed in the scenarios too, so they stay valid', async () => {
+    const store = await openExample();
+    const { actions } = store.getState();
+    actions.setScenarios([
+      {
+        name: 's',
+        durationS: 5,
+        steps: [{ atS: 1, do: 'kill', serviceId: 'orders' }],
+        assertions: ['errors(orders) < 1%'],
+      },
+    ]);
+    expect(actions.renameNode('orders', 'checkout')).toBe(true);
+    expect(selectDraftWorld(store.getState()).scenarios).toEqual([
+      {
+        name: 's',
+        durationS: 5,
+        steps: [{ atS: 1, do: 'kill', serviceId: 'checkout' }],
+        assertions: ['errors(checkout) < 1%'],
+      },
+    ]);
+    expect(store.getState().problems.list).toEqual([]);
+  });
+
   it('copies the selection and pastes it with new ids and its inner links; paste is one undo step', async () => {
     const store = await openExample();
     const { actions } = store.getState();

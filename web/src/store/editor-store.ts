@@ -23,6 +23,7 @@ import {
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { ApiError, type HttpClient } from '../api/http-client';
 import type { TrafficStore } from '../live/traffic-store';
+import { renameServiceInScenarios } from '../scenarios/scenario-edits';
 import { layeredLayout } from './auto-layout';
 import { type Clip, copySelection, pasteClip } from './clipboard';
 import type { EditorEdge, EditorNode, EditorNodeData } from './flow-types';
@@ -655,9 +656,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
 
       renameNode(id, nextId) {
         if (id === nextId) return true;
-        const { nodes, edges } = get();
+        const { nodes, edges, scenarios } = get();
         if (!nextId || nodes.some((n) => n.id === nextId)) return false;
         edit({
+          ...(scenarios ? { scenarios: renameServiceInScenarios(scenarios, id, nextId) } : {}),
           nodes: nodes.map((n) => (n.id === id ? { ...n, id: nextId } : n)),
           edges: edges.map((e) =>
             e.source === id || e.target === id
