@@ -56,7 +56,7 @@ describe('scenario command line', () => {
       'p90(caller->fast)',
     ];
     const asserts = ['p50(caller->slow) >= 100ms', ...shown.map((name) => `${name} < 60s`)];
-    const pass = await run([steady, '--duration', '4', ...asserts.flatMap((a) => ['--assert', a])]);
+    const pass = await run([steady, '--scenario', 'steady', ...asserts.flatMap((a) => ['--assert', a])]);
     console.log(pass.stdout);
     expect(pass.code, pass.stderr).toBe(0);
     const [p50, p90, max, fast50, fast90] = shown.map((name) => measured(pass.stdout, name)) as number[] as [
@@ -74,13 +74,30 @@ describe('scenario command line', () => {
     expect(p90).toBeLessThanOrEqual(max);
     expect(fast50).toBeLessThanOrEqual(fast90);
 
-    const fail = await run([steady, '--duration', '2', '--assert', 'p50(caller->slow) < 100ms']);
+    const fail = await run([
+      steady,
+      '--scenario',
+      'steady',
+      '--duration',
+      '2',
+      '--assert',
+      'p50(caller->slow) < 100ms',
+    ]);
     console.log(fail.stdout);
     expect(fail.code).toBe(1);
     expect(fail.stdout).toMatch(
       /FAIL {2}p50\(caller->slow\) < 100ms: p50\(caller->slow\) = [\d.]+ ms, needed < 100\.0 ms/,
     );
   }, 90_000);
+
+  it('pauses a service and resumes it on the timeline: calls wait out the pause, then complete', async () => {
+    const played = await run([steady, '--scenario', 'pause and resume']);
+    console.log(played.stdout);
+    expect(played.code, played.stdout + played.stderr).toBe(0);
+    expect(played.stdout).toContain('paused on service slow');
+    expect(played.stdout).toContain('resume slow');
+    expect(played.stdout).toMatch(/PASS {2}max\(caller->slow\) > 500ms/);
+  }, 60_000);
 
   it('exits 2 and says what is wrong with a bad assertion or a missing file', async () => {
     const bad = await run([world, '--assert', 'p99 of everything < 1']);
