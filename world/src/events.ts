@@ -5,6 +5,7 @@ import { ServiceState } from './api.js';
 import type { FaultList } from './faults.js';
 import type { ScenarioProgress } from './scenario.js';
 import { BreakerState, RefusalReason } from './telemetry.js';
+import { LATENCY_BUCKETS_MS } from './trace.js';
 
 const strict = { additionalProperties: false } as const;
 const Count = Type.Integer({ minimum: 0 });
@@ -43,6 +44,11 @@ export const LinkTraffic = Type.Object(
     /** Latency quantiles of the window from the fixed-bucket histogram, ms (0 when none). */
     latencyMsP50: Type.Optional(Type.Number({ minimum: 0 })),
     latencyMsP99: Type.Optional(Type.Number({ minimum: 0 })),
+    /**
+     * The window's latency histogram (calls per `LATENCY_BUCKETS_MS` bucket, plus one for slower), present when
+     * the window had calls: histograms of many windows add up, so a quantile over a whole run is exact.
+     */
+    latencyBuckets: Type.Optional(Type.Array(Count, { maxItems: LATENCY_BUCKETS_MS.length + 1 })),
   },
   strict,
 );

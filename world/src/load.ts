@@ -32,7 +32,7 @@ export const LimitStep = Type.Object(
     /** Requests completed per second, over the step. */
     achievedRps: Type.Number(),
     errorPercent: Type.Number(),
-    /** Estimated from the 200 ms windows' maxima (an upper bound). */
+    /** Of all the step's calls: from the frames' latency histograms added up over the step. */
     p99Ms: Type.Number(),
     held: Type.Boolean(),
   },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_WORLD } from './example.js';
-import { compare, parseAssertion } from './scenario.js';
+import { compare, describeStep, parseAssertion } from './scenario.js';
 import { validateWorld } from './validate.js';
 
 describe('parseAssertion', () => {
@@ -75,6 +75,29 @@ describe('scenarios in a world', () => {
       '/scenarios/0/assertions/0',
       '/scenarios/0/assertions/1',
       '/scenarios/0/assertions/2',
+    ]);
+  });
+});
+
+describe('describeStep', () => {
+  it.each([
+    [{ atS: 1, do: 'fault', fault: { kind: 'latency', linkId: 'l2', ms: 150, jitterMs: 10 } }, '+150±10 ms on link l2'],
+    [{ atS: 1, do: 'fault', fault: { kind: 'pause', serviceId: 'orders' } }, 'paused on service orders'],
+    [{ atS: 2, do: 'resume', serviceId: 'orders' }, 'resume orders'],
+    [{ atS: 3, do: 'kill', serviceId: 'orders' }, 'kill orders'],
+    [{ atS: 4, do: 'heal' }, 'heal: remove every fault'],
+  ] as const)('%j', (step, words) => {
+    expect(describeStep(step)).toBe(words);
+  });
+
+  it('a resume of a service that is not in the world is pointed at', () => {
+    const world = {
+      ...JSON.parse(JSON.stringify(EXAMPLE_WORLD)),
+      scenarios: [{ name: 's', durationS: 5, steps: [{ atS: 1, do: 'resume', serviceId: 'nobody' }], assertions: [] }],
+    };
+    const result = validateWorld(world);
+    expect(result.ok ? [] : result.problems).toEqual([
+      { pointer: '/scenarios/0/steps/0/serviceId', message: 'service "nobody" does not exist in this world' },
     ]);
   });
 });

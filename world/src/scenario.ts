@@ -1,7 +1,7 @@
 // Scenarios: a timeline of faults saved with the world, and assertions on the traffic it produced that decide
 // whether the run passed. Played in the browser or headless from the command line (a world becomes a test).
 import Type, { type Static } from 'typebox';
-import { FaultSpec } from './faults.js';
+import { describeFault, FaultSpec } from './faults.js';
 import { ServiceId } from './ids.js';
 
 const strict = { additionalProperties: false } as const;
@@ -15,10 +15,28 @@ export const ScenarioStep = Type.Union([
   Type.Object({ atS: At, do: Type.Literal('fault'), fault: FaultSpec }, strict),
   /** SIGKILLs a service's process (its restart policy decides what follows). */
   Type.Object({ atS: At, do: Type.Literal('kill'), serviceId: ServiceId }, strict),
+  /** Ends a pause of the service (SIGCONT): removes the pause faults in force on it. */
+  Type.Object({ atS: At, do: Type.Literal('resume'), serviceId: ServiceId }, strict),
   /** Removes every fault in force. */
   Type.Object({ atS: At, do: Type.Literal('heal') }, strict),
 ]);
 export type ScenarioStep = Static<typeof ScenarioStep>;
+
+/** A step in words: "+150 ms on link l2", "kill orders", "heal: remove every fault". */
+export function describeStep(step: ScenarioStep): string {
+  switch (step.do) {
+    case 'fault': {
+      const where = 'linkId' in step.fault ? `link ${step.fault.linkId}` : `service ${step.fault.serviceId}`;
+      return `${describeFault(step.fault)} on ${where}`;
+    }
+    case 'kill':
+      return `kill ${step.serviceId}`;
+    case 'resume':
+      return `resume ${step.serviceId}`;
+    case 'heal':
+      return 'heal: remove every fault';
+  }
+}
 
 export const Scenario = Type.Object(
   {

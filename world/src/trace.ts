@@ -7,8 +7,19 @@ const strict = { additionalProperties: false } as const;
 
 export const TRACEPARENT_HEADER = 'traceparent';
 
-/** Upper bounds (ms, inclusive) of the latency buckets; one more bucket counts everything slower. */
-export const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] as const;
+/** Each decade of the latency buckets is cut at these multiples: buckets 10-25% wide. */
+const DECADE_STEPS = [1, 1.1, 1.2, 1.3, 1.5, 1.7, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8, 9];
+
+/**
+ * Upper bounds (ms, inclusive) of the latency buckets, 0.5 ms to 10 s; one more bucket counts everything slower.
+ * Fine enough that a quantile read from a histogram is within about 10% of the calls' own (100, 110, 120, 130 ms
+ * are bounds), which is what a threshold such as "p99 < 130ms" needs.
+ */
+export const LATENCY_BUCKETS_MS: readonly number[] = [
+  0.5,
+  ...[1, 10, 100, 1000].flatMap((decade) => DECADE_STEPS.map((step) => Math.round(step * decade * 10) / 10)),
+  10_000,
+];
 
 export const TraceId = Type.String({ pattern: '^[0-9a-f]{32}$' });
 export const SpanId = Type.String({ pattern: '^[0-9a-f]{16}$' });
@@ -92,11 +103,23 @@ export function latencyBucket(ms: number): number {
   return LATENCY_BUCKETS_MS.length;
 }
 
+/** An empty latency histogram: one count per bucket of `LATENCY_BUCKETS_MS`, plus one for slower calls. */
+export function emptyHistogram(): number[] {
+  return new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+}
+
+/** Adds the counts of `from` into `into` (same buckets); a shorter `from` counts as zeros where it ends. */
+export function addHistogram(into: number[], from: readonly number[]): void {
+  for (let i = 0; i < into.length; i++) into[i] = (into[i] as number) + (from[i] ?? 0);
+}
+
 /**
  * The q-quantile (0..1) of a bucket histogram, interpolated linearly inside its bucket; 0 when empty. The
- * bucket above the last bound is reported as that bound's double. Exact to within one bucket's width.
+ * bucket above the last bound is reported as that bound's double. Exact to within one bucket's width. When the
+ * slowest call's latency `maxMs` is known, no bucket reaches past it (a quantile is never above the maximum):
+ * calls of 100-104 ms, all in the 100-110 ms bucket, then give a p99 near 104 ms, not near 110 ms.
  */
-export function histogramQuantile(buckets: readonly number[], q: number): number {
+export function histogramQuantile(buckets: readonly number[], q: number, maxMs?: number): number {
   let total = 0;
   for (const n of buckets) total += n;
   if (total === 0) return 0;
@@ -106,7 +129,8 @@ export function histogramQuantile(buckets: readonly number[], q: number): number
     const n = buckets[i] as number;
     if (n > 0 && seen + n >= rank) {
       const lower = i === 0 ? 0 : (LATENCY_BUCKETS_MS[i - 1] as number);
-      const upper = LATENCY_BUCKETS_MS[i] ?? lower * 2;
+      let upper: number = LATENCY_BUCKETS_MS[i] ?? lower * 2;
+      if (maxMs !== undefined && maxMs > lower && maxMs < upper) upper = maxMs;
       return lower + ((upper - lower) * Math.max(0, rank - seen)) / n;
     }
     seen += n;

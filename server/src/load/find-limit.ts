@@ -1,7 +1,7 @@
 // Steps a running client's rate up (PUT /_dw/load over mTLS, as the controller) and measures each step from
-// the traffic frames, until a step fails (errors or p99 over the threshold), maxRps or maxSteps. Bounded: at
-// most MAX_LIMIT_STEPS steps of at most 10 s. The client's configured rate is put back at the end, whatever
-// happened.
+// the traffic frames (p99 from their latency histograms added up over the step), until a step fails (errors or
+// p99 over the threshold), maxRps or maxSteps. Bounded: at most MAX_LIMIT_STEPS steps of at most 10 s. The
+// client's configured rate is put back at the end, whatever happened.
 import type { FindLimitRequest, FindLimitResult, LimitStep, TrafficFrame } from '@dw/world';
 import type { FastifyInstance } from 'fastify';
 import { mtlsJson } from '../deploy/mtls.js';

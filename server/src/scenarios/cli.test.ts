@@ -8,6 +8,7 @@ import { ensureServiceRuntime } from '../testing/service-runtime.js';
 const serverDir = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../../dist/scenario.js', import.meta.url));
 const world = fileURLToPath(new URL('./slow-payments.world.json', import.meta.url));
+const steady = fileURLToPath(new URL('./steady-latency.world.json', import.meta.url));
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -41,6 +42,62 @@ describe('scenario command line', () => {
     );
     expect(fail.stdout).toContain('failed: 1 of 2 check(s) did not hold');
   }, 90_000);
+
+  it('reads quantiles from the histograms of the whole run: a callee of 100-120 ms gives p50 and p90 in range', async () => {
+    // caller -> slow adds 100-120 ms to the machine's own overhead of a call, which caller -> fast (0 ms) measures
+    // in the same run: on a busy shared machine that overhead, not the histogram, is what moves the numbers.
+    const measured = (stdout: string, name: string) =>
+      Number(new RegExp(`${name.replace(/[()]/g, '\\$&')} = ([\\d.]+) ms`).exec(stdout)?.[1] ?? Number.NaN);
+    const shown = [
+      'p50(caller->slow)',
+      'p90(caller->slow)',
+      'max(caller->slow)',
+      'p50(caller->fast)',
+      'p90(caller->fast)',
+    ];
+    const asserts = ['p50(caller->slow) >= 100ms', ...shown.map((name) => `${name} < 60s`)];
+    const pass = await run([steady, '--scenario', 'steady', ...asserts.flatMap((a) => ['--assert', a])]);
+    console.log(pass.stdout);
+    expect(pass.code, pass.stderr).toBe(0);
+    const [p50, p90, max, fast50, fast90] = shown.map((name) => measured(pass.stdout, name)) as number[] as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    // every slow call took 100-120 ms plus the overhead, so its p50 is at most 120 ms plus the overhead's p50;
+    // the margin is the overhead's p90 (and a bucket of 10 ms). The 100-200 ms bucket of the old layout read 150.
+    expect(p50).toBeGreaterThanOrEqual(100);
+    expect(p50).toBeLessThanOrEqual(120 + fast90 + 10);
+    expect(p90).toBeGreaterThanOrEqual(p50);
+    expect(p90).toBeLessThanOrEqual(max);
+    expect(fast50).toBeLessThanOrEqual(fast90);
+
+    const fail = await run([
+      steady,
+      '--scenario',
+      'steady',
+      '--duration',
+      '2',
+      '--assert',
+      'p50(caller->slow) < 100ms',
+    ]);
+    console.log(fail.stdout);
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toMatch(
+      /FAIL {2}p50\(caller->slow\) < 100ms: p50\(caller->slow\) = [\d.]+ ms, needed < 100\.0 ms/,
+    );
+  }, 90_000);
+
+  it('pauses a service and resumes it on the timeline: calls wait out the pause, then complete', async () => {
+    const played = await run([steady, '--scenario', 'pause and resume']);
+    console.log(played.stdout);
+    expect(played.code, played.stdout + played.stderr).toBe(0);
+    expect(played.stdout).toContain('paused on service slow');
+    expect(played.stdout).toContain('resume slow');
+    expect(played.stdout).toMatch(/PASS {2}max\(caller->slow\) > 500ms/);
+  }, 60_000);
 
   it('exits 2 and says what is wrong with a bad assertion or a missing file', async () => {
     const bad = await run([world, '--assert', 'p99 of everything < 1']);

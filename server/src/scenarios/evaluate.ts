@@ -1,8 +1,8 @@
 // Pure: the numbers a scenario's assertions talk about, from the traffic frames of its run, and the verdict.
-// Telemetry carries per-window counts, mean and max latency (not every call's latency), so percentiles are
-// estimated from the 200 ms windows: p50 is the call-weighted median of the window means; p90 and p99 are
-// call-weighted percentiles of the window maxima, which can only overstate them (a pass is a safe pass).
-import { type Assertion, compare, type TrafficFrame } from '@dw/world';
+// Each frame carries every link's latency histogram for its 200 ms window; the histograms of the frames in range
+// are added up and the quantile is taken from the sum, so p99 over 30 s is the p99 of all the calls in those 30 s
+// (to within a bucket, and never above the slowest call), not a maximum or a mean of window p99s.
+import { type Assertion, addHistogram, compare, emptyHistogram, histogramQuantile, type TrafficFrame } from '@dw/world';
 
 export interface AssertionResult {
   text: string;
@@ -11,24 +11,6 @@ export interface AssertionResult {
   value: number | null;
   /** A sentence for people: "p99(a->b) = 212.4 ms, needed < 200 ms". */
   message: string;
-}
-
-interface Window {
-  requests: number;
-  failed: number;
-  mean: number;
-  max: number;
-}
-
-function weightedPercentile(points: { value: number; weight: number }[], p: number): number {
-  const sorted = points.filter((x) => x.weight > 0).sort((a, b) => a.value - b.value);
-  const total = sorted.reduce((n, x) => n + x.weight, 0);
-  let seen = 0;
-  for (const point of sorted) {
-    seen += point.weight;
-    if (seen >= total * p) return point.value;
-  }
-  return sorted.at(-1)?.value ?? 0;
 }
 
 function format(value: number, assertion: Assertion): string {
@@ -42,25 +24,29 @@ function describeTarget(assertion: Assertion): string {
   return 'service' in t ? t.service : `${t.from}->${t.to}`;
 }
 
-/** Judges one assertion over the frames of a run. */
+const QUANTILE = { p50: 0.5, p90: 0.9, p99: 0.99 } as const;
+
+/** Judges one assertion over the frames of a run (or of any stretch of time: a ramp's step). */
 export function evaluateAssertion(assertion: Assertion, frames: readonly TrafficFrame[]): AssertionResult {
   const t = assertion.target;
-  const windows: Window[] = [];
   let spanMs = 0;
+  let requests = 0;
+  let failed = 0;
+  let latencySum = 0;
+  let latencyMax = 0;
+  const histogram = emptyHistogram();
   for (const frame of frames) {
     spanMs += frame.windowMs;
     for (const link of frame.links) {
       const matches = 'service' in t ? link.from === t.service : link.from === t.from && link.to === t.to;
       if (!matches || link.requests === 0) continue;
-      windows.push({
-        requests: link.requests,
-        failed: link.errors + link.refused,
-        mean: link.latencyMsAvg,
-        max: link.latencyMsMax,
-      });
+      requests += link.requests;
+      failed += link.errors + link.refused;
+      latencySum += link.latencyMsAvg * link.requests;
+      latencyMax = Math.max(latencyMax, link.latencyMsMax);
+      if (link.latencyBuckets) addHistogram(histogram, link.latencyBuckets);
     }
   }
-  const requests = windows.reduce((n, w) => n + w.requests, 0);
   const name = `${assertion.metric}(${describeTarget(assertion)})`;
   if (requests === 0 && assertion.metric !== 'rate') {
     return { text: assertion.text, ok: false, value: null, message: `${name}: no calls were made during the run` };
@@ -68,29 +54,24 @@ export function evaluateAssertion(assertion: Assertion, frames: readonly Traffic
   let value: number;
   switch (assertion.metric) {
     case 'errors':
-      value = windows.reduce((n, w) => n + w.failed, 0) / requests;
+      value = failed / requests;
       break;
     case 'rate':
       value = spanMs > 0 ? (requests * 1000) / spanMs : 0;
       break;
     case 'avg':
-      value = windows.reduce((n, w) => n + w.mean * w.requests, 0) / requests;
+      value = latencySum / requests;
       break;
     case 'max':
-      value = Math.max(...windows.map((w) => w.max));
+      value = latencyMax;
       break;
     case 'p50':
-      value = weightedPercentile(
-        windows.map((w) => ({ value: w.mean, weight: w.requests })),
-        0.5,
-      );
-      break;
     case 'p90':
     case 'p99':
-      value = weightedPercentile(
-        windows.map((w) => ({ value: w.max, weight: w.requests })),
-        assertion.metric === 'p90' ? 0.9 : 0.99,
-      );
+      // A sender that reports no histogram leaves it empty: then the slowest call is the only safe answer.
+      value = histogram.some((n) => n > 0)
+        ? histogramQuantile(histogram, QUANTILE[assertion.metric], latencyMax)
+        : latencyMax;
       break;
   }
   const ok = compare(value, assertion.op, assertion.threshold);

@@ -3,7 +3,7 @@
 // world. Used by the command line (cli.ts); every line it reports is also what a person reads.
 import {
   type Assertion,
-  describeFault,
+  describeStep,
   parseAssertion,
   type Scenario,
   type ScenarioStep,
@@ -21,22 +21,19 @@ export interface ScenarioOutcome {
   stepErrors: string[];
 }
 
-function describeStep(step: ScenarioStep): string {
-  if (step.do === 'fault') {
-    const where = 'linkId' in step.fault ? `link ${step.fault.linkId}` : `service ${step.fault.serviceId}`;
-    return `${describeFault(step.fault)} on ${where}`;
-  }
-  if (step.do === 'kill') return `kill ${step.serviceId}`;
-  return 'heal: remove every fault';
-}
-
 async function applyStep(app: FastifyInstance, worldId: string, step: ScenarioStep): Promise<void> {
   await app.deployer.exclusive(worldId, async () => {
     const deployment = app.deployer.find(worldId);
     if (!deployment) throw new Error('the world is not deployed any more');
     if (step.do === 'fault') await deployment.faults.add(step.fault);
     else if (step.do === 'heal') await deployment.faults.clear();
-    else if (!deployment.processes.get(step.serviceId)?.signal('SIGKILL')) {
+    else if (step.do === 'resume') {
+      const pauses = deployment.faults
+        .list()
+        .faults.filter((f) => f.fault.kind === 'pause' && f.fault.serviceId === step.serviceId);
+      if (pauses.length === 0) throw new Error(`service "${step.serviceId}" is not paused`);
+      for (const pause of pauses) await deployment.faults.remove(pause.id);
+    } else if (!deployment.processes.get(step.serviceId)?.signal('SIGKILL')) {
       throw new Error(`service "${step.serviceId}" is not running`);
     }
   });

@@ -1,4 +1,4 @@
-import type { TelemetryBatch, World } from '@dw/world';
+import { emptyHistogram, latencyBucket, type TelemetryBatch, type World } from '@dw/world';
 import { describe, expect, it } from 'vitest';
 import { MESH_WORLD } from '../testing/worlds.js';
 import { MAX_REFUSAL_GROUPS, TrafficAggregator } from './aggregator.js';
@@ -95,18 +95,21 @@ describe('TrafficAggregator', () => {
 
   it('merges latency histograms into p50/p99, counts handshakes, rates in and out, and keeps totals for /metrics', () => {
     const agg = new TrafficAggregator('w', 1, MESH_WORLD, 0);
-    // buckets: <=1, <=2, <=5, <=10, <=20 ... ; 98 calls at <=2 ms, 2 calls at <=20 ms
-    const buckets = [0, 98, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    // 98 calls at 2 ms, 2 calls at 20 ms
+    const buckets = emptyHistogram();
+    buckets[latencyBucket(2)] = 98;
+    buckets[latencyBucket(20)] = 2;
     agg.ingest(batch('orders', { calls: [call('l2', 'payments', 100, { latencyBuckets: buckets, handshakes: 2 })] }));
     agg.ingest(batch('orders', { calls: [call('l3', 'inventory', 50)] }));
     agg.ingest(batch('orders', { inbound: [{ from: 'shopper', accepted: 150, errors: 0 }] }));
     const frame = agg.frame(500, ready);
     const l2 = frame.links.find((l) => l.id === 'l2');
     expect(l2).toMatchObject({ ratePerSec: 200, handshakes: 2 });
-    expect(l2?.latencyMsP50).toBeGreaterThan(1);
+    expect(l2?.latencyMsP50).toBeGreaterThan(1.7);
     expect(l2?.latencyMsP50).toBeLessThanOrEqual(2);
-    expect(l2?.latencyMsP99).toBeGreaterThan(10);
+    expect(l2?.latencyMsP99).toBeGreaterThan(17);
     expect(l2?.latencyMsP99).toBeLessThanOrEqual(20);
+    expect(l2?.latencyBuckets).toEqual(buckets);
     expect(frame.services.find((s) => s.id === 'orders')).toMatchObject({ inPerSec: 300, outPerSec: 300 });
     const totals = agg.linkTotals().find((l) => l.id === 'l2')?.total;
     expect(totals).toMatchObject({ requests: 100, handshakes: 2, latencyMsSum: 200, buckets });

@@ -2,9 +2,10 @@
 // which they ARRIVE; frame() closes the window. A frame lists every link and every service of the world
 // (zeros included), so its size depends on the size of the world, not on the message rate.
 import {
+  addHistogram,
   type BreakerState,
+  emptyHistogram,
   histogramQuantile,
-  LATENCY_BUCKETS_MS,
   type LinkTraffic,
   MAX_SAMPLES_PER_FRAME,
   MAX_SAMPLES_PER_LINK,
@@ -28,7 +29,8 @@ interface LinkWindow {
   refused: number;
   latencySum: number;
   latencyMax: number;
-  buckets: number[];
+  /** Made at the first histogram of the window: most links of a large world are idle in most windows. */
+  buckets: number[] | null;
   samples: MessageSample[];
 }
 
@@ -52,7 +54,6 @@ interface LinkEntry {
   breaker: BreakerState | undefined;
 }
 
-const noBuckets = () => new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
 const emptyWindow = (): LinkWindow => ({
   retries: 0,
   answered: 0,
@@ -61,7 +62,7 @@ const emptyWindow = (): LinkWindow => ({
   refused: 0,
   latencySum: 0,
   latencyMax: 0,
-  buckets: noBuckets(),
+  buckets: null,
   handshakes: 0,
   samples: [],
 });
@@ -88,7 +89,7 @@ export class TrafficAggregator {
       from: l.from,
       to: l.to,
       window: emptyWindow(),
-      total: { requests: 0, errors: 0, refused: 0, handshakes: 0, latencyMsSum: 0, buckets: noBuckets() },
+      total: { requests: 0, errors: 0, refused: 0, handshakes: 0, latencyMsSum: 0, buckets: emptyHistogram() },
       totalRetries: 0,
       breaker: undefined,
     }));
@@ -126,11 +127,10 @@ export class TrafficAggregator {
       w.handshakes += handshakes;
       w.answered += call.answered ?? 0;
       entry.total.handshakes += handshakes;
-      const buckets = call.latencyBuckets ?? [];
-      for (let i = 0; i < w.buckets.length; i++) {
-        const n = buckets[i] ?? 0;
-        w.buckets[i] = (w.buckets[i] as number) + n;
-        entry.total.buckets[i] = (entry.total.buckets[i] as number) + n;
+      if (call.latencyBuckets) {
+        w.buckets ??= emptyHistogram();
+        addHistogram(w.buckets, call.latencyBuckets);
+        addHistogram(entry.total.buckets, call.latencyBuckets);
       }
     }
     for (const span of batch.spans ?? []) {
@@ -198,8 +198,8 @@ export class TrafficAggregator {
           handshakes: entry.total.handshakes,
         },
         ratePerSec: perSec(w.requests),
-        latencyMsP50: round(histogramQuantile(w.buckets, 0.5)),
-        latencyMsP99: round(histogramQuantile(w.buckets, 0.99)),
+        latencyMsP50: w.buckets ? round(histogramQuantile(w.buckets, 0.5, w.latencyMax)) : 0,
+        latencyMsP99: w.buckets ? round(histogramQuantile(w.buckets, 0.99, w.latencyMax)) : 0,
         handshakes: w.handshakes,
         answered: w.answered,
       };
@@ -208,6 +208,7 @@ export class TrafficAggregator {
         traffic.totalRetries = entry.totalRetries;
       }
       if (entry.breaker) traffic.breaker = entry.breaker;
+      if (w.buckets?.some((n) => n > 0)) traffic.latencyBuckets = w.buckets;
       entry.window = emptyWindow();
       return traffic;
     });

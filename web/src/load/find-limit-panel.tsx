@@ -57,7 +57,7 @@ export function FindLimitPanel({ clientId }: { clientId: string }) {
           <ul className="dw-scenario__steps">
             {result.steps.map((s) => (
               <li key={s.rps}>
-                {s.rps} req/s: {s.achievedRps}/s done, {s.errorPercent}% failed, p99 ≤ {s.p99Ms} ms{s.held ? '' : ' ✗'}
+                {s.rps} req/s: {s.achievedRps}/s done, {s.errorPercent}% failed, p99 {s.p99Ms} ms{s.held ? '' : ' ✗'}
               </li>
             ))}
           </ul>

@@ -279,6 +279,74 @@ describe('editor store', () => {
     expect(store.getState().future).toEqual([]);
   });
 
+  it("edits scenarios like the rest of the world: validated with the server's rules, saved, one undo step each", async () => {
+    const saved: unknown[] = [];
+    const store = await openExample(
+      fakeHttp({
+        saveWorld: async (_id, body) => {
+          saved.push(body.world);
+          return { id: 'shop', rev: body.rev + 1, world: body.world as WorldRecord['world'] };
+        },
+      }),
+    );
+    const { actions } = store.getState();
+    const before = selectDraftWorld(store.getState()).scenarios;
+    const scenario = {
+      name: 'slow payments',
+      durationS: 10,
+      steps: [{ atS: 12, do: 'fault' as const, fault: { kind: 'latency' as const, linkId: 'l9', ms: 100 } }],
+      assertions: ['p99(orders->payments) < 200ms', 'errors(shopper) < 1 ms'],
+    };
+    actions.setScenarios([scenario]);
+    const problems = store.getState().problems.world;
+    expect(problems['scenarios/0/steps/0/atS']).toContain('after the end of the run');
+    expect(problems['scenarios/0/steps/0/fault/linkId']).toContain('does not exist');
+    expect(problems['scenarios/0/assertions/1']).toContain('in %');
+    expect(problems['scenarios/0/assertions/0']).toBeUndefined();
+
+    const fixed = {
+      ...scenario,
+      steps: [{ atS: 2, do: 'fault' as const, fault: { kind: 'latency' as const, linkId: 'l2', ms: 100 } }],
+      assertions: ['p99(orders->payments) < 200ms', 'errors(shopper) < 1%'],
+    };
+    actions.setScenarios([fixed]);
+    expect(store.getState().problems.list).toEqual([]);
+    expect(await actions.save()).toBe(true);
+    expect(saved.at(-1)).toMatchObject({ scenarios: [fixed] });
+
+    actions.undo();
+    expect(selectDraftWorld(store.getState()).scenarios).toEqual([scenario]);
+    actions.undo();
+    expect(selectDraftWorld(store.getState()).scenarios).toEqual(before);
+    actions.redo();
+    actions.redo();
+    expect(selectDraftWorld(store.getState()).scenarios).toEqual([fixed]);
+    expect(selectDirty(store.getState())).toBe(false);
+  });
+
+  it('a service renamed on the canvas is renamed in the scenarios too, so they stay valid', async () => {
+    const store = await openExample();
+    const { actions } = store.getState();
+    actions.setScenarios([
+      {
+        name: 's',
+        durationS: 5,
+        steps: [{ atS: 1, do: 'kill', serviceId: 'orders' }],
+        assertions: ['errors(orders) < 1%'],
+      },
+    ]);
+    expect(actions.renameNode('orders', 'checkout')).toBe(true);
+    expect(selectDraftWorld(store.getState()).scenarios).toEqual([
+      {
+        name: 's',
+        durationS: 5,
+        steps: [{ atS: 1, do: 'kill', serviceId: 'checkout' }],
+        assertions: ['errors(checkout) < 1%'],
+      },
+    ]);
+    expect(store.getState().problems.list).toEqual([]);
+  });
+
   it('copies the selection and pastes it with new ids and its inner links; paste is one undo step', async () => {
     const store = await openExample();
     const { actions } = store.getState();

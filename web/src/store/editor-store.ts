@@ -23,6 +23,7 @@ import {
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { ApiError, type HttpClient } from '../api/http-client';
 import type { TrafficStore } from '../live/traffic-store';
+import { renameServiceInScenarios } from '../scenarios/scenario-edits';
 import { layeredLayout } from './auto-layout';
 import { type Clip, copySelection, pasteClip } from './clipboard';
 import type { EditorEdge, EditorNode, EditorNodeData } from './flow-types';
@@ -38,6 +39,7 @@ export type Busy = 'loading' | 'creating' | 'saving' | 'planning' | 'deploying' 
 interface Snapshot {
   name: string;
   settings: Settings | undefined;
+  scenarios: Scenario[] | undefined;
   nodes: EditorNode[];
   edges: EditorEdge[];
   seq: number;
@@ -83,6 +85,8 @@ export interface EditorActions {
   setName(name: string): void;
   setHopBudget(hopBudget: number | undefined): void;
   setLeafLifetime(minutes: number | undefined): void;
+  /** Replaces the world's scenarios (an edit in the scenario panel): one undo step, saved with the world. */
+  setScenarios(scenarios: Scenario[]): void;
   onNodesChange(changes: NodeChange<EditorNode>[]): void;
   onEdgesChange(changes: EditorEdgeChange[]): void;
   connect(connection: Connection): void;
@@ -121,7 +125,7 @@ export interface EditorState {
   baseRev: number | null;
   name: string;
   settings: Settings | undefined;
-  /** The world's scenarios, kept as loaded so that a save from the editor never drops them. */
+  /** The world's scenarios, edited in the scenario panel and saved with the world. */
   scenarios: Scenario[] | undefined;
   nodes: EditorNode[];
   edges: EditorEdge[];
@@ -208,6 +212,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       return {
         name: state.name,
         settings: state.settings,
+        scenarios: state.scenarios,
         nodes: state.nodes.map(unselect),
         edges: state.edges.map(unselect),
         seq: state.changeSeq,
@@ -234,7 +239,15 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
     function restore(to: Snapshot): void {
       const state = get();
       const problems = revalidate(toWorld(to), state.problems);
-      set({ name: to.name, settings: to.settings, nodes: to.nodes, edges: to.edges, changeSeq: to.seq, problems });
+      set({
+        name: to.name,
+        settings: to.settings,
+        scenarios: to.scenarios,
+        nodes: to.nodes,
+        edges: to.edges,
+        changeSeq: to.seq,
+        problems,
+      });
     }
 
     function load(record: WorldRecord, deployedRev: number | null): void {
@@ -441,6 +454,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
             baseRev: null,
             name: '',
             settings: undefined,
+            scenarios: undefined,
             nodes: [],
             edges: [],
             problems: NO_PROBLEMS,
@@ -586,6 +600,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({ settings: leafLifetimeMinutes === undefined ? rest : { ...rest, leafLifetimeMinutes } });
       },
 
+      setScenarios(scenarios) {
+        edit({ scenarios });
+      },
+
       onNodesChange(changes) {
         const state = get();
         const nodes = applyNodeChanges(changes, state.nodes);
@@ -682,9 +700,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
 
       renameNode(id, nextId) {
         if (id === nextId) return true;
-        const { nodes, edges } = get();
+        const { nodes, edges, scenarios } = get();
         if (!nextId || nodes.some((n) => n.id === nextId)) return false;
         edit({
+          ...(scenarios ? { scenarios: renameServiceInScenarios(scenarios, id, nextId) } : {}),
           nodes: nodes.map((n) => (n.id === id ? { ...n, id: nextId } : n)),
           edges: edges.map((e) =>
             e.source === id || e.target === id
