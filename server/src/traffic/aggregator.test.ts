@@ -187,7 +187,8 @@ describe('TrafficAggregator', () => {
     expect(JSON.stringify(rest).length).toBeLessThan(small + 200);
   });
 
-  it('frames a large world in well under a frame interval', () => {
+  // How fast a frame is made belongs in a benchmark (bench/), not in a timed test on a shared machine.
+  it('frames a large world: every link listed, its size set by the world, not by its traffic', () => {
     const services = Array.from({ length: 500 }, (_, i) => ({
       id: `s${i}`,
       kind: 'service' as const,
@@ -201,11 +202,12 @@ describe('TrafficAggregator', () => {
     }));
     const world: World = { version: 1, name: 'big', services, links };
     const agg = new TrafficAggregator('w', 1, world, 0);
-    const started = performance.now();
     agg.ingest(batch('s0', { calls: [call('l0', 's1', 3)] }));
     const frame = agg.frame(200, ready);
-    expect(performance.now() - started).toBeLessThan(50);
     expect(frame.links).toHaveLength(2000);
-    console.log(`traffic:frame of a 500-service, 2000-link world: ${JSON.stringify(frame).length} bytes of JSON`);
+    expect(frame.links.find((l) => l.id === 'l0')?.requests).toBe(3);
+    const quietBytes = JSON.stringify(new TrafficAggregator('w', 1, world, 0).frame(200, ready)).length;
+    // one link with calls adds its counts and one histogram, not a size that grows with the world
+    expect(JSON.stringify(frame).length - quietBytes).toBeLessThan(2000);
   });
 });
