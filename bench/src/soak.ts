@@ -50,6 +50,12 @@ export interface SoakSegment {
   slopes: MemorySlopes;
   /** Per metric, the services' mean value over this segment (MB). */
   meanMb: Record<keyof MemoryMb, number>;
+  /**
+   * Per metric, each service's lowest value in this segment, averaged over the services (MB). For heapUsed this is
+   * the floor a major GC leaves: garbage makes heapUsed a sawtooth whose slope over a few minutes means little, but a
+   * floor that rises segment after segment is objects kept alive.
+   */
+  floorMb: Record<keyof MemoryMb, number>;
 }
 
 export interface SoakResult {
@@ -139,6 +145,19 @@ function meanMemory(samples: SoakSample[]): Record<keyof MemoryMb, number> {
   const out = {} as Record<keyof MemoryMb, number>;
   for (const key of MEMORY_KEYS) {
     out[key] = round(mean(samples.flatMap((s) => Object.values(s.memory).map((m) => m[key]))));
+  }
+  return out;
+}
+
+/** Per metric, each service's lowest value over `samples`, averaged over the services (MB). */
+function floorMemory(samples: SoakSample[], serviceIds: string[]): Record<keyof MemoryMb, number> {
+  const out = {} as Record<keyof MemoryMb, number>;
+  for (const key of MEMORY_KEYS) {
+    const floors = serviceIds.flatMap((id) => {
+      const values = samples.flatMap((s) => (s.memory[id] ? [s.memory[id][key]] : []));
+      return values.length > 0 ? [Math.min(...values)] : [];
+    });
+    out[key] = round(mean(floors));
   }
   return out;
 }
@@ -251,7 +270,13 @@ export async function runSoak(controller: Controller, opts: SoakOptions): Promis
     const to = Math.min(from + segmentMinutes * 60, lastS);
     const inside = samples.filter((s) => s.atS > from && s.atS <= to);
     if (inside.length < 6) continue; // less than a minute: no slope worth printing
-    segments.push({ fromS: from, toS: to, slopes: memorySlopes(inside, serviceIds), meanMb: meanMemory(inside) });
+    segments.push({
+      fromS: from,
+      toS: to,
+      slopes: memorySlopes(inside, serviceIds),
+      meanMb: meanMemory(inside),
+      floorMb: floorMemory(inside, serviceIds),
+    });
   }
   return {
     minutes,
@@ -279,18 +304,24 @@ export async function runSoak(controller: Controller, opts: SoakOptions): Promis
   };
 }
 
-/** A table for the reader: per segment, the mean per-service slope and mean value of each metric. */
+/**
+ * A table for the reader, one row per segment: per service (mean over the 20, and the range), the slope of RSS and
+ * of heapUsed, and the mean RSS, heapUsed floor, heapTotal and external.
+ */
 export function segmentTable(result: SoakResult): string {
+  const slope = (m: MemorySlopes[keyof MemoryMb]) => `${m.mean} (${m.min}..${m.max})`;
   const rows = [
-    '| segment | ' +
-      MEMORY_KEYS.map((k) => `${k} MB/min (mean, min..max)`).join(' | ') +
-      ' | ' +
-      MEMORY_KEYS.map((k) => `${k} mean MB`).join(' | ') +
-      ' |',
+    '| segment | RSS MB/min | heapUsed MB/min | RSS mean MB | heapUsed floor MB | heapTotal mean MB | external mean MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  const line = (name: string, slopes: MemorySlopes, meanMb?: Record<keyof MemoryMb, number>) =>
-    `| ${name} | ${MEMORY_KEYS.map((k) => `${slopes[k].mean} (${slopes[k].min}..${slopes[k].max})`).join(' | ')} | ${MEMORY_KEYS.map((k) => (meanMb ? meanMb[k] : '')).join(' | ')} |`;
-  for (const seg of result.segments) rows.push(line(`${seg.fromS}-${seg.toS} s`, seg.slopes, seg.meanMb));
-  rows.push(line(`all after ${result.warmupS} s`, result.serviceSlopes));
+  for (const seg of result.segments) {
+    const { slopes, meanMb, floorMb } = seg;
+    rows.push(
+      `| ${seg.fromS}-${seg.toS} s | ${slope(slopes.rss)} | ${slope(slopes.heapUsed)} | ${meanMb.rss} | ` +
+        `${floorMb.heapUsed} | ${meanMb.heapTotal} | ${meanMb.external} |`,
+    );
+  }
+  const all = result.serviceSlopes;
+  rows.push(`| all after ${result.warmupS} s | ${slope(all.rss)} | ${slope(all.heapUsed)} | | | | |`);
   return rows.join('\n');
 }
