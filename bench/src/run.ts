@@ -1,10 +1,12 @@
 // `npm run bench` at the root: every benchmark, each against a reference measured in the same run. Results go to
 // stdout and bench/results/latest.json; BENCHMARKS.md explains the method and records a run.
-// Select with arguments: chain, frames, browser (default: these three), soak (only by name: 10 minutes). Quick settings: BENCH_QUICK=1.
+// Select with arguments: chain, frames, browser (default: these three), soak (only by name: 10 minutes), churn (only
+// by name: 2 minutes). Quick settings: BENCH_QUICK=1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { type BrowserResult, runBrowser } from './browser.js';
 import { type ChainResult, runChain, telemetrySink } from './chain.js';
+import { type ChurnRow, runChurn } from './churn.js';
 import { startController } from './controller.js';
 import { type FrameResult, runFrames } from './frames.js';
 import { BenchPki } from './pki.js';
@@ -97,6 +99,22 @@ try {
     process.stdout.write('the editor in headless Chromium, 100 services, 150 links, ~2 req/s per link\n');
     const results: BrowserResult[] = await withController((c) => runBrowser(c, quick ? 5000 : 10_000));
     report.browser = results;
+  }
+  // Memory under connection churn, the soak's companion: only when asked for by name.
+  if (wanted.has('churn')) {
+    process.stdout.write('one service: kept-alive requests, then a new mTLS connection per request, then idle\n');
+    const pki = await BenchPki.create('bench');
+    const sink = await telemetrySink();
+    try {
+      const opts = quick
+        ? { keptAlive: 4000, connections: 2000, rounds: 2, idleS: 35 }
+        : { keptAlive: 20_000, connections: 8000, rounds: 4, idleS: 35 };
+      const rows: ChurnRow[] = await runChurn(pki, sink.url, opts);
+      report.churn = { settings: opts, rows };
+    } finally {
+      await sink.close();
+      pki.cleanup();
+    }
   }
   // The soak is long (10 minutes by default): only when asked for by name. BENCH_SOAK_MINUTES overrides;
   // BENCH_SOAK_WARMUP_S (60) is left out of the slopes; BENCH_SOAK_SEGMENT_MINUTES (10) is the length of a segment.
