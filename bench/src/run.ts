@@ -1,15 +1,17 @@
 // `npm run bench` at the root: every benchmark, each against a reference measured in the same run. Results go to
 // stdout and bench/results/latest.json; BENCHMARKS.md explains the method and records a run.
-// Select with arguments: chain, frames, browser (default: these three), soak (only by name: 10 minutes). Quick settings: BENCH_QUICK=1.
+// Select with arguments: chain, frames, browser (default: these three), soak (only by name: 10 minutes), churn (only
+// by name: 2 minutes). Quick settings: BENCH_QUICK=1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { type BrowserResult, runBrowser } from './browser.js';
 import { type ChainResult, runChain, telemetrySink } from './chain.js';
+import { type ChurnRow, runChurn } from './churn.js';
 import { startController } from './controller.js';
 import { type FrameResult, runFrames } from './frames.js';
 import { BenchPki } from './pki.js';
 import { stopAll } from './procs.js';
-import { runSoak, type SoakResult } from './soak.js';
+import { runSoak, type SoakResult, segmentTable } from './soak.js';
 
 const wanted = new Set(process.argv.slice(2));
 const all = wanted.size === 0;
@@ -98,17 +100,42 @@ try {
     const results: BrowserResult[] = await withController((c) => runBrowser(c, quick ? 5000 : 10_000));
     report.browser = results;
   }
-  // The soak is long (10 minutes by default): only when asked for by name. BENCH_SOAK_MINUTES overrides.
+  // Memory under connection churn, the soak's companion: only when asked for by name.
+  if (wanted.has('churn')) {
+    process.stdout.write('one service: kept-alive requests, then a new mTLS connection per request, then idle\n');
+    const pki = await BenchPki.create('bench');
+    const sink = await telemetrySink();
+    try {
+      const opts = quick
+        ? { keptAlive: 4000, connections: 2000, rounds: 2, idleS: 35 }
+        : { keptAlive: 20_000, connections: 8000, rounds: 4, idleS: 35 };
+      const rows: ChurnRow[] = await runChurn(pki, sink.url, opts);
+      report.churn = { settings: opts, rows };
+    } finally {
+      await sink.close();
+      pki.cleanup();
+    }
+  }
+  // The soak is long (10 minutes by default): only when asked for by name. BENCH_SOAK_MINUTES overrides;
+  // BENCH_SOAK_WARMUP_S (60) is left out of the slopes; BENCH_SOAK_SEGMENT_MINUTES (10) is the length of a segment.
   if (wanted.has('soak')) {
     const minutes = Number(process.env.BENCH_SOAK_MINUTES ?? (quick ? 2 : 10));
+    const warmupS = Number(process.env.BENCH_SOAK_WARMUP_S ?? 60);
+    const segmentMinutes = Number(process.env.BENCH_SOAK_SEGMENT_MINUTES ?? (quick ? 1 : 10));
     process.stdout.write(`soak: a 20-service world under steady load for ${minutes} minutes\n`);
-    const result: SoakResult = await withController((c) => runSoak(c, minutes));
-    report.soak = { ...result, samples: result.samples.length };
-    process.stdout.write(`  soak summary: ${JSON.stringify({ ...result, samples: undefined })}\n`);
+    const result: SoakResult = await withController((c) => runSoak(c, { minutes, warmupS, segmentMinutes }));
+    // every sample goes to latest.json (about 1 KB each); stdout gets the summary and the per-segment table
+    report.soak = result;
+    const { samples, ...summary } = result;
+    process.stdout.write(`  soak summary (${samples.length} samples): ${JSON.stringify(summary)}\n`);
+    process.stdout.write(`${segmentTable(result)}\n`);
   }
 } finally {
   await stopAll();
   report.loadavgAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
   writeFileSync('results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to bench/results/latest.json\n`);
+  // the soak's samples stay in the file only (thousands of lines)
+  const soak = report.soak as SoakResult | undefined;
+  const printed = soak ? { ...report, soak: { ...soak, samples: `${soak.samples.length} samples` } } : report;
+  process.stdout.write(`${JSON.stringify(printed, null, 2)}\nwritten to bench/results/latest.json\n`);
 }

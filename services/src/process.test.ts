@@ -228,6 +228,10 @@ describe('who may call a service', () => {
     const body = JSON.parse(stats.body!);
     expect(Value.Check(ServiceStats, body)).toBe(true);
     expect(body).toMatchObject({ serviceId: 'b', pid: child.proc.pid, accepted: { a: 1 }, refused: 0, errors: 0 });
+    // its own memory, for soaks: a V8 heap inside a larger resident set
+    expect(body.memory.heapUsed).toBeGreaterThan(0);
+    expect(body.memory.heapTotal).toBeGreaterThanOrEqual(body.memory.heapUsed);
+    expect(body.memory.rss).toBeGreaterThan(body.memory.heapTotal);
 
     expect((await mtlsRequest(port, { ...as, method: 'POST', path: '/' })).status).toBe(403);
     expect((await mtlsRequest(port, { ...as, method: 'POST', path: '/_dw/health' })).status).toBe(403);

@@ -1,4 +1,4 @@
-// Counters of one process: the current telemetry window, and totals since start (for /_dw/stats).
+// Counters of one process: the current telemetry window, and totals since start with its memory (for /_dw/stats).
 // Every map is keyed by something bounded: links by this process's peers, inbound by allowed callers, refusals
 // by (caller, reason) with a cap beyond which callers are lumped under null.
 import {
@@ -118,7 +118,8 @@ export class Stats {
     return window;
   }
 
-  totals(pid: number): ServiceStats {
+  totals(pid: number, memory: NodeJS.MemoryUsage = process.memoryUsage()): ServiceStats {
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = memory;
     return {
       serviceId: this.serviceId,
       pid,
@@ -126,6 +127,7 @@ export class Stats {
       accepted: Object.fromEntries(this.totalAccepted),
       refused: this.totalRefused,
       errors: this.totalErrors,
+      memory: { rss, heapTotal, heapUsed, external, arrayBuffers },
     };
   }
 

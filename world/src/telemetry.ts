@@ -103,6 +103,23 @@ export const TELEMETRY_TOKEN_HEADER = 'x-dw-token';
 export const HOPS_HEADER = 'x-dw-hops';
 export const LOOP_STATUS = 508;
 
+/** A process's memory at one instant, in bytes: Node's `process.memoryUsage()`. */
+export const ProcessMemory = Type.Object(
+  {
+    /** Resident set size: everything the OS holds in RAM for the process. */
+    rss: Count,
+    /** V8's heap: reserved, and used by live and not yet collected JS objects. */
+    heapTotal: Count,
+    heapUsed: Count,
+    /** Memory of C++ objects bound to JS objects (TLS contexts, buffers), arrayBuffers included. */
+    external: Count,
+    /** ArrayBuffers and SharedArrayBuffers, Node's Buffers among them. */
+    arrayBuffers: Count,
+  },
+  strict,
+);
+export type ProcessMemory = Static<typeof ProcessMemory>;
+
 /** What a service answers the controller's /_dw/stats probe with: its own totals since it started. */
 export const ServiceStats = Type.Object(
   {
@@ -113,6 +130,8 @@ export const ServiceStats = Type.Object(
     accepted: Type.Record(Type.String(), Count),
     refused: Count,
     errors: Count,
+    /** The process's memory when it answered (for soaks: RSS against the V8 heap tells a leak from the allocator). */
+    memory: ProcessMemory,
   },
   strict,
 );
