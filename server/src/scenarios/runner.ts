@@ -36,7 +36,8 @@ async function applyStep(app: FastifyInstance, worldId: string, step: ScenarioSt
     if (!deployment) throw new Error('the world is not deployed any more');
     if (step.do === 'fault') await deployment.faults.add(step.fault);
     else if (step.do === 'heal') await deployment.faults.clear();
-    else if (!deployment.processes.get(step.serviceId)?.signal('SIGKILL')) {
+    // every copy: a scenario's kill takes the service down
+    else if (!deployment.replicasOf(step.serviceId).filter((p) => p.signal('SIGKILL')).length) {
       throw new Error(`service "${step.serviceId}" is not running`);
     }
   });
