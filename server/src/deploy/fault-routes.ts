@@ -1,6 +1,6 @@
 // Faults on a running world: /api/worlds/:id/faults (list, inject, remove one, remove all), and killing one
 // service's process (the supervisor then restarts it by its restart policy, with a new pid).
-import { ActiveFault, ErrorBody, FaultList, FaultSpec, MAX_REPLICAS } from '@dw/world';
+import { ActiveFault, ErrorBody, FaultList, FaultSpec } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
@@ -17,8 +17,8 @@ const Killed = Type.Object({
   /** Every pid killed. */
   pids: Type.Array(Type.Integer()),
 });
-/** `?replica=2` kills that copy alone (its callers carry on through the others); without it, every copy. */
-const KillQuery = Type.Object({ replica: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICAS })) });
+/** `?replica=2` (1 to 10, MAX_REPLICAS) kills that copy alone (its callers carry on through the others); without it, every copy. */
+const KillQuery = Type.Object({ replica: Type.Optional(Type.String({ pattern: '^(10|[1-9])$' })) });
 
 export const faultRoutes: FastifyPluginAsync = async (app) => {
   const { deployer } = app;
@@ -82,7 +82,7 @@ export const faultRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Params: { id: string; serviceId: string }; Querystring: { replica?: number } }>(
+  app.post<{ Params: { id: string; serviceId: string }; Querystring: { replica?: string } }>(
     '/api/worlds/:id/deploy/services/:serviceId/kill',
     {
       schema: {
@@ -93,7 +93,7 @@ export const faultRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const { id, serviceId } = request.params;
-      const { replica } = request.query;
+      const replica = request.query.replica === undefined ? undefined : Number(request.query.replica);
       const copies = running(id).replicasOf(serviceId);
       if (copies.length === 0)
         throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
