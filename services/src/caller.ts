@@ -367,8 +367,7 @@ export class Caller {
       });
       const status = res.statusCode;
       await res.body.dump();
-      const outcome: CallOutcome =
-        status >= 200 && status < 300 ? 'ok' : status === 403 ? 'refused' : 'error';
+      const outcome: CallOutcome = status >= 200 && status < 300 ? 'ok' : status === 403 ? 'refused' : 'error';
       return { outcome, answered: true, status };
     } finally {
       endpoint.pending--;

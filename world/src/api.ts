@@ -103,10 +103,7 @@ export const DeployPlanSchema = Type.Object(
     keep: Type.Array(Type.String()),
     /** Services whose copies change in number only: the extra copies start or stop, the others keep running. */
     scale: Type.Array(
-      Type.Object(
-        { id: Type.String(), from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) },
-        strict,
-      ),
+      Type.Object({ id: Type.String(), from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }, strict),
     ),
   },
   strict,

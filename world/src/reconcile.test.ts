@@ -148,12 +148,7 @@ describe('planDeploy', () => {
       }),
       { restart: ['orders'], keep: ['inventory', 'payments', 'shopper'] },
     ],
-    [
-      'a first deploy with replicas is a start',
-      null,
-      scaled(3),
-      { start: all },
-    ],
+    ['a first deploy with replicas is a start', null, scaled(3), { start: all }],
   ])('%s', (_name, previous, next, expected) => {
     expect(planDeploy(previous, next)).toEqual({ start: [], restart: [], stop: [], keep: [], scale: [], ...expected });
   });

@@ -211,9 +211,7 @@ function checkLatencyShape(config: Record<string, unknown>, at: string): Problem
 function checkReplicas(replicas: unknown, kind: unknown, at: string): Problem[] {
   if (kind === 'client' || kind === 'intruder') {
     const why =
-      kind === 'client'
-        ? 'a client runs once: its rps already says how much load it makes'
-        : 'an intruder runs once';
+      kind === 'client' ? 'a client runs once: its rps already says how much load it makes' : 'an intruder runs once';
     return [{ pointer: at, message: `"replicas" is for services: ${why}` }];
   }
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {

@@ -181,7 +181,9 @@ describe('compose import', () => {
         '',
       ].join('\n'),
     );
-    const replicas = Object.fromEntries(world.services.map((s) => [s.id, s.kind === 'service' ? s.replicas : 'client']));
+    const replicas = Object.fromEntries(
+      world.services.map((s) => [s.id, s.kind === 'service' ? s.replicas : 'client']),
+    );
     expect(replicas).toEqual({ web: 'client', api: 4, db: 10, cache: 2 });
     expect(warnings).toEqual(
       expect.arrayContaining([

@@ -139,14 +139,16 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   /** deploy.replicas (compose-spec), or the legacy `scale`: how many copies run; 1 when neither says. */
   const replicaCountOf = (spec: Json, at: string, kind: 'client' | 'service'): number => {
     const fromDeploy = isObject(spec.deploy) ? spec.deploy.replicas : undefined;
-    const [value, where] = fromDeploy !== undefined ? [fromDeploy, `${at}/deploy/replicas`] : [spec.scale, `${at}/scale`];
+    const [value, where] =
+      fromDeploy !== undefined ? [fromDeploy, `${at}/deploy/replicas`] : [spec.scale, `${at}/scale`];
     if (value === undefined) return 1;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
       warn(where, `replicas must be a whole number, not ${JSON.stringify(value)}: runs once`);
       return 1;
     }
     if (kind === 'client') {
-      if (value !== 1) warn(where, `a client runs once (its rps says how much load it makes): ${value} replicas left out`);
+      if (value !== 1)
+        warn(where, `a client runs once (its rps says how much load it makes): ${value} replicas left out`);
       return 1;
     }
     if (value > MAX_REPLICAS) {

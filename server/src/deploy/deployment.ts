@@ -14,8 +14,8 @@ import {
   type IdentityRoll,
   type IntruderIdentity,
   leafLifetimeMsOf,
-  type RestartPolicy,
   type ReplicaStatus,
+  type RestartPolicy,
   replicasOf,
   type ServiceLogLine,
   type ServiceState,
@@ -232,10 +232,7 @@ export class Deployment {
     const wanted = new Map(world.services.map((s) => [s.id, replicasOf(s)]));
     // Ports: a restarted or scaled service keeps the ports of the copies it keeps; the others get new ones.
     const kept = (id: string) => (freshIds.has(id) && !plan.restart.includes(id) ? [] : this.replicasOf(id));
-    const needed = world.services.reduce(
-      (n, s) => n + Math.max(0, (wanted.get(s.id) ?? 1) - kept(s.id).length),
-      0,
-    );
+    const needed = world.services.reduce((n, s) => n + Math.max(0, (wanted.get(s.id) ?? 1) - kept(s.id).length), 0);
     const newPorts = await allocatePorts(needed, this.options.host);
     const ports = new Map<string, number[]>();
     for (const s of world.services) {
@@ -248,7 +245,13 @@ export class Deployment {
     // Fresh leaves from the CA in use now (it may have been rotated since the deployment started).
     const ca = this.identities.currentCa;
     const freshMembers = fresh.filter((id) => world.services.find((s) => s.id === id)?.kind !== 'intruder');
-    const issuing = issueDeploymentIdentities(ca, this.worldId, freshMembers, this.options.dir, leafLifetimeMsOf(world));
+    const issuing = issueDeploymentIdentities(
+      ca,
+      this.worldId,
+      freshMembers,
+      this.options.dir,
+      leafLifetimeMsOf(world),
+    );
     const identities = new Map<string, Identity | IntruderIdentity>();
     for (const s of world.services) {
       if (freshIds.has(s.id)) continue;
@@ -258,8 +261,7 @@ export class Deployment {
     }
     // What ends: every copy of a stopped or restarted service, and the copies above a scaled-down count.
     const ending = [...this.processes.values()].filter(
-      (p) =>
-        plan.stop.includes(p.id) || plan.restart.includes(p.id) || p.replica > (wanted.get(p.id) ?? Infinity),
+      (p) => plan.stop.includes(p.id) || plan.restart.includes(p.id) || p.replica > (wanted.get(p.id) ?? Infinity),
     );
     // Before anything stops, callers stop calling the copies that go away for good.
     const goneUrls = new Set(
@@ -271,7 +273,12 @@ export class Deployment {
           continue;
         }
         p.updatePeers(
-          p.config.peers.map((peer) => withUrls(peer, peerUrls(peer).filter((u) => !goneUrls.has(u)))),
+          p.config.peers.map((peer) =>
+            withUrls(
+              peer,
+              peerUrls(peer).filter((u) => !goneUrls.has(u)),
+            ),
+          ),
         );
       }
       await new Promise((resolve) => setTimeout(resolve, UNANNOUNCE_GRACE_MS));

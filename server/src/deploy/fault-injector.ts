@@ -77,7 +77,10 @@ export class FaultInjector {
         );
       }
       targets = fault.replica === undefined ? copies : copies.filter((p) => p.replica === fault.replica);
-      const what = fault.replica === undefined ? `service "${fault.serviceId}"` : `replica ${fault.replica} of "${fault.serviceId}"`;
+      const what =
+        fault.replica === undefined
+          ? `service "${fault.serviceId}"`
+          : `replica ${fault.replica} of "${fault.serviceId}"`;
       if (targets.length === 0) {
         throw new HttpProblem(
           404,

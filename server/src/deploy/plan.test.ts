@@ -131,7 +131,15 @@ describe('spawnConfigs with replicas', () => {
   const world: World = structuredClone(MESH_WORLD);
   const copies = new Map<string, number | number[]>(ports);
   copies.set('payments', [41001, 41002, 41003]);
-  const configs = spawnConfigs({ worldId: 'w', rev: 2, world, host: '127.0.0.1', ports: copies, identities, telemetry });
+  const configs = spawnConfigs({
+    worldId: 'w',
+    rev: 2,
+    world,
+    host: '127.0.0.1',
+    ports: copies,
+    identities,
+    telemetry,
+  });
 
   it('plans one process per copy: its own port and replica number, the same identity and callers', () => {
     const payments = configs.filter((c) => c.serviceId === 'payments');

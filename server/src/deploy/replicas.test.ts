@@ -178,8 +178,13 @@ describe('replicas', () => {
     expect(list.slice(0, 2).map((r) => r.pid)).toEqual(
       before.services.find((s) => s.id === 'orders')?.replicas?.map((r) => r.pid),
     );
-    expect(after.services.find((s) => s.id === 'shopper')?.pid).toBe(before.services.find((s) => s.id === 'shopper')?.pid);
-    await w.framesUntil('the new copies accept calls', (fs) => (accepted(fs).get(3) ?? 0) > 5 && (accepted(fs).get(4) ?? 0) > 5);
+    expect(after.services.find((s) => s.id === 'shopper')?.pid).toBe(
+      before.services.find((s) => s.id === 'shopper')?.pid,
+    );
+    await w.framesUntil(
+      'the new copies accept calls',
+      (fs) => (accepted(fs).get(3) ?? 0) > 5 && (accepted(fs).get(4) ?? 0) > 5,
+    );
     expect(w.frames.slice(from).reduce((n, f) => n + (link(f)?.errors ?? 0), 0)).toBe(0);
 
     const pids = list.map((r) => r.pid as number);

@@ -3,6 +3,7 @@ import type { Display, ServiceKind } from '@dw/world';
 import type { ReactNode } from 'react';
 import { NodeLiveLine } from '../live/node-live-line';
 import { RefusalBadge } from '../live/refusal-badge';
+import { ReplicaHealth } from '../live/replica-health';
 import { useServiceState } from '../live/use-live';
 import { useEditor } from '../store/editor-context';
 
@@ -45,6 +46,7 @@ export function NodeFrame({ id, kind, summary, selected, display, children }: No
           {origin}
         </div>
       )}
+      {state !== 'idle' && state !== 'stopped' && kind === 'service' && <ReplicaHealth id={id} />}
       {state !== 'idle' && state !== 'stopped' && <NodeLiveLine id={id} kind={kind} />}
       <RefusalBadge id={id} />
     </div>

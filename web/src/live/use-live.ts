@@ -1,11 +1,16 @@
 // Narrow subscriptions to the traffic store: each returns one primitive or one stable object.
 
 import { useTraffic } from '../store/editor-context';
-import type { RefusalLive } from './traffic-store';
+import type { RefusalLive, ReplicaLive } from './traffic-store';
 
 /** A service's state while deployed; "idle" when nothing about it runs. */
 export function useServiceState(id: string): string {
   return useTraffic((s) => s.services[id]?.state ?? 'idle');
+}
+
+/** Each copy of a service that runs more than once (undefined otherwise); a stable array while nothing changes. */
+export function useReplicas(id: string): ReplicaLive[] | undefined {
+  return useTraffic((s) => s.services[id]?.replicas);
 }
 
 export function useServiceDetail(id: string): string | undefined {
