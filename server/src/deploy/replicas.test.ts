@@ -108,6 +108,15 @@ describe('replicas', () => {
     await w.framesUntil('replica 2 accepts calls again', (fs) => (accepted(fs).get(2) ?? 0) > 10, 15_000);
   }, 40_000);
 
+  it('renews the identity the copies share: one leaf for the service, every copy reloads it', async () => {
+    const from = w.frames.length;
+    const roll = await live.api<{ reloaded: number }>('POST', `/api/worlds/${w.id}/deploy/renew`);
+    expect(roll.status, JSON.stringify(roll.body)).toBe(200);
+    expect(roll.body.reloaded).toBe(4); // shopper and the three copies of orders
+    await w.framesUntil('calls after the renewal', (fs) => fs.reduce((n, f) => n + (link(f)?.requests ?? 0), 0) > 30);
+    expect(w.frames.slice(from).reduce((n, f) => n + (link(f)?.errors ?? 0) + (link(f)?.refused ?? 0), 0)).toBe(0);
+  }, 30_000);
+
   it('scaling 3 -> 2 stops exactly one process and keeps every other pid', async () => {
     const before = await w.status();
     const pids = (s: typeof before) =>
