@@ -108,6 +108,32 @@ describe('replicas', () => {
     await w.framesUntil('replica 2 accepts calls again', (fs) => (accepted(fs).get(2) ?? 0) > 10, 15_000);
   }, 40_000);
 
+  it('pausing one copy: it shows paused, the service stays ready, and calls go around it', async () => {
+    const from = w.frames.length;
+    const paused = await live.api<{ id: string }>('POST', `/api/worlds/${w.id}/faults`, {
+      kind: 'pause',
+      serviceId: 'orders',
+      replica: 3,
+    });
+    expect(paused.status).toBe(201);
+    await waitFor('replica 3 paused', async () => ((await copies())[2]?.state === 'paused' ? true : undefined));
+    expect((await w.status()).services.find((s) => s.id === 'orders')?.state).toBe('ready');
+    const frames = await w.framesUntil('3 s with replica 3 paused', (fs) => fs.length >= 15);
+    const per = accepted(frames);
+    const requests = frames.reduce((n, f) => n + (link(f)?.requests ?? 0), 0);
+    const errors = frames.reduce((n, f) => n + (link(f)?.errors ?? 0), 0);
+    console.log(
+      `replicas: replica 3 paused for ${frames.length} frames: accepted ${[1, 2, 3].map((r) => per.get(r) ?? 0).join(' / ')}, ${errors} error(s) of ${requests} calls`,
+    );
+    expect(per.get(3) ?? 0).toBe(0);
+    expect(requests).toBeGreaterThan(100);
+    // only the calls that were sent to it before the callers saw it stall time out (2 s)
+    expect(errors).toBeLessThan(requests * 0.05);
+    expect((await live.api('DELETE', `/api/worlds/${w.id}/faults/${paused.body.id}`)).status).toBe(200);
+    await w.framesUntil('replica 3 accepts calls again', (fs) => (accepted(fs).get(3) ?? 0) > 5);
+    expect(w.frames.length).toBeGreaterThan(from);
+  }, 30_000);
+
   it('renews the identity the copies share: one leaf for the service, every copy reloads it', async () => {
     const from = w.frames.length;
     const roll = await live.api<{ reloaded: number }>('POST', `/api/worlds/${w.id}/deploy/renew`);
