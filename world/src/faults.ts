@@ -2,8 +2,7 @@
 // A link fault acts in the CALLER's outbound path (where a sidecar proxy would inject it); a service fault
 // acts on the process (signals).
 import Type, { type Static } from 'typebox';
-import { LinkId, ServiceId } from './ids.js';
-import { MAX_REPLICAS } from './world.js';
+import { LinkId, MAX_REPLICAS, ServiceId } from './ids.js';
 
 const strict = { additionalProperties: false } as const;
 

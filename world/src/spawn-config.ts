@@ -3,7 +3,8 @@
 // and in a container alike.
 import Type, { type Static } from 'typebox';
 import { RuntimeFaults } from './faults.js';
-import { ClientConfig, IntruderConfig, LinkId, MAX_REPLICAS, ServiceConfig, ServiceId } from './world.js';
+import { MAX_REPLICAS } from './ids.js';
+import { ClientConfig, IntruderConfig, LinkId, ServiceConfig, ServiceId } from './world.js';
 
 const strict = { additionalProperties: false } as const;
 

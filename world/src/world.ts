@@ -1,7 +1,7 @@
 // The world file: what a person draws. Types are derived from these schemas; nothing else re-declares them.
 import Type, { type Static } from 'typebox';
 import { ClientCallPolicy, MAX_LINK_WEIGHT, RestartPolicy, ServiceCallPolicy } from './call-policy.js';
-import { LinkId, ServiceId } from './ids.js';
+import { LinkId, MAX_REPLICAS, ServiceId } from './ids.js';
 import { Scenario } from './scenario.js';
 
 const strict = { additionalProperties: false } as const;
@@ -13,10 +13,8 @@ export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 export const MAX_LATENCY_MS = 60_000;
 export const MAX_RPS = 1000;
 export const DEFAULT_HOP_BUDGET = 8;
-/** Copies of one service at most (see ServiceNode.replicas). */
-export const MAX_REPLICAS = 10;
 
-export { LinkId, ServiceId };
+export { LinkId, MAX_REPLICAS, ServiceId };
 
 export const Position = Type.Object({ x: Type.Number(), y: Type.Number() }, strict);
 export type Position = Static<typeof Position>;
