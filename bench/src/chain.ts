@@ -1,5 +1,7 @@
 // Mesh overhead and telemetry cost: a 3-hop chain (a -> b -> c) driven at concurrency 10 by a closed-loop load
 // client, as our services (telemetry on, then off) and as minimal Node mTLS servers using the same client library.
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +12,8 @@ import { freePort, start, stopAll, waitForLine } from './procs.js';
 
 const SERVICE_MAIN = fileURLToPath(new URL('../../services/dist/main.js', import.meta.url));
 const REFERENCE_MAIN = fileURLToPath(new URL('./reference-server.js', import.meta.url));
-const HOPS = ['a', 'b', 'c'] as const;
+// BENCH_CHAIN_LENGTH=1 or 2 shortens the chain (to see what one hop costs); 3 is the benchmark.
+const HOPS = ['a', 'b', 'c'].slice(0, Math.min(3, Math.max(1, Number(process.env.BENCH_CHAIN_LENGTH ?? 3))));
 const TOKEN = 'bench-token-0123456789abcdef';
 
 export type ChainKind = 'reference' | 'mesh-telemetry-on' | 'mesh-telemetry-off';
@@ -23,6 +26,23 @@ export interface ChainResult {
   perSec: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * CPU time (user + system, from /proc) each hop process spent per completed request while measuring, in
+   * microseconds: what a hop costs, far less sensitive to the machine's other load than the request rate.
+   */
+  cpuUsPerRequest: { a: number; b: number; c: number; load: number };
+}
+
+/** User + system CPU time of a process so far, in microseconds (Linux /proc; clock ticks of 10 ms). */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
 }
 
 /** A telemetry endpoint that accepts batches and counts them (the controller's role, minus the aggregation). */
@@ -47,6 +67,7 @@ export async function telemetrySink(): Promise<{ url: string; batches: () => num
 async function startMesh(pki: BenchPki, leaves: Map<string, LeafFiles>, telemetry: boolean, sinkUrl: string) {
   const ports = await Promise.all(HOPS.map(() => freePort()));
   const started: Promise<unknown>[] = [];
+  const children: ChildProcess[] = [];
   HOPS.forEach((id, i) => {
     const leaf = leaves.get(id) as LeafFiles;
     const next = HOPS[i + 1];
@@ -64,15 +85,17 @@ async function startMesh(pki: BenchPki, leaves: Map<string, LeafFiles>, telemetr
       behaviour: { latencyMs: 0, errorRate: 0 },
     };
     const child = start(SERVICE_MAIN, { [SPAWN_CONFIG_ENV]: JSON.stringify(config) }, `service ${id}`);
+    children.push(child);
     started.push(waitForLine(child, /listening on https:/, 15_000, `service ${id}`));
   });
   await Promise.all(started);
-  return ports[0] as number;
+  return { port: ports[0] as number, children };
 }
 
 async function startReference(leaves: Map<string, LeafFiles>) {
   const ports = await Promise.all(HOPS.map(() => freePort()));
   const started: Promise<unknown>[] = [];
+  const children: ChildProcess[] = [];
   HOPS.forEach((id, i) => {
     const leaf = leaves.get(id) as LeafFiles;
     const next = HOPS[i + 1];
@@ -84,14 +107,22 @@ async function startReference(leaves: Map<string, LeafFiles>) {
       ...(next ? { next: { url: `https://127.0.0.1:${ports[i + 1]}`, servername: next } } : {}),
     };
     const child = start(REFERENCE_MAIN, { DW_REFERENCE_CONFIG: JSON.stringify(config) }, `reference ${id}`);
+    children.push(child);
     started.push(waitForLine(child, /listening on \d+/, 15_000, `reference ${id}`));
   });
   await Promise.all(started);
-  return ports[0] as number;
+  return { port: ports[0] as number, children };
 }
 
 /** Closed loop: `concurrency` workers, each sending its next request when the last is answered. */
-async function drive(port: number, load: LeafFiles, concurrency: number, warmupMs: number, measureMs: number) {
+async function drive(
+  port: number,
+  hops: ChildProcess[],
+  load: LeafFiles,
+  concurrency: number,
+  warmupMs: number,
+  measureMs: number,
+) {
   const pool = new Pool(`https://127.0.0.1:${port}`, {
     connections: concurrency,
     connect: { cert: load.pem.certPem, key: load.pem.keyPem, ca: load.caPem, servername: 'a' },
@@ -125,16 +156,34 @@ async function drive(port: number, load: LeafFiles, concurrency: number, warmupM
   const workers = Array.from({ length: concurrency }, worker);
   await new Promise((r) => setTimeout(r, warmupMs));
   measuring = true;
+  const cpuBefore = hops.map((h) => cpuMicros(h.pid));
+  const ownBefore = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, measureMs));
   done = true;
   const seconds = (performance.now() - t0) / 1000;
+  const cpuSpent = hops.map((h, i) => cpuMicros(h.pid) - (cpuBefore[i] as number));
+  const own = process.cpuUsage(ownBefore);
   await Promise.all(workers);
   await pool.destroy();
   latencies.sort((x, y) => x - y);
   const q = (p: number) =>
     Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 100) / 100;
-  return { requests, failed, seconds, perSec: Math.round(requests / seconds), p50Ms: q(0.5), p99Ms: q(0.99) };
+  const perRequest = (us: number) => Math.round(us / Math.max(1, requests));
+  return {
+    requests,
+    failed,
+    seconds,
+    perSec: Math.round(requests / seconds),
+    p50Ms: q(0.5),
+    p99Ms: q(0.99),
+    cpuUsPerRequest: {
+      a: perRequest(cpuSpent[0] ?? 0),
+      b: perRequest(cpuSpent[1] ?? 0),
+      c: perRequest(cpuSpent[2] ?? 0),
+      load: perRequest(own.user + own.system),
+    },
+  };
 }
 
 export async function runChain(
@@ -145,11 +194,12 @@ export async function runChain(
   opts: { concurrency: number; warmupMs: number; measureMs: number },
 ): Promise<ChainResult> {
   try {
-    const port =
+    const { port, children } =
       kind === 'reference'
         ? await startReference(leaves)
         : await startMesh(pki, leaves, kind === 'mesh-telemetry-on', sinkUrl);
-    const result = await drive(port, leaves.get('load') as LeafFiles, opts.concurrency, opts.warmupMs, opts.measureMs);
+    const load = leaves.get('load') as LeafFiles;
+    const result = await drive(port, children, load, opts.concurrency, opts.warmupMs, opts.measureMs);
     return { kind, ...result };
   } finally {
     await stopAll();

@@ -21,6 +21,8 @@ const cert = readFileSync(config.certFile, 'utf8');
 const key = readFileSync(config.keyFile, 'utf8');
 const ca = readFileSync(config.caFile, 'utf8');
 process.on('disconnect', () => process.exit(0));
+// Exit hooks run (a --cpu-prof profile is written) when the benchmark ends this process.
+process.on('SIGTERM', () => process.exit(0));
 
 const pool = config.next
   ? new Pool(config.next.url, {

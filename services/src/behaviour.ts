@@ -17,6 +17,10 @@ export type Behaviour = (hops: number, ctx: TraceContext) => Promise<Answer>;
 
 const EMPTY = Buffer.alloc(0);
 
+/** The body of every successful answer: the server sends it pre-serialised (`{ ok: true, serviceId }`). */
+export const OK_BODY: Record<string, unknown> = Object.freeze({ ok: true });
+const OK: Answer = { status: 200, body: OK_BODY };
+
 export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, caller: Caller): Behaviour {
   const { min, max } = latencyBounds(config.behaviour.latencyMs);
   const errorRate = config.behaviour.errorRate ?? 0;
@@ -27,7 +31,9 @@ export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, call
     if (latency > 0) await sleep(latency);
     const called = mode === 'weighted' ? pickWeighted(config.peers) : config.peers;
     const outcomes: CallOutcome[] = [];
-    if (mode === 'sequence') {
+    if (called.length === 1) {
+      outcomes.push(await caller.call(called[0] as Peer, hops - 1, EMPTY, ctx));
+    } else if (mode === 'sequence') {
       for (const peer of called) {
         const outcome = await caller.call(peer, hops - 1, EMPTY, ctx);
         outcomes.push(outcome);
@@ -39,11 +45,9 @@ export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, call
     if (errorRate > 0 && Math.random() < errorRate) {
       return { status: 500, body: { error: 'injected', message: `"${serviceId}" failed by its error rate` } };
     }
+    if (outcomes.every((o) => o === 'ok')) return OK;
     const failed = called.filter((_, i) => outcomes[i] !== undefined && outcomes[i] !== 'ok').map((p) => p.id);
-    if (failed.length > 0) {
-      return { status: 502, body: { error: 'upstream', message: `calls to ${failed.join(', ')} failed`, failed } };
-    }
-    return { status: 200, body: { ok: true, serviceId } };
+    return { status: 502, body: { error: 'upstream', message: `calls to ${failed.join(', ')} failed`, failed } };
   };
 }
 

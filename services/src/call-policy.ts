@@ -82,6 +82,11 @@ export class LinkPolicy {
     this.breaker = policy?.breaker ? new Breaker(policy.breaker) : undefined;
   }
 
+  /** True when a call is one attempt and nothing more (no retries, no breaker): the caller can skip `run`. */
+  get single(): boolean {
+    return this.retries === 0 && this.breaker === undefined;
+  }
+
   /** Makes the call: `attempt` sends once and must give up by `timeoutMs`. */
   async run(attempt: (timeoutMs: number) => Promise<CallOutcome>): Promise<PolicyResult> {
     let retries = 0;

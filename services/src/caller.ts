@@ -14,6 +14,7 @@ import {
 } from '@dw/world';
 import { Pool } from 'undici';
 import { LinkPolicy } from './call-policy.js';
+import { Deadlines } from './deadlines.js';
 import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import type { CallOutcome, Stats } from './stats.js';
@@ -103,6 +104,9 @@ interface Endpoint {
   refusals: number;
 }
 
+/** The code of a call that ran out of time (its deadline aborted it). */
+const TIMED_OUT = 'ERR_DW_CALL_TIMED_OUT';
+
 /** Errors that prove nothing reached the callee: its port is closed (a killed copy) or could not be reached. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 function errorCodes(err: unknown): string[] {
@@ -127,6 +131,8 @@ export class Caller {
 
   /** Pools replaced by a reload, closing once their calls in flight are done. */
   private readonly draining = new Set<Pool>();
+  /** The per-call timeouts, swept together (a timer per call was a third of a hop's throughput). */
+  private readonly deadlines = new Deadlines();
 
   constructor(
     private readonly worldId: string,
@@ -233,13 +239,22 @@ export class Caller {
     const started = performance.now();
     let answered = false;
     let status = 0;
-    // Under the link's policy: a breaker in front, then attempts (each through the link's faults) with retries.
-    const result = await policy.run(async (timeoutMs) => {
-      const attempt = await this.attempt(peer, hops, body, timeoutMs, ctx, spanId);
+    let result: { outcome: CallOutcome; retries: number };
+    if (policy.single) {
+      // One attempt, no breaker: the common case, without the policy's closures and records.
+      const attempt = await this.attempt(peer, hops, body, policy.timeoutMs, ctx, spanId);
       answered = attempt.answered;
       status = attempt.status;
-      return attempt.outcome;
-    });
+      result = { outcome: attempt.outcome, retries: 0 };
+    } else {
+      // Under the link's policy: a breaker in front, then attempts (each through the link's faults) with retries.
+      result = await policy.run(async (timeoutMs) => {
+        const attempt = await this.attempt(peer, hops, body, timeoutMs, ctx, spanId);
+        answered = attempt.answered;
+        status = attempt.status;
+        return attempt.outcome;
+      });
+    }
     const outcome = result.outcome;
     const durationMs = performance.now() - started;
     this.stats.call(peer, outcome, durationMs, answered, {
@@ -316,8 +331,10 @@ export class Caller {
       } catch (err) {
         const codes = errorCodes(err);
         const notSent = codes.some((c) => NOT_SENT.has(c));
-        if (notSent || codes.some((c) => CLOSED.has(c))) {
-          // A copy that is gone: leave it alone for a while, longer while it keeps refusing.
+        // A copy that is gone (refused, closed) or stalled (paused: the call timed out), when there are others.
+        const others = (this.endpoints.get(peer.linkId)?.length ?? 0) > 1;
+        if (notSent || codes.some((c) => CLOSED.has(c)) || (others && codes.includes(TIMED_OUT))) {
+          // Leave it alone for a while, longer while it keeps failing so.
           endpoint.refusals++;
           endpoint.downUntil =
             performance.now() + Math.min(DOWN_FOR_AT_MOST_MS, DOWN_FOR_MS * 2 ** (endpoint.refusals - 1));
@@ -350,31 +367,38 @@ export class Caller {
     spanId: string,
   ): Promise<{ outcome: CallOutcome; answered: boolean; status: number }> {
     endpoint.pending++;
+    const wait = Math.max(1, Math.ceil(timeLeft));
+    // Covers the whole call: waiting for a connection in the pool, connecting, the answer and its body.
+    const deadline = this.deadlines.start(wait);
     try {
-      const wait = Math.max(1, Math.ceil(timeLeft));
       const res = await endpoint.pool.request({
         path: '/',
         method: 'POST',
         headers: {
           [HOPS_HEADER]: String(hops),
           [TRACEPARENT_HEADER]: formatTraceparent({ traceId: ctx.traceId, spanId, sampled: ctx.sampled }),
-          'content-type': 'application/octet-stream',
         },
         body,
         headersTimeout: wait,
         bodyTimeout: wait,
-        signal: AbortSignal.timeout(wait),
+        signal: deadline,
       });
       const status = res.statusCode;
       await res.body.dump();
       const outcome: CallOutcome = status >= 200 && status < 300 ? 'ok' : status === 403 ? 'refused' : 'error';
       return { outcome, answered: true, status };
+    } catch (err) {
+      // Said plainly, whatever undici made of the abort: the caller leaves a stalled copy alone for a while.
+      if (deadline.aborted) throw Object.assign(new Error('the call timed out', { cause: err }), { code: TIMED_OUT });
+      throw err;
     } finally {
       endpoint.pending--;
+      this.deadlines.end(deadline);
     }
   }
 
   async close(): Promise<void> {
+    this.deadlines.close();
     await Promise.allSettled([...this.endpoints.values()].flat().map((e) => e.pool.destroy()));
     await Promise.allSettled([...this.draining].map((p) => p.destroy()));
   }

@@ -116,20 +116,25 @@ describe('replicas', () => {
       replica: 3,
     });
     expect(paused.status).toBe(201);
-    await waitFor('replica 3 paused', async () => ((await copies())[2]?.state === 'paused' ? true : undefined));
-    expect((await w.status()).services.find((s) => s.id === 'orders')?.state).toBe('ready');
-    const frames = await w.framesUntil('3 s with replica 3 paused', (fs) => fs.length >= 15);
-    const per = accepted(frames);
-    const requests = frames.reduce((n, f) => n + (link(f)?.requests ?? 0), 0);
-    const errors = frames.reduce((n, f) => n + (link(f)?.errors ?? 0), 0);
-    console.log(
-      `replicas: replica 3 paused for ${frames.length} frames: accepted ${[1, 2, 3].map((r) => per.get(r) ?? 0).join(' / ')}, ${errors} error(s) of ${requests} calls`,
-    );
-    expect(per.get(3) ?? 0).toBe(0);
-    expect(requests).toBeGreaterThan(100);
-    // only the calls that were sent to it before the callers saw it stall time out (2 s)
-    expect(errors).toBeLessThan(requests * 0.05);
-    expect((await live.api('DELETE', `/api/worlds/${w.id}/faults/${paused.body.id}`)).status).toBe(200);
+    try {
+      await waitFor('replica 3 paused', async () => ((await copies())[2]?.state === 'paused' ? true : undefined));
+      expect((await w.status()).services.find((s) => s.id === 'orders')?.state).toBe('ready');
+      // (a batch replica 3 sent just before it stopped may still land: measure from a moment later)
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const frames = await w.framesUntil('3 s with replica 3 paused', (fs) => fs.length >= 15);
+      const per = accepted(frames);
+      const requests = frames.reduce((n, f) => n + (link(f)?.requests ?? 0), 0);
+      const errors = frames.reduce((n, f) => n + (link(f)?.errors ?? 0), 0);
+      console.log(
+        `replicas: replica 3 paused for ${frames.length} frames: accepted ${[1, 2, 3].map((r) => per.get(r) ?? 0).join(' / ')}, ${errors} error(s) of ${requests} calls`,
+      );
+      expect(per.get(3) ?? 0).toBe(0);
+      expect(requests).toBeGreaterThan(100);
+      // only calls sent to it before the callers saw it stall time out (2 s); then it is left alone for a while
+      expect(errors).toBeLessThan(requests * 0.05);
+    } finally {
+      expect((await live.api('DELETE', `/api/worlds/${w.id}/faults/${paused.body.id}`)).status).toBe(200);
+    }
     await w.framesUntil('replica 3 accepts calls again', (fs) => (accepted(fs).get(3) ?? 0) > 5);
     expect(w.frames.length).toBeGreaterThan(from);
   }, 30_000);

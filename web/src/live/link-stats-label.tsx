@@ -1,20 +1,34 @@
 // A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
-import { useEditor, useTraffic } from '../store/editor-context';
+import { useCallback, useLayoutEffect, useRef } from 'react';
+import { useEditor, useTrafficShown } from '../store/editor-context';
 import { formatCount, formatPercent, formatRate } from './format';
+import { LABEL_GAP, trackLabel, untrackLabel } from './label-boxes';
 import { LockIcon } from './lock-icon';
 
 const formatMs = (ms: number) => `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
 
 export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: number; y: number; deny: boolean }) {
-  const live = useTraffic((s) => s.links[linkId]);
+  const live = useTrafficShown((s) => s.links[linkId]);
   const deployed = useEditor((s) => s.deployedRev !== null);
+  // The particle overlay keeps this label's box clear of dots (see label-boxes.ts): its size is observed while
+  // the element exists, its anchor updated on every render.
+  const element = useRef<HTMLDivElement | null>(null);
+  const ref = useCallback((div: HTMLDivElement | null) => {
+    element.current = div;
+    if (!div) return;
+    return () => untrackLabel(div);
+  }, []);
+  useLayoutEffect(() => {
+    if (element.current) trackLabel(element.current, x, y);
+  });
   if (!live && !deployed) {
     if (!deny) return null;
     return (
       <div
+        ref={ref}
         className="dw-link-stats dw-link-stats--deny"
         data-testid={`link-policy-${linkId}`}
-        style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
+        style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - LABEL_GAP}px)` }}
       >
         deny
       </div>
@@ -30,6 +44,7 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
   const locked = live?.mutualTls ?? false;
   return (
     <div
+      ref={ref}
       className={`dw-link-stats${errors + refused > 0 ? ' dw-link-stats--errors' : ''}${rate > 0 ? '' : ' dw-link-stats--quiet'}`}
       data-testid={`link-stats-${linkId}`}
       data-rate={rate}
@@ -42,7 +57,7 @@ export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: numb
       data-mtls={locked}
       title={locked ? 'Calls over this link cross mutually authenticated TLS' : undefined}
       // Centred just above the link's middle, so the dots stay visible beneath it.
-      style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - 5}px)` }}
+      style={{ transform: `translate(-50%, -100%) translate(${x}px, ${y - LABEL_GAP}px)` }}
     >
       {locked ? <LockIcon className="dw-link-stats__lock" /> : null}
       {deny ? <span className="dw-link-stats__deny">deny · </span> : null}

@@ -6,6 +6,7 @@ import { useEffect, useRef } from 'react';
 import { EvenCurve, handlePoint, linkCurve, type Point } from '../canvas/link-geometry';
 import { useStores } from '../store/editor-context';
 import type { EditorEdge, EditorNode } from '../store/flow-types';
+import { forEachLabelBox } from './label-boxes';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_REFUSED, ParticleEngine } from './particle-engine';
 
 export interface ParticleStats {
@@ -31,12 +32,6 @@ const STALE_MS = 1500;
 const DOT_RADIUS = 2.8;
 /** How far (flow units) a dot may sit beside its link's centre line. */
 const STREAM_HALF_WIDTH = 2.5;
-
-const LABEL_BOXES_MS = 250;
-
-function labelsOf(canvas: HTMLCanvasElement): NodeListOf<HTMLElement> | [] {
-  return canvas.parentElement?.querySelectorAll<HTMLElement>('.dw-link-stats') ?? [];
-}
 
 function publish(stats: ParticleStats): void {
   window.__dwParticles = stats.drawsPerSecond;
@@ -84,7 +79,6 @@ export function ParticleOverlay() {
     observer.observe(canvas);
 
     const curves = new Map<string, EvenCurve | null>();
-    const labelBoxes: { at: number; transform: unknown; boxes: number[] } = { at: 0, transform: null, boxes: [] };
     const point: Point = { x: 0, y: 0 };
 
     const frame = (now: number) => {
@@ -145,25 +139,9 @@ export function ParticleOverlay() {
       }
       ctx.globalAlpha = 1;
 
-      // Dots pass behind the link labels, so the numbers stay readable. Reading a label's box forces a layout, so
-      // the boxes are read at most every LABEL_BOXES_MS (and whenever the view moves), not in every frame.
-      if (drawn > 0) {
-        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-        if (now - labelBoxes.at > LABEL_BOXES_MS || labelBoxes.transform !== transform) {
-          const origin = canvas.getBoundingClientRect();
-          labelBoxes.boxes = [];
-          for (const label of labelsOf(canvas)) {
-            const r = label.getBoundingClientRect();
-            labelBoxes.boxes.push(r.left - origin.left, r.top - origin.top, r.width, r.height);
-          }
-          labelBoxes.at = now;
-          labelBoxes.transform = transform;
-        }
-        const b = labelBoxes.boxes;
-        for (let i = 0; i < b.length; i += 4) {
-          ctx.clearRect(b[i] as number, b[i + 1] as number, b[i + 2] as number, b[i + 3] as number);
-        }
-      }
+      // Dots pass behind the link labels, so the numbers stay readable: their boxes are known in flow coordinates
+      // (label-boxes.ts), so clearing them needs no layout.
+      if (drawn > 0) forEachLabelBox((left, top, w, h) => ctx.clearRect(left, top, w, h));
 
       second.draws += drawn;
       second.frames += 1;

@@ -1,6 +1,6 @@
 // Narrow subscriptions to the traffic store: each returns one primitive or one stable object.
 
-import { useTraffic } from '../store/editor-context';
+import { useTraffic, useTrafficShown } from '../store/editor-context';
 import type { RefusalLive, ReplicaLive } from './traffic-store';
 
 /** A service's state while deployed; "idle" when nothing about it runs. */
@@ -17,13 +17,14 @@ export function useServiceDetail(id: string): string | undefined {
   return useTraffic((s) => s.services[id]?.detail);
 }
 
+/** On the display clock (see display-clock.ts), like every number repeated across the canvas. */
 export function useAcceptedRate(id: string): number {
-  return useTraffic((s) => s.services[id]?.acceptedRate ?? 0);
+  return useTrafficShown((s) => s.services[id]?.acceptedRate ?? 0);
 }
 
 /** Requests per second a caller sends over all its links. */
 export function useSentRate(id: string): number {
-  return useTraffic((s) => {
+  return useTrafficShown((s) => {
     let sum = 0;
     for (const link of Object.values(s.links)) if (link.from === id) sum += link.rate;
     return Math.round(sum * 10) / 10;

@@ -1,6 +1,7 @@
 // React access to the two stores: components select the few values they show, never the whole state.
-import { createContext, type ReactNode, useContext } from 'react';
+import { createContext, type ReactNode, useContext, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
+import { displayClock } from '../live/display-clock';
 import type { TrafficState, TrafficStore } from '../live/traffic-store';
 import type { EditorActions, EditorState, EditorStore } from './editor-store';
 
@@ -31,4 +32,20 @@ export function useEditorActions(): EditorActions {
 
 export function useTraffic<T>(selector: (state: TrafficState) => T): T {
   return useStore(useStores().traffic, selector);
+}
+
+/** Pausing or resuming holds or frees the numbers at once; a stopped deployment's numbers go at once. */
+const urgentForDisplay = (state: TrafficState, previous: TrafficState) =>
+  state.paused !== previous.paused ||
+  state.worldId !== previous.worldId ||
+  (state.links !== previous.links && Object.keys(state.links).length === 0);
+
+/**
+ * Like useTraffic, for a number repeated across the canvas (link labels, node rates): re-renders on the display
+ * clock (at most twice a second, the latest value) rather than on every frame.
+ */
+export function useTrafficShown<T>(selector: (state: TrafficState) => T): T {
+  const traffic = useStores().traffic;
+  const clock = displayClock(traffic, urgentForDisplay);
+  return useSyncExternalStore(clock.subscribe, () => selector(traffic.getState()));
 }
