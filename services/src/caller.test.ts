@@ -108,3 +108,39 @@ describe('Caller', () => {
     }
   });
 });
+
+describe('Caller over the copies of a peer', () => {
+  it('spreads calls evenly, moves off a copy that is gone without failing a call, and takes new addresses', async () => {
+    const ca = await createCA({ worldId: 'shop' });
+    const me = await issueLeaf(ca, { worldId: 'shop', serviceId: 'orders' });
+    const leaf = await issueLeaf(ca, { worldId: 'shop', serviceId: 'payments' });
+    const copies = [await serve(ca, leaf), await serve(ca, leaf), await serve(ca, leaf)];
+    const [a, b, c] = copies as [Awaited<ReturnType<typeof serve>>, ...Awaited<ReturnType<typeof serve>>[]];
+    const peer: Peer = { linkId: 'l1', id: 'payments', url: a.url, alsoAt: [b!.url, c!.url] };
+    const stats = new Stats('orders', [peer]);
+    const caller = new Caller('shop', [peer], { ca: ca.certPem, cert: me.certPem, key: me.keyPem }, stats);
+    const body = Buffer.alloc(10);
+    try {
+      for (let i = 0; i < 30; i++) expect(await caller.call(peer, 4, body)).toBe('ok');
+      expect(copies.map((s) => s.seen.length)).toEqual([10, 10, 10]);
+      // copy b goes away: its port refuses; no call fails, the others carry them
+      const gone = servers[servers.length - 2] as https.Server;
+      gone.closeAllConnections();
+      gone.close();
+      await once(gone, 'close');
+      const outcomes = [];
+      for (let i = 0; i < 30; i++) outcomes.push(await caller.call(peer, 4, body));
+      expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
+      expect(b!.seen.length).toBe(10);
+      expect(a.seen.length + c!.seen.length).toBe(50);
+      // scaled down to a alone: every call goes there
+      caller.setPeers([{ linkId: 'l1', id: 'payments', url: a.url }]);
+      expect(caller.addresses('l1')).toEqual([a.url]);
+      const before = a.seen.length;
+      for (let i = 0; i < 5; i++) expect(await caller.call(peer, 4, body)).toBe('ok');
+      expect(a.seen.length).toBe(before + 5);
+    } finally {
+      await caller.close();
+    }
+  });
+});

@@ -88,13 +88,46 @@ export interface CallerOptions {
   faults?: FaultTable;
 }
 
+/** After a refused connection an address is left alone this long, doubling while it keeps refusing. */
+export const DOWN_FOR_MS = 500;
+export const DOWN_FOR_AT_MOST_MS = 4000;
+
+/** One address a peer answers at (one of its copies, or an impostor): its pool and how it has been doing. */
+interface Endpoint {
+  url: string;
+  pool: Pool;
+  /** Calls sent to it and not yet answered. */
+  pending: number;
+  /** No new call goes to it before this (performance.now() ms) while another address is up. */
+  downUntil: number;
+  /** Refused connections in a row. */
+  refusals: number;
+}
+
+/** The code of a call that ran out of time (its deadline aborted it). */
+const TIMED_OUT = 'ERR_DW_CALL_TIMED_OUT';
+
+/** Errors that prove nothing reached the callee: its port is closed (a killed copy) or could not be reached. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+function errorCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string') codes.push(e.code);
+    e = e.cause as typeof e;
+  }
+  return codes;
+}
+
 export class Caller {
-  /** Per link: its pools, one per address the peer answers at (url, then alsoAt), used in turn. */
-  private readonly pools = new Map<string, Pool[]>();
+  /** Per link: the addresses its peer answers at (url, then alsoAt), each with its pool. */
+  private readonly endpoints = new Map<string, Endpoint[]>();
   private readonly turn = new Map<string, number>();
+  /** Per link: the addresses to use, changed by setPeers when the peer is scaled. */
+  private readonly urls = new Map<string, string[]>();
   /** Per link: its call policy (the breaker's state lives there, and survives a reload). */
   private readonly policies = new Map<string, LinkPolicy>();
   readonly faults: FaultTable;
+  private secureContext!: tls.SecureContext;
 
   /** Pools replaced by a reload, closing once their calls in flight are done. */
   private readonly draining = new Set<Pool>();
@@ -109,7 +142,10 @@ export class Caller {
     private readonly options: CallerOptions = {},
   ) {
     this.faults = options.faults ?? new FaultTable();
-    for (const peer of peers) this.policies.set(peer.linkId, new LinkPolicy(options.policy));
+    for (const peer of peers) {
+      this.policies.set(peer.linkId, new LinkPolicy(options.policy));
+      this.urls.set(peer.linkId, [peer.url, ...(peer.alsoAt ?? [])]);
+    }
     this.usePools(identity);
   }
 
@@ -118,31 +154,57 @@ export class Caller {
    * context replace the old ones, which finish their calls in flight and then close. No call is dropped.
    */
   reload(identity: IdentityPem): void {
-    const old = [...this.pools.values()].flat();
+    const old = [...this.endpoints.values()].flat();
     this.usePools(identity);
-    for (const pool of old) {
-      this.draining.add(pool);
-      pool.close().finally(() => this.draining.delete(pool));
+    for (const { pool } of old) this.drain(pool);
+  }
+
+  /**
+   * The peers answer at other addresses now (a peer was scaled): new addresses get a pool, the ones gone finish
+   * their calls in flight and close, the others keep their connections. Links not given are left as they are.
+   */
+  setPeers(peers: readonly Peer[]): void {
+    for (const update of peers) {
+      const peer = this.peers.find((p) => p.linkId === update.linkId);
+      const current = this.endpoints.get(update.linkId);
+      if (!peer || !current) continue;
+      const urls = [update.url, ...(update.alsoAt ?? [])];
+      this.urls.set(peer.linkId, urls);
+      const next = urls.map(
+        (url) => current.find((e) => e.url === url) ?? this.endpoint(this.worldId, peer, url, this.secureContext),
+      );
+      for (const gone of current) if (!next.includes(gone)) this.drain(gone.pool);
+      this.endpoints.set(peer.linkId, next);
     }
   }
 
+  /** The addresses each link spreads its calls over now. */
+  addresses(linkId: string): string[] {
+    return (this.endpoints.get(linkId) ?? []).map((e) => e.url);
+  }
+
+  private drain(pool: Pool): void {
+    this.draining.add(pool);
+    pool.close().finally(() => this.draining.delete(pool));
+  }
+
   private usePools(identity: IdentityPem): void {
-    const secureContext = tls.createSecureContext({
+    this.secureContext = tls.createSecureContext({
       ca: identity.ca,
       cert: identity.cert,
       key: identity.key,
       minVersion: 'TLSv1.3',
     });
     for (const peer of this.peers) {
-      const urls = [peer.url, ...(peer.alsoAt ?? [])];
-      this.pools.set(
+      const urls = this.urls.get(peer.linkId) ?? [peer.url];
+      this.endpoints.set(
         peer.linkId,
-        urls.map((url) => this.pool(this.worldId, peer, url, secureContext)),
+        urls.map((url) => this.endpoint(this.worldId, peer, url, this.secureContext)),
       );
     }
   }
 
-  private pool(worldId: string, peer: Peer, url: string, secureContext: tls.SecureContext): Pool {
+  private endpoint(worldId: string, peer: Peer, url: string, secureContext: tls.SecureContext): Endpoint {
     const pool = new Pool(url, {
       connections: MAX_CONNECTIONS_PER_PEER,
       keepAliveTimeout: KEEP_ALIVE_MS,
@@ -161,7 +223,7 @@ export class Caller {
     pool.on('connectionError', () => {});
     // 'connect' fires once per new connection, after its TLS handshake: every other request reused one.
     pool.on('connect', () => this.stats.handshake(peer));
-    return pool;
+    return { url, pool, pending: 0, downUntil: 0, refusals: 0 };
   }
 
   /**
@@ -171,7 +233,7 @@ export class Caller {
    */
   async call(peer: Peer, hops: number, body: Buffer, ctx: TraceContext = rootContext(false)): Promise<CallOutcome> {
     const policy = this.policies.get(peer.linkId);
-    if (!this.pools.get(peer.linkId) || !policy) throw new Error(`no pool for link ${peer.linkId}`);
+    if (!this.endpoints.get(peer.linkId) || !policy) throw new Error(`no pool for link ${peer.linkId}`);
     const spanId = newSpanId();
     const start = ctx.sampled ? nowMs() : 0;
     const started = performance.now();
@@ -218,13 +280,27 @@ export class Caller {
     return outcome;
   }
 
-  /** The next of the link's pools, in turn. */
-  private nextPool(peer: Peer): Pool {
-    const pools = this.pools.get(peer.linkId);
-    if (!pools) throw new Error(`no pool for link ${peer.linkId}`);
+  /**
+   * The address for the next call: of those not left alone after refusing connections (all of them when every
+   * one is), the one with the fewest calls in flight, in turn among equals. A paused or slow copy collects
+   * calls in flight and is passed over; a killed one refuses and is left alone.
+   */
+  private nextEndpoint(peer: Peer, except?: Endpoint): Endpoint | undefined {
+    const endpoints = this.endpoints.get(peer.linkId);
+    if (!endpoints) throw new Error(`no pool for link ${peer.linkId}`);
+    const now = performance.now();
+    const others = endpoints.filter((e) => e !== except);
+    const up = others.filter((e) => e.downUntil <= now);
+    const candidates = up.length > 0 ? up : except ? [] : others;
+    if (candidates.length === 0) return undefined;
     const turn = this.turn.get(peer.linkId) ?? 0;
-    this.turn.set(peer.linkId, (turn + 1) % pools.length);
-    return pools[turn] as Pool;
+    this.turn.set(peer.linkId, turn + 1);
+    let best: Endpoint | undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      const e = candidates[(turn + i) % candidates.length] as Endpoint;
+      if (!best || e.pending < best.pending) best = e;
+    }
+    return best;
   }
 
   /** One attempt, through the link's faults: partition and abort fail it unsent; latency waits before sending;
@@ -244,15 +320,58 @@ export class Caller {
     if (fault.delayMs > 0) await sleep(Math.min(fault.delayMs, timeoutMs));
     const left = () => timeoutMs - (performance.now() - started);
     if (left() <= 0) return { outcome: 'error', answered: false, status: 0 };
-    const pool = this.nextPool(peer);
+    let endpoint = this.nextEndpoint(peer) as Endpoint;
     let outcome: CallOutcome;
     let answered = false;
     let status = 0;
-    const wait = Math.max(1, Math.ceil(left()));
+    for (;;) {
+      try {
+        ({ outcome, answered, status } = await this.send(endpoint, hops, body, left(), ctx, spanId));
+        endpoint.refusals = 0;
+      } catch (err) {
+        const codes = errorCodes(err);
+        const notSent = codes.some((c) => NOT_SENT.has(c));
+        // A copy that is gone (refused, closed) or stalled (paused: the call timed out), when there are others.
+        const others = (this.endpoints.get(peer.linkId)?.length ?? 0) > 1;
+        if (notSent || codes.some((c) => CLOSED.has(c)) || (others && codes.includes(TIMED_OUT))) {
+          // Leave it alone for a while, longer while it keeps failing so.
+          endpoint.refusals++;
+          endpoint.downUntil =
+            performance.now() + Math.min(DOWN_FOR_AT_MOST_MS, DOWN_FOR_MS * 2 ** (endpoint.refusals - 1));
+        }
+        // Nothing reached the callee: the same call goes to another copy at once, if one is up.
+        const other = notSent && left() > 0 ? this.nextEndpoint(peer, endpoint) : undefined;
+        if (other) {
+          endpoint = other;
+          continue;
+        }
+        outcome =
+          isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
+      }
+      break;
+    }
+    if (fault.kind === 'drop') {
+      if (left() > 0) await sleep(left());
+      return { outcome: 'error', answered: false, status: 0 };
+    }
+    return { outcome, answered, status };
+  }
+
+  /** One request to one address; throws what undici throws. */
+  private async send(
+    endpoint: Endpoint,
+    hops: number,
+    body: Buffer,
+    timeLeft: number,
+    ctx: TraceContext,
+    spanId: string,
+  ): Promise<{ outcome: CallOutcome; answered: boolean; status: number }> {
+    endpoint.pending++;
+    const wait = Math.max(1, Math.ceil(timeLeft));
     // Covers the whole call: waiting for a connection in the pool, connecting, the answer and its body.
     const deadline = this.deadlines.start(wait);
     try {
-      const res = await pool.request({
+      const res = await endpoint.pool.request({
         path: '/',
         method: 'POST',
         headers: {
@@ -264,28 +383,23 @@ export class Caller {
         bodyTimeout: wait,
         signal: deadline,
       });
-      status = res.statusCode;
+      const status = res.statusCode;
       await res.body.dump();
-      answered = true;
-      if (res.statusCode >= 200 && res.statusCode < 300) outcome = 'ok';
-      else if (res.statusCode === 403) outcome = 'refused';
-      else outcome = 'error';
+      const outcome: CallOutcome = status >= 200 && status < 300 ? 'ok' : status === 403 ? 'refused' : 'error';
+      return { outcome, answered: true, status };
     } catch (err) {
-      outcome =
-        isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
+      // Said plainly, whatever undici made of the abort: the caller leaves a stalled copy alone for a while.
+      if (deadline.aborted) throw Object.assign(new Error('the call timed out', { cause: err }), { code: TIMED_OUT });
+      throw err;
     } finally {
+      endpoint.pending--;
       this.deadlines.end(deadline);
     }
-    if (fault.kind === 'drop') {
-      if (left() > 0) await sleep(left());
-      return { outcome: 'error', answered: false, status: 0 };
-    }
-    return { outcome, answered, status };
   }
 
   async close(): Promise<void> {
     this.deadlines.close();
-    await Promise.allSettled([...this.pools.values()].flat().map((p) => p.destroy()));
+    await Promise.allSettled([...this.endpoints.values()].flat().map((e) => e.pool.destroy()));
     await Promise.allSettled([...this.draining].map((p) => p.destroy()));
   }
 }

@@ -11,6 +11,7 @@ import type { IdentityPem } from './identity.js';
 import { listenForReloads } from './identity-reload.js';
 import { IdentityRenewal } from './identity-renewal.js';
 import type { Log } from './log.js';
+import { listenForPeerUpdates } from './peers-update.js';
 import { createServiceServer } from './server.js';
 import { Stats } from './stats.js';
 import { TelemetryReporter } from './telemetry.js';
@@ -57,7 +58,12 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
     : undefined;
   const telemetry = new TelemetryReporter(
     config.telemetry,
-    { worldId: config.worldId, serviceId: config.serviceId, rev: config.rev },
+    {
+      worldId: config.worldId,
+      serviceId: config.serviceId,
+      ...(config.replica !== undefined ? { replica: config.replica } : {}),
+      rev: config.rev,
+    },
     stats,
     tracer,
     log,
@@ -100,6 +106,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   load?.start();
   telemetry.start();
   const stopReloads = listenForReloads(config, server, caller, log);
+  const stopPeerUpdates = listenForPeerUpdates(caller, log);
   // In compose, nobody sends reloads: the process renews its own leaf from the world's issuer.
   const renewal =
     config.renewal && config.kind !== 'intruder'
@@ -111,6 +118,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   const stop = async () => {
     load?.stop();
     stopReloads();
+    stopPeerUpdates();
     renewal?.stop();
     server?.close();
     server?.closeIdleConnections();

@@ -38,7 +38,7 @@ export class TelemetryReporter {
 
   constructor(
     private readonly target: TelemetryTarget,
-    private readonly ids: { worldId: string; serviceId: string; rev: number },
+    private readonly ids: { worldId: string; serviceId: string; replica?: number; rev: number },
     private readonly stats: Stats,
     private readonly tracer: Tracer,
     private readonly log: Log,

@@ -33,12 +33,40 @@ export const ServiceState = Type.Union([
 ]);
 export type ServiceState = Static<typeof ServiceState>;
 
-export const DeployedService = Type.Object(
+/** One copy of a service that runs more than once. */
+export const ReplicaStatus = Type.Object(
   {
-    id: Type.String(),
+    replica: Type.Integer({ minimum: 1 }),
     state: ServiceState,
     pid: Type.Union([Type.Integer(), Type.Null()]),
     port: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  strict,
+);
+export type ReplicaStatus = Static<typeof ReplicaStatus>;
+
+const STATE_ORDER: readonly ServiceState[] = ['restarting', 'starting', 'paused', 'crashed', 'stopped'];
+
+/**
+ * The state of a service from the states of its copies: ready while any copy serves (its callers reach it;
+ * `replicas` tells the rest), otherwise the most hopeful of the others.
+ */
+export function combinedState(states: readonly ServiceState[]): ServiceState {
+  if (states.length === 0) return 'stopped';
+  if (states.includes('ready')) return 'ready';
+  return STATE_ORDER.find((s) => states.includes(s)) ?? 'stopped';
+}
+
+export const DeployedService = Type.Object(
+  {
+    id: Type.String(),
+    /** combinedState of its copies when it runs more than once. */
+    state: ServiceState,
+    /** The first copy's pid and port. */
+    pid: Type.Union([Type.Integer(), Type.Null()]),
+    port: Type.Union([Type.Integer(), Type.Null()]),
+    /** Every copy, when the service runs more than once (replicas > 1). */
+    replicas: Type.Optional(Type.Array(ReplicaStatus)),
   },
   strict,
 );
@@ -73,6 +101,10 @@ export const DeployPlanSchema = Type.Object(
     restart: Type.Array(Type.String()),
     stop: Type.Array(Type.String()),
     keep: Type.Array(Type.String()),
+    /** Services whose copies change in number only: the extra copies start or stop, the others keep running. */
+    scale: Type.Array(
+      Type.Object({ id: Type.String(), from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }, strict),
+    ),
   },
   strict,
 );

@@ -1,7 +1,7 @@
 // socket.io events, typed end to end: the server is `new Server<ClientToServerEvents, ServerToClientEvents>`,
 // the browser `Socket<ServerToClientEvents, ClientToServerEvents>`. Names are entity:verb.
 import Type, { type Static } from 'typebox';
-import { ServiceState } from './api.js';
+import { ReplicaStatus, ServiceState } from './api.js';
 import type { FaultList } from './faults.js';
 import type { ScenarioProgress } from './scenario.js';
 import { BreakerState, RefusalReason } from './telemetry.js';
@@ -76,6 +76,10 @@ export const ServiceTraffic = Type.Object(
     /** Requests per second it accepted (in) and made over its links (out) in the window. */
     inPerSec: Type.Optional(Type.Number({ minimum: 0 })),
     outPerSec: Type.Optional(Type.Number({ minimum: 0 })),
+    /** When it runs more than once: what each copy accepted (the counts above are their sum). */
+    replicas: Type.Optional(
+      Type.Array(Type.Object({ replica: Type.Integer({ minimum: 1 }), accepted: Count, totalAccepted: Count }, strict)),
+    ),
   },
   strict,
 );
@@ -120,11 +124,15 @@ export const ServiceStatusEvent = Type.Object(
     worldId: Type.String(),
     rev: Type.Union([Type.Integer(), Type.Null()]),
     id: Type.String(),
+    /** combinedState of its copies when it runs more than once. */
     state: ServiceState,
+    /** The first copy's pid and port. */
     pid: Type.Union([Type.Integer(), Type.Null()]),
     port: Type.Union([Type.Integer(), Type.Null()]),
-    /** Why it is in this state, for people (exit code, signal, last stderr line). */
+    /** Why it is in this state, for people (exit code, signal, last stderr line; of the copy that changed). */
     detail: Type.Optional(Type.String()),
+    /** Every copy, when the service runs more than once (replicas > 1). */
+    replicas: Type.Optional(Type.Array(ReplicaStatus)),
   },
   strict,
 );

@@ -2,7 +2,7 @@
 // A link fault acts in the CALLER's outbound path (where a sidecar proxy would inject it); a service fault
 // acts on the process (signals).
 import Type, { type Static } from 'typebox';
-import { LinkId, ServiceId } from './ids.js';
+import { LinkId, MAX_REPLICAS, ServiceId } from './ids.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -31,7 +31,15 @@ export const DropFault = Type.Object(
 /** No call over the link gets through: each fails at once, like a refused connection. */
 export const PartitionFault = Type.Object({ kind: Type.Literal('partition'), linkId: LinkId }, strict);
 /** The service's process is stopped (SIGSTOP) until the fault is removed (SIGCONT). */
-export const PauseFault = Type.Object({ kind: Type.Literal('pause'), serviceId: ServiceId }, strict);
+export const PauseFault = Type.Object(
+  {
+    kind: Type.Literal('pause'),
+    serviceId: ServiceId,
+    /** Only this copy of a replicated service (its callers carry on through the others); absent: every copy. */
+    replica: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICAS })),
+  },
+  strict,
+);
 
 export const FaultSpec = Type.Union([LatencyFault, AbortFault, DropFault, PartitionFault, PauseFault]);
 export type FaultSpec = Static<typeof FaultSpec>;
@@ -103,7 +111,7 @@ export function describeFault(fault: FaultSpec): string {
     case 'partition':
       return 'partition';
     case 'pause':
-      return 'paused';
+      return fault.replica !== undefined ? `paused (replica ${fault.replica})` : 'paused';
   }
 }
 

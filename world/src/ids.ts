@@ -9,3 +9,6 @@ export const ServiceId = Type.String({
 });
 
 export const LinkId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+/** Copies of one service at most (a service node's `replicas`); here so that every schema can use it. */
+export const MAX_REPLICAS = 10;

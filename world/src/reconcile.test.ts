@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_WORLD } from './example.js';
-import { describePlan, planDeploy } from './reconcile.js';
-import type { World } from './world.js';
+import { type DeployPlan, describePlan, planDeploy } from './reconcile.js';
+import type { ServiceNode, World } from './world.js';
 
 const base: World = JSON.parse(JSON.stringify(EXAMPLE_WORLD));
 const edit = (change: (w: World) => void): World => {
@@ -12,7 +12,13 @@ const edit = (change: (w: World) => void): World => {
 const all = ['inventory', 'orders', 'payments', 'shopper'];
 
 describe('planDeploy', () => {
-  it.each<[string, World | null, World, Partial<Record<'start' | 'restart' | 'stop' | 'keep', string[]>>]>([
+  const orders = (w: World) => w.services.find((s) => s.id === 'orders') as ServiceNode;
+  const scaled = (n: number | undefined) =>
+    edit((w) => {
+      orders(w).replicas = n;
+      if (n === undefined) delete orders(w).replicas;
+    });
+  it.each<[string, World | null, World, Partial<DeployPlan>]>([
     ['first deploy starts everything', null, base, { start: all }],
     ['the same world keeps everything', base, base, { keep: all }],
     [
@@ -119,14 +125,41 @@ describe('planDeploy', () => {
       }),
       { restart: all },
     ],
+    [
+      'more replicas scale the service up: no restart, not even of its callers',
+      base,
+      scaled(3),
+      { scale: [{ id: 'orders', from: 1, to: 3 }], keep: ['inventory', 'payments', 'shopper'] },
+    ],
+    [
+      'fewer replicas scale it down',
+      scaled(3),
+      scaled(2),
+      { scale: [{ id: 'orders', from: 3, to: 2 }], keep: ['inventory', 'payments', 'shopper'] },
+    ],
+    ['replicas: 1 is the same as no replicas field', scaled(1), scaled(undefined), { keep: all }],
+    ['the same replica count keeps everything', scaled(3), scaled(3), { keep: all }],
+    [
+      'a changed config and count restarts the service (every copy, at the new count), and is no scale',
+      scaled(3),
+      edit((w) => {
+        orders(w).replicas = 2;
+        orders(w).config.errorRate = 0.5;
+      }),
+      { restart: ['orders'], keep: ['inventory', 'payments', 'shopper'] },
+    ],
+    ['a first deploy with replicas is a start', null, scaled(3), { start: all }],
   ])('%s', (_name, previous, next, expected) => {
-    expect(planDeploy(previous, next)).toEqual({ start: [], restart: [], stop: [], keep: [], ...expected });
+    expect(planDeploy(previous, next)).toEqual({ start: [], restart: [], stop: [], keep: [], scale: [], ...expected });
   });
 
   it('describes a plan for people', () => {
-    expect(describePlan({ start: ['a', 'b'], restart: ['c'], stop: ['d'], keep: [] })).toBe(
+    expect(describePlan({ start: ['a', 'b'], restart: ['c'], stop: ['d'], keep: [], scale: [] })).toBe(
       '2 start, 1 restart, 1 stop',
     );
-    expect(describePlan({ start: [], restart: [], stop: [], keep: ['a'] })).toBe('nothing to change');
+    expect(describePlan({ start: [], restart: [], stop: [], keep: ['a'], scale: [] })).toBe('nothing to change');
+    expect(describePlan({ start: [], restart: [], stop: [], keep: ['a'], scale: [{ id: 'b', from: 3, to: 2 }] })).toBe(
+      'b 3→2 replicas',
+    );
   });
 });

@@ -1,13 +1,25 @@
 // Reconciliation is pure: what a deploy must do to turn what runs into what was drawn.
 // A service restarts only when something its process was started with changes: its kind or config, the
 // links it calls, the callers it admits (a deny link admits no one), or a world setting it carries. Moving a box restarts nothing.
-import { hopBudgetOf, linkAllows, type World } from './world.js';
+// A changed replica count alone is a scale: only the extra copies start or stop, and the callers are told the new
+// addresses without a restart.
+import { hopBudgetOf, linkAllows, replicasOf, type World } from './world.js';
+
+/** A service whose copies change in number and in nothing else. */
+export interface ScaleChange {
+  id: string;
+  from: number;
+  to: number;
+}
 
 export interface DeployPlan {
   start: string[];
+  /** Every copy restarts (with the new count, if that changed too). */
   restart: string[];
   stop: string[];
   keep: string[];
+  /** Copies 1..min(from, to) keep running; the ones above `to` stop, the ones above `from` start. */
+  scale: ScaleChange[];
 }
 
 /** What one service's process depends on; two equal fingerprints need no restart. */
@@ -51,7 +63,7 @@ function canonical(value: unknown): unknown {
 
 /** The plan from what runs (`previous`, or null when nothing does) to `next`. Lists are sorted. */
 export function planDeploy(previous: World | null, next: World): DeployPlan {
-  const plan: DeployPlan = { start: [], restart: [], stop: [], keep: [] };
+  const plan: DeployPlan = { start: [], restart: [], stop: [], keep: [], scale: [] };
   const nextIds = new Set(next.services.map((s) => s.id));
   for (const service of previous?.services ?? []) {
     if (!nextIds.has(service.id)) plan.stop.push(service.id);
@@ -60,16 +72,28 @@ export function planDeploy(previous: World | null, next: World): DeployPlan {
     const before = previous ? fingerprint(previous, id) : null;
     if (before === null) plan.start.push(id);
     else if (before !== fingerprint(next, id)) plan.restart.push(id);
-    else plan.keep.push(id);
+    else {
+      const from = replicaCount(previous, id);
+      const to = replicaCount(next, id);
+      if (from === to) plan.keep.push(id);
+      else plan.scale.push({ id, from, to });
+    }
   }
-  for (const list of Object.values(plan)) list.sort();
+  for (const list of [plan.start, plan.restart, plan.stop, plan.keep]) list.sort();
+  plan.scale.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return plan;
 }
 
-/** "2 start, 1 restart, 1 stop" -- what a person reads before applying a plan. */
+function replicaCount(world: World | null, id: string): number {
+  const node = world?.services.find((s) => s.id === id);
+  return node ? replicasOf(node) : 0;
+}
+
+/** "2 start, 1 restart, 1 stop, orders 3→2 replicas" -- what a person reads before applying a plan. */
 export function describePlan(plan: DeployPlan): string {
   const parts = (['start', 'restart', 'stop'] as const)
     .filter((k) => plan[k].length > 0)
     .map((k) => `${plan[k].length} ${k}`);
+  for (const s of plan.scale ?? []) parts.push(`${s.id} ${s.from}→${s.to} replicas`);
   return parts.length > 0 ? parts.join(', ') : 'nothing to change';
 }

@@ -3,6 +3,7 @@
 // and in a container alike.
 import Type, { type Static } from 'typebox';
 import { RuntimeFaults } from './faults.js';
+import { MAX_REPLICAS } from './ids.js';
 import { ClientConfig, IntruderConfig, LinkId, ServiceConfig, ServiceId } from './world.js';
 
 const strict = { additionalProperties: false } as const;
@@ -19,8 +20,10 @@ export const Peer = Type.Object(
     /** Its share of the calls in "weighted" mode (the link's weight; default 1). */
     weight: Type.Optional(Type.Number({ minimum: 0 })),
     /**
-     * Other addresses said to answer for this peer; calls are spread over `url` and these in turn, and each
-     * answer must still prove the peer's identity. (The deployer puts an impostor's address here.)
+     * Other addresses said to answer for this peer; calls are spread over `url` and these (to the address with
+     * the fewest calls in flight, in turn when even), an address that refuses connections is left alone for a
+     * while, and each answer must still prove the peer's identity. The deployer puts the peer's other replicas
+     * here, and an impostor's address.
      */
     alsoAt: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 16 })),
   },
@@ -77,6 +80,8 @@ export type Renewal = Static<typeof Renewal>;
 const Common = {
   worldId: Type.String({ minLength: 1 }),
   serviceId: ServiceId,
+  /** Which copy of the service this process is, from 1 (absent: the only one). Its telemetry says it too. */
+  replica: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICAS })),
   /** The world revision this process was started for. */
   rev: Type.Integer({ minimum: 0 }),
   listen: Type.Object({ host: Type.String(), port: Type.Integer({ minimum: 0, maximum: 65535 }) }, strict),
@@ -117,6 +122,13 @@ export const IdentityReloaded = Type.Object(
   strict,
 );
 export type IdentityReloaded = Static<typeof IdentityReloaded>;
+
+/**
+ * From the controller over the IPC channel: your peers now answer at these addresses (a peer was scaled). The
+ * links are the same ones the process started with; only `url`/`alsoAt` change. No answer is expected.
+ */
+export const PeersUpdate = Type.Object({ type: Type.Literal('peers:update'), peers: Type.Array(Peer) }, strict);
+export type PeersUpdate = Static<typeof PeersUpdate>;
 
 /** An intruder's credentials: no certificate at all (no-cert), or one that should not get it in. */
 export const IntruderIdentity = Type.Object(

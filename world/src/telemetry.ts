@@ -74,6 +74,8 @@ export const TelemetryBatch = Type.Object(
   {
     worldId: Type.String({ minLength: 1 }),
     serviceId: ServiceId,
+    /** Which copy of the service sent it (its spawn config's `replica`); absent: the only one. */
+    replica: Type.Optional(Type.Integer({ minimum: 1 })),
     rev: Type.Integer({ minimum: 0 }),
     pid: Type.Integer({ minimum: 0 }),
     /**

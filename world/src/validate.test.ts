@@ -328,3 +328,33 @@ describe('restart policies, call policies and link weights', () => {
     expect(restart?.message).toContain('no, on-failure, always');
   });
 });
+
+describe('replicas', () => {
+  const world = (replicas: Record<string, unknown>) => {
+    const w = clone(EXAMPLE_WORLD) as any;
+    for (const [id, n] of Object.entries(replicas)) w.services.find((s: any) => s.id === id).replicas = n;
+    return w;
+  };
+
+  it('accepts 1 to 10 copies of a service', () => {
+    expect(validateWorld(world({ orders: 3, payments: 1, inventory: 10 }))).toMatchObject({ ok: true });
+  });
+
+  it('refuses 0, 11, 2.5 and "3" with a pointer to the field and the allowed range', () => {
+    const problems = problemsOf(world({ orders: 0, payments: 11, inventory: 2.5 }));
+    for (const at of ['/services/1/replicas', '/services/2/replicas', '/services/3/replicas']) {
+      expect(problems).toContainEqual({ pointer: at, message: expect.stringContaining('from 1 to 10') });
+    }
+    expect(problemsOf(world({ orders: '3' }))).toContainEqual({
+      pointer: '/services/1/replicas',
+      message: '"replicas" must be a whole number from 1 to 10, not "3"',
+    });
+  });
+
+  it('refuses replicas on a client, and says why', () => {
+    expect(problemsOf(world({ shopper: 2 }))).toContainEqual({
+      pointer: '/services/0/replicas',
+      message: expect.stringContaining('its rps already says how much load it makes'),
+    });
+  });
+});

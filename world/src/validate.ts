@@ -11,6 +11,7 @@ import {
   Display,
   IntruderConfig,
   Link,
+  MAX_REPLICAS,
   Position,
   ServiceConfig,
   Settings,
@@ -33,7 +34,7 @@ const CONFIG_BY_KIND: Record<string, TSchema> = {
   service: ServiceConfig,
   intruder: IntruderConfig,
 };
-const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'display', 'restart'];
+const SERVICE_FIELDS = ['id', 'kind', 'position', 'config', 'display', 'restart', 'replicas'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -207,6 +208,23 @@ function checkLatencyShape(config: Record<string, unknown>, at: string): Problem
   ];
 }
 
+function checkReplicas(replicas: unknown, kind: unknown, at: string): Problem[] {
+  if (kind === 'client' || kind === 'intruder') {
+    const why =
+      kind === 'client' ? 'a client runs once: its rps already says how much load it makes' : 'an intruder runs once';
+    return [{ pointer: at, message: `"replicas" is for services: ${why}` }];
+  }
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
+    return [
+      {
+        pointer: at,
+        message: `"replicas" must be a whole number from 1 to ${MAX_REPLICAS}, not ${describe(replicas)}`,
+      },
+    ];
+  }
+  return [];
+}
+
 function checkService(service: unknown, index: number): Problem[] {
   const at = pointer('services', index);
   if (!isObject(service)) return [{ pointer: at, message: `a service must be an object, not ${describe(service)}` }];
@@ -231,6 +249,7 @@ function checkService(service: unknown, index: number): Problem[] {
     });
   }
   const kind = service.kind;
+  if ('replicas' in service) problems.push(...checkReplicas(service.replicas, kind, `${at}/replicas`));
   if (!('kind' in service)) {
     problems.push({ pointer: at, message: `"kind" is required: one of ${Object.keys(CONFIG_BY_KIND).join(', ')}` });
   } else if (typeof kind !== 'string' || !(kind in CONFIG_BY_KIND)) {

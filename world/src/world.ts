@@ -1,7 +1,7 @@
 // The world file: what a person draws. Types are derived from these schemas; nothing else re-declares them.
 import Type, { type Static } from 'typebox';
 import { ClientCallPolicy, MAX_LINK_WEIGHT, RestartPolicy, ServiceCallPolicy } from './call-policy.js';
-import { LinkId, ServiceId } from './ids.js';
+import { LinkId, MAX_REPLICAS, ServiceId } from './ids.js';
 import { Scenario } from './scenario.js';
 
 const strict = { additionalProperties: false } as const;
@@ -14,7 +14,7 @@ export const MAX_LATENCY_MS = 60_000;
 export const MAX_RPS = 1000;
 export const DEFAULT_HOP_BUDGET = 8;
 
-export { LinkId, ServiceId };
+export { LinkId, MAX_REPLICAS, ServiceId };
 
 export const Position = Type.Object({ x: Type.Number(), y: Type.Number() }, strict);
 export type Position = Static<typeof Position>;
@@ -129,6 +129,12 @@ export const ServiceNode = Type.Object(
     position: Position,
     config: ServiceConfig,
     restart: Type.Optional(RestartPolicy),
+    /**
+     * How many copies of it run (default 1), like the pods of one deployment: each its own process and port,
+     * all with the service's identity; its callers spread their calls over them. Beside `restart` because both
+     * say how the service is run, not what it does: changing the count starts or stops only the extra copies.
+     */
+    replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICAS })),
     display: Type.Optional(Display),
   },
   strict,
@@ -201,6 +207,11 @@ export function leafLifetimeMsOf(world: World): number {
 /** True when the link lets its caller in (no policy means allow). */
 export function linkAllows(link: Link): boolean {
   return link.policy !== 'deny';
+}
+
+/** How many copies of a node run: a service's `replicas` (default 1); clients and intruders run once. */
+export function replicasOf(node: WorldService): number {
+  return node.kind === 'service' ? (node.replicas ?? 1) : 1;
 }
 
 export function hopBudgetOf(world: World): number {

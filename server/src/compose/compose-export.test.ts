@@ -37,7 +37,16 @@ const CYCLE_WORLD: World = {
   ],
 };
 
+/** The example world with three copies of orders and two of payments. */
+const REPLICATED_WORLD: World = {
+  ...EXAMPLE_WORLD,
+  services: EXAMPLE_WORLD.services.map((s) =>
+    s.id === 'orders' ? { ...s, replicas: 3 } : s.id === 'payments' ? { ...s, replicas: 2 } : s,
+  ),
+} as World;
+
 const WORLDS: [string, World][] = [
+  ['replicated', REPLICATED_WORLD],
   ['compose', COMPOSE_WORLD],
   ['mesh', MESH_WORLD],
   ['pair', PAIR_WORLD],
@@ -115,6 +124,7 @@ describe('compose export', () => {
     ['compose (fan-out, observer)', COMPOSE_WORLD, {}],
     ['cycle (back-edges, a taken name, a literal $)', CYCLE_WORLD, { baseImage: 'node:20-slim' }],
     ['mesh without observer', MESH_WORLD, { observer: false }],
+    ['replicated (deploy.replicas)', REPLICATED_WORLD, {}],
   ];
   it.skipIf(!haveDockerCompose).each(CONFIG_CASES)('%s: passes `docker-compose config -q`', (_name, world, options) => {
     const dir = mkdtempSync(join(tmpdir(), 'dw-compose-config-'));
@@ -127,6 +137,24 @@ describe('compose export', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("runs a service's replicas as compose-spec deploy.replicas, under its one name, with its one identity", () => {
+    const { doc } = exported(REPLICATED_WORLD);
+    const services = doc.services as unknown as Record<string, Record<string, unknown>>;
+    expect(services.orders?.deploy).toEqual({ replicas: 3 });
+    expect(services.payments?.deploy).toEqual({ replicas: 2 });
+    expect(services.inventory?.deploy).toBeUndefined();
+    expect(services.shopper?.deploy).toBeUndefined();
+    // copies need a name Docker can number: no container_name anywhere
+    for (const service of Object.values(services)) expect(service.container_name).toBeUndefined();
+    // the callers reach every copy by the service's DNS name; each copy is told no replica number of its own
+    const orders = JSON.parse(uninterpolate(String((services.orders as Service).environment.DW_SPAWN_CONFIG)));
+    expect(orders.replica).toBeUndefined();
+    expect(orders.peers.map((p: { url: string; alsoAt?: string[] }) => [p.url, p.alsoAt])).toEqual([
+      ['https://payments:8443', undefined],
+      ['https://inventory:8443', undefined],
+    ]);
   });
 
   it('uses nothing docker-compose 1.29 refuses, and names services by their ids', () => {

@@ -199,6 +199,9 @@ export function composeForWorld(
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
       // the world's restart policy has compose's names; without one, compose keeps it running
       restart: restartOf(world, config.serviceId) ?? 'unless-stopped',
+      // Copies of the service: Docker runs them under one DNS name (no container_name), which answers with every
+      // copy's address, and each copy shares the identity volume (one identity, as locally).
+      ...replicasOf(world, config.serviceId),
     };
   }
   const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;
@@ -247,6 +250,13 @@ const HEADER = [
 
 export function composeYaml(input: ComposeExportInput, options: ComposeExportOptions = {}): string {
   return HEADER + stringify(composeForWorld(input, options), { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** compose-spec's `deploy: { replicas }` for a service that runs more than once; nothing otherwise. */
+function replicasOf(world: World, serviceId: string): { deploy?: { replicas: number } } {
+  const node = world.services.find((s) => s.id === serviceId);
+  const replicas = node?.kind === 'service' ? (node.replicas ?? 1) : 1;
+  return replicas > 1 ? { deploy: { replicas } } : {};
 }
 
 /** A service's restart policy from the world (same names as compose), if it has one. */

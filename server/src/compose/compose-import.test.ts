@@ -91,7 +91,7 @@ describe('compose import', () => {
           message: 'depends on "vault", which is not a service of this file: no link',
         },
         expect.objectContaining({ pointer: '/services/node_exporter/network_mode' }),
-        expect.objectContaining({ pointer: '/services/postgres/deploy' }),
+        expect.objectContaining({ pointer: '/services/postgres/deploy/resources' }),
       ]),
     );
   });
@@ -157,5 +157,52 @@ describe('compose import', () => {
     };
     const { world } = imported(composeYaml({ worldId: 'w-1', rev: 1, world: original }));
     expect(world.links).toEqual(original.links);
+  });
+
+  it("takes a service's replicas from deploy.replicas (or the legacy scale), and says what it cannot take", () => {
+    const { world, warnings } = imported(
+      [
+        'services:',
+        '  web:',
+        '    image: nginx',
+        '    depends_on: [api]',
+        '  api:',
+        '    image: api',
+        '    depends_on: [db, cache]',
+        '    deploy:',
+        '      replicas: 4',
+        '      resources: { limits: { memory: 64M } }',
+        '  db:',
+        '    image: postgres',
+        '    deploy: { replicas: 40 }',
+        '  cache:',
+        '    image: redis',
+        '    scale: 2',
+        '',
+      ].join('\n'),
+    );
+    const replicas = Object.fromEntries(
+      world.services.map((s) => [s.id, s.kind === 'service' ? s.replicas : 'client']),
+    );
+    expect(replicas).toEqual({ web: 'client', api: 4, db: 10, cache: 2 });
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ pointer: '/services/api/deploy/resources' }),
+        {
+          pointer: '/services/db/deploy/replicas',
+          message: 'a service runs at most 10 replicas: 40 became 10',
+        },
+      ]),
+    );
+  });
+
+  it('gives back the replica counts of an exported world', () => {
+    const original: World = {
+      ...MESH_WORLD,
+      services: MESH_WORLD.services.map((s) => (s.id === 'payments' ? { ...s, replicas: 3 } : s)),
+    } as World;
+    const { world } = imported(composeYaml({ worldId: 'shop-abc123', rev: 2, world: original }));
+    expect(world.services.find((s) => s.id === 'payments')).toMatchObject({ replicas: 3 });
+    expect(world.services.filter((s) => s.kind === 'service' && s.replicas !== undefined)).toHaveLength(1);
   });
 });

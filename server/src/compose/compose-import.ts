@@ -7,6 +7,7 @@ import {
   defaultConfig,
   type ImportWarning,
   type Link,
+  MAX_REPLICAS,
   MAX_SERVICES,
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
@@ -135,6 +136,31 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   const root = parseComposeText(text);
   const warnings: ImportWarning[] = [];
   const warn = (pointer: string, message: string) => warnings.push({ pointer, message });
+  /** deploy.replicas (compose-spec), or the legacy `scale`: how many copies run; 1 when neither says. */
+  const replicaCountOf = (spec: Json, at: string, kind: 'client' | 'service'): number => {
+    const fromDeploy = isObject(spec.deploy) ? spec.deploy.replicas : undefined;
+    const [value, where] =
+      fromDeploy !== undefined ? [fromDeploy, `${at}/deploy/replicas`] : [spec.scale, `${at}/scale`];
+    if (value === undefined) return 1;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      warn(where, `replicas must be a whole number, not ${JSON.stringify(value)}: runs once`);
+      return 1;
+    }
+    if (kind === 'client') {
+      if (value !== 1)
+        warn(where, `a client runs once (its rps says how much load it makes): ${value} replicas left out`);
+      return 1;
+    }
+    if (value > MAX_REPLICAS) {
+      warn(where, `a service runs at most ${MAX_REPLICAS} replicas: ${value} became ${MAX_REPLICAS}`);
+      return MAX_REPLICAS;
+    }
+    if (value === 0) {
+      warn(where, '0 replicas: a world runs every service at least once, so it runs once');
+      return 1;
+    }
+    return value;
+  };
   for (const key of TOP_KEYS_NOT_REPRESENTED) {
     if (root[key] !== undefined) warn(`/${key}`, `top-level "${key}" is not represented in a world: left out`);
   }
@@ -231,15 +257,22 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     if (spec.profiles !== undefined) {
       warn(`${at}/profiles`, 'profiles are not represented: the service is a node whatever profile is active');
     }
-    for (const key of ['extends', 'network_mode', 'volumes_from', 'deploy', 'scale'] as const) {
+    for (const key of ['extends', 'network_mode', 'volumes_from'] as const) {
       if (spec[key] !== undefined) warn(`${at}/${key}`, `"${key}" is not represented in a world: left out`);
+    }
+    if (isObject(spec.deploy)) {
+      for (const key of Object.keys(spec.deploy)) {
+        if (key !== 'replicas') warn(`${at}/deploy/${key}`, `"deploy.${key}" is not represented in a world: left out`);
+      }
+    } else if (spec.deploy !== undefined) {
+      warn(`${at}/deploy`, '"deploy" is not a mapping: left out');
     }
   }
 
   // Kinds: our own when exported by us; else an entry point (calls others, called by none) is a client.
   const called = new Set(links.map((l) => l.to));
   const calls = new Set(links.map((l) => l.from));
-  const nodes: WorldService[] = entries.map(({ id, spec, hints }) => {
+  const nodes: WorldService[] = entries.map(({ name, id, spec, hints }) => {
     const display: Display = {};
     if (typeof spec.image === 'string') display.image = spec.image.slice(0, 300);
     if (Array.isArray(spec.ports)) {
@@ -249,12 +282,13 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     const kind = hints?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service');
     const withDisplay = Object.keys(display).length > 0 ? { display } : {};
     const position = { x: 0, y: 0 };
+    const replicas = replicaCountOf(spec, `/services/${esc(name)}`, kind);
     if (kind === 'client') {
       const config = hints?.kind === 'client' && isObject(hints.behaviour) ? hints.behaviour : defaultConfig('client');
       return { id, kind, position, config, ...withDisplay } as ClientNode;
     }
     const config = hints?.kind === 'service' && isObject(hints.behaviour) ? hints.behaviour : defaultConfig('service');
-    return { id, kind, position, config, ...withDisplay } as ServiceNode;
+    return { id, kind, position, config, ...(replicas > 1 ? { replicas } : {}), ...withDisplay } as ServiceNode;
   });
 
   // An exported world's own name first, then the caller's, then a placeholder.

@@ -28,7 +28,9 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     app.worldStore.require(id);
     const deployment = deployer.find(id);
     if (!deployment) throw new HttpProblem(409, 'not-deployed', `world "${id}" is not deployed`);
-    const service = deployment.processes.get(serviceId);
+    // A service that runs more than once answers through a copy that is ready (they share one identity).
+    const copies = deployment.replicasOf(serviceId);
+    const service = copies.find((p) => p.state === 'ready' && p.alive) ?? copies[0];
     if (!service) {
       throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
     }

@@ -162,8 +162,9 @@ export class Deployer {
     const plan = redeployPlan(running?.world ?? null, world);
     if (running && leafLifetimeMsOf(running.world) !== leafLifetimeMsOf(world)) {
       // A new leaf lifetime replaces every process (see replace()).
-      plan.restart = [...plan.restart, ...plan.keep].sort();
+      plan.restart = [...plan.restart, ...plan.keep, ...plan.scale.map((s) => s.id)].sort();
       plan.keep = [];
+      plan.scale = [];
     }
     return { deployedRev: running?.rev ?? null, plan, summary: describePlan(plan) };
   }

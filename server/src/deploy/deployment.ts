@@ -5,6 +5,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeCertificate, type KeyPairPem } from '@dw/pki';
 import {
+  combinedState,
+  type DeployedService,
   type DeployPlan,
   type DeployProgressEvent,
   type DeployStatus,
@@ -15,7 +17,9 @@ import {
   type IntruderIdentity,
   type IntruderMode,
   leafLifetimeMsOf,
+  type ReplicaStatus,
   type RestartPolicy,
+  replicasOf,
   type ServiceLogLine,
   type ServiceState,
   type ServiceStatusEvent,
@@ -33,12 +37,16 @@ import { IdentityKeeper } from './identity-roll.js';
 import { mtlsGetJson, type TlsIdentity } from './mtls.js';
 import { spawnConfigs } from './plan.js';
 import { allocatePorts } from './ports.js';
-import { ServiceProcess } from './service-process.js';
+import { processKey, ServiceProcess } from './service-process.js';
 
 const HEALTH_POLL_MS = 250;
 const HEALTH_POLL_FOR_MS = 30_000;
 /** Clients start once every service is ready, or after this long whatever the services do. */
 const CLIENTS_WAIT_AT_MOST_MS = 10_000;
+/** Callers hear of new copies once those are ready, or after this long whatever they do. */
+const ANNOUNCE_WAIT_AT_MOST_MS = 10_000;
+/** Between telling callers a copy is going away and stopping it, so no new call is on its way to it. */
+const UNANNOUNCE_GRACE_MS = 150;
 
 export interface DeploymentOptions {
   worldId: string;
@@ -97,6 +105,21 @@ async function issueIntruder(
   return identity;
 }
 
+function replicaStatus(p: ServiceProcess): ReplicaStatus {
+  const gone = p.state === 'stopped';
+  return { replica: p.replica, state: p.state, pid: gone ? null : p.pid, port: gone ? null : p.port };
+}
+
+function peerUrls(peer: SpawnConfig['peers'][number]): string[] {
+  return [peer.url, ...(peer.alsoAt ?? [])];
+}
+
+function withUrls(peer: SpawnConfig['peers'][number], urls: string[]): SpawnConfig['peers'][number] {
+  const { alsoAt: _, ...rest } = peer;
+  const [url, ...others] = urls;
+  return { ...rest, url: url ?? peer.url, ...(others.length > 0 ? { alsoAt: others } : {}) };
+}
+
 /**
  * Clients and attacking intruders only call: they start once every service listens. An impostor serves (in
  * another's name), so it starts with the services.
@@ -111,6 +134,7 @@ export class Deployment {
   /** The revision deployed last; kept processes may have been started by an earlier one. */
   rev: number;
   world: World;
+  /** Every process, by processKey: `orders` is the first copy of orders, `orders#2` the second. */
   processes = new Map<string, ServiceProcess>();
   /** Faults in force: runtime state of the processes, never a redeploy. */
   readonly faults: FaultInjector;
@@ -165,9 +189,12 @@ export class Deployment {
       onChange: (list) => options.onFaults?.(list),
       onPushFailed: options.onFaultPushFailed,
     });
-    for (const config of configs) this.processes.set(config.serviceId, this.newProcess(config, options.world));
-    for (const config of configs) this.progressing.set(config.serviceId, 'identity-issued');
-    this.progressOf = configs.length;
+    for (const config of configs) {
+      this.processes.set(processKey(config.serviceId, config.replica), this.newProcess(config, options.world));
+    }
+    const ids = new Set(configs.map((c) => c.serviceId));
+    for (const id of ids) this.progressing.set(id, 'identity-issued');
+    this.progressOf = ids.size;
   }
 
   /** Reports one service's step of the deploy of `rev`. */
@@ -200,6 +227,11 @@ export class Deployment {
     else this.progressing.set(process.id, step);
     const facts: StepFacts = step === 'crashed' && process.detail !== undefined ? { detail: process.detail } : {};
     Deployment.report(this.options, { rev: this.rev, of: this.progressOf }, process.id, step, facts);
+  }
+
+  /** The copies of one service, first to last (none when it is not deployed). */
+  replicasOf(serviceId: string): ServiceProcess[] {
+    return [...this.processes.values()].filter((p) => p.id === serviceId).sort((a, b) => a.replica - b.replica);
   }
 
   /** A supervised process: its restart policy, the faults in force at each start, its pid told to the guardian. */
@@ -236,14 +268,18 @@ export class Deployment {
         if (s.kind !== 'intruder') continue;
         all.set(s.id, await issueIntruder(ca, options.worldId, { id: s.id, mode: s.config.mode }, options.dir, issued));
       }
-      const ports = await allocatePorts(ids.length, options.host);
+      const counts = options.world.services.map((s) => replicasOf(s));
+      const ports = await allocatePorts(
+        counts.reduce((a, b) => a + b, 0),
+        options.host,
+      );
       const token = randomBytes(24).toString('base64url');
       const configs = spawnConfigs({
         worldId: options.worldId,
         rev: options.rev,
         world: options.world,
         host: options.host,
-        ports: new Map(ids.map((id, i) => [id, ports[i] as number])),
+        ports: new Map(ids.map((id, i) => [id, ports.splice(0, counts[i] as number)])),
         identities: all,
         telemetry: { url: options.telemetryUrl, token, intervalMs: options.telemetryIntervalMs },
       });
@@ -257,20 +293,27 @@ export class Deployment {
   /**
    * Turns this deployment into `world` at `rev` following `plan` (from redeployPlan): kept processes keep running
    * (same pid, same identity), restarted ones end and start again on their old port with a fresh leaf, stopped
-   * ones end, started ones get a new port and leaf. Services start first, new clients once they are ready.
+   * ones end, started ones get a new port and leaf. A scaled service keeps its first copies and starts or stops
+   * the ones above: callers hear of a copy going away before it stops, and of a new one once it is ready (over
+   * IPC, without a restart). Services start first, new clients once they are ready.
    */
   async reconcile(rev: number, world: World, plan: DeployPlan): Promise<void> {
     if (this.stopping) throw new Error(`the deployment of world "${this.worldId}" is stopping`);
-    const ending = [...plan.stop, ...plan.restart]
-      .map((id) => this.processes.get(id))
-      .filter((p): p is ServiceProcess => p !== undefined);
-    const results = await Promise.allSettled(ending.map((p) => p.stop()));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    await Promise.all(
-      plan.stop.flatMap((id) => [`${id}.key`, `${id}.crt`].map((f) => rm(join(this.options.dir, f), { force: true }))),
-    );
     const fresh = [...plan.start, ...plan.restart];
+    const freshIds = new Set(fresh);
+    const wanted = new Map(world.services.map((s) => [s.id, replicasOf(s)]));
+    // Ports: a restarted or scaled service keeps the ports of the copies it keeps; the others get new ones.
+    const kept = (id: string) => (freshIds.has(id) && !plan.restart.includes(id) ? [] : this.replicasOf(id));
+    const needed = world.services.reduce((n, s) => n + Math.max(0, (wanted.get(s.id) ?? 1) - kept(s.id).length), 0);
+    const newPorts = await allocatePorts(needed, this.options.host);
+    const ports = new Map<string, number[]>();
+    for (const s of world.services) {
+      const copies = kept(s.id)
+        .slice(0, wanted.get(s.id))
+        .map((p) => p.port);
+      while (copies.length < (wanted.get(s.id) ?? 1)) copies.push(newPorts.shift() as number);
+      ports.set(s.id, copies);
+    }
     // Fresh leaves from the CA in use now (it may have been rotated since the deployment started).
     const ca = this.identities.currentCa;
     const freshMembers = fresh.filter((id) => world.services.find((s) => s.id === id)?.kind !== 'intruder');
@@ -278,7 +321,7 @@ export class Deployment {
     this.progressing = new Map();
     const reportIssued = (id: string, facts: StepFacts) =>
       Deployment.report(this.options, { rev, of: fresh.length }, id, 'identity-issued', facts);
-    const issued = await issueDeploymentIdentities(
+    const issuing = issueDeploymentIdentities(
       ca,
       this.worldId,
       freshMembers,
@@ -286,23 +329,52 @@ export class Deployment {
       leafLifetimeMsOf(world),
       (id, certPem) => reportIssued(id, leafFacts(certPem)),
     );
-    const newPorts = await allocatePorts(plan.start.length, this.options.host);
-    const ports = new Map<string, number>();
-    const identities = new Map<string, Identity | IntruderIdentity>(issued.services);
+    const identities = new Map<string, Identity | IntruderIdentity>();
     for (const s of world.services) {
-      if (s.kind !== 'intruder' || !fresh.includes(s.id)) continue;
+      if (freshIds.has(s.id)) continue;
+      const old = this.processes.get(s.id);
+      if (!old) throw new Error(`no running process of "${s.id}" to keep, scale or restart`);
+      identities.set(s.id, old.config.identity);
+    }
+    // What ends: every copy of a stopped or restarted service, and the copies above a scaled-down count.
+    const ending = [...this.processes.values()].filter(
+      (p) => plan.stop.includes(p.id) || plan.restart.includes(p.id) || p.replica > (wanted.get(p.id) ?? Infinity),
+    );
+    // Before anything stops, callers stop calling the copies that go away for good.
+    const goneUrls = new Set(
+      ending.filter((p) => p.replica > (wanted.get(p.id) ?? Infinity)).map((p) => `https://${this.hostPart}:${p.port}`),
+    );
+    if (goneUrls.size > 0) {
+      for (const p of this.processes.values()) {
+        if (ending.includes(p) || p.config.peers.every((peer) => !peerUrls(peer).some((u) => goneUrls.has(u)))) {
+          continue;
+        }
+        p.updatePeers(
+          p.config.peers.map((peer) =>
+            withUrls(
+              peer,
+              peerUrls(peer).filter((u) => !goneUrls.has(u)),
+            ),
+          ),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, UNANNOUNCE_GRACE_MS));
+    }
+    const results = await Promise.allSettled(ending.map((p) => p.stop()));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await Promise.all(
+      plan.stop.flatMap((id) => [`${id}.key`, `${id}.crt`].map((f) => rm(join(this.options.dir, f), { force: true }))),
+    );
+    const issued = await issuing;
+    for (const [id, identity] of issued.services) identities.set(id, identity);
+    for (const s of world.services) {
+      if (s.kind !== 'intruder' || !freshIds.has(s.id)) continue;
       identities.set(
         s.id,
         await issueIntruder(ca, this.worldId, { id: s.id, mode: s.config.mode }, this.options.dir, reportIssued),
       );
     }
-    for (const id of [...plan.keep, ...plan.restart]) {
-      const old = this.processes.get(id);
-      if (!old) throw new Error(`no running process of "${id}" to keep or restart`);
-      ports.set(id, old.port);
-      if (!identities.has(id)) identities.set(id, old.config.identity);
-    }
-    for (const [i, id] of plan.start.entries()) ports.set(id, newPorts[i] as number);
     const configs = spawnConfigs({
       worldId: this.worldId,
       rev,
@@ -312,13 +384,22 @@ export class Deployment {
       identities,
       telemetry: { url: this.options.telemetryUrl, token: this.token, intervalMs: this.options.telemetryIntervalMs },
     });
-    const freshIds = new Set(fresh);
     const processes = new Map<string, ServiceProcess>();
+    const added: ServiceProcess[] = [];
+    const peersOf = new Map<ServiceProcess, SpawnConfig['peers']>();
     for (const config of configs) {
-      const kept = this.processes.get(config.serviceId);
-      const keep = kept && !freshIds.has(config.serviceId);
-      if (keep) kept.restartPolicy = restartPolicyOf(world, config.serviceId);
-      processes.set(config.serviceId, keep ? kept : this.newProcess(config, world));
+      const key = processKey(config.serviceId, config.replica);
+      const old = this.processes.get(key);
+      const keep = old && !freshIds.has(config.serviceId) && !ending.includes(old);
+      if (keep) {
+        old.restartPolicy = restartPolicyOf(world, config.serviceId);
+        peersOf.set(old, config.peers);
+        processes.set(key, old);
+      } else {
+        const process = this.newProcess(config, world);
+        processes.set(key, process);
+        if (!freshIds.has(config.serviceId)) added.push(process);
+      }
     }
     this.rev = rev;
     this.world = world;
@@ -330,10 +411,16 @@ export class Deployment {
     this.launchedAt = Date.now();
     for (const id of fresh) this.progressing.set(id, 'identity-issued');
     this.progressOf = fresh.length;
-    for (const id of fresh) {
-      const p = processes.get(id);
-      if (p && p.kind !== 'client') p.start();
+    // A scaled-down service's copies are gone from its status now.
+    for (const { id } of plan.scale) {
+      const first = processes.get(id);
+      if (first) this.options.onStatus(this.statusEvent(first));
     }
+    const starting = [...processes.values()].filter(
+      (p) => (freshIds.has(p.id) || added.includes(p)) && p.kind !== 'client',
+    );
+    for (const p of starting) p.start();
+    this.announceWhenReady(starting, peersOf);
     clearTimeout(this.clientTimer);
     this.clientTimer = setTimeout(() => this.startClients(), CLIENTS_WAIT_AT_MOST_MS);
     this.clientTimer.unref();
@@ -342,6 +429,43 @@ export class Deployment {
     this.healthTimer = setInterval(() => this.pollHealth(), HEALTH_POLL_MS);
     this.healthTimer.unref();
     if ([...processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = this.launchedAt;
+  }
+
+  private get hostPart(): string {
+    return this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+  }
+
+  private announceTimer: NodeJS.Timeout | undefined;
+  private announcing: { waitFor: Set<ServiceProcess>; peersOf: Map<ServiceProcess, SpawnConfig['peers']> } | undefined;
+
+  /**
+   * Tells the kept processes their peers' addresses once the processes just started are ready (or after
+   * ANNOUNCE_WAIT_AT_MOST_MS): a call never meets a copy that does not listen yet.
+   */
+  private announceWhenReady(started: ServiceProcess[], peersOf: Map<ServiceProcess, SpawnConfig['peers']>): void {
+    clearTimeout(this.announceTimer);
+    this.announcing = { waitFor: new Set(started), peersOf };
+    this.announceTimer = setTimeout(() => this.announce(), ANNOUNCE_WAIT_AT_MOST_MS);
+    this.announceTimer.unref();
+    this.announceIfReady();
+  }
+
+  private announceIfReady(): void {
+    const pending = this.announcing;
+    if (!pending) return;
+    for (const p of pending.waitFor) if (p.state !== 'starting' && p.state !== 'restarting') pending.waitFor.delete(p);
+    if (pending.waitFor.size === 0) this.announce();
+  }
+
+  private announce(): void {
+    clearTimeout(this.announceTimer);
+    const pending = this.announcing;
+    this.announcing = undefined;
+    if (!pending) return;
+    for (const [p, peers] of pending.peersOf) {
+      if (this.processes.get(p.key) !== p || JSON.stringify(p.config.peers) === JSON.stringify(peers)) continue;
+      p.updatePeers(peers);
+    }
   }
 
   /**
@@ -381,8 +505,9 @@ export class Deployment {
     this.options.onFrame(this.aggregator.frame(Date.now(), (id) => this.stateOf(id)));
   }
 
+  /** The service's state: of its process, or combinedState of its copies. */
   stateOf(serviceId: string): ServiceState {
-    return this.processes.get(serviceId)?.state ?? 'stopped';
+    return combinedState(this.replicasOf(serviceId).map((p) => p.state));
   }
 
   private readonly probing = new Set<string>();
@@ -395,14 +520,14 @@ export class Deployment {
       return;
     }
     for (const p of starting) {
-      if (this.probing.has(p.id)) continue;
-      this.probing.add(p.id);
+      if (this.probing.has(p.key)) continue;
+      this.probing.add(p.key);
       mtlsGetJson({ host: this.options.host, port: p.port, serviceId: p.id }, '/_dw/health', this.controller, 1000)
         .then((answer) => {
           if (answer.status === 200) p.markReady();
         })
         .catch(() => {}) // not listening yet
-        .finally(() => this.probing.delete(p.id));
+        .finally(() => this.probing.delete(p.key));
     }
   }
 
@@ -424,44 +549,54 @@ export class Deployment {
     if (process.state === 'ready' && this.allReadyAt === null) {
       if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();
     }
+    this.announceIfReady();
     this.options.onStatus(this.statusEvent(process));
   }
 
+  /** The status of the service `process` is a copy of, with every copy when it runs more than once. */
   statusEvent(process: ServiceProcess): ServiceStatusEvent {
-    const event: ServiceStatusEvent = {
-      worldId: this.worldId,
-      rev: this.rev,
-      id: process.id,
-      state: process.state,
-      pid: process.state === 'stopped' ? null : process.pid,
-      port: process.state === 'stopped' ? null : process.port,
-    };
-    if (process.detail !== undefined) event.detail = process.detail;
+    const { replicas: _, ...service } = this.serviceStatus(process.id);
+    const event: ServiceStatusEvent = { worldId: this.worldId, rev: this.rev, ...service };
+    const copies = this.replicasOf(process.id);
+    if (copies.length > 1) event.replicas = copies.map(replicaStatus);
+    if (process.detail !== undefined) {
+      event.detail = copies.length > 1 ? `replica ${process.replica}: ${process.detail}` : process.detail;
+    }
     return event;
+  }
+
+  private serviceStatus(serviceId: string): DeployedService {
+    const copies = this.replicasOf(serviceId);
+    const first = copies[0];
+    const state = combinedState(copies.map((p) => p.state));
+    const status: DeployedService = {
+      id: serviceId,
+      state,
+      pid: !first || first.state === 'stopped' ? null : first.pid,
+      port: !first || first.state === 'stopped' ? null : first.port,
+    };
+    if (copies.length > 1) status.replicas = copies.map(replicaStatus);
+    return status;
   }
 
   /** The lines a service's process wrote that are still kept (stdout and stderr merged by time), oldest first. */
   logsOf(serviceId: string): ServiceLogLine[] | undefined {
-    const p = this.processes.get(serviceId);
-    if (!p) return undefined;
-    const of = (stream: 'stdout' | 'stderr') =>
+    const copies = this.replicasOf(serviceId);
+    if (copies.length === 0) return undefined;
+    const of = (p: ServiceProcess, stream: 'stdout' | 'stderr') =>
       p[stream].entries().map(({ line, at }) => ({ worldId: this.worldId, id: p.id, stream, line, at }));
-    return [...of('stdout'), ...of('stderr')].sort((a, b) => a.at - b.at);
+    return copies.flatMap((p) => [...of(p, 'stdout'), ...of(p, 'stderr')]).sort((a, b) => a.at - b.at);
   }
 
+  /** One per service. */
   statusEvents(): ServiceStatusEvent[] {
-    return [...this.processes.values()].map((p) => this.statusEvent(p));
+    return [...this.processes.values()].filter((p) => p.replica === 1).map((p) => this.statusEvent(p));
   }
 
   status(): DeployStatus {
     return {
       rev: this.rev,
-      services: [...this.processes.values()].map((p) => ({
-        id: p.id,
-        state: p.state,
-        pid: p.state === 'stopped' ? null : p.pid,
-        port: p.state === 'stopped' ? null : p.port,
-      })),
+      services: [...this.processes.values()].filter((p) => p.replica === 1).map((p) => this.serviceStatus(p.id)),
     };
   }
 
@@ -477,7 +612,7 @@ export class Deployment {
    */
   ingest(batch: TelemetryBatch): IngestResult {
     if (this.stopping) return 'stale';
-    const process = this.processes.get(batch.serviceId);
+    const process = this.processes.get(processKey(batch.serviceId, batch.replica));
     // A kept process reports the revision it was started with.
     if (!process || process.config.rev !== batch.rev || process.pid !== batch.pid || !process.alive) return 'stale';
     if (!this.delivered.firstTime(batch)) return 'duplicate';
@@ -494,6 +629,7 @@ export class Deployment {
       clearInterval(this.frameTimer);
       clearInterval(this.healthTimer);
       clearTimeout(this.clientTimer);
+      clearTimeout(this.announceTimer);
       const results = await Promise.allSettled([...this.processes.values()].map((p) => p.stop()));
       await rm(this.options.dir, { recursive: true, force: true });
       const failed = results.find((r) => r.status === 'rejected');

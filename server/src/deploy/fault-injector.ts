@@ -56,7 +56,8 @@ export class FaultInjector {
     const { worldId } = this.options;
     const world = this.options.world();
     const processes = this.options.processes();
-    let target: ServiceProcess | undefined;
+    let targets: ServiceProcess[] = [];
+    const copiesOf = (id: string) => [...processes.values()].filter((p) => p.id === id);
     if (isLinkFault(fault)) {
       const link = world.links.find((l) => l.id === fault.linkId);
       if (!link)
@@ -65,30 +66,48 @@ export class FaultInjector {
           'not-found',
           `link "${fault.linkId}" is not part of the deployed world "${worldId}"`,
         );
-      target = processes.get(link.from);
+      targets = copiesOf(link.from); // every copy of the caller calls over the link
     } else {
-      target = processes.get(fault.serviceId);
-      if (!target) {
+      const copies = copiesOf(fault.serviceId);
+      if (copies.length === 0) {
         throw new HttpProblem(
           404,
           'not-found',
           `service "${fault.serviceId}" is not part of the deployed world "${worldId}"`,
         );
       }
-      if ([...this.faults.values()].some((f) => f.fault.kind === 'pause' && f.fault.serviceId === fault.serviceId)) {
-        throw new HttpProblem(409, 'already-paused', `service "${fault.serviceId}" is already paused`);
+      targets = fault.replica === undefined ? copies : copies.filter((p) => p.replica === fault.replica);
+      const what =
+        fault.replica === undefined
+          ? `service "${fault.serviceId}"`
+          : `replica ${fault.replica} of "${fault.serviceId}"`;
+      if (targets.length === 0) {
+        throw new HttpProblem(
+          404,
+          'not-found',
+          `service "${fault.serviceId}" runs ${copies.length} replica(s): there is no replica ${fault.replica}`,
+        );
       }
-      if (!target.signal('SIGSTOP')) {
+      const overlaps = (f: FaultSpec) =>
+        f.kind === 'pause' &&
+        f.serviceId === fault.serviceId &&
+        (f.replica === undefined || fault.replica === undefined || f.replica === fault.replica);
+      if ([...this.faults.values()].some((f) => overlaps(f.fault))) {
+        throw new HttpProblem(409, 'already-paused', `${what} is already paused`);
+      }
+      const running = targets.filter((p) => p.alive);
+      if (running.length === 0) {
         throw new HttpProblem(
           409,
           'not-running',
-          `service "${fault.serviceId}" is not running (${target.state}): nothing to pause`,
+          `${what} is not running (${targets.map((p) => p.state).join(', ')}): nothing to pause`,
         );
       }
+      for (const p of running) p.signal('SIGSTOP');
     }
     const active: ActiveFault = { id: `f${++this.sequence}`, since: Date.now(), fault };
     this.faults.set(active.id, active);
-    if (isLinkFault(fault) && target) await this.push(target);
+    if (isLinkFault(fault)) await Promise.all(targets.map((p) => this.push(p)));
     this.changed();
     return active;
   }
@@ -102,10 +121,14 @@ export class FaultInjector {
     const fault = active.fault;
     if (isLinkFault(fault)) {
       const link = this.options.world().links.find((l) => l.id === fault.linkId);
-      const caller = link && this.options.processes().get(link.from);
-      if (caller) await this.push(caller);
+      const callers = [...this.options.processes().values()].filter((p) => p.id === link?.from);
+      await Promise.all(callers.map((p) => this.push(p)));
     } else {
-      this.options.processes().get(fault.serviceId)?.signal('SIGCONT');
+      for (const p of this.options.processes().values()) {
+        if (p.id === fault.serviceId && (fault.replica === undefined || p.replica === fault.replica)) {
+          p.signal('SIGCONT');
+        }
+      }
     }
     this.changed();
   }
@@ -134,11 +157,20 @@ export class FaultInjector {
     if (dropped > 0) this.changed();
   }
 
-  /** Called on every state change of a process: a pause ends with the process; a ready caller gets its faults. */
+  /**
+   * Called on every state change of a process: a pause ends with the process (a pause of every copy, with the
+   * last of them); a ready caller gets its faults.
+   */
   processChanged(process: ServiceProcess): void {
     if (process.state === 'crashed' || process.state === 'stopped') {
+      const allGone = [...this.options.processes().values()]
+        .filter((p) => p.id === process.id)
+        .every((p) => p === process || p.state === 'crashed' || p.state === 'stopped');
       const pauses = [...this.faults.values()].filter(
-        (f) => f.fault.kind === 'pause' && f.fault.serviceId === process.id,
+        (f) =>
+          f.fault.kind === 'pause' &&
+          f.fault.serviceId === process.id &&
+          (f.fault.replica === undefined ? allGone : f.fault.replica === process.replica),
       );
       for (const f of pauses) this.faults.delete(f.id);
       if (pauses.length > 0) this.changed();

@@ -8,7 +8,17 @@ import { HttpProblem } from '../http/errors.js';
 const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
 const FaultParams = Type.Object({ id: Type.String({ maxLength: 200 }), faultId: Type.String({ maxLength: 200 }) });
 const ServiceParams = Type.Object({ id: Type.String({ maxLength: 200 }), serviceId: Type.String({ maxLength: 200 }) });
-const Killed = Type.Object({ serviceId: Type.String(), pid: Type.Integer() });
+const Killed = Type.Object({
+  serviceId: Type.String(),
+  /** The pid killed (the first one, when every copy was). */
+  pid: Type.Integer(),
+  /** The copy killed, when one was asked for. */
+  replica: Type.Optional(Type.Integer()),
+  /** Every pid killed. */
+  pids: Type.Array(Type.Integer()),
+});
+/** `?replica=2` (1 to 10, MAX_REPLICAS) kills that copy alone (its callers carry on through the others); without it, every copy. */
+const KillQuery = Type.Object({ replica: Type.Optional(Type.String({ pattern: '^(10|[1-9])$' })) });
 
 export const faultRoutes: FastifyPluginAsync = async (app) => {
   const { deployer } = app;
@@ -72,23 +82,42 @@ export const faultRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Params: { id: string; serviceId: string } }>(
+  app.post<{ Params: { id: string; serviceId: string }; Querystring: { replica?: string } }>(
     '/api/worlds/:id/deploy/services/:serviceId/kill',
-    { schema: { params: ServiceParams, response: { 202: Killed, 404: ErrorBody, 409: ErrorBody } } },
+    {
+      schema: {
+        params: ServiceParams,
+        querystring: KillQuery,
+        response: { 202: Killed, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
     async (request, reply) => {
       const { id, serviceId } = request.params;
-      const service = running(id).processes.get(serviceId);
-      if (!service)
+      const replica = request.query.replica === undefined ? undefined : Number(request.query.replica);
+      const copies = running(id).replicasOf(serviceId);
+      if (copies.length === 0)
         throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
-      const pid = service.pid;
-      if (pid === null || !service.signal('SIGKILL')) {
+      const targets = replica === undefined ? copies : copies.filter((p) => p.replica === replica);
+      if (targets.length === 0) {
         throw new HttpProblem(
-          409,
-          'not-running',
-          `service "${serviceId}" is not running (${service.state}): nothing to kill`,
+          404,
+          'not-found',
+          `service "${serviceId}" runs ${copies.length} replica(s): there is no replica ${replica}`,
         );
       }
-      return reply.code(202).send({ serviceId, pid });
+      const pids: number[] = [];
+      for (const p of targets) {
+        const pid = p.pid;
+        if (pid !== null && p.signal('SIGKILL')) pids.push(pid);
+      }
+      if (pids.length === 0) {
+        const what = replica === undefined ? `service "${serviceId}"` : `replica ${replica} of "${serviceId}"`;
+        const states = targets.map((p) => p.state).join(', ');
+        throw new HttpProblem(409, 'not-running', `${what} is not running (${states}): nothing to kill`);
+      }
+      return reply
+        .code(202)
+        .send({ serviceId, pid: pids[0] as number, pids, ...(replica !== undefined ? { replica } : {}) });
     },
   );
 };

@@ -144,8 +144,10 @@ export class IdentityKeeper {
 
   private async issueMembers(ca: KeyPairPem): Promise<void> {
     const { worldId } = this.options;
+    // One leaf per service: the copies of a replicated service share its identity files.
+    const services = [...new Map(this.members().map((p) => [p.id, p])).values()];
     await Promise.all(
-      this.members().map(async (p) => {
+      services.map(async (p) => {
         const { certFile, keyFile } = p.config.identity;
         if (certFile === undefined || keyFile === undefined) return;
         const leaf = await issueLeaf(ca, { worldId, serviceId: p.id, validityMs: this.validityMs });

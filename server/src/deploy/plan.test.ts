@@ -126,3 +126,38 @@ describe('redeployPlan', () => {
     expect(all).toEqual(next.services.map((s) => s.id).sort());
   });
 });
+
+describe('spawnConfigs with replicas', () => {
+  const world: World = structuredClone(MESH_WORLD);
+  const copies = new Map<string, number | number[]>(ports);
+  copies.set('payments', [41001, 41002, 41003]);
+  const configs = spawnConfigs({
+    worldId: 'w',
+    rev: 2,
+    world,
+    host: '127.0.0.1',
+    ports: copies,
+    identities,
+    telemetry,
+  });
+
+  it('plans one process per copy: its own port and replica number, the same identity and callers', () => {
+    const payments = configs.filter((c) => c.serviceId === 'payments');
+    expect(payments.map((c) => [c.replica, c.listen.port])).toEqual([
+      [1, 41001],
+      [2, 41002],
+      [3, 41003],
+    ]);
+    expect(new Set(payments.map((c) => JSON.stringify([c.identity, c.allowedCallers, c.peers]))).size).toBe(1);
+    expect(configs.find((c) => c.serviceId === 'orders')?.replica).toBeUndefined();
+  });
+
+  it("tells the callers every copy's address: the first as url, the others in alsoAt", () => {
+    const orders = configs.find((c) => c.serviceId === 'orders');
+    expect(orders?.peers.find((p) => p.id === 'payments')).toMatchObject({
+      url: 'https://127.0.0.1:41001',
+      alsoAt: ['https://127.0.0.1:41002', 'https://127.0.0.1:41003'],
+    });
+    expect(orders?.peers.find((p) => p.id === 'inventory')?.alsoAt).toBeUndefined();
+  });
+});

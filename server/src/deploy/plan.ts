@@ -27,11 +27,15 @@ export interface SpawnPlanInput {
   world: World;
   /** Where services listen and are reached, e.g. 127.0.0.1. */
   host: string;
-  ports: ReadonlyMap<string, number>;
+  /**
+   * Where each service listens: one port, or one per copy (a process is planned per port, replica i+1 on the
+   * i-th; compose gives one port and lets Docker run the copies).
+   */
+  ports: ReadonlyMap<string, number | readonly number[]>;
   /** An Identity per client and service, an IntruderIdentity per intruder (issueIntruderIdentity). */
   identities: ReadonlyMap<string, Identity | IntruderIdentity>;
   telemetry: TelemetryTarget;
-  /** Where a peer is reached when that is not `host:port` (compose: https://<id>:8443). */
+  /** Where a peer is reached when that is not at its ports on `host` (compose: https://<id>:8443). */
   peerUrl?: (serviceId: string) => string;
 }
 
@@ -41,15 +45,23 @@ function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
   return value;
 }
 
+function portList(ports: ReadonlyMap<string, number | readonly number[]>, id: string): readonly number[] {
+  const value = required(ports, id, 'port');
+  return typeof value === 'number' ? [value] : value;
+}
+
 /**
- * The spawn config of every service of the world: who it is, where it listens, whom it calls, who may call it.
- * A deny link is a route (its caller calls) but no permission (its callee's allowedCallers leave it out).
+ * The spawn config of every process of the world: who it is, where it listens, whom it calls, who may call it.
+ * A deny link is a route (its caller calls) but no permission (its callee's allowedCallers leave it out). A
+ * service given several ports runs as that many copies: one config each, the same identity, and its callers
+ * reach it at every copy (`url`, then `alsoAt`).
  */
 export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
   const { worldId, rev, world, host, ports, identities, telemetry } = input;
-  const urlOf =
-    input.peerUrl ??
-    ((id: string) => `https://${host.includes(':') ? `[${host}]` : host}:${required(ports, id, 'port')}`);
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const urlsOf = (id: string): string[] =>
+    input.peerUrl ? [input.peerUrl(id)] : portList(ports, id).map((port) => `https://${hostPart}:${port}`);
+  const urlOf = (id: string) => urlsOf(id)[0] as string;
   const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
   /** Impostors' addresses, by the service they impersonate: its callers are told it answers there too. */
   const impostorUrls = new Map<string, string[]>();
@@ -59,21 +71,24 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
     list.push(urlOf(s.id));
     impostorUrls.set(s.config.impersonates, list);
   }
-  return world.services.map((service): SpawnConfig => {
+  const configOf = (service: World['services'][number], port: number, replica: number | undefined): SpawnConfig => {
     const identity = required(identities, service.id, 'identity');
     const common = {
       worldId,
       serviceId: service.id,
+      ...(replica !== undefined ? { replica } : {}),
       rev,
-      listen: { host, port: required(ports, service.id, 'port') },
+      listen: { host, port },
       peers: world.links
         .filter((l) => l.from === service.id)
         .map((l) => {
-          const alsoAt = service.kind === 'intruder' ? undefined : impostorUrls.get(l.to);
+          // Every copy of the peer; and, but for an intruder, the impostors said to answer for it.
+          const [url, ...copies] = urlsOf(l.to);
+          const alsoAt = [...copies, ...(service.kind === 'intruder' ? [] : (impostorUrls.get(l.to) ?? []))];
           const weight = l.weight !== undefined ? { weight: l.weight } : {};
-          return alsoAt
-            ? { linkId: l.id, id: l.to, url: urlOf(l.to), alsoAt, ...weight }
-            : { linkId: l.id, id: l.to, url: urlOf(l.to), ...weight };
+          return alsoAt.length > 0
+            ? { linkId: l.id, id: l.to, url: url as string, alsoAt, ...weight }
+            : { linkId: l.id, id: l.to, url: url as string, ...weight };
         }),
       // An intruder's links are routes, never permissions.
       allowedCallers: [
@@ -94,5 +109,9 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
     return service.kind === 'client'
       ? { ...common, identity: full, kind: 'client', behaviour: service.config }
       : { ...common, identity: full, kind: 'service', behaviour: service.config };
+  };
+  return world.services.flatMap((service) => {
+    const list = portList(ports, service.id);
+    return list.map((port, i) => configOf(service, port, list.length > 1 ? i + 1 : undefined));
   });
 }

@@ -106,6 +106,7 @@ describe('reconciling redeploys', () => {
       restart: ['payments'],
       stop: [],
       keep: ['inventory', 'orders', 'shopper'],
+      scale: [],
     });
     const r3 = byId(await deployAndWait(id, 3));
     expect(r3.payments?.pid).not.toBe(r1.payments?.pid);

@@ -5,6 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import {
   type IdentityReload,
   IdentityReloaded,
+  type Peer,
+  type PeersUpdate,
   type RestartPolicy,
   type ServiceState,
   SPAWN_CONFIG_ENV,
@@ -33,8 +35,17 @@ export interface ServiceProcessOptions {
   onLine?: (process: ServiceProcess, stream: 'stdout' | 'stderr', line: string, at: number) => void;
 }
 
+/** How a deployment names one process: the service id for its first copy, `id#n` for copy n (ids have no #). */
+export function processKey(serviceId: string, replica = 1): string {
+  return replica === 1 ? serviceId : `${serviceId}#${replica}`;
+}
+
 export class ServiceProcess {
   readonly id: string;
+  /** Which copy of the service it is, from 1. */
+  readonly replica: number;
+  /** processKey(id, replica). */
+  readonly key: string;
   readonly kind: SpawnConfig['kind'];
   readonly port: number;
   state: ServiceState = 'starting';
@@ -61,6 +72,8 @@ export class ServiceProcess {
     this.stdout = new LineRing(200, 1000, (line, at) => this.options.onLine?.(this, 'stdout', line, at));
     this.stderr = new LineRing(200, 1000, (line, at) => this.options.onLine?.(this, 'stderr', line, at));
     this.id = options.config.serviceId;
+    this.replica = options.config.replica ?? 1;
+    this.key = processKey(this.id, this.replica);
     this.restartPolicy = options.restart;
     this.kind = options.config.kind;
     this.port = options.config.listen.port;
@@ -186,6 +199,19 @@ export class ServiceProcess {
         reject(new Error(`could not ask "${this.id}" to reload its identity: ${error.message}`));
       });
     });
+  }
+
+  /**
+   * Its peers answer at other addresses now (a peer was scaled): the running process is told over its IPC
+   * channel, and a restart starts with them. False when the running process could not be told.
+   */
+  updatePeers(peers: Peer[]): boolean {
+    this.options.config = { ...this.options.config, peers };
+    const child = this.child;
+    if (!child || !this.alive || !child.connected) return false;
+    const message: PeersUpdate = { type: 'peers:update', peers };
+    child.send(message, () => {}); // a process that just died gets its peers from its config when restarted
+    return true;
   }
 
   markReady(): void {

@@ -33,7 +33,9 @@ async function applyStep(app: FastifyInstance, worldId: string, step: ScenarioSt
         .faults.filter((f) => f.fault.kind === 'pause' && f.fault.serviceId === step.serviceId);
       if (pauses.length === 0) throw new Error(`service "${step.serviceId}" is not paused`);
       for (const pause of pauses) await deployment.faults.remove(pause.id);
-    } else if (!deployment.processes.get(step.serviceId)?.signal('SIGKILL')) {
+    }
+    // every copy: a scenario's kill takes the service down
+    else if (!deployment.replicasOf(step.serviceId).filter((p) => p.signal('SIGKILL')).length) {
       throw new Error(`service "${step.serviceId}" is not running`);
     }
   });

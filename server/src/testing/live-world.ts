@@ -64,8 +64,8 @@ export async function liveController(): Promise<LiveController> {
     if (deployed.status !== 202) throw new Error(`could not deploy: ${JSON.stringify(deployed.body)}`);
     const status = async () => (await api<DeployStatus>('GET', `/api/worlds/${id}/deploy`)).body;
     await waitFor(
-      'every service ready',
-      async () => ((await status()).services.every((s) => s.state === 'ready') ? true : undefined),
+      'every service ready (every copy of it)',
+      async () => ((await status()).services.every(everyCopyReady) ? true : undefined),
       20_000,
     );
     return {
@@ -98,6 +98,11 @@ export async function liveController(): Promise<LiveController> {
       await t.close();
     },
   };
+}
+
+/** Ready, and so is every copy of it when it runs more than once. */
+export function everyCopyReady(s: DeployStatus['services'][number]): boolean {
+  return s.state === 'ready' && (s.replicas ?? []).every((r) => r.state === 'ready');
 }
 
 /** The median of the numbers (NaN for none). */

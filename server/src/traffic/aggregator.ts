@@ -11,7 +11,9 @@ import {
   MAX_SAMPLES_PER_LINK,
   type MessageSample,
   type Refusal,
+  replicasOf,
   type ServiceState,
+  type ServiceTraffic,
   type TelemetryBatch,
   type TrafficFrame,
   type World,
@@ -67,13 +69,21 @@ const emptyWindow = (): LinkWindow => ({
   samples: [],
 });
 
+interface ServiceEntry {
+  id: string;
+  accepted: number;
+  totalAccepted: number;
+  /** Per copy, when the service runs more than once (index replica - 1). */
+  replicas?: { accepted: number; totalAccepted: number }[];
+}
+
 export class TrafficAggregator {
   private readonly links: LinkEntry[];
   /** `${from}\n${linkId}` -> entry: a caller reports per link id, and only its own links count. */
   private readonly linkByCaller = new Map<string, LinkEntry>();
   private readonly linked = new Set<string>();
-  private readonly services: { id: string; accepted: number; totalAccepted: number }[];
-  private readonly serviceById = new Map<string, { id: string; accepted: number; totalAccepted: number }>();
+  private readonly services: ServiceEntry[];
+  private readonly serviceById = new Map<string, ServiceEntry>();
   private refusals = new Map<string, Refusal>();
   private windowStart: number;
 
@@ -99,7 +109,12 @@ export class TrafficAggregator {
       // An intruder's link is no permission: its refusals are listed with their reasons.
       if (!intruders.has(entry.from)) this.linked.add(`${entry.from}\n${entry.to}`);
     }
-    this.services = world.services.map((s) => ({ id: s.id, accepted: 0, totalAccepted: 0 }));
+    this.services = world.services.map((s) => {
+      const copies = replicasOf(s);
+      const entry: ServiceEntry = { id: s.id, accepted: 0, totalAccepted: 0 };
+      if (copies > 1) entry.replicas = Array.from({ length: copies }, () => ({ accepted: 0, totalAccepted: 0 }));
+      return entry;
+    });
     for (const s of this.services) this.serviceById.set(s.id, s);
   }
 
@@ -146,9 +161,14 @@ export class TrafficAggregator {
     }
     const service = this.serviceById.get(batch.serviceId);
     if (service) {
+      const copy = service.replicas?.[(batch.replica ?? 1) - 1];
       for (const inbound of batch.inbound) {
         service.accepted += inbound.accepted;
         service.totalAccepted += inbound.accepted;
+        if (copy) {
+          copy.accepted += inbound.accepted;
+          copy.totalAccepted += inbound.accepted;
+        }
       }
     }
     for (const refusal of batch.refusals) {
@@ -213,7 +233,7 @@ export class TrafficAggregator {
       return traffic;
     });
     const services = this.services.map((s) => {
-      const traffic = {
+      const traffic: ServiceTraffic = {
         id: s.id,
         state: stateOf(s.id),
         accepted: s.accepted,
@@ -221,6 +241,14 @@ export class TrafficAggregator {
         inPerSec: perSec(s.accepted),
         outPerSec: perSec(outOf.get(s.id) ?? 0),
       };
+      if (s.replicas) {
+        traffic.replicas = s.replicas.map((r, i) => ({
+          replica: i + 1,
+          accepted: r.accepted,
+          totalAccepted: r.totalAccepted,
+        }));
+        for (const r of s.replicas) r.accepted = 0;
+      }
       s.accepted = 0;
       return traffic;
     });

@@ -21,7 +21,9 @@ export function PlanDialog() {
     return () => previous?.focus();
   }, [preview]);
   if (!preview) return null;
-  const nothing = preview.plan.start.length + preview.plan.restart.length + preview.plan.stop.length === 0;
+  const scale = preview.plan.scale ?? [];
+  const nothing =
+    preview.plan.start.length + preview.plan.restart.length + preview.plan.stop.length + scale.length === 0;
   return (
     <div className="dw-modal-backdrop">
       <div
@@ -52,6 +54,15 @@ export function PlanDialog() {
                 <dd>{preview.plan[key].join(', ')}</dd>
               </div>
             ),
+          )}
+          {scale.length > 0 && (
+            <div className="dw-plan__row dw-plan__row--scale" data-testid="plan-scale">
+              <dt>
+                Scale <span className="dw-muted">({scale.length})</span>
+                <small>only the extra replicas start or stop</small>
+              </dt>
+              <dd>{scale.map((s) => `${s.id} ${s.from}→${s.to}`).join(', ')}</dd>
+            </div>
           )}
         </dl>
         <div className="dw-modal__actions">

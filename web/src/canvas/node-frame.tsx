@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { DeploySteps } from '../live/deploy-steps';
 import { NodeLiveLine } from '../live/node-live-line';
 import { RefusalBadge } from '../live/refusal-badge';
+import { ReplicaHealth } from '../live/replica-health';
 import { useDeployStep, useServiceState } from '../live/use-live';
 import { useEditor } from '../store/editor-context';
 
@@ -53,6 +54,7 @@ export function NodeFrame({ id, kind, summary, selected, display, children }: No
         </div>
       )}
       <DeploySteps id={id} />
+      {state !== 'idle' && state !== 'stopped' && kind === 'service' && <ReplicaHealth id={id} />}
       {state !== 'idle' && state !== 'stopped' && <NodeLiveLine id={id} kind={kind} />}
       <RefusalBadge id={id} />
     </div>

@@ -8,9 +8,10 @@ export const faultClient = {
   add: (worldId: string, fault: FaultSpec) => request<ActiveFault>('POST', `${worldPath(worldId)}/faults`, fault),
   remove: (worldId: string, faultId: string) =>
     request<FaultList>('DELETE', `${worldPath(worldId)}/faults/${encodeURIComponent(faultId)}`),
-  kill: (worldId: string, serviceId: string) =>
-    request<{ serviceId: string; pid: number }>(
+  /** One copy when `replica` is given, every copy otherwise. */
+  kill: (worldId: string, serviceId: string, replica?: number) =>
+    request<{ serviceId: string; pid: number; pids: number[] }>(
       'POST',
-      `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/kill`,
+      `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/kill${replica !== undefined ? `?replica=${replica}` : ''}`,
     ),
 };

@@ -1,44 +1,80 @@
 // The selected service's process while its world runs: kill it (its restart policy decides what happens next),
-// pause it (SIGSTOP) and resume it (SIGCONT).
+// pause it (SIGSTOP) and resume it (SIGCONT). A service that runs more than once is acted on one copy at a time
+// by default (its callers carry on through the others: the interesting case), or on every copy.
+import { useId, useState } from 'react';
+import { useReplicas } from '../live/use-live';
 import { useEditor, useTraffic } from '../store/editor-context';
 import { useFaultActions, useServicePause } from './use-faults';
+
+const RUNNING = new Set(['ready', 'starting', 'restarting', 'paused']);
 
 export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
   const deployed = useEditor((s) => s.deployedRev !== null);
   const state = useTraffic((s) => s.services[serviceId]?.state);
-  const pause = useServicePause(serviceId);
+  const replicas = useReplicas(serviceId);
+  const [picked, setPicked] = useState<number | 'all'>(1);
+  const targetId = useId();
+  const many = replicas !== undefined && replicas.length > 1;
+  const replica = many && picked !== 'all' && picked <= replicas.length ? picked : undefined;
+  const pause = useServicePause(serviceId, replica);
   const { inject, heal, kill } = useFaultActions();
   if (!deployed) return null;
-  const running = state === 'ready' || state === 'starting' || state === 'restarting' || state === 'paused';
+  const targetState = replica !== undefined ? replicas?.[replica - 1]?.state : state;
+  const running = targetState !== undefined && RUNNING.has(targetState);
+  const what = replica !== undefined ? `replica ${replica}` : many ? 'every replica' : 'process';
   return (
     <section className="dw-inspector__section" aria-label="Process">
       <h3 className="dw-section-title">Process</h3>
+      {many && (
+        <div className="dw-field">
+          <label className="dw-field__label" htmlFor={targetId}>
+            Act on
+          </label>
+          <select
+            id={targetId}
+            className="dw-input"
+            value={String(replica ?? 'all')}
+            onChange={(event) => setPicked(event.target.value === 'all' ? 'all' : Number(event.target.value))}
+          >
+            {replicas.map((r) => (
+              <option key={r.replica} value={r.replica}>
+                replica {r.replica} ({r.state}
+                {r.pid !== null ? `, pid ${r.pid}` : ''})
+              </option>
+            ))}
+            <option value="all">every replica</option>
+          </select>
+        </div>
+      )}
       <div className="dw-fault-actions">
         <button
           type="button"
           className="dw-button dw-button--danger"
           disabled={!running}
-          onClick={() => void kill(serviceId)}
+          onClick={() => void kill(serviceId, replica)}
         >
-          Kill process
+          Kill {what}
         </button>
         {pause ? (
           <button type="button" className="dw-button" onClick={() => void heal(pause.id)}>
-            Resume process
+            Resume {what}
           </button>
         ) : (
           <button
             type="button"
             className="dw-button"
             disabled={!running}
-            onClick={() => void inject({ kind: 'pause', serviceId })}
+            onClick={() =>
+              void inject(replica !== undefined ? { kind: 'pause', serviceId, replica } : { kind: 'pause', serviceId })
+            }
           >
-            Pause process
+            Pause {what}
           </button>
         )}
       </div>
       <p className="dw-muted">
         Kill is SIGKILL: the restart policy decides what follows. Pause is SIGSTOP, resume SIGCONT.
+        {many && ' Its callers spread their calls over the replicas that answer.'}
       </p>
     </section>
   );

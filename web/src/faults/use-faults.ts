@@ -10,8 +10,11 @@ export function useLinkFaults(linkId: string): ActiveFault[] {
   return useTraffic(useShallow((s) => s.faults.filter((f) => 'linkId' in f.fault && f.fault.linkId === linkId)));
 }
 
-export function useServicePause(serviceId: string): ActiveFault | undefined {
-  return useTraffic((s) => s.faults.find((f) => f.fault.kind === 'pause' && f.fault.serviceId === serviceId));
+/** The pause in force on the service (on the one copy `replica`, when given; on all of them, when not). */
+export function useServicePause(serviceId: string, replica?: number): ActiveFault | undefined {
+  return useTraffic((s) =>
+    s.faults.find((f) => f.fault.kind === 'pause' && f.fault.serviceId === serviceId && f.fault.replica === replica),
+  );
 }
 
 export function useFaultActions() {
@@ -31,6 +34,9 @@ export function useFaultActions() {
   return {
     inject: (fault: FaultSpec) => guard('Could not inject the fault', (id) => faultClient.add(id, fault)),
     heal: (faultId: string) => guard('Could not remove the fault', (id) => faultClient.remove(id, faultId)),
-    kill: (serviceId: string) => guard(`Could not kill ${serviceId}`, (id) => faultClient.kill(id, serviceId)),
+    kill: (serviceId: string, replica?: number) =>
+      guard(`Could not kill ${serviceId}${replica !== undefined ? ` (replica ${replica})` : ''}`, (id) =>
+        faultClient.kill(id, serviceId, replica),
+      ),
   };
 }

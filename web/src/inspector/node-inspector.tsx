@@ -1,4 +1,5 @@
 // The selected node: its id, kind and config fields, each with its validation message.
+import { MAX_REPLICAS } from '@dw/world';
 
 import { ServiceFaultPanel } from '../faults/service-fault-panel';
 import { ClientLoadFields } from '../load/client-load-fields';
@@ -8,7 +9,7 @@ import type { FieldMessages } from '../store/problem-index';
 import { CallPolicyFields } from './call-policy-fields';
 import { CertificatePanel } from './certificate-panel';
 import { ClientConfigFields } from './client-config-fields';
-import { ReadOnlyField } from './fields';
+import { NumberField, ReadOnlyField } from './fields';
 import { IntruderConfigFields } from './intruder-config-fields';
 import { NodeLivePanel } from './node-live-panel';
 import { ServiceConfigFields } from './service-config-fields';
@@ -58,11 +59,22 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
           onChange={(config) => actions.setNodeData(nodeId, { kind: 'intruder', config })}
         />
       ) : (
-        <ServiceConfigFields
-          config={data.config}
-          messages={messages}
-          onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
-        />
+        <>
+          <ServiceConfigFields
+            config={data.config}
+            messages={messages}
+            onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
+          />
+          <NumberField
+            label="Replicas"
+            value={data.replicas}
+            optional
+            placeholder="1"
+            message={messages.replicas}
+            hint={`Copies that run, 1 to ${MAX_REPLICAS}: each its own process and port with the service's identity; callers spread their calls over them. A new count starts or stops only the extra copies.`}
+            onChange={(replicas) => actions.setNodeData(nodeId, { ...data, replicas })}
+          />
+        </>
       )}
       {data.kind !== 'intruder' && (
         <CallPolicyFields

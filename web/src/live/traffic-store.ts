@@ -74,6 +74,16 @@ export interface ServiceLive {
   totalAccepted: number;
   /** Why it is in this state, from the controller (exit code, last stderr line). */
   detail?: string;
+  /** Each copy, when it runs more than once (from the status events). */
+  replicas?: ReplicaLive[];
+}
+
+export interface ReplicaLive {
+  replica: number;
+  state: ServiceState;
+  pid: number | null;
+  /** Requests this copy accepted per second over the last frame (absent before the first frame). */
+  acceptedRate?: number;
 }
 
 /** Where one service of the latest deploy is: the last step it reported (deploy:progress). */
@@ -185,10 +195,20 @@ function sameLink(a: LinkLive | undefined, b: LinkLive): boolean {
   );
 }
 
+function sameReplicas(a: ReplicaLive[] | undefined, b: ReplicaLive[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((r, i) => {
+    const o = b[i] as ReplicaLive;
+    return r.replica === o.replica && r.state === o.state && r.pid === o.pid && r.acceptedRate === o.acceptedRate;
+  });
+}
+
 function sameService(a: ServiceLive | undefined, b: ServiceLive): boolean {
   return (
     !!a &&
     a.state === b.state &&
+    sameReplicas(a.replicas, b.replicas) &&
     a.acceptedRate === b.acceptedRate &&
     a.outRate === b.outRate &&
     a.totalAccepted === b.totalAccepted &&
@@ -381,6 +401,17 @@ export function createTrafficStore(): TrafficStore {
             totalAccepted: s.totalAccepted,
           };
           if (previous?.detail !== undefined && previous.state === s.state) next.detail = previous.detail;
+          if (previous?.replicas) {
+            // states and pids come with the status events; the frame adds what each copy accepted
+            const rates = new Map(
+              (s.replicas ?? []).map((r) => [r.replica, frame.windowMs > 0 ? (r.accepted * 1000) / frame.windowMs : 0]),
+            );
+            const replicas = previous.replicas.map((r) => {
+              const rate = rates.get(r.replica);
+              return rate === undefined ? r : { ...r, acceptedRate: Math.round(rate * 10) / 10 };
+            });
+            next.replicas = sameReplicas(previous.replicas, replicas) ? previous.replicas : replicas;
+          }
           services[s.id] = previous && sameService(previous, next) ? previous : next;
         }
 
@@ -420,6 +451,13 @@ export function createTrafficStore(): TrafficStore {
           totalAccepted: previous?.totalAccepted ?? 0,
         };
         if (status.detail) next.detail = status.detail;
+        if (status.replicas) {
+          const replicas = status.replicas.map(({ replica, state, pid }): ReplicaLive => {
+            const rate = previous?.replicas?.find((r) => r.replica === replica)?.acceptedRate;
+            return rate === undefined ? { replica, state, pid } : { replica, state, pid, acceptedRate: rate };
+          });
+          next.replicas = sameReplicas(previous?.replicas, replicas) ? previous?.replicas : replicas;
+        }
         if (sameService(previous, next)) return;
         set({ services: { ...state.services, [status.id]: next } });
       },
@@ -444,6 +482,13 @@ export function createTrafficStore(): TrafficStore {
         const services: Record<string, ServiceLive> = {};
         for (const s of status.services) {
           services[s.id] = { state: s.state, acceptedRate: 0, totalAccepted: 0 };
+          if (s.replicas) {
+            (services[s.id] as ServiceLive).replicas = s.replicas.map(({ replica, state, pid }) => ({
+              replica,
+              state,
+              pid,
+            }));
+          }
         }
         set({ services });
       },

@@ -1,7 +1,7 @@
 // Narrow subscriptions to the traffic store: each returns one primitive or one stable object.
 
 import { useTraffic, useTrafficShown } from '../store/editor-context';
-import type { RefusalLive } from './traffic-store';
+import type { RefusalLive, ReplicaLive } from './traffic-store';
 
 /** A service's state while deployed; "idle" when nothing about it runs. */
 export function useServiceState(id: string): string {
@@ -11,6 +11,11 @@ export function useServiceState(id: string): string {
 /** The step the latest deploy of a service reached (deploy:progress), or undefined when it started none. */
 export function useDeployStep(id: string): string | undefined {
   return useTraffic((s) => s.progress[id]?.step);
+}
+
+/** Each copy of a service that runs more than once (undefined otherwise); a stable array while nothing changes. */
+export function useReplicas(id: string): ReplicaLive[] | undefined {
+  return useTraffic((s) => s.services[id]?.replicas);
 }
 
 export function useServiceDetail(id: string): string | undefined {

@@ -18,7 +18,7 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     deployStatus: async () => ({ rev: null, services: [] }),
     previewDeploy: async () => ({
       deployedRev: 1,
-      plan: { start: [], restart: ['orders'], stop: [], keep: [] },
+      plan: { start: [], restart: ['orders'], stop: [], keep: [], scale: [] },
       summary: '1 restart',
     }),
     stop: async () => undefined,

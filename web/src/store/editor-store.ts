@@ -681,9 +681,15 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
               return { ...n, type: 'intruder', data: { kind: 'intruder', config: data.config } };
             }
             const restart = data.restart ? { restart: data.restart } : {};
-            return data.kind === 'client'
-              ? { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display, ...restart } }
-              : { ...n, type: 'service', data: { kind: 'service', config: data.config, ...display, ...restart } };
+            if (data.kind === 'client') {
+              return { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display, ...restart } };
+            }
+            const replicas = data.replicas !== undefined ? { replicas: data.replicas } : {};
+            return {
+              ...n,
+              type: 'service',
+              data: { kind: 'service', config: data.config, ...display, ...restart, ...replicas },
+            };
           }),
         });
       },

@@ -15,7 +15,14 @@ import type { Edge, Node } from '@xyflow/react';
  * what an imported compose service came from (image, ports), shown but never run, and their restart policy.
  */
 export type ClientNodeData = { kind: 'client'; config: ClientConfig; display?: Display; restart?: RestartPolicy };
-export type ServiceNodeData = { kind: 'service'; config: ServiceConfig; display?: Display; restart?: RestartPolicy };
+export type ServiceNodeData = {
+  kind: 'service';
+  config: ServiceConfig;
+  display?: Display;
+  restart?: RestartPolicy;
+  /** How many copies run (absent: one). */
+  replicas?: number;
+};
 export type IntruderNodeData = { kind: 'intruder'; config: IntruderConfig };
 export type EditorNodeData = ClientNodeData | ServiceNodeData | IntruderNodeData;
 

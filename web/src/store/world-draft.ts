@@ -11,9 +11,16 @@ export function toNode(service: WorldService): EditorNode {
         ...(service.display ? { display: service.display } : {}),
         ...(service.restart ? { restart: service.restart } : {}),
       };
-      return service.kind === 'client'
-        ? { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...extra } }
-        : { id: service.id, type: 'service', position, data: { kind: 'service', config: service.config, ...extra } };
+      if (service.kind === 'client') {
+        return { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...extra } };
+      }
+      const replicas = service.replicas !== undefined ? { replicas: service.replicas } : {};
+      return {
+        id: service.id,
+        type: 'service',
+        position,
+        data: { kind: 'service', config: service.config, ...extra, ...replicas },
+      };
     }
     case 'intruder':
       return { id: service.id, type: 'intruder', position, data: { kind: 'intruder', config: service.config } };
@@ -45,9 +52,10 @@ function toService(node: EditorNode): WorldService {
         ...(node.data.display ? { display: node.data.display } : {}),
         ...(node.data.restart ? { restart: node.data.restart } : {}),
       };
-      return node.data.kind === 'client'
-        ? { id: node.id, kind: 'client', position, config: node.data.config, ...extra }
-        : { id: node.id, kind: 'service', position, config: node.data.config, ...extra };
+      if (node.data.kind === 'client')
+        return { id: node.id, kind: 'client', position, config: node.data.config, ...extra };
+      const replicas = node.data.replicas !== undefined ? { replicas: node.data.replicas } : {};
+      return { id: node.id, kind: 'service', position, config: node.data.config, ...extra, ...replicas };
     }
     case 'intruder':
       return { id: node.id, kind: 'intruder', position, config: node.data.config };
