@@ -288,6 +288,8 @@ export class Caller {
   private nextEndpoint(peer: Peer, except?: Endpoint): Endpoint | undefined {
     const endpoints = this.endpoints.get(peer.linkId);
     if (!endpoints) throw new Error(`no pool for link ${peer.linkId}`);
+    // One address (no copies): nothing to choose, and no lists to build for every call.
+    if (endpoints.length === 1) return except ? undefined : endpoints[0];
     const now = performance.now();
     const others = endpoints.filter((e) => e !== except);
     const up = others.filter((e) => e.downUntil <= now);
