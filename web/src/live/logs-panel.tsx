@@ -6,6 +6,8 @@ import { connectWorldSocket } from '../api/world-socket';
 import { useEditor } from '../store/editor-context';
 
 const SHOWN = 200;
+/** Just after a deploy the service may not run yet: ask again, once a second, this many times before saying so. */
+const ASKS = 15;
 
 export function LogsPanel({ serviceId }: { serviceId: string }) {
   const worldId = useEditor((s) => s.worldId);
@@ -21,17 +23,23 @@ export function LogsPanel({ serviceId }: { serviceId: string }) {
     if (!worldId || deployedRev === null) return;
     const socket = connectWorldSocket();
     const request = { worldId, serviceId };
-    socket.on('connect', () => {
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const watch = (asked: number) => {
       socket.emit('logs:watch', request, (ack) => {
-        if (ack.ok) setLines(ack.lines.slice(-SHOWN).map((l) => ({ ...l, seq: seq.current++ })));
+        if (ack.ok) {
+          setProblem(null);
+          setLines(ack.lines.slice(-SHOWN).map((l) => ({ ...l, seq: seq.current++ })));
+        } else if (asked < ASKS) retry = setTimeout(() => watch(asked + 1), 1000);
         else setProblem(ack.error);
       });
-    });
+    };
+    socket.on('connect', () => watch(1));
     socket.on('service:log', (line) => {
       if (line.worldId === worldId && line.id === serviceId)
         setLines((all) => [...all, { ...line, seq: seq.current++ }].slice(-SHOWN));
     });
     return () => {
+      clearTimeout(retry);
       socket.emit('logs:unwatch', request);
       socket.disconnect();
     };
