@@ -9,6 +9,7 @@ import type {
 } from '@dw/world';
 import { io, type Socket } from 'socket.io-client';
 import { expect } from 'vitest';
+import type { AppOptions } from '../app.js';
 import { ensureServiceRuntime } from './service-runtime.js';
 import { type TempApp, tempApp, waitFor } from './temp-app.js';
 
@@ -18,15 +19,20 @@ export interface DeployedWorld {
   socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 }
 
-/** Every traffic:frame of the world is pushed onto `frames`; answers once every service is ready. */
+/**
+ * Every traffic:frame of the world is pushed onto `frames`; answers once every service is ready. `app` adds to
+ * the controller's options; `onListening` hears its address before anything is deployed.
+ */
 export async function deployWatched(
   world: World,
   frames: TrafficFrame[],
   readyTimeoutMs = 20_000,
+  more: { app?: Partial<AppOptions>; onListening?: (base: string) => void } = {},
 ): Promise<DeployedWorld> {
   ensureServiceRuntime();
-  const t = await tempApp();
+  const t = await tempApp(more.app);
   const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  more.onListening?.(base);
   const created = await t.app.inject({ method: 'POST', url: '/api/worlds', payload: world });
   expect(created.statusCode, created.body).toBe(201);
   const worldId: string = created.json().id;

@@ -11,15 +11,14 @@ import {
   HOPS_HEADER,
   type ServerToClientEvents,
   type TrafficFrame,
-  type WatchAck,
   type World,
 } from '@dw/world';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServiceRuntime } from '../testing/service-runtime.js';
+import { deployWatched } from '../testing/deployed-world.js';
 import { type StallingProxy, stallingProxy } from '../testing/stalling-proxy.js';
-import { type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { type TempApp, waitFor } from '../testing/temp-app.js';
 
 /** `loader` sends nothing itself: the test calls `edge` with loader's identity; edge calls store once per call. */
 const EDGE_WORLD: World = {
@@ -44,26 +43,14 @@ const frames: TrafficFrame[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  ensureServiceRuntime();
   let controllerPort = 0;
   proxy = await stallingProxy(() => controllerPort);
-  t = await tempApp({ controllerUrl: proxy.url });
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  controllerPort = Number(new URL(base).port);
-  worldId = (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: EDGE_WORLD })).json().id;
-  socket = io(base, { transports: ['websocket'], reconnection: false });
-  socket.on('traffic:frame', (frame) => frames.push(frame));
-  const ack = await new Promise<WatchAck>((resolve) => socket.emit('world:watch', { worldId }, resolve));
-  expect(ack).toEqual({ ok: true });
-  expect((await t.app.inject({ method: 'POST', url: `/api/worlds/${worldId}/deploy` })).statusCode).toBe(202);
-  await waitFor(
-    'every service ready',
-    async () => {
-      const status: DeployStatus = (await t.app.inject(`/api/worlds/${worldId}/deploy`)).json();
-      return status.services.every((s) => s.state === 'ready') ? true : undefined;
+  ({ t, worldId, socket } = await deployWatched(EDGE_WORLD, frames, 20_000, {
+    app: { controllerUrl: proxy.url },
+    onListening: (base) => {
+      controllerPort = Number(new URL(base).port);
     },
-    20_000,
-  );
+  }));
 }, 30_000);
 
 afterAll(async () => {
