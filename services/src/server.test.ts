@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hopAndTraceHeaders, parseHops } from './server.js';
+import { parseHops, requestFacts } from './server.js';
 
 describe('parseHops', () => {
   it('reads the header, defaults to the budget, and never grants more than the budget', () => {
@@ -13,24 +13,18 @@ describe('parseHops', () => {
   });
 });
 
-describe('hopAndTraceHeaders', () => {
-  it('finds the hop count and the traceparent in a raw header list, whatever the case of their names', () => {
+describe('requestFacts', () => {
+  it('finds the hop count, the traceparent and whether a body follows, whatever the case of the names', () => {
     const trace = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     expect(
-      hopAndTraceHeaders([
-        'Host',
-        'b',
-        'X-DW-Hops',
-        '3',
-        'content-length',
-        '0',
-        'TraceParent',
-        trace,
-        'x-dw-hops',
-        '9',
-      ]),
-    ).toEqual({ hops: '3', trace });
-    expect(hopAndTraceHeaders(['host', 'b'])).toEqual({ hops: undefined, trace: undefined });
-    expect(hopAndTraceHeaders([])).toEqual({ hops: undefined, trace: undefined });
+      requestFacts(['Host', 'b', 'X-DW-Hops', '3', 'content-length', '0', 'TraceParent', trace, 'x-dw-hops', '9']),
+    ).toEqual({ hops: '3', trace, body: false });
+    expect(requestFacts(['host', 'b', 'Content-Length', '1024'])).toEqual({
+      hops: undefined,
+      trace: undefined,
+      body: true,
+    });
+    expect(requestFacts(['Transfer-Encoding', 'chunked']).body).toBe(true);
+    expect(requestFacts([])).toEqual({ hops: undefined, trace: undefined, body: false });
   });
 });

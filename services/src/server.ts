@@ -56,26 +56,53 @@ function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | 
   });
 }
 
+/** Reads the request body to its end; false when the caller went away first. */
+function drain(req: IncomingMessage): Promise<boolean> {
+  return new Promise((resolve) => {
+    req.on('end', () => resolve(true));
+    req.on('error', () => resolve(false));
+    req.on('close', () => resolve(req.complete));
+    req.resume();
+  });
+}
+
+export interface RequestFacts {
+  hops: string | undefined;
+  trace: string | undefined;
+  /** True when a body follows (a non-zero content-length, or a transfer-encoding). */
+  body: boolean;
+}
+
+const CONTENT_LENGTH = 'content-length';
+const TRANSFER_ENCODING = 'transfer-encoding';
+
 /**
- * The values of the hop and trace headers, read from the raw header list: building `req.headers` (an object of
- * every header) for each request was a visible share of a hop's CPU, and only these two are needed.
+ * What a hop needs of a request's headers, read from the raw header list: building `req.headers` (an object of
+ * every header) for each request was a visible share of a hop's CPU, and only these are needed.
  */
-export function hopAndTraceHeaders(raw: readonly string[]): { hops: string | undefined; trace: string | undefined } {
+export function requestFacts(raw: readonly string[]): RequestFacts {
   let hops: string | undefined;
   let trace: string | undefined;
+  let body = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (hops === undefined && name.length === HOPS_HEADER.length && name.toLowerCase() === HOPS_HEADER) {
-      hops = raw[i + 1];
-    } else if (
-      trace === undefined &&
-      name.length === TRACEPARENT_HEADER.length &&
-      name.toLowerCase() === TRACEPARENT_HEADER
-    ) {
-      trace = raw[i + 1];
+    const value = raw[i + 1] as string;
+    switch (name.length) {
+      case HOPS_HEADER.length:
+        if (hops === undefined && name.toLowerCase() === HOPS_HEADER) hops = value;
+        break;
+      case TRACEPARENT_HEADER.length:
+        if (trace === undefined && name.toLowerCase() === TRACEPARENT_HEADER) trace = value;
+        break;
+      case CONTENT_LENGTH.length:
+        if (name.toLowerCase() === CONTENT_LENGTH && value.trim() !== '0') body = true;
+        break;
+      case TRANSFER_ENCODING.length:
+        if (name.toLowerCase() === TRANSFER_ENCODING) body = true;
+        break;
     }
   }
-  return { hops, trace };
+  return { hops, trace, body };
 }
 
 /** The hops a request may still take: the header's value, never more than this service's budget. */
@@ -148,7 +175,7 @@ export function createServiceServer(opts: {
         message: `${caller.from === null ? 'a caller without a SPIFFE id' : `"${caller.from}"`} is not linked to "${config.serviceId}"`,
       });
     }
-    const headers = hopAndTraceHeaders(req.rawHeaders);
+    const headers = requestFacts(req.rawHeaders);
     const hops = parseHops(headers.hops, config.hopBudget);
     if (hops <= 0) {
       req.resume();
@@ -166,8 +193,11 @@ export function createServiceServer(opts: {
     };
     const spanId = newSpanId();
     const start = parent.sampled ? nowMs() : 0;
-    // The body is not used: read and discard it (a caller that goes away is seen when answering).
-    req.resume();
+    // A body (a client's payload) is read to its end before the request is handled, as a real service would;
+    // without one there is nothing to wait for.
+    if (headers.body) {
+      if (!(await drain(req))) return;
+    } else req.resume();
     stats.accepted(caller.id);
     let answer: Awaited<ReturnType<Behaviour>>;
     try {
