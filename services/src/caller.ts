@@ -374,6 +374,8 @@ export class Caller {
   ): Promise<{ outcome: CallOutcome; answered: boolean; status: number }> {
     endpoint.pending++;
     const wait = Math.max(1, Math.ceil(timeLeft));
+    // Covers the whole call: waiting for a connection in the pool, connecting, the answer and its body.
+    const deadline = this.deadlines.start(wait);
     return new Promise((resolve, reject) => {
       let settled = false;
       let status = 0;
@@ -383,6 +385,7 @@ export class Caller {
         settled = true;
         endpoint.pending--;
         this.deadlines.end(deadline);
+        deadline.removeListener('abort', onDeadline);
         if (err) reject(err);
         else {
           const outcome: CallOutcome = status >= 200 && status < 300 ? 'ok' : status === 403 ? 'refused' : 'error';
@@ -391,13 +394,13 @@ export class Caller {
       };
       // Said plainly, whatever undici makes of the abort: the caller leaves a stalled copy alone for a while.
       const timedOut = () => Object.assign(new Error('the call timed out'), { code: TIMED_OUT });
-      // Covers the whole call: waiting for a connection in the pool, connecting, the answer and its body.
-      const deadline = this.deadlines.start(wait, () => {
+      const onDeadline = () => {
         const err = timedOut();
         settle(err);
         // A request still waiting in the pool for a connection is aborted as soon as it gets one (onConnect).
         abortRequest?.(err);
-      });
+      };
+      deadline.once('abort', onDeadline);
       endpoint.pool.dispatch(
         {
           path: '/',
