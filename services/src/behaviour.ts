@@ -9,11 +9,22 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
+/** What a behaviour may read of an accepted request besides its hops and trace. */
+export interface InboundRequest {
+  method: string;
+  /** The path and query as sent ("/" for the mesh's own calls). */
+  url: string;
+  /** Who called: a linked caller's service id. */
+  from: string;
+  /** The body, read to its end, when the kind asked for bodies (`readsBody`); otherwise null. */
+  body: Buffer | null;
+}
+
 /**
  * Answers one accepted request that may still take `hops` hops (already checked to be > 0); its calls to peers
  * carry `ctx` (the request's trace, this service's span as their parent).
  */
-export type Behaviour = (hops: number, ctx: TraceContext) => Promise<Answer>;
+export type Behaviour = (hops: number, ctx: TraceContext, request: InboundRequest) => Promise<Answer>;
 
 const EMPTY = Buffer.alloc(0);
 

@@ -7,6 +7,7 @@ import {
   CONTROLLER_ID,
   HOPS_HEADER,
   LOOP_STATUS,
+  MAX_PAYLOAD_BYTES,
   parseTraceparent,
   RuntimeFaults,
   RuntimeLoad,
@@ -53,6 +54,24 @@ function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | 
       }
     });
     req.on('error', (err) => resolve({ ok: false, message: err.message }));
+  });
+}
+
+/** Reads the request body into memory, at most `limit` bytes; null when the caller went away or sent more. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', () => resolve(null));
+    req.on('close', () => resolve(req.complete ? Buffer.concat(chunks, size) : null));
   });
 }
 
@@ -122,6 +141,13 @@ export function createServiceServer(opts: {
   faults?: FaultTable;
   /** A client's: the controller may change its rate (PUT /_dw/load). */
   setRate?: ((rps: number) => void) | undefined;
+  /** The behaviour reads request bodies (at most MAX_PAYLOAD_BYTES): they are read before it runs. */
+  readsBody?: boolean;
+  /**
+   * Requests on connections whose client presented no valid certificate go here instead of being refused (a
+   * gateway's door over TLS). Without it such handshakes are refused, as everywhere in the mesh.
+   */
+  door?: (req: IncomingMessage, res: ServerResponse) => void;
 }): https.Server {
   const { config, identity, stats, tracer, behaviour } = opts;
   const classify = callerClassifier(config.worldId, config.allowedCallers);
@@ -129,7 +155,9 @@ export function createServiceServer(opts: {
   const okJson = JSON.stringify({ ok: true, serviceId: config.serviceId });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const caller = classify(req.socket as TLSSocket);
+    const socket = req.socket as TLSSocket;
+    if (opts.door && !socket.authorized) return opts.door(req, res);
+    const caller = classify(socket);
     if (caller.kind === 'controller') {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method !== 'PUT') req.resume();
@@ -194,14 +222,26 @@ export function createServiceServer(opts: {
     const spanId = newSpanId();
     const start = parent.sampled ? nowMs() : 0;
     // A body (a client's payload) is read to its end before the request is handled, as a real service would;
-    // without one there is nothing to wait for.
-    if (headers.body) {
+    // without one there is nothing to wait for. A kind that uses bodies gets it.
+    let body: Buffer | null = null;
+    if (opts.readsBody) {
+      body = headers.body ? await readBody(req, MAX_PAYLOAD_BYTES) : Buffer.alloc(0);
+      if (body === null) {
+        if (!res.destroyed) send(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
+        return;
+      }
+    } else if (headers.body) {
       if (!(await drain(req))) return;
     } else req.resume();
     stats.accepted(caller.id);
     let answer: Awaited<ReturnType<Behaviour>>;
     try {
-      answer = await behaviour(hops, childOf(parent, spanId));
+      answer = await behaviour(hops, childOf(parent, spanId), {
+        method: req.method ?? 'POST',
+        url: req.url ?? '/',
+        from: caller.id,
+        body,
+      });
     } catch (err) {
       answer = { status: 500, body: { error: 'internal', message: (err as Error).message } };
     }
@@ -231,7 +271,8 @@ export function createServiceServer(opts: {
       key: identity.key,
       ca: identity.ca,
       requestCert: true,
-      rejectUnauthorized: true,
+      // A door (a gateway's, over TLS) lets clients without a certificate in, to the door only.
+      rejectUnauthorized: !opts.door,
       minVersion: 'TLSv1.3',
     },
     (req, res) => {

@@ -3,7 +3,8 @@
 // links it calls, the callers it admits (a deny link admits no one), or a world setting it carries. Moving a box restarts nothing.
 // A changed replica count alone is a scale: only the extra copies start or stop, and the callers are told the new
 // addresses without a restart.
-import { hopBudgetOf, linkAllows, replicasOf, type World } from './world.js';
+import { admittedCallers, answeringFor, replicasOf } from './kinds/index.js';
+import { hopBudgetOf, type World } from './world.js';
 
 /** A service whose copies change in number and in nothing else. */
 export interface ScaleChange {
@@ -26,26 +27,22 @@ export interface DeployPlan {
 function fingerprint(world: World, id: string): string | null {
   const service = world.services.find((s) => s.id === id);
   if (!service) return null;
-  const impostorsOf = (target: string) =>
-    world.services
-      .filter((s) => s.kind === 'intruder' && s.config.mode === 'impostor' && s.config.impersonates === target)
-      .map((s) => s.id)
-      .sort()
-      .join(',');
-  // An impostor of a peer is one more address that peer "answers" at: its callers restart when that changes.
+  // A node that answers for a peer (an impostor) is one more address that peer "answers" at: its callers
+  // restart when that changes.
   const peers = world.links
     .filter((l) => l.from === id)
-    .map(
-      (l) =>
-        `${l.id}>${l.to}${impostorsOf(l.to) ? `~${impostorsOf(l.to)}` : ''}${l.weight !== undefined ? `*${l.weight}` : ''}`,
-    )
+    .map((l) => {
+      const also = answeringFor(world, l.to).join(',');
+      return `${l.id}>${l.to}${also ? `~${also}` : ''}${l.weight !== undefined ? `*${l.weight}` : ''}`;
+    })
     .sort();
-  const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
-  const callers = world.links
-    .filter((l) => l.to === id && linkAllows(l) && !intruders.has(l.from))
-    .map((l) => l.from)
-    .sort();
-  return JSON.stringify([service.kind, canonical(service.config), peers, callers, hopBudgetOf(world)]);
+  return JSON.stringify([
+    service.kind,
+    canonical(service.config),
+    peers,
+    admittedCallers(world, id),
+    hopBudgetOf(world),
+  ]);
 }
 
 /** JSON with sorted keys, so {a,b} and {b,a} compare equal. */

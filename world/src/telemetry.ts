@@ -15,6 +15,8 @@ export const RefusalReason = Type.Union([
   Type.Literal('name-mismatch'),
   Type.Literal('not-linked'),
   Type.Literal('hop-budget'),
+  /** A gateway was asked for a path no link of its leads to. */
+  Type.Literal('no-route'),
 ]);
 export type RefusalReason = Static<typeof RefusalReason>;
 
@@ -54,8 +56,14 @@ export const CallStats = Type.Object(
 );
 export type CallStats = Static<typeof CallStats>;
 
-/** Inbound requests the service accepted from one caller in the window. */
-export const InboundStats = Type.Object({ from: ServiceId, accepted: Count, errors: Count }, strict);
+/** Who called a gateway's door: someone outside the world (never a service id: '_' is not allowed in one). */
+export const OUTSIDE_ID = '_outside';
+
+/** Inbound requests the service accepted from one caller (a service, or outside for a gateway) in the window. */
+export const InboundStats = Type.Object(
+  { from: Type.Union([ServiceId, Type.Literal(OUTSIDE_ID)]), accepted: Count, errors: Count },
+  strict,
+);
 export type InboundStats = Static<typeof InboundStats>;
 
 /** Calls this service refused in the window, grouped by caller identity and reason. */

@@ -1,0 +1,18 @@
+// The kinds a service process can be: the one list a new kind is added to (its descriptor is in @dw/world).
+import type { ServiceKind } from '@dw/world';
+import { clientRuntime } from './client.js';
+import { gatewayRuntime } from './gateway.js';
+import { intruderRuntime } from './intruder.js';
+import type { KindRuntime } from './kind-runtime.js';
+import { serviceRuntime } from './service.js';
+
+const RUNTIMES: { [K in ServiceKind]: KindRuntime<K> } = {
+  client: clientRuntime,
+  service: serviceRuntime,
+  gateway: gatewayRuntime,
+  intruder: intruderRuntime,
+};
+
+export function runtimeOf<K extends ServiceKind>(kind: K): KindRuntime<K> {
+  return RUNTIMES[kind];
+}
