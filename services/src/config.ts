@@ -1,6 +1,14 @@
 // Reads and checks the spawn config; on a problem the answer says what is wrong and where (a JSON pointer).
 // The variant and its behaviour's rules come from the kind's descriptor (@dw/world).
-import { checkConfig, isKnownKind, KIND_LIST, kindOf, SPAWN_CONFIG_ENV, type SpawnConfig, schemaProblems } from '@dw/world';
+import {
+  checkConfig,
+  isKnownKind,
+  KIND_LIST,
+  kindOf,
+  SPAWN_CONFIG_ENV,
+  type SpawnConfig,
+  schemaProblems,
+} from '@dw/world';
 
 export type ConfigResult = { ok: true; config: SpawnConfig } | { ok: false; problems: string[] };
 

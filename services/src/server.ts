@@ -227,7 +227,8 @@ export function createServiceServer(opts: {
     if (opts.readsBody) {
       body = headers.body ? await readBody(req, MAX_PAYLOAD_BYTES) : Buffer.alloc(0);
       if (body === null) {
-        if (!res.destroyed) send(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
+        if (!res.destroyed)
+          send(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
         return;
       }
     } else if (headers.body) {

@@ -17,7 +17,7 @@ export * from './kinds/client.js';
 export * from './kinds/gateway.js';
 export * from './kinds/index.js';
 export * from './kinds/intruder.js';
-export type { Allowed, KindDescriptor, KindFacts } from './kinds/kind.js';
+export type { Allowed, ConfigContext, Credential, KindDescriptor, KindFacts } from './kinds/kind.js';
 export * from './kinds/service.js';
 export {
   Display,

@@ -4,11 +4,14 @@
 // Pure: no I/O. What it writes holds no private key; keys exist only in the volumes the pki service fills.
 import { randomBytes } from 'node:crypto';
 import {
+  kindOf,
   leafLifetimeMsOf,
+  restartOf as nodeRestart,
   OBSERVE_ENV,
   type ObserveConfig,
   PKI_CONFIG_ENV,
   type PkiConfig,
+  replicasOf as replicaCountOf,
   SPAWN_CONFIG_ENV,
   type SpawnConfig,
   type World,
@@ -101,13 +104,17 @@ export function composeForWorld(
   options: ComposeExportOptions = {},
 ): Record<string, unknown> {
   const { worldId, rev } = input;
-  // Intruders attack with credentials the compose issuer does not make (no certificate, a foreign CA, an expired
-  // leaf): they stay in the playground, and so do their links.
-  const intruders = input.world.services.filter((s) => s.kind === 'intruder').map((s) => s.id);
+  // Kinds a compose file cannot hold (intruders attack with credentials the compose issuer does not make) stay
+  // in the playground, and so do their links.
+  const leftOut = input.world.services.flatMap((s) => {
+    const compose = kindOf(s).facts.compose;
+    return compose.runs ? [] : [{ id: s.id, why: compose.why }];
+  });
+  const gone = new Set(leftOut.map((s) => s.id));
   const world: World = {
     ...input.world,
-    services: input.world.services.filter((s) => s.kind !== 'intruder'),
-    links: input.world.links.filter((l) => !intruders.includes(l.from) && !intruders.includes(l.to)),
+    services: input.world.services.filter((s) => !gone.has(s.id)),
+    links: input.world.links.filter((l) => !gone.has(l.from) && !gone.has(l.to)),
   };
   const image = options.image ?? DEFAULT_IMAGE;
   const withObserver = options.observer ?? true;
@@ -189,6 +196,8 @@ export function composeForWorld(
         dependsOn[peer.id] = { condition: 'service_healthy' };
       }
     }
+    const node = world.services.find((s) => s.id === config.serviceId);
+    const publish = node ? kindOf(node).publishPort?.(node.config) : undefined;
     services[config.serviceId] = {
       image,
       command: ['node', `${APP_DIR}/services/dist/main.js`],
@@ -197,6 +206,8 @@ export function composeForWorld(
       volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}`],
       depends_on: dependsOn,
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
+      // a door from the host (a gateway's): published on 127.0.0.1 only
+      ...(publish !== undefined ? { ports: [`127.0.0.1:${publish}:${COMPOSE_SERVICE_PORT}`] } : {}),
       // the world's restart policy has compose's names; without one, compose keeps it running
       restart: restartOf(world, config.serviceId) ?? 'unless-stopped',
       // Copies of the service: Docker runs them under one DNS name (no container_name), which answers with every
@@ -231,7 +242,7 @@ export function composeForWorld(
   for (const id of ids) volumes[identityVolume(id)] = null;
   const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
   if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
-  if (intruders.length > 0) about['left-out'] = intruders.map((id) => `${id} (intruder: playground only)`);
+  if (leftOut.length > 0) about['left-out'] = leftOut.map(({ id, why }) => `${id} (${why})`);
   return {
     'x-distributed-world': about,
     services,
@@ -255,12 +266,12 @@ export function composeYaml(input: ComposeExportInput, options: ComposeExportOpt
 /** compose-spec's `deploy: { replicas }` for a service that runs more than once; nothing otherwise. */
 function replicasOf(world: World, serviceId: string): { deploy?: { replicas: number } } {
   const node = world.services.find((s) => s.id === serviceId);
-  const replicas = node?.kind === 'service' ? (node.replicas ?? 1) : 1;
+  const replicas = node ? replicaCountOf(node) : 1;
   return replicas > 1 ? { deploy: { replicas } } : {};
 }
 
 /** A service's restart policy from the world (same names as compose), if it has one. */
 function restartOf(world: World, serviceId: string): string | undefined {
   const node = world.services.find((s) => s.id === serviceId);
-  return node && node.kind !== 'intruder' ? node.restart : undefined;
+  return node ? nodeRestart(node) : undefined;
 }

@@ -2,16 +2,20 @@
 // services as links, laid out in layers. Whatever cannot be represented becomes a warning, never a failure;
 // only text that is not YAML, or YAML that is not a compose file, is refused. Pure: no I/O.
 import {
-  type ClientNode,
+  type AnyKind,
+  article,
   type Display,
   defaultConfig,
   type ImportWarning,
+  isKnownKind,
+  KIND_LIST,
+  kindOf,
   type Link,
   MAX_REPLICAS,
   MAX_SERVICES,
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
-  type ServiceNode,
+  type ServiceKind,
   SPAWN_CONFIG_ENV,
   type World,
   type WorldService,
@@ -97,6 +101,19 @@ function portOf(port: unknown): string | null {
   return text;
 }
 
+/** The host port a compose `ports` entry publishes ("127.0.0.1:8080:80", "8080:80", { published: 8080 }). */
+function publishedPortOf(port: unknown): number | null {
+  if (isObject(port)) {
+    const published = Number(port.published);
+    return Number.isInteger(published) && published > 0 && published < 65536 ? published : null;
+  }
+  if (typeof port !== 'string' && typeof port !== 'number') return null;
+  const parts = String(port).split('/')[0]!.split(':');
+  if (parts.length < 2) return null;
+  const published = Number(parts[parts.length - 2]);
+  return Number.isInteger(published) && published > 0 && published < 65536 ? published : null;
+}
+
 /** A hostname-like mention of `name` in a value: `http://api:8080`, `db`, `redis:6379`, `user@db/x`. */
 function mentions(value: string, name: string): boolean {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -104,7 +121,7 @@ function mentions(value: string, name: string): boolean {
 }
 
 interface SpawnHints {
-  kind: 'client' | 'service';
+  kind: ServiceKind;
   behaviour: unknown;
   peers: { linkId: string; id: string }[];
   allowedCallers: string[];
@@ -117,7 +134,8 @@ function spawnHintsOf(env: Record<string, string>): SpawnHints | null {
   if (!raw) return null;
   try {
     const value = JSON.parse(raw.replaceAll('$$', '$')) as Json;
-    if ((value.kind !== 'client' && value.kind !== 'service') || !Array.isArray(value.peers)) return null;
+    // Only kinds a compose file can hold (an exported world's nodes).
+    if (!isKnownKind(value.kind) || !kindOf(value.kind).facts.compose.runs || !Array.isArray(value.peers)) return null;
     const peers = (value.peers as Json[])
       .filter((p) => isObject(p) && typeof p.id === 'string' && typeof p.linkId === 'string')
       .map((p) => ({ linkId: p.linkId as string, id: p.id as string }));
@@ -137,7 +155,7 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   const warnings: ImportWarning[] = [];
   const warn = (pointer: string, message: string) => warnings.push({ pointer, message });
   /** deploy.replicas (compose-spec), or the legacy `scale`: how many copies run; 1 when neither says. */
-  const replicaCountOf = (spec: Json, at: string, kind: 'client' | 'service'): number => {
+  const replicaCountOf = (spec: Json, at: string, kind: AnyKind): number => {
     const fromDeploy = isObject(spec.deploy) ? spec.deploy.replicas : undefined;
     const [value, where] =
       fromDeploy !== undefined ? [fromDeploy, `${at}/deploy/replicas`] : [spec.scale, `${at}/scale`];
@@ -146,9 +164,8 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
       warn(where, `replicas must be a whole number, not ${JSON.stringify(value)}: runs once`);
       return 1;
     }
-    if (kind === 'client') {
-      if (value !== 1)
-        warn(where, `a client runs once (its rps says how much load it makes): ${value} replicas left out`);
+    if (kind.facts.replicas !== true) {
+      if (value !== 1) warn(where, `${kind.facts.replicas.why}: ${value} replicas left out`);
       return 1;
     }
     if (value > MAX_REPLICAS) {
@@ -279,16 +296,33 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
       const ports = spec.ports.map(portOf).filter((p): p is string => p !== null);
       if (ports.length > 0) display.ports = ports.slice(0, 64).map((p) => p.slice(0, 100));
     }
-    const kind = hints?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service');
-    const withDisplay = Object.keys(display).length > 0 ? { display } : {};
+    const image = typeof spec.image === 'string' ? spec.image : '';
+    const byImage = image ? KIND_LIST.find((k) => k.composeImages?.test(image)) : undefined;
+    const kind = kindOf(hints?.kind ?? byImage?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service'));
+    if (!hints && byImage) {
+      warn(`/services/${esc(name)}/image`, `"${image}" became ${article(kind.kind)}: ${kind.summary}`);
+    }
+    const withDisplay = Object.keys(display).length > 0 && 'display' in kind.node.properties ? { display } : {};
     const position = { x: 0, y: 0 };
     const replicas = replicaCountOf(spec, `/services/${esc(name)}`, kind);
-    if (kind === 'client') {
-      const config = hints?.kind === 'client' && isObject(hints.behaviour) ? hints.behaviour : defaultConfig('client');
-      return { id, kind, position, config, ...withDisplay } as ClientNode;
-    }
-    const config = hints?.kind === 'service' && isObject(hints.behaviour) ? hints.behaviour : defaultConfig('service');
-    return { id, kind, position, config, ...(replicas > 1 ? { replicas } : {}), ...withDisplay } as ServiceNode;
+    const published = (Array.isArray(spec.ports) ? spec.ports : []).flatMap((p) => {
+      const port = publishedPortOf(p);
+      return port === null ? [] : [port];
+    });
+    const config =
+      hints?.kind === kind.kind && isObject(hints.behaviour)
+        ? hints.behaviour
+        : byImage && kind.fromCompose
+          ? kind.fromCompose({ image, publishedPorts: published })
+          : defaultConfig(kind.kind);
+    return {
+      id,
+      kind: kind.kind,
+      position,
+      config,
+      ...(replicas > 1 ? { replicas } : {}),
+      ...withDisplay,
+    } as WorldService;
   });
 
   // An exported world's own name first, then the caller's, then a placeholder.

@@ -5,7 +5,9 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeCertificate, type KeyPairPem } from '@dw/pki';
 import {
+  type CredentialIdentity,
   combinedState,
+  credentialOf,
   type DeployedService,
   type DeployPlan,
   type DeployProgressEvent,
@@ -14,12 +16,12 @@ import {
   type FaultList,
   type Identity,
   type IdentityRoll,
-  type IntruderIdentity,
-  type IntruderMode,
+  isMember,
+  isTrafficSource,
   leafLifetimeMsOf,
   type ReplicaStatus,
-  type RestartPolicy,
   replicasOf,
+  restartOf,
   type ServiceLogLine,
   type ServiceState,
   type ServiceStatusEvent,
@@ -32,7 +34,7 @@ import { TrafficAggregator } from '../traffic/aggregator.js';
 import { DeliveredBatches } from '../traffic/delivered-batches.js';
 import { TraceStore } from '../traffic/trace-store.js';
 import { FaultInjector } from './fault-injector.js';
-import { issueDeploymentIdentities, issueIntruderIdentity, loadOrCreateCA } from './identities.js';
+import { issueCredential, issueDeploymentIdentities, loadOrCreateCA } from './identities.js';
 import { IdentityKeeper } from './identity-roll.js';
 import { mtlsGetJson, type TlsIdentity } from './mtls.js';
 import { spawnConfigs } from './plan.js';
@@ -76,9 +78,9 @@ export interface DeploymentOptions {
   onError?: (error: Error) => void;
 }
 
-function restartPolicyOf(world: World, serviceId: string): RestartPolicy | undefined {
+function restartPolicyOf(world: World, serviceId: string) {
   const node = world.services.find((s) => s.id === serviceId);
-  return node && node.kind !== 'intruder' ? node.restart : undefined;
+  return node ? restartOf(node) : undefined;
 }
 
 export type IngestResult = 'accepted' | 'stale' | 'duplicate';
@@ -92,16 +94,16 @@ function leafFacts(certPem: string | null): StepFacts {
   return { serial, notAfter };
 }
 
-/** Issues an intruder's credential and reports its identity-issued step. */
-async function issueIntruder(
+/** Issues the credential a node attacks with (an intruder's) and reports its identity-issued step. */
+async function issueNodeCredential(
   ca: KeyPairPem,
   worldId: string,
-  intruder: { id: string; mode: IntruderMode },
+  node: World['services'][number],
   dir: string,
   issued: (serviceId: string, facts: StepFacts) => void,
-): Promise<IntruderIdentity> {
-  const identity = await issueIntruderIdentity(ca, worldId, intruder, dir);
-  issued(intruder.id, leafFacts(identity.certFile ? await readFile(identity.certFile, 'utf8') : null));
+): Promise<CredentialIdentity> {
+  const identity = await issueCredential(ca, worldId, { id: node.id, credential: credentialOf(node) }, dir);
+  issued(node.id, leafFacts(identity.certFile ? await readFile(identity.certFile, 'utf8') : null));
   return identity;
 }
 
@@ -121,12 +123,11 @@ function withUrls(peer: SpawnConfig['peers'][number], urls: string[]): SpawnConf
 }
 
 /**
- * Clients and attacking intruders only call: they start once every service listens. An impostor serves (in
- * another's name), so it starts with the services.
+ * Traffic sources (clients, attacking intruders) start once every node that serves listens; the others (an
+ * impostor too: it serves in another's name) start first.
  */
-function isTrafficSource(process: ServiceProcess): boolean {
-  const config = process.config;
-  return config.kind === 'client' || (config.kind === 'intruder' && config.behaviour.mode !== 'impostor');
+function startsLate(process: ServiceProcess): boolean {
+  return isTrafficSource({ kind: process.config.kind, config: process.config.behaviour });
 }
 
 export class Deployment {
@@ -252,7 +253,7 @@ export class Deployment {
     const ids = options.world.services.map((s) => s.id);
     try {
       const ca = await loadOrCreateCA(options.caDir, options.worldId);
-      const members = options.world.services.filter((s) => s.kind !== 'intruder').map((s) => s.id);
+      const members = options.world.services.filter(isMember).map((s) => s.id);
       const issued = (id: string, facts: StepFacts) =>
         Deployment.report(options, { rev: options.rev, of: ids.length }, id, 'identity-issued', facts);
       const identities = await issueDeploymentIdentities(
@@ -263,10 +264,10 @@ export class Deployment {
         leafLifetimeMsOf(options.world),
         (id, certPem) => issued(id, leafFacts(certPem)),
       );
-      const all = new Map<string, Identity | IntruderIdentity>(identities.services);
+      const all = new Map<string, Identity | CredentialIdentity>(identities.services);
       for (const s of options.world.services) {
-        if (s.kind !== 'intruder') continue;
-        all.set(s.id, await issueIntruder(ca, options.worldId, { id: s.id, mode: s.config.mode }, options.dir, issued));
+        if (isMember(s)) continue;
+        all.set(s.id, await issueNodeCredential(ca, options.worldId, s, options.dir, issued));
       }
       const counts = options.world.services.map((s) => replicasOf(s));
       const ports = await allocatePorts(
@@ -316,7 +317,10 @@ export class Deployment {
     }
     // Fresh leaves from the CA in use now (it may have been rotated since the deployment started).
     const ca = this.identities.currentCa;
-    const freshMembers = fresh.filter((id) => world.services.find((s) => s.id === id)?.kind !== 'intruder');
+    const freshMembers = fresh.filter((id) => {
+      const node = world.services.find((s) => s.id === id);
+      return node !== undefined && isMember(node);
+    });
     // only what this redeploy starts or restarts reports progress; kept processes run on untouched
     this.progressing = new Map();
     const reportIssued = (id: string, facts: StepFacts) =>
@@ -329,7 +333,7 @@ export class Deployment {
       leafLifetimeMsOf(world),
       (id, certPem) => reportIssued(id, leafFacts(certPem)),
     );
-    const identities = new Map<string, Identity | IntruderIdentity>();
+    const identities = new Map<string, Identity | CredentialIdentity>();
     for (const s of world.services) {
       if (freshIds.has(s.id)) continue;
       const old = this.processes.get(s.id);
@@ -369,11 +373,8 @@ export class Deployment {
     const issued = await issuing;
     for (const [id, identity] of issued.services) identities.set(id, identity);
     for (const s of world.services) {
-      if (s.kind !== 'intruder' || !freshIds.has(s.id)) continue;
-      identities.set(
-        s.id,
-        await issueIntruder(ca, this.worldId, { id: s.id, mode: s.config.mode }, this.options.dir, reportIssued),
-      );
+      if (isMember(s) || !freshIds.has(s.id)) continue;
+      identities.set(s.id, await issueNodeCredential(ca, this.worldId, s, this.options.dir, reportIssued));
     }
     const configs = spawnConfigs({
       worldId: this.worldId,
@@ -416,9 +417,7 @@ export class Deployment {
       const first = processes.get(id);
       if (first) this.options.onStatus(this.statusEvent(first));
     }
-    const starting = [...processes.values()].filter(
-      (p) => (freshIds.has(p.id) || added.includes(p)) && p.kind !== 'client',
-    );
+    const starting = [...processes.values()].filter((p) => (freshIds.has(p.id) || added.includes(p)) && !startsLate(p));
     for (const p of starting) p.start();
     this.announceWhenReady(starting, peersOf);
     clearTimeout(this.clientTimer);
@@ -490,7 +489,7 @@ export class Deployment {
   launch(): void {
     this.launchedAt = Date.now();
     this.identities.scheduleRenewal();
-    for (const service of this.processes.values()) if (!isTrafficSource(service)) service.start();
+    for (const service of this.processes.values()) if (!startsLate(service)) service.start();
     this.clientTimer = setTimeout(() => this.startClients(), CLIENTS_WAIT_AT_MOST_MS);
     this.clientTimer.unref();
     this.startClientsIfServicesReady();
@@ -532,20 +531,20 @@ export class Deployment {
   }
 
   private startClientsIfServicesReady(): void {
-    const services = [...this.processes.values()].filter((p) => !isTrafficSource(p));
+    const services = [...this.processes.values()].filter((p) => !startsLate(p));
     if (services.every((p) => p.state !== 'starting')) this.startClients();
   }
 
   private startClients(): void {
     clearTimeout(this.clientTimer);
     if (this.stopping) return;
-    for (const p of this.processes.values()) if (isTrafficSource(p) && !p.started) p.start();
+    for (const p of this.processes.values()) if (startsLate(p) && !p.started) p.start();
   }
 
   private changed(process: ServiceProcess): void {
     this.reportStep(process); // first: what follows may start clients, whose steps come after this one
     this.faults.processChanged(process);
-    if (!isTrafficSource(process) && process.state !== 'starting') this.startClientsIfServicesReady();
+    if (!startsLate(process) && process.state !== 'starting') this.startClientsIfServicesReady();
     if (process.state === 'ready' && this.allReadyAt === null) {
       if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();
     }

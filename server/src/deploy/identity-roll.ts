@@ -8,9 +8,9 @@
 
 import { join } from 'node:path';
 import { CLOCK_SKEW_MS, createCA, describeCertificate, issueLeaf, type KeyPairPem } from '@dw/pki';
-import { CONTROLLER_ID, type IdentityRoll, type World } from '@dw/world';
+import { CONTROLLER_ID, credentialOf, type IdentityRoll, isMember, type World } from '@dw/world';
 import { writeFileAtomic } from '../storage/atomic-write.js';
-import { issueIntruderIdentity } from './identities.js';
+import { issueCredential } from './identities.js';
 import type { TlsIdentity } from './mtls.js';
 import type { ServiceProcess } from './service-process.js';
 
@@ -139,7 +139,7 @@ export class IdentityKeeper {
   }
 
   private members(): ServiceProcess[] {
-    return [...this.options.processes()].filter((p) => p.config.kind !== 'intruder');
+    return [...this.options.processes()].filter((p) => isMember(p.config));
   }
 
   private async issueMembers(ca: KeyPairPem): Promise<void> {
@@ -161,8 +161,8 @@ export class IdentityKeeper {
 
   private async issueIntruders(ca: KeyPairPem): Promise<void> {
     for (const s of this.options.world.services) {
-      if (s.kind !== 'intruder') continue;
-      await issueIntruderIdentity(ca, this.options.worldId, { id: s.id, mode: s.config.mode }, this.options.dir);
+      if (isMember(s)) continue;
+      await issueCredential(ca, this.options.worldId, { id: s.id, credential: credentialOf(s) }, this.options.dir);
     }
   }
 

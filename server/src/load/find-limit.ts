@@ -2,7 +2,7 @@
 // the traffic frames (p99 from their latency histograms added up over the step), until a step fails (errors or
 // p99 over the threshold), maxRps or maxSteps. Bounded: at most MAX_LIMIT_STEPS steps of at most 10 s. The
 // client's configured rate is put back at the end, whatever happened.
-import type { FindLimitRequest, FindLimitResult, LimitStep, TrafficFrame } from '@dw/world';
+import { type FindLimitRequest, type FindLimitResult, kindOf, type LimitStep, type TrafficFrame } from '@dw/world';
 import type { FastifyInstance } from 'fastify';
 import { mtlsJson } from '../deploy/mtls.js';
 import { HttpProblem } from '../http/errors.js';
@@ -20,12 +20,13 @@ export async function findLimit(
   if (!deployment) throw new HttpProblem(409, 'not-deployed', `world "${worldId}" is not deployed`);
   const client = deployment.processes.get(request.clientId);
   const service = deployment.world.services.find((s) => s.id === request.clientId);
-  if (!client || service?.kind !== 'client') {
+  // Only a kind whose rate the controller may change (a client) can be stepped up.
+  if (!client || !service || !kindOf(service).facts.loadControl) {
     throw new HttpProblem(404, 'not-found', `"${request.clientId}" is not a client of the deployed world "${worldId}"`);
   }
   if (!client.alive)
     throw new HttpProblem(409, 'not-running', `client "${request.clientId}" is not running (${client.state})`);
-  const configured = service.config.rps;
+  const configured = (service.config as { rps?: number }).rps ?? 0;
   const fromRps = request.fromRps ?? Math.max(1, configured);
   const stepRps = request.stepRps ?? fromRps;
   const maxRps = request.maxRps ?? 1000;

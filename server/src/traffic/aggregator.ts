@@ -6,6 +6,7 @@ import {
   type BreakerState,
   emptyHistogram,
   histogramQuantile,
+  kindOf,
   type LinkTraffic,
   MAX_SAMPLES_PER_FRAME,
   MAX_SAMPLES_PER_LINK,
@@ -103,11 +104,11 @@ export class TrafficAggregator {
       totalRetries: 0,
       breaker: undefined,
     }));
-    const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
+    const kinds = new Map(world.services.map((s) => [s.id, kindOf(s)]));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
-      // An intruder's link is no permission: its refusals are listed with their reasons.
-      if (!intruders.has(entry.from)) this.linked.add(`${entry.from}\n${entry.to}`);
+      // The links of a caller whose links are no permissions (an intruder): its refusals are listed with reasons.
+      if (kinds.get(entry.from)?.facts.linksGrant) this.linked.add(`${entry.from}\n${entry.to}`);
     }
     this.services = world.services.map((s) => {
       const copies = replicasOf(s);

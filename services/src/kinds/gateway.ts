@@ -5,7 +5,7 @@
 // leads to, and gives the answer back as it is; any other path gets 404 and the routes it has.
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { parseTraceparent, type Peer, MAX_PAYLOAD_BYTES, OUTSIDE_ID, TRACEPARENT_HEADER } from '@dw/world';
+import { MAX_PAYLOAD_BYTES, OUTSIDE_ID, type Peer, parseTraceparent, TRACEPARENT_HEADER } from '@dw/world';
 import type { Exchange } from '../caller.js';
 import { childOf, newSpanId, nowMs, rootContext } from '../tracing.js';
 import { defineKindRuntime, type KindContext } from './kind-runtime.js';
@@ -80,7 +80,8 @@ export function doorHandler({ config, caller, stats, tracer }: KindContext<'gate
     }
     const body = await readBody(req, MAX_PAYLOAD_BYTES);
     if (body === null) {
-      if (!res.headersSent) sendJson(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
+      if (!res.headersSent)
+        sendJson(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
       req.destroy();
       return;
     }
@@ -95,7 +96,12 @@ export function doorHandler({ config, caller, stats, tracer }: KindContext<'gate
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-    const exchange: Exchange = { method: req.method ?? 'GET', path: route.path, headers, body: body.length > 0 ? body : undefined };
+    const exchange: Exchange = {
+      method: req.method ?? 'GET',
+      path: route.path,
+      headers,
+      body: body.length > 0 ? body : undefined,
+    };
     const outcome = await caller.call(peer, config.hopBudget, EMPTY, childOf(parent, spanId), exchange);
     const reply = exchange.reply;
     let status: number;
@@ -148,7 +154,10 @@ export const gatewayRuntime = defineKindRuntime({
     const { config } = context;
     const handler = doorHandler(context);
     // Nothing inside may call a gateway (no link leads to one): a linked call is answered, but there is none.
-    const behaviour = async () => ({ status: 404, body: { error: 'no-route', message: 'a gateway is called from outside' } });
+    const behaviour = async () => ({
+      status: 404,
+      body: { error: 'no-route', message: 'a gateway is called from outside' },
+    });
     if (config.behaviour.tls) return { behaviour, door: handler, describe: () => 'door over TLS' };
     const door = http.createServer(handler);
     door.keepAliveTimeout = 5_000;

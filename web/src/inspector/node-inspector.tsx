@@ -58,7 +58,7 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
           messages={messages}
           onChange={(config) => actions.setNodeData(nodeId, { kind: 'intruder', config })}
         />
-      ) : (
+      ) : data.kind === 'service' ? (
         <>
           <ServiceConfigFields
             config={data.config}
@@ -75,8 +75,8 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
             onChange={(replicas) => actions.setNodeData(nodeId, { ...data, replicas })}
           />
         </>
-      )}
-      {data.kind !== 'intruder' && (
+      ) : null}
+      {(data.kind === 'client' || data.kind === 'service') && (
         <CallPolicyFields
           kind={data.kind}
           restart={data.restart}

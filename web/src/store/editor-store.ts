@@ -10,6 +10,7 @@ import {
   validateWorld,
   type World,
   type WorldRecord,
+  type WorldService,
   type WorldSummary,
 } from '@dw/world';
 import {
@@ -658,12 +659,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
           nodes.map((n) => n.id),
         );
         const at = { x: Math.round(position.x), y: Math.round(position.y) };
-        const node: EditorNode =
-          kind === 'client'
-            ? toNode({ id, kind, position: at, config: defaultConfig('client') })
-            : kind === 'intruder'
-              ? toNode({ id, kind, position: at, config: defaultConfig('intruder') })
-              : toNode({ id, kind, position: at, config: defaultConfig('service') });
+        const node: EditorNode = toNode({ id, kind, position: at, config: defaultConfig(kind) } as WorldService);
         node.selected = true;
         edit({
           nodes: [...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
@@ -676,20 +672,10 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         edit({
           nodes: get().nodes.map((n): EditorNode => {
             if (n.id !== id || n.data.kind !== data.kind) return n;
-            const display = n.data.kind !== 'intruder' && n.data.display ? { display: n.data.display } : {};
-            if (data.kind === 'intruder') {
-              return { ...n, type: 'intruder', data: { kind: 'intruder', config: data.config } };
-            }
-            const restart = data.restart ? { restart: data.restart } : {};
-            if (data.kind === 'client') {
-              return { ...n, type: 'client', data: { kind: 'client', config: data.config, ...display, ...restart } };
-            }
-            const replicas = data.replicas !== undefined ? { replicas: data.replicas } : {};
-            return {
-              ...n,
-              type: 'service',
-              data: { kind: 'service', config: data.config, ...display, ...restart, ...replicas },
-            };
+            // What the node was imported from stays; fields set to undefined are dropped (absent means default).
+            const display = 'display' in n.data && n.data.display ? { display: n.data.display } : {};
+            const next = Object.fromEntries(Object.entries({ ...data, ...display }).filter(([, v]) => v !== undefined));
+            return { ...n, type: data.kind, data: next } as EditorNode;
           }),
         });
       },

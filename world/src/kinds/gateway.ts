@@ -51,5 +51,7 @@ export const gateway = defineKind({
   },
   serves: () => true,
   trafficSource: () => false,
+  publishPort: (config) => config.publishPort ?? DEFAULT_GATEWAY_PUBLISH_PORT,
+  fromCompose: ({ publishedPorts }) => (publishedPorts[0] !== undefined ? { publishPort: publishedPorts[0] } : {}),
   composeImages: /(^|\/)(nginx|traefik|haproxy|envoy|caddy|kong)(:|@|$)|(^|\/)envoyproxy\/envoy/i,
 });

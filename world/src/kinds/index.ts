@@ -6,7 +6,7 @@ import { type Problem, schemaProblems } from '../schema-problems.js';
 import { client } from './client.js';
 import { gateway } from './gateway.js';
 import { intruder } from './intruder.js';
-import type { ConfigContext, KindDescriptor } from './kind.js';
+import type { ConfigContext, Credential, KindDescriptor } from './kind.js';
 import { service } from './service.js';
 
 /** Every kind, in the order the palette shows them. */
@@ -85,6 +85,12 @@ export function restartOf(node: WorldService): RestartPolicy | undefined {
 /** It gets a leaf of the world's CA in its own name (renewed and rotated with everyone's). */
 export function isMember(node: { kind: ServiceKind }): boolean {
   return kindOf(node).facts.identity === 'member';
+}
+
+/** The credential a node that attacks with its own is issued ("own" for a member: its leaf). */
+export function credentialOf(node: { kind: ServiceKind; config: unknown }): Credential {
+  const descriptor = kindOf(node);
+  return descriptor.facts.identity === 'credential' ? (descriptor.credential?.(node.config) ?? 'own') : 'own';
 }
 
 interface LinkLike {

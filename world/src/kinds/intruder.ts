@@ -104,6 +104,14 @@ export const intruder = defineKind({
     impostor(config)
       ? 'an impostor: it calls no one (the callers of the service it impersonates reach it), so it has no links'
       : null,
+  credential: (config) =>
+    config.mode === 'no-cert'
+      ? 'none'
+      : config.mode === 'foreign-ca'
+        ? 'foreign-ca'
+        : config.mode === 'expired'
+          ? 'expired'
+          : 'own',
   answersFor: (config) => (impostor(config) ? config.impersonates : undefined),
   checkConfig(config, at, context) {
     return [...schemaProblems(IntruderConfig, config, at, 'config'), ...impersonationProblems(config, at, context)];

@@ -31,6 +31,9 @@ export interface KindFacts {
   compose: { runs: true; publishesPort?: boolean } | { runs: false; why: string };
 }
 
+/** The credential a node of a "credential" kind is issued (see KindBehaviour.credential). */
+export type Credential = 'none' | 'foreign-ca' | 'expired' | 'own';
+
 /** Facts that may depend on a node's config (an intruder serves only as an impostor). */
 export interface KindBehaviour<C> {
   /** It listens (mutual TLS) and the controller probes it; otherwise it only calls. */
@@ -39,6 +42,16 @@ export interface KindBehaviour<C> {
   trafficSource(config: C): boolean;
   /** What it is and why it may have no links of its own ("an impostor: it calls no one..."), or null when it may. */
   noLinksFrom?(config: C): string | null;
+  /**
+   * For an identity of kind "credential": what to issue. none: no certificate (only the CA, to trust those it
+   * calls); foreign-ca: a leaf of a throwaway CA that is never trusted; expired: a leaf of the world's CA that
+   * expired an hour ago; own: a valid leaf in its own name.
+   */
+  credential?(config: C): Credential;
+  /** For a kind whose compose mapping publishes a port: the port on 127.0.0.1 its config asks for. */
+  publishPort?(config: C): number;
+  /** Compose import: the config of a node made from a compose service of a matching image (its published ports). */
+  fromCompose?(spec: { image: string; publishedPorts: number[] }): C;
   /** The service whose callers are told it answers for it too (an impostor's target). */
   answersFor?(config: C): string | undefined;
 }
