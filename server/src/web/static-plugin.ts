@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ErrorBody } from '@dw/world';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
+import { markRoutes } from '../http/access-guard.js';
 
 export interface StaticPluginOptions {
   /** The editor's build output; undefined or missing means "not built". */
@@ -19,6 +20,8 @@ export const staticPlugin: FastifyPluginAsync<StaticPluginOptions> = async (app,
   const webDir = options.webDir;
   const built = webDir !== undefined && existsSync(join(webDir, 'index.html'));
   if (built) {
+    // The editor's files load before it can send the token (access-guard.ts): the only public routes.
+    markRoutes(app, 'public');
     await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
   } else {
     app.log.warn(`the editor is not built (no index.html in ${webDir ?? '(no web dir)'}): run \`npm run build\``);
