@@ -208,6 +208,35 @@ describe('the controller process in remote mode', () => {
     expect(childrenRunning(remote.child.pid as number, 'services/dist/main.js')).toEqual([]);
   });
 
+  it("with DW_HOSTS answers only to those names, and still takes its own services' telemetry", async () => {
+    const remote = await runController(
+      { HOST: '127.0.0.2', DW_ALLOW_REMOTE: '1', DW_TOKEN: token, DW_HOSTS: 'dw.lan' },
+      'dw-main-hosts-',
+    );
+    const [, port] = await waitFor(
+      'the URL line',
+      () => /running at http:\/\/127\.0\.0\.2:(\d+)\/#token=/.exec(remote.output()) ?? undefined,
+      10_000,
+    );
+    const ask = (method: string, path: string, host: string) =>
+      rawRequest('127.0.0.2', Number(port), method, path, { host, authorization: `Bearer ${token}` });
+    expect((await ask('GET', '/api/worlds', `127.0.0.2:${port}`)).status).toBe(403);
+    const [example] = JSON.parse((await ask('GET', '/api/worlds', 'dw.lan:4400')).body) as WorldSummary[];
+    if (!example) throw new Error('no example world');
+    expect((await ask('POST', `/api/worlds/${example.id}/deploy`, 'dw.lan')).status).toBe(202);
+    // calls are counted only from the services' telemetry, sent to http://127.0.0.2:<port>/api/telemetry
+    await waitFor(
+      'calls counted from telemetry',
+      async () => {
+        const metrics = (await ask('GET', '/metrics', 'dw.lan')).body;
+        return /^dw_link_requests_total\{[^}]*\} [1-9]/m.test(metrics) ? true : undefined;
+      },
+      15_000,
+      100,
+    );
+    expect((await ask('DELETE', `/api/worlds/${example.id}/deploy`, 'dw.lan')).status).toBe(200);
+  });
+
   it('runs the compose observer from its exported environment: loopback names only, its service name for telemetry', async () => {
     const doc = composeForWorld({ worldId: 'shop-abc123', rev: 1, world: EXAMPLE_WORLD }) as {
       services: Record<string, { environment: Record<string, string> }>;

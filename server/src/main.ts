@@ -77,8 +77,13 @@ const access: AccessOptions = { token };
 if (token !== undefined) {
   const hosts = hostNames('DW_HOSTS') ?? (observe ? LOOPBACK_NAMES : undefined);
   if (hosts) {
+    // its own services report to the address it listens on (127.0.0.1 when that is every address)
+    const own = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     access.hosts = hosts;
-    access.telemetryHosts = hostNames('DW_TELEMETRY_HOSTS') ?? (observe ? ['dw-observer'] : []);
+    access.telemetryHosts = [
+      ...(hostNames('DW_TELEMETRY_HOSTS') ?? (observe ? ['dw-observer'] : [])),
+      own.toLowerCase(),
+    ];
   }
 }
 
