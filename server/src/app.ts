@@ -6,7 +6,7 @@ import { composeRoutes } from './compose/compose-routes.js';
 import { deployRoutes } from './deploy/deploy-routes.js';
 import { deployerPlugin } from './deploy/deployer-plugin.js';
 import { faultRoutes } from './deploy/fault-routes.js';
-import { type AccessOptions, installAccessGuard } from './http/access-guard.js';
+import { type AccessOptions, installAccessGuard, routeAccess } from './http/access-guard.js';
 import { HttpProblem, installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
@@ -60,8 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const observe = options.observe;
   if (observe) {
     app.addHook('onRequest', async (request) => {
-      if (request.method === 'GET' || request.method === 'HEAD' || request.url.split('?')[0] === '/api/telemetry')
-        return;
+      if (request.method === 'GET' || request.method === 'HEAD' || routeAccess(request) === 'deployment') return;
       throw new HttpProblem(
         403,
         'observe-only',

@@ -2,14 +2,15 @@
 // deployment stopped, every child ended. Data in ./data (DW_DATA overrides); the editor from ../../web/dist
 // relative to this file (DW_WEB_DIR overrides). Worlds that were deployed when it last ran are deployed again
 // once it listens, unless started with --no-resume or DW_RESUME=0. HOST may name another address only with DW_ALLOW_REMOTE=1, and
-// then every API call and socket needs the controller token (DW_TOKEN, or one generated and printed here).
+// then everything but the editor's files needs the controller token (DW_TOKEN, or one generated and printed
+// here); DW_HOSTS then limits the Host names it answers to (DW_TELEMETRY_HOSTS: more, for telemetry only).
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OBSERVE_ENV, ObserveConfig } from '@dw/world';
 import Value from 'typebox/value';
 import { buildApp } from './app.js';
-import { LOOPBACK_NAMES } from './http/access-guard.js';
+import { type AccessOptions, LOOPBACK_NAMES } from './http/access-guard.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -54,12 +55,44 @@ if (process.env[OBSERVE_ENV]) {
   observe = value;
 }
 
+/** A comma-separated list of Host names (DNS names, IPv4, or [IPv6]), lower-cased; exits 2 on a bad one. */
+function hostNames(variable: string): string[] | undefined {
+  const value = process.env[variable];
+  if (value === undefined || value.trim() === '') return undefined;
+  const names = value.split(',').map((name) => name.trim().toLowerCase());
+  const bad = names.find((name) => !/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/.test(name));
+  if (bad !== undefined) {
+    console.error(
+      `${variable} must be Host names separated by commas (dw.lan, 10.0.0.5, [::1]), not ${JSON.stringify(bad)} in ${JSON.stringify(value)}`,
+    );
+    process.exit(2);
+  }
+  return names;
+}
+
+// Remote mode: any Host with the token, unless DW_HOSTS names the ones to answer to (at any port). The compose
+// observer's file sets both (its loopback names, and its service name for telemetry); an observer started from
+// an older file gets the same rule, so that a DNS-rebound page cannot reach it either.
+const access: AccessOptions = { token };
+if (token !== undefined) {
+  const hosts = hostNames('DW_HOSTS') ?? (observe ? LOOPBACK_NAMES : undefined);
+  if (hosts) {
+    // its own services report to the address it listens on (127.0.0.1 when that is every address)
+    const own = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    access.hosts = hosts;
+    access.telemetryHosts = [
+      ...(hostNames('DW_TELEMETRY_HOSTS') ?? (observe ? ['dw-observer'] : [])),
+      own.toLowerCase(),
+    ];
+  }
+}
+
 const app = await buildApp({
   dataDir,
   webDir,
   observe,
   logger: { level: process.env.LOG_LEVEL || 'info' },
-  access: { token },
+  access,
 });
 
 let shuttingDown = false;
@@ -118,7 +151,7 @@ if (observe) {
 else {
   // The token travels in the fragment, which browsers never send: the editor reads it and sends it as a header.
   console.log(`Distributed World is running at ${shown}/#token=${token}`);
-  console.log('Remote mode: every API call and socket needs that token (authorization: Bearer <token>).');
+  console.log('Remote mode: everything but the editor itself needs that token (authorization: Bearer <token>).');
 }
 
 // Resume the worlds that were deployed when the controller last ran (opt out: --no-resume or DW_RESUME=0).

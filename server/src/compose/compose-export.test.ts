@@ -272,6 +272,26 @@ describe('compose export', () => {
     expect(published).toEqual(['127.0.0.1:18080:4400']);
   });
 
+  it('has the observer answer to its loopback names, and to its service name for telemetry only', () => {
+    const renamed: World = {
+      ...PAIR_WORLD,
+      services: [...PAIR_WORLD.services, { id: 'dw-observer', kind: 'service', position: { x: 9, y: 9 }, config: {} }],
+    };
+    for (const [world, name] of [
+      [CYCLE_WORLD, 'dw-observer'],
+      [renamed, 'dw-observer-2'], // a service took the name: the observer's own is the one the services call
+    ] as const) {
+      const { doc } = exported(world);
+      const observer = doc.services[name]!;
+      expect(observer.environment.DW_ALLOW_REMOTE).toBe('1');
+      expect(observer.environment.DW_HOSTS).toBe('127.0.0.1,localhost,[::1]');
+      expect(observer.environment.DW_TELEMETRY_HOSTS).toBe(name);
+      const caller = Object.values(doc.services).find((s) => s.environment.DW_SPAWN_CONFIG)!;
+      const telemetryUrl = new URL(JSON.parse(uninterpolate(caller.environment.DW_SPAWN_CONFIG!)).telemetry.url);
+      expect(telemetryUrl.hostname).toBe(name);
+    }
+  });
+
   it('leaves the observer out when asked, and draws a fresh token per export', () => {
     const doc = composeForWorld({ worldId: 'w', rev: 1, world: PAIR_WORLD }, { observer: false }) as {
       services: Record<string, Service>;

@@ -18,6 +18,7 @@ import {
 } from '@dw/world';
 import { stringify } from 'yaml';
 import { spawnConfigs } from '../deploy/plan.js';
+import { LOOPBACK_NAMES } from '../http/access-guard.js';
 
 /** Where each service listens inside its container, and where its peers reach it. */
 export const COMPOSE_SERVICE_PORT = 8443;
@@ -228,6 +229,10 @@ export function composeForWorld(
         // Bound to the container's network (so the published port reaches it): remote mode, with a token.
         DW_ALLOW_REMOTE: '1',
         DW_TOKEN: literal(observerToken),
+        // Published on 127.0.0.1 only: it answers to its loopback names (any port: the host's is mapped), and
+        // to its service name only for the services' telemetry. A DNS-rebound name gets 403 forbidden-host.
+        DW_HOSTS: LOOPBACK_NAMES.join(','),
+        DW_TELEMETRY_HOSTS: observerName,
         DW_PUBLIC_URL: `http://127.0.0.1:${observerPort}`,
         DW_DATA: '/tmp/dw-observer',
         [OBSERVE_ENV]: literal(JSON.stringify(observe)),

@@ -1,28 +1,55 @@
 // Who may talk to the controller. It starts processes, so a web page it did not serve must not reach it:
 // - Host: on loopback (the default) a request must name the controller itself (127.0.0.1, localhost or [::1],
-//   at the port it listens on), so a DNS-rebound name (evil.example -> 127.0.0.1) is refused;
+//   at the port it listens on), so a DNS-rebound name (evil.example -> 127.0.0.1) is refused; in remote mode
+//   `hosts`, when given, lists the names it answers to (the compose observer: its loopback names, any port);
 // - Origin: a state-changing request (POST, PUT, PATCH, DELETE) that carries an Origin is refused unless that
 //   Origin is the controller's own (same scheme-less host as the Host header it was sent to) (CSRF);
-// - token: when bound elsewhere (remote mode), every /api call and socket carries the controller's token
-//   (`authorization: Bearer <token>`, or socket.io `auth.token`).
-// POST /api/telemetry is exempt from the token and Host rules: services (possibly in containers, reaching the
-// controller by another name) authenticate each batch with their deployment's own secret.
+// - token: when bound elsewhere (remote mode), every request carries the controller's token
+//   (`authorization: Bearer <token>`) but the editor's static files, which the browser loads before the editor
+//   can send it; the socket.io handshake carries it as `auth.token` (checked by live-plugin.ts).
+// The rule is decided on the route the router matched (request.routeOptions.config.access), never on the URL
+// text: `/%61pi/worlds` is `/api/worlds` to the router, so it is to the guard. A route is `controller` (token
+// needed) unless it says otherwise, and so is a request that matched nothing: a route added later is
+// protected without anyone remembering, and an unknown path tells nothing without the token.
+// `deployment` routes (POST /api/telemetry) skip the token and loopback Host rules: services (possibly in
+// containers, reaching the controller by another name) authenticate each batch with their deployment's secret.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ErrorBody } from '@dw/world';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/**
+ * Who may use a route, marked in its `config: { access }`:
+ * - `controller` (the default, also for unmatched requests): the controller's token in remote mode;
+ * - `public`: no token (the editor's static files; in loopback mode the Host rule still applies);
+ * - `deployment`: authenticated by the route itself with a deployment's secret (telemetry): no controller
+ *   token, no loopback Host rule; in remote mode with `hosts`, also `telemetryHosts`.
+ */
+export type RouteAccess = 'controller' | 'public' | 'deployment';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
 
 export interface AccessOptions {
   /**
-   * Remote mode: the controller listens beyond loopback. Any Host is accepted and every /api call and socket
+   * Remote mode: the controller listens beyond loopback and everything but the editor's files and telemetry
    * needs this token. Undefined: loopback mode (Host must be the controller's own loopback name).
    */
   token?: string;
+  /**
+   * Remote mode only: the Host names (lower case, any port) the controller answers to; undefined accepts any
+   * Host. The compose observer lists its loopback names: its port is published on 127.0.0.1 only.
+   */
+  hosts?: readonly string[];
+  /** Remote mode with `hosts`: more names accepted for `deployment` routes only (the observer's service name). */
+  telemetryHosts?: readonly string[];
 }
 
 export const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const TELEMETRY_PATH = '/api/telemetry';
 
 export interface Refusal {
   status: 401 | 403;
@@ -50,7 +77,10 @@ function bearer(header: string | string[] | undefined): string | undefined {
 
 export interface RequestFacts {
   method: string;
+  /** For messages only: the rule never reads it. */
   path: string;
+  /** Who may use what was asked for: the matched route's mark, `controller` when nothing matched. */
+  access: RouteAccess;
   host: string | undefined;
   origin: string | undefined;
   /** The port the connection arrived on, when known (app.inject has none). */
@@ -60,20 +90,33 @@ export interface RequestFacts {
 
 const refuse = (status: 401 | 403, error: string, message: string): Refusal => ({ status, body: { error, message } });
 
+/** The Host rule: null when the Host names this controller, else why not. */
+function hostRefusal(facts: RequestFacts, options: AccessOptions): Refusal | null {
+  const host = facts.host === undefined ? null : splitHost(facts.host);
+  if (options.token === undefined) {
+    if (facts.access === 'deployment') return null;
+    const portOk = host !== null && (facts.localPort === undefined || (host.port ?? 80) === facts.localPort);
+    if (host !== null && LOOPBACK_NAMES.includes(host.name) && portOk) return null;
+    return refuse(
+      403,
+      'forbidden-host',
+      `the controller answers only to its own name (127.0.0.1, localhost or [::1] at its port), not to Host ${JSON.stringify(facts.host ?? '')}`,
+    );
+  }
+  if (options.hosts === undefined) return null;
+  const names = facts.access === 'deployment' ? [...options.hosts, ...(options.telemetryHosts ?? [])] : options.hosts;
+  if (host !== null && names.includes(host.name)) return null;
+  return refuse(
+    403,
+    'forbidden-host',
+    `the controller answers only to ${names.join(', ')} (any port), not to Host ${JSON.stringify(facts.host ?? '')}`,
+  );
+}
+
 /** The one rule, for HTTP and socket.io alike: null when the request may proceed, else why not. */
 export function checkAccess(facts: RequestFacts, options: AccessOptions): Refusal | null {
-  const telemetry = facts.path === TELEMETRY_PATH;
-  if (options.token === undefined && !telemetry) {
-    const host = facts.host === undefined ? null : splitHost(facts.host);
-    const portOk = host !== null && (facts.localPort === undefined || (host.port ?? 80) === facts.localPort);
-    if (host === null || !LOOPBACK_NAMES.includes(host.name) || !portOk) {
-      return refuse(
-        403,
-        'forbidden-host',
-        `the controller answers only to its own name (127.0.0.1, localhost or [::1] at its port), not to Host ${JSON.stringify(facts.host ?? '')}`,
-      );
-    }
-  }
+  const badHost = hostRefusal(facts, options);
+  if (badHost) return badHost;
   if (facts.origin !== undefined && STATE_CHANGING.has(facts.method)) {
     let originHost: string | null = null;
     try {
@@ -90,7 +133,7 @@ export function checkAccess(facts: RequestFacts, options: AccessOptions): Refusa
       );
     }
   }
-  if (options.token !== undefined && !telemetry && (facts.path === '/api' || facts.path.startsWith('/api/'))) {
+  if (options.token !== undefined && facts.access === 'controller') {
     if (facts.token === undefined) {
       return refuse(401, 'unauthorized', 'this controller needs its token: authorization: Bearer <token>');
     }
@@ -101,13 +144,23 @@ export function checkAccess(facts: RequestFacts, options: AccessOptions): Refusa
   return null;
 }
 
-/** Installs the rule on every HTTP request (before routing, so unknown paths are covered too). */
+/**
+ * Who may use what this request matched. In Fastify 5 the route is found before onRequest hooks run; a request
+ * that matched nothing (the not-found handler) is the controller's, like any route that does not say otherwise.
+ */
+export function routeAccess(request: FastifyRequest): RouteAccess {
+  if (request.is404) return 'controller';
+  return request.routeOptions.config.access ?? 'controller';
+}
+
+/** Installs the rule on every HTTP request, routed or not (the not-found handler runs these hooks too). */
 export function installAccessGuard(app: FastifyInstance, options: AccessOptions): void {
   app.addHook('onRequest', async (request, reply) => {
     const refusal = checkAccess(
       {
         method: request.method,
         path: request.url.split('?')[0] ?? '',
+        access: routeAccess(request),
         host: request.headers.host,
         origin: typeof request.headers.origin === 'string' ? request.headers.origin : undefined,
         localPort: request.raw.socket?.localPort,
@@ -119,15 +172,24 @@ export function installAccessGuard(app: FastifyInstance, options: AccessOptions)
   });
 }
 
+/** Marks every route registered in `app` (and the plugins it registers after this) with `access`. */
+export function markRoutes(app: FastifyInstance, access: RouteAccess): void {
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, access };
+  });
+}
+
 /**
  * The same rule for socket.io's engine (allowRequest): Host and Origin of the handshake, as if it changed
- * state (a socket can ask for worlds to be watched), and the token from `auth.token` checked in middleware.
+ * state (a socket can ask for worlds to be watched). Its token is not a header (a browser's WebSocket cannot
+ * send one) but `auth.token` of the socket.io handshake, checked by socketTokenRefusal before it connects.
  */
 export function socketRefusal(request: IncomingMessage, options: AccessOptions): Refusal | null {
   return checkAccess(
     {
       method: 'POST',
       path: '/socket.io/',
+      access: 'public',
       host: request.headers.host,
       origin: typeof request.headers.origin === 'string' ? request.headers.origin : undefined,
       localPort: request.socket?.localPort,

@@ -12,6 +12,7 @@ export const telemetryRoutes: FastifyPluginAsync = async (app) => {
     '/api/telemetry',
     {
       logLevel: 'warn', // ten batches a second per service: not worth a log line each
+      config: { access: 'deployment' }, // no controller token: each batch carries its deployment's (access-guard.ts)
       schema: { body: TelemetryBatch, response: { 204: Type.Null(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody } },
     },
     async (request, reply) => {

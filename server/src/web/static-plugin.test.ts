@@ -37,4 +37,15 @@ describe('the editor at /', () => {
     expect(root.body).toContain('npm run build');
     expect((await t.app.inject('/api/health')).json()).toEqual({ ok: true });
   });
+
+  it('says so in remote mode too, where the browser opening / has no token to send yet', async () => {
+    t = await tempApp({
+      webDir: join(await tempDir('dw-web-'), 'dist'),
+      access: { token: 'a-test-token-of-enough-length' },
+    });
+    const root = await t.app.inject('/');
+    expect(root.statusCode).toBe(503);
+    expect(root.body).toContain('npm run build');
+    expect((await t.app.inject('/api/health')).statusCode).toBe(401);
+  });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ErrorBody } from '@dw/world';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
+import { markRoutes } from '../http/access-guard.js';
 
 export interface StaticPluginOptions {
   /** The editor's build output; undefined or missing means "not built". */
@@ -18,10 +19,14 @@ export const NOT_BUILT_MESSAGE =
 export const staticPlugin: FastifyPluginAsync<StaticPluginOptions> = async (app, options) => {
   const webDir = options.webDir;
   const built = webDir !== undefined && existsSync(join(webDir, 'index.html'));
+  // The editor's files load before it can send the token (access-guard.ts): the only public routes.
+  markRoutes(app, 'public');
   if (built) {
     await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
   } else {
     app.log.warn(`the editor is not built (no index.html in ${webDir ?? '(no web dir)'}): run \`npm run build\``);
+    // where the editor would be, in remote mode too (the browser sends no token for it)
+    app.get('/', (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT_MESSAGE));
   }
 
   app.setNotFoundHandler((request, reply) => {
