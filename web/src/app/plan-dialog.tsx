@@ -75,6 +75,15 @@ export function PlanDialog() {
               </div>
             ),
           )}
+          {scale.length > 0 && (
+            <div className="dw-plan__row dw-plan__row--scale" data-testid="plan-scale">
+              <dt>
+                Scale <span className="dw-muted">({scale.length})</span>
+                <small>only the extra replicas start or stop</small>
+              </dt>
+              <dd>{scale.map((s) => `${s.id} ${s.from}→${s.to}`).join(', ')}</dd>
+            </div>
+          )}
           <div
             className={`dw-plan__row dw-plan__row--budget${budget.fits ? '' : ' dw-plan__row--over'}`}
             data-testid="plan-budget"
@@ -91,15 +100,6 @@ export function PlanDialog() {
               {budget.fits ? `, ${budget.left - budget.adds} after it` : ''}
             </dd>
           </div>
-          {scale.length > 0 && (
-            <div className="dw-plan__row dw-plan__row--scale" data-testid="plan-scale">
-              <dt>
-                Scale <span className="dw-muted">({scale.length})</span>
-                <small>only the extra replicas start or stop</small>
-              </dt>
-              <dd>{scale.map((s) => `${s.id} ${s.from}→${s.to}`).join(', ')}</dd>
-            </div>
-          )}
         </dl>
         {refusal && (
           <p className="dw-plan__refusal" role="alert" data-testid="plan-budget-refusal">
