@@ -10,7 +10,7 @@ import { HttpProblem } from '../http/errors.js';
 export const PROCESS_RSS_BYTES = 75 * 1024 * 1024;
 /** The share of the machine's memory the worlds may take together; the rest is the controller's, the browser's... */
 export const MEMORY_SHARE = 0.5;
-/** Whatever the machine: room for the example world and the largest template, more than once. */
+/** Whatever the machine: room for two worlds of the largest template (7 processes) and then some. */
 export const MIN_DEFAULT_PROCESSES = 16;
 /** Whatever the machine: beyond this, ports, pids and the controller's event loop become the limit, not memory. */
 export const MAX_DEFAULT_PROCESSES = 1000;
@@ -18,7 +18,7 @@ export const MAX_PROCESSES_ENV = 'DW_MAX_PROCESSES';
 
 /**
  * The default budget: half of the machine's memory divided by 75 MB a process, and at least 16, at most 1000
- * (24 GB of memory gives 160; 4 GB gives 27; 1 GB gives 16).
+ * (the 24,105 MiB of the machine it was measured on give 160; 4 GiB give 27; 1 GiB gives 16).
  */
 export function defaultProcessBudget(totalBytes = totalmem()): number {
   const byMemory = Math.floor((totalBytes * MEMORY_SHARE) / PROCESS_RSS_BYTES);
