@@ -214,6 +214,11 @@ export function replicasOf(node: WorldService): number {
   return node.kind === 'service' ? (node.replicas ?? 1) : 1;
 }
 
+/** How many processes a world runs: every copy of every node. */
+export function processCountOf(world: World): number {
+  return world.services.reduce((n, node) => n + replicasOf(node), 0);
+}
+
 export function hopBudgetOf(world: World): number {
   return world.settings?.hopBudget ?? DEFAULT_HOP_BUDGET;
 }
