@@ -6,6 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * The controller's process budget in the specs: the same on every machine (not derived from its memory), room
+ * for every spec's worlds together, and small enough that budget.spec.ts can ask for more than it.
+ */
+export const E2E_MAX_PROCESSES = process.env.DW_E2E_MAX_PROCESSES || '60';
+
 /** The built controller exactly as `npm start` runs it, on a free port and a new, empty data directory. */
 export async function startFreshController(): Promise<{ url: string; dataDir: string; stop(): Promise<void> }> {
   const entry = join(root, 'server', 'dist', 'main.js');
@@ -13,7 +19,7 @@ export async function startFreshController(): Promise<{ url: string; dataDir: st
   const dataDir = mkdtempSync(join(tmpdir(), 'dw-e2e-'));
   const child = spawn(process.execPath, [entry], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DW_DATA: dataDir },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DW_DATA: dataDir, DW_MAX_PROCESSES: E2E_MAX_PROCESSES },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await waitForUrl(child);
@@ -32,6 +38,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const controller = await startFreshController();
   process.env.DW_E2E_URL = controller.url;
   process.env.DW_E2E_DATA = controller.dataDir;
+  process.env.DW_E2E_MAX_PROCESSES = E2E_MAX_PROCESSES;
   return () => controller.stop();
 }
 

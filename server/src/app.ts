@@ -43,6 +43,12 @@ export interface AppOptions {
   access?: AccessOptions;
   /** Largest request body in bytes (default 2 MiB); larger ones get a 413 body-too-large. */
   bodyLimit?: number;
+  /**
+   * How many service processes every world together may run (each replica, client and intruder is one); a deploy
+   * beyond it is refused with 409 process-budget. Default: from the machine's memory (defaultProcessBudget in
+   * deploy/process-budget.ts); main.ts takes it from DW_MAX_PROCESSES.
+   */
+  maxProcesses?: number;
 }
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -77,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     runtimePath: options.runtimePath,
     controllerUrl: options.controllerUrl,
     frameIntervalMs: options.frameIntervalMs,
+    maxProcesses: options.maxProcesses,
   });
   await app.register(livePlugin, { access: options.access ?? {} });
 

@@ -4,12 +4,14 @@
 // once it listens, unless started with --no-resume or DW_RESUME=0. HOST may name another address only with DW_ALLOW_REMOTE=1, and
 // then everything but the editor's files needs the controller token (DW_TOKEN, or one generated and printed
 // here); DW_HOSTS then limits the Host names it answers to (DW_TELEMETRY_HOSTS: more, for telemetry only).
+// DW_MAX_PROCESSES caps the processes every world together may run (default: from the machine's memory).
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OBSERVE_ENV, ObserveConfig } from '@dw/world';
 import Value from 'typebox/value';
 import { buildApp } from './app.js';
+import { parseProcessBudget } from './deploy/process-budget.js';
 import { type AccessOptions, LOOPBACK_NAMES } from './http/access-guard.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -37,6 +39,14 @@ const dataDir = resolve(process.env.DW_DATA || 'data');
 const webDir = process.env.DW_WEB_DIR
   ? resolve(process.env.DW_WEB_DIR)
   : fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+let maxProcesses: number | undefined;
+try {
+  maxProcesses = parseProcessBudget(process.env.DW_MAX_PROCESSES);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 
 let observe: ObserveConfig | undefined;
 if (process.env[OBSERVE_ENV]) {
@@ -93,6 +103,7 @@ const app = await buildApp({
   observe,
   logger: { level: process.env.LOG_LEVEL || 'info' },
   access,
+  maxProcesses,
 });
 
 let shuttingDown = false;

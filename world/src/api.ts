@@ -84,12 +84,35 @@ export type DeployStarted = Static<typeof DeployStarted>;
 
 export const ProblemSchema = Type.Object({ pointer: Type.String(), message: Type.String() }, strict);
 
-/** Every error answer: a short code, a sentence for people, and for invalid input each problem with its pointer. */
+/**
+ * The controller's process budget as one deploy meets it: every world together may run at most `limit`
+ * processes (each replica, client and intruder is one; DW_MAX_PROCESSES sets it). `processes` is what this world
+ * runs after the deploy; `adds` is how many more than it holds now (a redeploy's starts and scale-ups add, its
+ * stops and scale-downs free -- they end before anything starts --, restarts keep their count); `left` is what
+ * the budget has left now, before this deploy. It fits when `adds <= left`.
+ */
+export const ProcessBudget = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1 }),
+    processes: Type.Integer({ minimum: 0 }),
+    adds: Type.Integer(),
+    left: Type.Integer({ minimum: 0 }),
+    fits: Type.Boolean(),
+  },
+  strict,
+);
+export type ProcessBudget = Static<typeof ProcessBudget>;
+
+/**
+ * Every error answer: a short code, a sentence for people, and for invalid input each problem with its pointer.
+ * A deploy refused by the process budget (409 `process-budget`) carries the figures in `budget`.
+ */
 export const ErrorBody = Type.Object(
   {
     error: Type.String(),
     message: Type.String(),
     problems: Type.Optional(Type.Array(ProblemSchema)),
+    budget: Type.Optional(ProcessBudget),
   },
   strict,
 );
@@ -112,10 +135,16 @@ export const DeployPlanSchema = Type.Object(
 /**
  * POST /api/worlds/:id/deploy/plan -- what a deploy would do, without doing it. The body is empty (plan the
  * world as saved) or `{ world }` (plan that world, e.g. the editor's unsaved draft). `summary` reads like
- * "2 start, 1 restart, 1 stop"; `deployedRev` is what runs now (null when nothing does).
+ * "2 start, 1 restart, 1 stop"; `deployedRev` is what runs now (null when nothing does); `budget` says how many
+ * processes the deploy would run and whether the controller's process budget has room for them.
  */
 export const DeployPreview = Type.Object(
-  { deployedRev: Type.Union([Type.Integer(), Type.Null()]), plan: DeployPlanSchema, summary: Type.String() },
+  {
+    deployedRev: Type.Union([Type.Integer(), Type.Null()]),
+    plan: DeployPlanSchema,
+    summary: Type.String(),
+    budget: ProcessBudget,
+  },
   strict,
 );
 export type DeployPreview = Static<typeof DeployPreview>;

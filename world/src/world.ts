@@ -3,7 +3,7 @@
 import Type, { type Static } from 'typebox';
 import { MAX_LINK_WEIGHT } from './call-policy.js';
 import { LinkId, MAX_REPLICAS, ServiceId } from './ids.js';
-import { WorldService } from './kinds/index.js';
+import { replicasOf, WorldService } from './kinds/index.js';
 import { strict } from './node-parts.js';
 import { Scenario } from './scenario.js';
 
@@ -85,6 +85,11 @@ export function leafLifetimeMsOf(world: World): number {
 /** True when the link's policy lets its caller in (no policy means allow); see linkGrants for the caller's side. */
 export function linkAllows(link: Link): boolean {
   return link.policy !== 'deny';
+}
+
+/** How many processes a world runs: every copy of every node. */
+export function processCountOf(world: World): number {
+  return world.services.reduce((n, node) => n + replicasOf(node), 0);
 }
 
 export function hopBudgetOf(world: World): number {

@@ -42,7 +42,7 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Params: { id: string } }>(
     '/api/worlds/:id/deploy',
-    { schema: { params: IdParams, response: { 202: DeployStarted, 404: ErrorBody, 503: ErrorBody } } },
+    { schema: { params: IdParams, response: { 202: DeployStarted, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
     async (request, reply) => {
       const { rev } = deployer.deploy(request.params.id);
       return reply.code(202).send({ rev });

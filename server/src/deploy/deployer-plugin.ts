@@ -10,6 +10,7 @@ import { sharedPlugin } from '../http/shared-plugin.js';
 import { DeployedRecord } from './deployed-record.js';
 import { Deployer } from './deployer.js';
 import { Guardian } from './guardian.js';
+import { defaultProcessBudget, MAX_PROCESSES_ENV } from './process-budget.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,6 +52,8 @@ export interface DeployerPluginOptions {
   /** The controller's base URL as services reach it (default: the address it listens on). */
   controllerUrl?: string;
   frameIntervalMs?: number;
+  /** How many processes every world together may run (default: defaultProcessBudget(), from the memory). */
+  maxProcesses?: number;
 }
 
 export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', async (app, options) => {
@@ -68,6 +71,14 @@ export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', as
     return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/api/telemetry`;
   };
   const guardian = new Guardian();
+  const maxProcesses = options.maxProcesses ?? defaultProcessBudget();
+  if (!Number.isInteger(maxProcesses) || maxProcesses < 1) {
+    throw new Error(`maxProcesses must be a whole number of processes, 1 or more, not ${maxProcesses}`);
+  }
+  app.log.info(
+    `process budget: ${maxProcesses} processes for every world together` +
+      (options.maxProcesses === undefined ? ` (from the machine's memory; ${MAX_PROCESSES_ENV} changes it)` : ''),
+  );
   const deployer = new Deployer({
     store: app.worldStore,
     log: app.log,
@@ -76,6 +87,7 @@ export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', as
     frameIntervalMs: options.frameIntervalMs ?? FRAME_INTERVAL_MS,
     record: new DeployedRecord(app.worldStore.dataDir),
     guardian,
+    maxProcesses,
   });
   app.decorate('deployer', deployer);
   await removeOrphanedIdentities(app.worldStore.deploymentsDir, app.log);

@@ -11,6 +11,8 @@ import {
   type FaultList,
   leafLifetimeMsOf,
   type ObserveConfig,
+  type ProcessBudget,
+  processCountOf,
   type ServiceLogLine,
   type ServiceStatusEvent,
   type TrafficFrame,
@@ -25,6 +27,7 @@ import type { DeployedRecord } from './deployed-record.js';
 import { Deployment } from './deployment.js';
 import type { Guardian } from './guardian.js';
 import { redeployPlan } from './plan.js';
+import { budgetFor, overBudget } from './process-budget.js';
 
 export const TELEMETRY_INTERVAL_MS = 100;
 
@@ -41,6 +44,8 @@ export interface DeployerOptions {
   record?: DeployedRecord;
   /** Kills the service processes if the controller dies, paused ones included. */
   guardian?: Guardian;
+  /** How many processes every world together may run (process-budget.ts). */
+  maxProcesses: number;
 }
 
 /** The path of services/dist/main.js, or a 503 that says how to build it. */
@@ -80,6 +85,11 @@ export class Deployer {
   /** Deploys asked for and not yet running (answered as starting), and the last one that failed. */
   private readonly pending = new Map<string, { rev: number; world: World }>();
   private readonly failed = new Map<string, { world: World; detail: string }>();
+  /**
+   * The processes of each deploy asked for and not yet launched (or failed), per world: until then the world
+   * holds the larger of what runs and what it asked for against the process budget.
+   */
+  private readonly queued = new Map<string, Set<{ processes: number }>>();
   private sequence = 0;
   private closed = false;
 
@@ -144,8 +154,14 @@ export class Deployer {
         continue;
       }
       const moved = stored.rev === rev ? '' : ` (rev ${rev} was deployed; the world has been saved since)`;
+      try {
+        this.deploy(worldId);
+      } catch (error) {
+        // e.g. over the process budget: it stays recorded, so a start with room for it resumes it
+        this.options.log.warn(`not resuming world "${worldId}": ${(error as Error).message}`);
+        continue;
+      }
       this.options.log.info(`resuming world "${worldId}" at rev ${stored.rev}${moved}`);
-      this.deploy(worldId);
       resumed.push(worldId);
     }
     return resumed;
@@ -155,8 +171,34 @@ export class Deployer {
     for (const listener of this.statusListeners) listener(event);
   }
 
+  /** Processes a world holds against the budget: what runs, or more while a deploy of it waits in its queue. */
+  private held(worldId: string): number {
+    const running = this.deployments.get(worldId);
+    let held = running ? processCountOf(running.world) : 0;
+    for (const request of this.queued.get(worldId) ?? []) held = Math.max(held, request.processes);
+    return held;
+  }
+
+  /** The process budget as a deploy of `world` would meet it now. */
+  budget(worldId: string, world: World): ProcessBudget {
+    let others = 0;
+    for (const id of new Set([...this.deployments.keys(), ...this.queued.keys()])) {
+      if (id !== worldId) others += this.held(id);
+    }
+    return budgetFor(this.options.maxProcesses, others, this.held(worldId), processCountOf(world));
+  }
+
+  /** Throws the 409 process-budget when a deploy of `world` would take the controller over its budget. */
+  assertFits(worldId: string, world: World): void {
+    const budget = this.budget(worldId, world);
+    if (!budget.fits) throw overBudget(worldId, budget);
+  }
+
   /** What a deploy of `world` would do to what runs now (nothing is changed). */
-  preview(worldId: string, world: World): { deployedRev: number | null; plan: DeployPlan; summary: string } {
+  preview(
+    worldId: string,
+    world: World,
+  ): { deployedRev: number | null; plan: DeployPlan; summary: string; budget: ProcessBudget } {
     this.options.store.require(worldId);
     const running = this.deployments.get(worldId);
     const plan = redeployPlan(running?.world ?? null, world);
@@ -166,7 +208,12 @@ export class Deployer {
       plan.keep = [];
       plan.scale = [];
     }
-    return { deployedRev: running?.rev ?? null, plan, summary: describePlan(plan) };
+    return {
+      deployedRev: running?.rev ?? null,
+      plan,
+      summary: describePlan(plan),
+      budget: this.budget(worldId, world),
+    };
   }
 
   /** The running deployment of a world, if any. */
@@ -204,7 +251,10 @@ export class Deployer {
     return this.queue.run(worldId, task);
   }
 
-  /** Queues a deploy of the world as saved now; answers its revision at once. */
+  /**
+   * Queues a deploy of the world as saved now; answers its revision at once. A world the process budget has no
+   * room for is refused here (409 process-budget), before anything is issued or started.
+   */
   deploy(worldId: string): { rev: number; done: Promise<void> } {
     const stored = this.options.store.require(worldId);
     if (this.closed) throw new HttpProblem(503, 'shutting-down', 'the controller is shutting down');
@@ -212,10 +262,18 @@ export class Deployer {
     const telemetryUrl = this.options.telemetryUrl();
     const { rev } = stored;
     const world = structuredClone(stored.world);
+    this.assertFits(worldId, world);
+    // Held against the budget from now until it launched or failed (no await since the check).
+    const reservation = { processes: processCountOf(world) };
+    const reservations = this.queued.get(worldId) ?? new Set();
+    reservations.add(reservation);
+    this.queued.set(worldId, reservations);
     const request = { rev, world };
     this.pending.set(worldId, request);
     const settle = () => {
       if (this.pending.get(worldId) === request) this.pending.delete(worldId);
+      reservations.delete(reservation);
+      if (reservations.size === 0 && this.queued.get(worldId) === reservations) this.queued.delete(worldId);
     };
     const done = this.exclusive(worldId, async () => {
       if (!this.options.store.get(worldId)) return; // deleted while queued

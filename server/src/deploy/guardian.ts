@@ -20,9 +20,9 @@ export class Guardian {
   track(pid: number, alive: boolean): void {
     if (!this.child && !alive) return;
     if (!this.child) {
-      const env = { ...process.env };
-      delete env.NODE_OPTIONS; // inherited loader hooks would only slow it down
-      const child = spawn(process.execPath, ['-e', SCRIPT], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      // An empty environment: its script is inline and needs none, and the controller's (DW_TOKEN...) stays
+      // with the controller. NODE_CHANNEL_FD, which the IPC channel needs, is added by spawn itself.
+      const child = spawn(process.execPath, ['-e', SCRIPT], { env: {}, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       child.on('exit', () => {
         if (this.child === child) this.child = null;
       });

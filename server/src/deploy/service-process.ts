@@ -35,6 +35,19 @@ export interface ServiceProcessOptions {
   onLine?: (process: ServiceProcess, stream: 'stdout' | 'stderr', line: string, at: number) => void;
 }
 
+/**
+ * The whole environment of a service process, built on purpose rather than inherited: the controller's own
+ * (DW_TOKEN, cloud credentials, whatever the shell exported) is none of a service's business. It holds one
+ * variable, the spawn config, which is all the runtime reads (spawn adds NODE_CHANNEL_FD and
+ * NODE_CHANNEL_SERIALIZATION_MODE for the IPC channel itself). Left out on purpose: PATH (node is spawned by its
+ * absolute path, process.execPath, and the runtime spawns nothing), NODE_OPTIONS (the runtime is a plain bundle;
+ * inherited loader hooks or --require would run foreign code in it), HOME, LANG and TZ (it reads no files of the
+ * user's, formats nothing by locale and logs no local times).
+ */
+export function serviceEnvironment(config: SpawnConfig): NodeJS.ProcessEnv {
+  return { [SPAWN_CONFIG_ENV]: JSON.stringify(config) };
+}
+
 /** How a deployment names one process: the service id for its first copy, `id#n` for copy n (ids have no #). */
 export function processKey(serviceId: string, replica = 1): string {
   return replica === 1 ? serviceId : `${serviceId}#${replica}`;
@@ -101,10 +114,8 @@ export class ServiceProcess {
   start(): void {
     if (this.stopping) return;
     const config = { ...this.options.config, ...this.options.startConfig?.() } as SpawnConfig;
-    const env: NodeJS.ProcessEnv = { ...process.env, [SPAWN_CONFIG_ENV]: JSON.stringify(config) };
-    delete env.NODE_OPTIONS; // the runtime is a plain bundle; inherited loader hooks would only get in the way
     const child = spawn(process.execPath, [this.options.runtime], {
-      env,
+      env: serviceEnvironment(config),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       windowsHide: true,
     });

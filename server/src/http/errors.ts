@@ -1,10 +1,13 @@
 // Every error answer is an ErrorBody (world/api.ts): a short code, a sentence for people, and for invalid
 // input each problem with a JSON pointer into the request body.
-import type { ErrorBody, Problem } from '@dw/world';
+import type { ErrorBody, Problem, ProcessBudget } from '@dw/world';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** An error that knows its HTTP status and how to explain itself. Thrown by handlers, stores and validators. */
 export class HttpProblem extends Error {
+  /** The figures of a deploy the process budget refused (409 process-budget). */
+  budget: ProcessBudget | undefined;
+
   constructor(
     readonly statusCode: number,
     readonly error: string,
@@ -18,6 +21,7 @@ export class HttpProblem extends Error {
   body(): ErrorBody {
     const body: ErrorBody = { error: this.error, message: this.message };
     if (this.problems) body.problems = this.problems;
+    if (this.budget) body.budget = this.budget;
     return body;
   }
 }

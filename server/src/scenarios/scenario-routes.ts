@@ -37,6 +37,7 @@ export const scenarioRoutes: FastifyPluginAsync = async (app) => {
       }
       if (running.has(id))
         throw new HttpProblem(409, 'already-running', `a scenario is already running on world "${id}"`);
+      app.deployer.assertFits(id, stored.world); // a run deploys the world: refused now, not after the 202
       running.add(id);
       const emit = (
         line: string,

@@ -20,6 +20,7 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
       deployedRev: 1,
       plan: { start: [], restart: ['orders'], stop: [], keep: [], scale: [] },
       summary: '1 restart',
+      budget: { limit: 20, processes: 4, adds: 0, left: 16, fits: true },
     }),
     stop: async () => undefined,
     traces: async () => ({ traces: [] }),
@@ -402,5 +403,29 @@ describe('editor store', () => {
     await actions.requestDeploy();
     await actions.applyPlan();
     expect(calls).toEqual(['deploy', 'deploy']);
+  });
+
+  it('a deploy the process budget has no room for shows its plan, and applying it deploys nothing', async () => {
+    const calls: string[] = [];
+    const store = await openExample(
+      fakeHttp({
+        deploy: async () => {
+          calls.push('deploy');
+          return { rev: 1 };
+        },
+        previewDeploy: async () => ({
+          deployedRev: null,
+          plan: { start: ['inventory', 'orders', 'payments', 'shopper'], restart: [], stop: [], keep: [], scale: [] },
+          summary: '4 start',
+          budget: { limit: 5, processes: 4, adds: 4, left: 2, fits: false },
+        }),
+      }),
+    );
+    const { actions } = store.getState();
+    await actions.requestDeploy();
+    expect(store.getState().planPreview?.budget).toMatchObject({ processes: 4, left: 2, fits: false });
+    await actions.applyPlan();
+    expect(calls).toEqual([]);
+    expect(store.getState().planPreview).not.toBeNull();
   });
 });

@@ -556,22 +556,27 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
       async requestDeploy() {
         const state = get();
         if (!state.worldId || state.problems.list.length > 0 || state.busy !== null) return;
-        if (state.deployedRev === null) return actions.deploy();
         const worldId = state.worldId;
+        const first = state.deployedRev === null;
         set({ busy: 'planning' });
+        let preview: DeployPreview;
         try {
-          const preview = await http.previewDeploy(worldId, selectDraftWorld(state));
-          if (get().worldId !== worldId) return;
-          set({ planPreview: preview });
+          preview = await http.previewDeploy(worldId, selectDraftWorld(state));
         } catch (error) {
           toast(errorToast('Could not plan the deploy', error));
+          return;
         } finally {
           set({ busy: null });
         }
+        if (get().worldId !== worldId) return;
+        // A first deploy starts at once, unless the process budget has no room for it: then its plan says why.
+        if (first && preview.budget.fits) return actions.deploy();
+        set({ planPreview: preview });
       },
 
       async applyPlan() {
-        if (get().planPreview === null) return;
+        const preview = get().planPreview;
+        if (preview === null || !preview.budget.fits) return;
         set({ planPreview: null });
         await actions.deploy();
       },
