@@ -358,3 +358,64 @@ describe('replicas', () => {
     });
   });
 });
+
+describe('a gateway', () => {
+  const gatewayWorld = (extra: Record<string, unknown> = {}, links: unknown[] = []) => ({
+    version: 1,
+    name: 'door',
+    services: [
+      { id: 'gw', kind: 'gateway', position: { x: 0, y: 0 }, config: {}, ...extra },
+      { id: 'orders', kind: 'service', position: { x: 0, y: 0 }, config: {} },
+    ],
+    links: [{ id: 'l1', from: 'gw', to: 'orders' }, ...links],
+  });
+
+  it('is a kind of its own: it may link to a service and take a TLS door and a publish port', () => {
+    expect(validateWorld(gatewayWorld()).ok).toBe(true);
+    expect(
+      validateWorld({
+        ...gatewayWorld(),
+        services: [
+          { ...gatewayWorld().services[0], config: { tls: true, publishPort: 8080 } },
+          gatewayWorld().services[1],
+        ],
+      }).ok,
+    ).toBe(true);
+  });
+
+  it('may not be called, run copies, or take a field of another kind, and says why', () => {
+    const problems = problemsOf(gatewayWorld({ replicas: 2 }, [{ id: 'l2', from: 'orders', to: 'gw' }]));
+    expect(problems).toContainEqual({
+      pointer: '/links/1/to',
+      message: expect.stringMatching(/"gw" is a gateway: .*door from outside/),
+    });
+    expect(problems).toContainEqual({
+      pointer: '/services/0/replicas',
+      message: expect.stringMatching(/not for a gateway: a gateway is one door/),
+    });
+    expect(
+      problemsOf({
+        ...gatewayWorld(),
+        services: [{ ...gatewayWorld().services[0], config: { latencyMs: 5 } }, gatewayWorld().services[1]],
+      }),
+    ).toContainEqual({
+      pointer: '/services/0/config/latencyMs',
+      message: 'unknown field "latencyMs" is not allowed here',
+    });
+  });
+
+  it('names every kind when one is unknown', () => {
+    expect(
+      problemsOf({
+        ...gatewayWorld(),
+        services: [{ id: 'db', kind: 'database', position: { x: 0, y: 0 }, config: {} }],
+        links: [],
+      }),
+    ).toEqual([
+      {
+        pointer: '/services/0/kind',
+        message: 'unknown kind "database": use one of client, service, gateway, intruder',
+      },
+    ]);
+  });
+});

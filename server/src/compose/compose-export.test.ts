@@ -45,7 +45,18 @@ const REPLICATED_WORLD: World = {
   ),
 } as World;
 
+/** A gateway in front of orders: its door published on 127.0.0.1. */
+const GATEWAY_WORLD: World = {
+  ...EXAMPLE_WORLD,
+  services: [
+    ...EXAMPLE_WORLD.services,
+    { id: 'door', kind: 'gateway', position: { x: 0, y: 200 }, config: { publishPort: 8088 } },
+  ],
+  links: [...EXAMPLE_WORLD.links, { id: 'gd', from: 'door', to: 'orders' }],
+} as World;
+
 const WORLDS: [string, World][] = [
+  ['gateway', GATEWAY_WORLD],
   ['replicated', REPLICATED_WORLD],
   ['compose', COMPOSE_WORLD],
   ['mesh', MESH_WORLD],
@@ -331,5 +342,18 @@ describe('compose export', () => {
     expect(config('s').allowedCallers).toEqual(['spiffe://shop-abc123/c']);
     const pki = JSON.parse(uninterpolate(doc.services['dw-pki']!.environment.DW_PKI_CONFIG!));
     expect(pki.services).toEqual(['c', 's', 'd']);
+  });
+
+  it("publishes a gateway's door on 127.0.0.1 only, at its publish port (8080 by default)", () => {
+    const { doc } = exported(GATEWAY_WORLD);
+    const door = doc.services.door as Record<string, unknown>;
+    expect(door.ports).toEqual(['127.0.0.1:8088:8443']);
+    const others = Object.entries(doc.services).filter(([name]) => name !== 'door' && name !== 'dw-observer');
+    expect(others.every(([, spec]) => (spec as Record<string, unknown>).ports === undefined)).toBe(true);
+    const plain = exported({
+      ...GATEWAY_WORLD,
+      services: GATEWAY_WORLD.services.map((s) => (s.id === 'door' ? { ...s, config: {} } : s)),
+    } as World);
+    expect(plain.doc.services.door?.ports).toEqual(['127.0.0.1:8080:8443']);
   });
 });

@@ -205,4 +205,45 @@ describe('compose import', () => {
     expect(world.services.find((s) => s.id === 'payments')).toMatchObject({ replicas: 3 });
     expect(world.services.filter((s) => s.kind === 'service' && s.replicas !== undefined)).toHaveLength(1);
   });
+
+  it('makes a reverse proxy (nginx, traefik...) a gateway at its published port, and says so', () => {
+    const { world, warnings } = imported(
+      [
+        'services:',
+        '  proxy:',
+        '    image: nginx:1.27-alpine',
+        '    ports: ["127.0.0.1:8081:80"]',
+        '    depends_on: [api]',
+        '  edge:',
+        '    image: traefik:v3.1',
+        '    ports: [{ target: 80, published: 9000 }]',
+        '    depends_on: [api]',
+        '  api:',
+        '    image: example/api',
+      ].join('\n'),
+    );
+    expect(node(world, 'proxy')).toMatchObject({ kind: 'gateway', config: { publishPort: 8081 } });
+    expect(node(world, 'edge')).toMatchObject({ kind: 'gateway', config: { publishPort: 9000 } });
+    expect(node(world, 'api')?.kind).toBe('service');
+    expect(edges(world)).toEqual(['edge->api', 'proxy->api']);
+    expect(warnings).toContainEqual({
+      pointer: '/services/proxy/image',
+      message: expect.stringMatching(/"nginx:1.27-alpine" became a gateway/),
+    });
+  });
+
+  it('gives back a gateway of an exported world', () => {
+    const world: World = {
+      version: 1,
+      name: 'door',
+      services: [
+        { id: 'gw', kind: 'gateway', position: { x: 0, y: 0 }, config: { publishPort: 8082 } },
+        { id: 'orders', kind: 'service', position: { x: 0, y: 0 }, config: { latencyMs: 3 } },
+      ],
+      links: [{ id: 'g1', from: 'gw', to: 'orders' }],
+    };
+    const back = imported(composeYaml({ worldId: 'door', rev: 1, world })).world;
+    expect(node(back, 'gw')).toMatchObject({ kind: 'gateway', config: { publishPort: 8082 } });
+    expect(edges(back)).toEqual(['gw->orders']);
+  });
 });

@@ -95,7 +95,7 @@ export const intruder = defineKind({
     loadControl: false,
     compose: {
       runs: false,
-      why: 'intruder: playground only (the compose issuer makes no bad credentials)',
+      why: 'intruder: playground only',
     },
   },
   serves: impostor,
