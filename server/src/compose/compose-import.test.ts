@@ -16,8 +16,8 @@ const edges = (world: World) => world.links.map((l) => `${l.from}->${l.to}`).sor
 const node = (world: World, id: string) =>
   world.services.find((s) => s.id === id) as (WorldService & { display?: Display }) | undefined;
 
-function imported(text: string) {
-  const result = worldFromCompose(text);
+async function imported(text: string) {
+  const result = await worldFromCompose(text);
   const checked = validateWorld(result.world);
   expect(checked.ok, JSON.stringify(checked)).toBe(true);
   // Every warning points at something that is in the compose file.
@@ -27,8 +27,8 @@ function imported(text: string) {
 }
 
 describe('compose import', () => {
-  it('a voting stack: depends_on maps become links, front ends become clients, profiles and networks warn', () => {
-    const { world, warnings } = imported(fixture('voting.yaml'));
+  it('a voting stack: depends_on maps become links, front ends become clients, profiles and networks warn', async () => {
+    const { world, warnings } = await imported(fixture('voting.yaml'));
     expect(world.services.map((s) => s.id)).toEqual(['vote', 'result', 'worker', 'redis', 'db', 'seed']);
     expect(edges(world)).toEqual(['result->db', 'seed->vote', 'vote->redis', 'worker->db', 'worker->redis']);
     expect(world.services.filter((s) => s.kind === 'client').map((s) => s.id)).toEqual(['result', 'worker', 'seed']);
@@ -43,8 +43,8 @@ describe('compose import', () => {
     expect(new Set(world.services.map((s) => `${s.position.x},${s.position.y}`)).size).toBe(world.services.length);
   });
 
-  it('a blog with anchors, merge keys, x- keys, long-form ports, env_file, links and names to normalise', () => {
-    const { world, warnings } = imported(fixture('wordpress.yaml'));
+  it('a blog with anchors, merge keys, x- keys, long-form ports, env_file, links and names to normalise', async () => {
+    const { world, warnings } = await imported(fixture('wordpress.yaml'));
     expect(world.services.map((s) => s.id)).toEqual(['nginx', 'wordpress', 'mariadb', 'redis-cache', 'wp-cli']);
     expect(edges(world)).toEqual([
       'nginx->wordpress',
@@ -71,8 +71,8 @@ describe('compose import', () => {
     expect(warnings.some((w) => w.pointer.startsWith('/x-'))).toBe(false);
   });
 
-  it('an observability stack: environment URLs and legacy links, an unknown dependency warns', () => {
-    const { world, warnings } = imported(fixture('observability.yaml'));
+  it('an observability stack: environment URLs and legacy links, an unknown dependency warns', async () => {
+    const { world, warnings } = await imported(fixture('observability.yaml'));
     expect(edges(world)).toEqual([
       'app->memcached',
       'app->otel-collector',
@@ -96,10 +96,10 @@ describe('compose import', () => {
     );
   });
 
-  it('gives back the same world after an export: ids, kinds, behaviour and links', () => {
+  it('gives back the same world after an export: ids, kinds, behaviour and links', async () => {
     for (const original of [COMPOSE_WORLD, MESH_WORLD]) {
       const text = composeYaml({ worldId: 'shop-abc123', rev: 2, world: original });
-      const { world, warnings } = imported(text);
+      const { world, warnings } = await imported(text);
       expect(world.name).toBe(original.name);
       expect(world.services.map(({ id, kind, config }) => ({ id, kind, config }))).toEqual(
         original.services.map(({ id, kind, config }) => ({ id, kind, config })),
@@ -109,22 +109,22 @@ describe('compose import', () => {
     }
   });
 
-  it('refuses text that is not YAML, or not a compose file, saying where', () => {
-    const problem = (text: string) => {
+  it('refuses text that is not YAML, or not a compose file, saying where', async () => {
+    const problem = async (text: string) => {
       try {
-        worldFromCompose(text);
+        await worldFromCompose(text);
       } catch (error) {
         expect(error).toBeInstanceOf(HttpProblem);
         return error as HttpProblem;
       }
       throw new Error('no error');
     };
-    const bad = problem('services:\n  web:\n    image: "nginx\n  db: [\n');
+    const bad = await problem('services:\n  web:\n    image: "nginx\n  db: [\n');
     expect(bad.statusCode).toBe(400);
     expect(bad.error).toBe('malformed-yaml');
     expect(bad.message).toMatch(/line \d+, column \d+/);
-    expect(problem('- just\n- a list\n').error).toBe('not-compose');
-    expect(problem('services: 3\n').error).toBe('not-compose');
+    expect((await problem('- just\n- a list\n')).error).toBe('not-compose');
+    expect((await problem('services: 3\n')).error).toBe('not-compose');
   });
 
   it('normalises names to DNS labels', () => {
@@ -134,14 +134,16 @@ describe('compose import', () => {
     expect(dnsLabelOf('x'.repeat(80))).toHaveLength(63);
   });
 
-  it('keeps two services whose names normalise alike apart', () => {
-    const { world, warnings } = imported('services:\n  api_v1: {image: a}\n  api.v1:\n    depends_on: [api_v1]\n');
+  it('keeps two services whose names normalise alike apart', async () => {
+    const { world, warnings } = await imported(
+      'services:\n  api_v1: {image: a}\n  api.v1:\n    depends_on: [api_v1]\n',
+    );
     expect(world.services.map((s) => s.id)).toEqual(['api-v1', 'api-v1-2']);
     expect(edges(world)).toEqual(['api-v1-2->api-v1']);
     expect(warnings).toHaveLength(2);
   });
 
-  it('keeps a deny link a deny link through export and import', () => {
+  it('keeps a deny link a deny link through export and import', async () => {
     const original: World = {
       version: 1,
       name: 'guarded',
@@ -155,12 +157,12 @@ describe('compose import', () => {
         { id: 'cd', from: 'c', to: 'd', policy: 'deny' },
       ],
     };
-    const { world } = imported(composeYaml({ worldId: 'w-1', rev: 1, world: original }));
+    const { world } = await imported(composeYaml({ worldId: 'w-1', rev: 1, world: original }));
     expect(world.links).toEqual(original.links);
   });
 
-  it("takes a service's replicas from deploy.replicas (or the legacy scale), and says what it cannot take", () => {
-    const { world, warnings } = imported(
+  it("takes a service's replicas from deploy.replicas (or the legacy scale), and says what it cannot take", async () => {
+    const { world, warnings } = await imported(
       [
         'services:',
         '  web:',
@@ -196,12 +198,12 @@ describe('compose import', () => {
     );
   });
 
-  it('gives back the replica counts of an exported world', () => {
+  it('gives back the replica counts of an exported world', async () => {
     const original: World = {
       ...MESH_WORLD,
       services: MESH_WORLD.services.map((s) => (s.id === 'payments' ? { ...s, replicas: 3 } : s)),
     } as World;
-    const { world } = imported(composeYaml({ worldId: 'shop-abc123', rev: 2, world: original }));
+    const { world } = await imported(composeYaml({ worldId: 'shop-abc123', rev: 2, world: original }));
     expect(world.services.find((s) => s.id === 'payments')).toMatchObject({ replicas: 3 });
     expect(world.services.filter((s) => s.kind === 'service' && s.replicas !== undefined)).toHaveLength(1);
   });
