@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { type Display, resolvePointer, validateWorld, type World, type WorldService } from '@dw/world';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { HttpProblem } from '../http/errors.js';
 import { MESH_WORLD } from '../testing/worlds.js';
 import { composeYaml } from './compose-export.js';
-import { dnsLabelOf, worldFromCompose } from './compose-import.js';
+import {
+  COMPOSE_LIMITS,
+  ComposeYamlReader,
+  dnsLabelOf,
+  worldFromCompose,
+  worldFromComposeData,
+} from './compose-import.js';
+import { readYaml } from './compose-yaml-worker.mjs';
 
 const fixture = (name: string) => readFileSync(new URL(`../testing/compose/${name}`, import.meta.url), 'utf8');
 const COMPOSE_WORLD: World = JSON.parse(
@@ -206,5 +214,140 @@ describe('compose import', () => {
     const { world } = await imported(composeYaml({ worldId: 'shop-abc123', rev: 2, world: original }));
     expect(world.services.find((s) => s.id === 'payments')).toMatchObject({ replicas: 3 });
     expect(world.services.filter((s) => s.kind === 'service' && s.replicas !== undefined)).toHaveLength(1);
+  });
+});
+
+const LIMITS = { maxTokens: 100_000, maxValues: 100_000, maxChars: 8_000_000, maxDepth: 64 };
+const refusal = (text: string, limits = LIMITS) => {
+  const read = readYaml(text, limits);
+  if (read.ok) throw new Error('read, not refused');
+  return read;
+};
+
+describe('reading compose YAML within limits (compose-yaml-worker.mjs)', () => {
+  it('reads what the yaml library reads: anchors, aliases, merge keys, x- keys', () => {
+    const samples = [
+      fixture('voting.yaml'),
+      fixture('wordpress.yaml'),
+      fixture('observability.yaml'),
+      'x: &x {a: 1, b: 2}\ny: {<<: *x, b: 3, c: 4}\nz: {c: 0, <<: [*x, {d: 5}]}\nw: [*x, *x]\n"<<": quoted\n',
+      '__proto__: {polluted: 1}\nconstructor: 2\nlist: [~, null, .inf, 0x1f, "$$X", 1e3, true]\n',
+    ];
+    for (const text of samples) {
+      const read = readYaml(text, LIMITS);
+      expect(read).toEqual({ ok: true, value: parse(text, { merge: true }) });
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses what expands beyond a limit, saying which limit and how much was asked', () => {
+    const keys = Array.from({ length: 8000 }, (_, i) => `k${i}: 0`).join(', ');
+    const merges = refusal(`x-a: &a {${keys}}\nx-b:\n${'  - {<<: *a}\n'.repeat(800)}`);
+    expect(merges).toMatchObject({ status: 413, error: 'compose-too-large' });
+    expect(merges.message).toBe(
+      'the node at line 3, column 3 expands to 12,800,801 values once its aliases and merge keys are resolved; this controller reads at most 100,000',
+    );
+    const laughs = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++) {
+      laughs.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
+    }
+    expect(refusal(laughs.join('\n')).message).toMatch(/expands to [\d,]+ values .* at most 100,000$/);
+    const text = `s: &s "${'x'.repeat(1000)}"\nall: [${Array(10_000).fill('*s').join(', ')}]\n`;
+    expect(refusal(text).message).toMatch(/expands to 10,000,000 characters of text .* at most 8,000,000$/);
+    expect(refusal(`${'- '.repeat(4)}x\n`, { ...LIMITS, maxDepth: 3 }).message).toMatch(
+      /nests more than 3 levels deep at line 1/,
+    );
+    expect(refusal(`a: ${'['.repeat(70)}${']'.repeat(70)}\n`).message).toBe(
+      'the brackets of the compose file nest 70 levels deep; this controller reads at most 64',
+    );
+    // nesting through aliases: each anchor holds the one before it, two levels deeper
+    const chain = ['a0: &a0 [x]'];
+    for (let i = 1; i < 40; i++) chain.push(`a${i}: &a${i} [[*a${i - 1}]]`);
+    expect(refusal(chain.join('\n')).message).toMatch(/nests 6\d levels deep once its aliases .* at most 64$/);
+    expect(refusal(`x: [${Array(100_001).fill('1').join(',')}]\n`).message).toBe(
+      'the compose file has 100,004 YAML tokens (keys, values, list items); this controller reads at most 100,000',
+    );
+  });
+
+  it('refuses malformed YAML, saying what and where', () => {
+    expect(refusal('a: 1\nb: 2\na: 3\n')).toMatchObject({
+      status: 400,
+      error: 'malformed-yaml',
+      message: 'the compose file cannot be read at line 3, column 1: the key "a" appears twice in one mapping',
+    });
+    expect(refusal('a: &a\n  b: *a\n').message).toMatch(
+      /line 2, column 6: the alias \*a is inside the node it refers to/,
+    );
+    expect(refusal('c: *missing\n').message).toMatch(
+      /line 1, column 4: the alias \*missing refers to no anchor before it/,
+    );
+    expect(refusal('x: &x [1]\ny: {<<: *x}\n').message).toMatch(/merge key \(<<\) takes a mapping/);
+    expect(refusal('? [a, b]\n: c\n')).toMatchObject({ status: 400, error: 'not-compose' });
+    expect(refusal('a: 1\n---\nb: 2\n').message).toMatch(/more than one YAML document/);
+    expect(refusal('services:\n  web:\n    image: [nginx\n').message).toMatch(
+      /^the compose file is not valid YAML at line \d+, column \d+/,
+    );
+  });
+
+  it('gives up on a read that takes too long (422) or needs too much memory (413), and on too many at once (503)', async () => {
+    const text = fixture('wordpress.yaml');
+    const slow = new ComposeYamlReader({ ...COMPOSE_LIMITS, timeMs: 1 });
+    await expect(slow.read(text)).rejects.toMatchObject({ statusCode: 422, error: 'compose-too-complex' });
+    const big = `x: [${Array.from({ length: 60_000 }, (_, i) => `"${'v'.repeat(20)}${i}"`).join(',')}]\nservices: {}\n`;
+    const small = new ComposeYamlReader({ ...COMPOSE_LIMITS, memoryMb: 4 });
+    await expect(small.read(big)).rejects.toMatchObject({ statusCode: 413, error: 'compose-too-large' });
+    const one = new ComposeYamlReader(COMPOSE_LIMITS, 1, 0);
+    const first = one.read(text);
+    await expect(one.read(text)).rejects.toMatchObject({ statusCode: 503, error: 'import-busy' });
+    await expect(first).resolves.toMatchObject({ services: expect.any(Object) });
+    await expect(one.read(text)).resolves.toMatchObject({ services: expect.any(Object) });
+  });
+});
+
+/** How the import found mentions before it looked every name up at once: one regular expression per name. */
+function mentionsByRegex(value: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_.-])${escaped}($|[^A-Za-z0-9_-]|\\.(?![A-Za-z0-9]))`).test(value);
+}
+
+describe('environment mentions', () => {
+  it('finds the services an environment value names, as one regular expression per name did', () => {
+    const piece = fc.constantFrom(
+      'db',
+      'db.v1',
+      'api',
+      'api_2',
+      'a-b',
+      'x',
+      '.',
+      '-',
+      '_',
+      ':',
+      '/',
+      '@',
+      ' ',
+      '=',
+      'Db',
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.constantFrom('db', 'db.v1', 'api', 'api_2', 'a-b', 'x', 'Db', 'db.'), { minLength: 1 }),
+        fc.array(piece, { maxLength: 12 }).map((p) => p.join('')),
+        (names, value) => {
+          const services: Record<string, unknown> = { caller: { environment: { V: value } } };
+          for (const name of names) services[name] = { image: 'x' };
+          const { world } = worldFromComposeData({ services });
+          const ids = new Map(names.map((n, i) => [n, world.services[i + 1]!.id]));
+          const found = world.links.filter((l) => l.from === 'caller').map((l) => l.to);
+          const expected = names.filter((n) => mentionsByRegex(value, n)).map((n) => ids.get(n));
+          expect(found, JSON.stringify({ names, value })).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

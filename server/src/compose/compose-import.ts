@@ -325,7 +325,8 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
       fromDeploy !== undefined ? [fromDeploy, `${at}/deploy/replicas`] : [spec.scale, `${at}/scale`];
     if (value === undefined) return 1;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      warn(where, `replicas must be a whole number, not ${JSON.stringify(value)}: runs once`);
+      const got = isObject(value) ? 'a mapping' : Array.isArray(value) ? 'a list' : JSON.stringify(value).slice(0, 40);
+      warn(where, `replicas must be a whole number, not ${got}: runs once`);
       return 1;
     }
     if (kind === 'client') {

@@ -8,7 +8,7 @@
 // 20 s), and maxAliasCount does not count merge keys (one anchor of 8,000 keys merged 800 times: 89 KB, 9 s and
 // 330 MB). So the library only parses, with its duplicate-key check off, and this module does the rest, each
 // step linear in the size of the file:
-//   1. counts the file's YAML tokens with the library's lexer before parsing it (parsing costs ~100x lexing);
+//   1. counts the file's YAML tokens with the library's lexer before parsing it (parsing costs ~10x lexing);
 //   2. sizes what the document expands to once aliases and merge keys are resolved (every value, every
 //      character of text, every level of nesting), refusing duplicate keys, aliases to nothing and aliases
 //      inside what they refer to, without building anything;
@@ -125,7 +125,6 @@ export function tooDeepAt(tokens, maxDepth) {
  * @property {number} values
  * @property {number} chars
  * @property {number} depth levels below and including the node
- * @property {boolean} isMap whether it resolves to a mapping (what a merge key takes)
  */
 
 /** @typedef {import('yaml').Node} YamlNode */
@@ -146,7 +145,7 @@ class Reader {
     this.limits = limits;
     /** @type {Map<string, YamlNode>} anchor name -> the node it names, as the walk goes */
     this.anchors = new Map();
-    /** @type {Map<YamlNode, Size>} the size of each anchored node, once walked */
+    /** @type {Map<YamlNode, Size>} the size of each anchored node and each mapping, once walked */
     this.sizes = new Map();
     /** @type {Set<YamlNode>} anchored nodes being walked (an alias to one of them is a cycle) */
     this.open = new Set();
@@ -197,7 +196,7 @@ class Reader {
         `the compose file nests more than ${this.limits.maxDepth} levels deep${this.where(node)}; this controller reads at most ${this.limits.maxDepth}`,
       );
     }
-    if (node === null || node === undefined) return { values: 1, chars: 0, depth: 1, isMap: false };
+    if (node === null || node === undefined) return { values: 1, chars: 0, depth: 1 };
     if (isAlias(node)) {
       const target = this.anchors.get(node.source);
       if (target === undefined) this.malformed(`the alias *${node.source} refers to no anchor before it`, node);
@@ -213,12 +212,12 @@ class Reader {
     /** @type {Size} */
     let size;
     if (isScalar(node)) {
-      size = { values: 1, chars: typeof node.value === 'string' ? node.value.length : 0, depth: 1, isMap: false };
+      size = { values: 1, chars: typeof node.value === 'string' ? node.value.length : 0, depth: 1 };
     } else if (isSeq(node)) {
-      size = { values: 1, chars: 0, depth: 1, isMap: false };
+      size = { values: 1, chars: 0, depth: 1 };
       for (const item of node.items) this.add(size, this.size(item, depth + 1));
     } else if (isMap(node)) {
-      size = { values: 1, chars: 0, depth: 1, isMap: true };
+      size = { values: 1, chars: 0, depth: 1 };
       /** @type {Set<string>} */
       const keys = new Set();
       for (const pair of node.items) {
