@@ -6,6 +6,7 @@
 // The YAML is read in a worker thread (compose-yaml-worker.mjs), within limits on what it expands to, so that
 // no file blocks the controller; everything after that is linear in what was read (no work per pair of services
 // beyond MAX_SERVICES^2), and pure.
+import { setImmediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
   type ClientNode,
@@ -186,29 +187,29 @@ const literalOf = (value: string) => value.replaceAll('$$', '$');
 
 interface EnvValue {
   value: string;
-  /** Where it is in the compose file. */
-  pointer: string;
+  /** Where it is in the environment: its index in a list, or its name in a mapping. */
+  at: number | string;
 }
 
 /** `KEY=VALUE` list or mapping, as strings by name (the last one of a name wins, as in compose). */
-function environmentOf(env: unknown, at: string): Map<string, EnvValue> {
+function environmentOf(env: unknown): Map<string, EnvValue> {
   const out = new Map<string, EnvValue>();
   if (Array.isArray(env)) {
     env.forEach((item, index) => {
       if (typeof item !== 'string') return;
       const eq = item.indexOf('=');
-      out.set(eq < 0 ? item : item.slice(0, eq), {
-        value: eq < 0 ? '' : item.slice(eq + 1),
-        pointer: `${at}/${index}`,
-      });
+      out.set(eq < 0 ? item : item.slice(0, eq), { value: eq < 0 ? '' : item.slice(eq + 1), at: index });
     });
   } else if (isObject(env)) {
-    for (const [k, v] of Object.entries(env)) {
-      out.set(k, { value: v === null || v === undefined ? '' : String(v), pointer: `${at}/${esc(k)}` });
-    }
+    for (const [k, v] of Object.entries(env))
+      out.set(k, { value: v === null || v === undefined ? '' : String(v), at: k });
   }
   return out;
 }
+
+/** Where an environment value is in the compose file. */
+const envPointer = (service: string, value: EnvValue) =>
+  `/services/${esc(service)}/environment/${typeof value.at === 'number' ? value.at : esc(value.at)}`;
 
 function portOf(port: unknown): string | null {
   if (typeof port === 'string' || typeof port === 'number') return String(port);
@@ -253,9 +254,11 @@ function nameTrie(names: string[]): NameTrie {
   return root;
 }
 
+const NONE: number[] = [];
+
 /** The entries whose names `value` mentions, in entry order. */
 function mentionedIn(value: string, trie: NameTrie): number[] {
-  const found = new Set<number>();
+  let found: number[] = NONE;
   let i = 0;
   while (i < value.length) {
     if (!inRun(value.charCodeAt(i))) {
@@ -266,12 +269,13 @@ function mentionedIn(value: string, trie: NameTrie): number[] {
     for (let j = i; j < value.length && node; j++) {
       node = node.next.get(value.charCodeAt(j));
       if (node?.entry !== undefined && (j + 1 === value.length || !inName(value.charCodeAt(j + 1)))) {
-        found.add(node.entry);
+        if (found === NONE) found = [];
+        if (!found.includes(node.entry)) found.push(node.entry);
       }
     }
     while (i < value.length && inRun(value.charCodeAt(i))) i++;
   }
-  return [...found].sort((a, b) => a - b);
+  return found.length > 1 ? found.sort((a, b) => a - b) : found;
 }
 
 interface SpawnHints {
@@ -311,7 +315,9 @@ export async function worldFromCompose(
   options: { name?: string } = {},
   reader: ComposeYamlReader = new ComposeYamlReader(),
 ): Promise<ComposeImport> {
-  return worldFromComposeData(await reader.read(text), options);
+  const data = await reader.read(text);
+  await setImmediate(); // taking the worker's answer in was one task; building the world is the next
+  return worldFromComposeData(data, options);
 }
 
 /** The world of a compose file already read (a mapping with a "services" mapping). Pure. */
@@ -365,7 +371,7 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     if (!isObject(rawSpec) && rawSpec !== null) {
       warn(at, `service "${name}" is not a mapping: imported as a plain service`);
     }
-    const env = environmentOf(spec.environment, `${at}/environment`);
+    const env = environmentOf(spec.environment);
     if (env.has(PKI_CONFIG_ENV) || env.has(OBSERVE_ENV)) {
       warn(at, `"${name}" is the identity issuer or observer of an exported world, not one of its services: left out`);
       continue;
@@ -425,7 +431,7 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
   for (const { name, id, spec, env, hints } of entries) {
     const at = `/services/${esc(name)}`;
     if (hints) {
-      const source = env.get(SPAWN_CONFIG_ENV)!.pointer;
+      const source = envPointer(name, env.get(SPAWN_CONFIG_ENV)!);
       for (const peer of hints.peers) {
         const to = ids.get(peer.id) ?? null;
         // A route the callee does not allow is a deny link.
@@ -449,9 +455,9 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
         if (to) addLink(id, to, `${at}/links`);
       }
     }
-    for (const { value, pointer } of env.values()) {
-      for (const other of mentionedIn(value, trie)) {
-        if (entries[other]!.name !== name) addLink(id, entries[other]!.id, pointer);
+    for (const value of env.values()) {
+      for (const other of mentionedIn(value.value, trie)) {
+        if (entries[other]!.name !== name) addLink(id, entries[other]!.id, envPointer(name, value));
       }
     }
     if (spec.env_file !== undefined) {
@@ -501,7 +507,9 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
   layOut(world);
 
   const serviceSources = entries.map((e) => `/services/${esc(e.name)}`);
-  const configSources = entries.map((e, i) => (e.hints ? e.env.get(SPAWN_CONFIG_ENV)!.pointer : serviceSources[i]!));
+  const configSources = entries.map((e, i) =>
+    e.hints ? envPointer(e.name, e.env.get(SPAWN_CONFIG_ENV)!) : serviceSources[i]!,
+  );
   const sourceOf = (worldPointer: string): string => {
     const [, top, index, field] = worldPointer.split('/');
     const at = Number(index);

@@ -204,8 +204,10 @@ describe('POST /api/import/compose within limits', () => {
       t = await tempApp();
       const base = await listenLocal(t.app);
       const result = await importWhilePolling(base, yaml);
+      // The world of an accepted file is built and validated on the main thread (each in its own task, each
+      // bounded by the limits): a few hundred ms at most on a loaded 2-core machine. Today's code: 3-25 s.
       expect(result.health.length).toBeGreaterThan(0);
-      expect(Math.max(...result.health), `health latencies ${result.health.join(',')}`).toBeLessThan(1000);
+      expect(Math.max(...result.health), `health latencies ${result.health.join(',')}`).toBeLessThan(2000);
       expect(result.status, JSON.stringify(result.body).slice(0, 300)).toBeLessThan(500);
       expect(result.ms, 'the import answered').toBeLessThan(20_000);
       if (result.status >= 400) expect(result.body.message).toMatch(/at most/);

@@ -3,6 +3,8 @@
 // used unless the file is an exported world that carries its own. The file is read in a worker within
 // COMPOSE_LIMITS (413 beyond them, 422 when reading takes too long), and the world it makes is checked by the
 // validator of POST /api/worlds before anything is written (400 invalid-world, pointers into the compose file).
+
+import { setImmediate } from 'node:timers/promises';
 import { ComposeImportResult, ErrorBody } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
@@ -70,6 +72,7 @@ export const composeRoutes: FastifyPluginAsync = async (app) => {
         );
       }
       const imported = await worldFromCompose(text, { name }, reader);
+      await setImmediate(); // other requests between building the world and validating it
       const saved = await app.worldStore.create(checkImportedWorld(imported));
       const { warnings } = imported;
       return reply.code(201).send({ id: saved.id, rev: saved.rev, world: saved.world, warnings });
