@@ -29,6 +29,7 @@ function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     composeUrl: (id) => `/api/worlds/${id}/compose`,
     serviceCertificate: fail,
     renewIdentities: fail,
+    tryGateway: fail,
     rotateCa: fail,
     ...overrides,
   };

@@ -1,15 +1,9 @@
 // A client's load beyond its rate: how many calls it keeps in flight per link, and a ramp.
 import type { ClientConfig } from '@dw/world';
-import { NumberField } from '../inspector/fields';
-import type { FieldMessages } from '../store/problem-index';
+import { NumberField } from '../../inspector/fields';
+import type { ConfigFieldsProps } from '../kind-entry';
 
-interface Props {
-  config: ClientConfig;
-  messages: FieldMessages;
-  onChange(config: ClientConfig): void;
-}
-
-export function ClientLoadFields({ config, messages, onChange }: Props) {
+export function ClientLoadFields({ config, messages, onChange }: Omit<ConfigFieldsProps<ClientConfig>, 'id'>) {
   const set = <K extends 'concurrency' | 'ramp'>(key: K, value: ClientConfig[K] | undefined) => {
     const { [key]: _, ...rest } = config;
     onChange((value === undefined ? rest : { ...rest, [key]: value }) as ClientConfig);

@@ -1,16 +1,11 @@
-// A client's behaviour: how many requests per second it sends and how big they are.
-import type { ClientConfig } from '@dw/world';
-import { MAX_PAYLOAD_BYTES, MAX_RPS } from '@dw/world';
-import type { FieldMessages } from '../store/problem-index';
-import { NumberField } from './fields';
+// A client's behaviour in the inspector: how many requests per second it sends, how big they are, and its load
+// beyond its rate (concurrency, ramp).
+import { type ClientConfig, MAX_PAYLOAD_BYTES, MAX_RPS } from '@dw/world';
+import { NumberField } from '../../inspector/fields';
+import type { ConfigFieldsProps } from '../kind-entry';
+import { ClientLoadFields } from './client-load-fields';
 
-interface Props {
-  config: ClientConfig;
-  messages: FieldMessages;
-  onChange(config: ClientConfig): void;
-}
-
-export function ClientConfigFields({ config, messages, onChange }: Props) {
+export function ClientFields({ config, messages, onChange }: ConfigFieldsProps<ClientConfig>) {
   return (
     <>
       <NumberField
@@ -34,6 +29,7 @@ export function ClientConfigFields({ config, messages, onChange }: Props) {
           onChange(payloadBytes === undefined ? rest : { ...rest, payloadBytes });
         }}
       />
+      <ClientLoadFields config={config} messages={messages} onChange={onChange} />
     </>
   );
 }
