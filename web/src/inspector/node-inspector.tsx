@@ -1,5 +1,6 @@
 // The selected node: its id and kind, its kind's own config fields (from the kind registry), the fields its kind's
-// facts allow (replicas, restart and call policy), its live numbers, its process, and its kind's own panels.
+// facts allow (replicas, restart and call policy), its kind's own panels (a gateway's try it), its live numbers,
+// its process.
 import {
   type AnyKind,
   type ClientCallPolicy,
@@ -87,10 +88,10 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
           }}
         />
       )}
+      {Panels && <Panels key={nodeId} id={nodeId} />}
       <NodeLivePanel id={nodeId} measure={entry.live} />
       <ServiceFaultPanel serviceId={nodeId} />
       {descriptor.facts.loadControl && <FindLimitPanel clientId={nodeId} />}
-      {Panels && <Panels key={nodeId} id={nodeId} />}
       <CertificatePanel id={nodeId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>

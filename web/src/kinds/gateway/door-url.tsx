@@ -61,7 +61,7 @@ export function DoorUrl({ id, tls }: { id: string; tls: boolean }) {
   return (
     <button
       type="button"
-      className="dw-gateway-url nodrag"
+      className={`dw-gateway-url nodrag${copied ? ' dw-gateway-url--copied' : ''}`}
       data-testid={`gateway-url-${id}`}
       data-url={url}
       title={`Copy ${url}: the door from outside (try it in the inspector)`}
@@ -70,8 +70,7 @@ export function DoorUrl({ id, tls }: { id: string; tls: boolean }) {
         void copyText(url).then(setCopied);
       }}
     >
-      {url}
-      {copied && <span className="dw-gateway-url__note">copied</span>}
+      {copied ? '✓ copied' : url}
     </button>
   );
 }

@@ -122,7 +122,7 @@ export function TryItPanel({ id }: { id: string }) {
             </label>
             <input
               id={pathId}
-              className="dw-input dw-try__path"
+              className="dw-input dw-try__mono"
               type="text"
               value={path}
               spellCheck={false}

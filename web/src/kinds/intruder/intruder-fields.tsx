@@ -4,7 +4,15 @@ import { useId } from 'react';
 import { NumberField } from '../../inspector/fields';
 import { useEditor } from '../../store/editor-context';
 import type { ConfigFieldsProps } from '../kind-entry';
-import { MODE_LABELS } from './intruder-node';
+
+/** How each mode reads on the node and in the mode list. */
+export const MODE_LABELS: Record<IntruderMode, string> = {
+  'no-cert': 'no certificate',
+  'foreign-ca': 'certificate from a foreign CA',
+  expired: 'expired certificate',
+  unlinked: 'valid identity, no link',
+  impostor: 'impostor',
+};
 
 const HINTS: Record<IntruderMode, string> = {
   'no-cert': 'Calls its links without a client certificate: refused in the handshake.',
