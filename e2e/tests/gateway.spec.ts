@@ -37,7 +37,7 @@ test('a gateway from the palette forwards /orders/ to orders, answers 404 with i
   if (!box) throw new Error('no canvas');
   await page
     .getByTestId('palette-gateway')
-    .dragTo(pane, { targetPosition: { x: box.width * 0.15, y: box.height * 0.3 } });
+    .dragTo(pane, { targetPosition: { x: box.width * 0.13, y: box.height * 0.72 } });
   const gateway = page.getByTestId('node-gateway-1');
   await expect(gateway).toBeVisible();
   await expect(gateway).toHaveAttribute('data-kind', 'gateway');
@@ -55,10 +55,10 @@ test('a gateway from the palette forwards /orders/ to orders, answers 404 with i
   const port = status.services.find((s) => s.id === 'gateway-1')?.port;
   const url = page.getByTestId('gateway-url-gateway-1');
   await expect(url).toHaveText(`http://127.0.0.1:${port}`);
+  await shot(page, testInfo, 'gateway-node-url');
   await url.click();
   await expect(url).toContainText('copied');
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`http://127.0.0.1:${port}`);
-  await shot(page, testInfo, 'gateway-node-url');
 
   // Try it: GET /orders/ (the first route, filled in) answers 200 with what orders said.
   await gateway.click({ position: { x: 60, y: 12 } });
