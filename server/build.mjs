@@ -37,3 +37,5 @@ await build({ ...common, entryPoints: ['src/scenarios/cli.ts'], outfile: 'dist/s
 const selfContained = { ...common, external: ['bufferutil', 'utf-8-validate'], sourcemap: false };
 await build({ ...selfContained, entryPoints: ['src/main.ts'], outfile: 'dist/standalone.js' });
 await build({ ...selfContained, entryPoints: ['src/compose/compose-pki.ts'], outfile: 'dist/compose-pki.js' });
+// The init container of a Kubernetes pod: its first leaf from dw-pki (see src/kubernetes/enroll.ts).
+await build({ ...selfContained, entryPoints: ['src/kubernetes/enroll-main.ts'], outfile: 'dist/enroll.js' });

@@ -100,10 +100,29 @@ function tcpHealthcheck(port: number) {
   return { test: ['CMD', 'node', '-e', script], interval: '2s', timeout: '3s', retries: 30, start_period: '5s' };
 }
 
-export function composeForWorld(
+/** What every container engine's export shares: the world that runs in containers and each one's spawn config. */
+export interface ContainerPlan {
+  /** The world without the kinds containers cannot hold (intruders), nor their links. */
+  world: World;
+  /** What was left out, and why. */
+  leftOut: { id: string; why: string }[];
+  /** The world's node ids that run, in order. */
+  ids: string[];
+  /** Each node's spawn config: listens on 0.0.0.0:8443, peers at https://<id>:8443, identity in /identity. */
+  configs: SpawnConfig[];
+  /** The names of the added services (never a world id). */
+  pkiName: string;
+  observerName: string | null;
+  /** The telemetry secret of the services and the observer. */
+  token: string;
+  leafLifetimeMs: number;
+}
+
+/** The world as containers, for any engine: compose and swarm (below), Kubernetes (../kubernetes/). */
+export function containerPlan(
   input: ComposeExportInput,
-  options: ComposeExportOptions = {},
-): Record<string, unknown> {
+  options: Pick<ComposeExportOptions, 'observer' | 'token'> = {},
+): ContainerPlan {
   const { worldId, rev } = input;
   // Kinds a compose file cannot hold (intruders attack with credentials the compose issuer does not make) stay
   // in the playground, and so do their links.
@@ -117,14 +136,11 @@ export function composeForWorld(
     services: input.world.services.filter((s) => !gone.has(s.id)),
     links: input.world.links.filter((l) => !gone.has(l.from) && !gone.has(l.to)),
   };
-  const image = options.image ?? DEFAULT_IMAGE;
   const withObserver = options.observer ?? true;
   const token = options.token ?? randomBytes(24).toString('base64url');
   const taken = new Set(world.services.map((s) => s.id));
   const pkiName = freeName('dw-pki', taken);
   const observerName = withObserver ? freeName('dw-observer', taken) : null;
-  const caVolume = 'dw-ca';
-  const identityVolume = (id: string) => `identity-${id}`;
 
   const ids = world.services.map((s) => s.id);
   const configs: SpawnConfig[] = spawnConfigs({
@@ -155,6 +171,43 @@ export function composeForWorld(
       lifetimeMs: leafLifetimeMs,
     };
   }
+  return { world, leftOut, ids, configs, pkiName, observerName, token, leafLifetimeMs };
+}
+
+/** The observer's environment (the same in every engine): a controller that observes, in remote mode. */
+export function observerEnvironment(
+  input: ComposeExportInput,
+  plan: ContainerPlan,
+  observerToken: string,
+  publicUrl: string,
+): Record<string, string> {
+  const observe: ObserveConfig = { worldId: input.worldId, rev: input.rev, world: plan.world, token: plan.token };
+  return {
+    HOST: '0.0.0.0',
+    PORT: String(OBSERVER_PORT),
+    // Bound to the container's network (so the published port reaches it): remote mode, with a token.
+    DW_ALLOW_REMOTE: '1',
+    DW_TOKEN: observerToken,
+    // Published on 127.0.0.1 only: it answers to its loopback names (any port: the host's is mapped), and
+    // to its service name only for the services' telemetry. A DNS-rebound name gets 403 forbidden-host.
+    DW_HOSTS: LOOPBACK_NAMES.join(','),
+    DW_TELEMETRY_HOSTS: plan.observerName ?? 'dw-observer',
+    DW_PUBLIC_URL: publicUrl,
+    DW_DATA: '/tmp/dw-observer',
+    [OBSERVE_ENV]: JSON.stringify(observe),
+  };
+}
+
+export function composeForWorld(
+  input: ComposeExportInput,
+  options: ComposeExportOptions = {},
+): Record<string, unknown> {
+  const { worldId, rev } = input;
+  const plan = containerPlan(input, options);
+  const { world, leftOut, ids, configs, pkiName, observerName, leafLifetimeMs } = plan;
+  const image = options.image ?? DEFAULT_IMAGE;
+  const caVolume = 'dw-ca';
+  const identityVolume = (id: string) => `identity-${id}`;
   const back = backEdges(world);
 
   const pkiConfig: PkiConfig = {
@@ -219,24 +272,11 @@ export function composeForWorld(
   const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;
   const observerToken = options.observerToken ?? randomBytes(24).toString('base64url');
   if (observerName) {
-    const observe: ObserveConfig = { worldId, rev, world, token };
+    const environment = observerEnvironment(input, plan, observerToken, `http://127.0.0.1:${observerPort}`);
     services[observerName] = {
       image,
       command: ['node', `${APP_DIR}/server/dist/standalone.js`],
-      environment: {
-        HOST: '0.0.0.0',
-        PORT: String(OBSERVER_PORT),
-        // Bound to the container's network (so the published port reaches it): remote mode, with a token.
-        DW_ALLOW_REMOTE: '1',
-        DW_TOKEN: literal(observerToken),
-        // Published on 127.0.0.1 only: it answers to its loopback names (any port: the host's is mapped), and
-        // to its service name only for the services' telemetry. A DNS-rebound name gets 403 forbidden-host.
-        DW_HOSTS: LOOPBACK_NAMES.join(','),
-        DW_TELEMETRY_HOSTS: observerName,
-        DW_PUBLIC_URL: `http://127.0.0.1:${observerPort}`,
-        DW_DATA: '/tmp/dw-observer',
-        [OBSERVE_ENV]: literal(JSON.stringify(observe)),
-      },
+      environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, literal(v)])),
       ports: [`127.0.0.1:${observerPort}:${OBSERVER_PORT}`],
       healthcheck: tcpHealthcheck(OBSERVER_PORT),
       restart: 'unless-stopped',

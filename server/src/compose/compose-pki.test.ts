@@ -30,7 +30,7 @@ afterEach(async () => {
 async function setup(services = ['orders', 'payments']) {
   const dir = await tempDir('dw-pki-');
   dirs.push(dir);
-  const config: PkiConfig = {
+  const config: PkiConfig & { issuedDir: string } = {
     worldId: 'shop-abc123',
     services,
     caDir: join(dir, 'ca'),
