@@ -44,7 +44,8 @@ for (let i = 0; i < rest.length; i++) {
   if (flag === '--no-observer') options.observer = false;
   else if (flag === '--engine') {
     const given = value();
-    if (!(ENGINES as readonly string[]).includes(given)) fail(`--engine must be one of ${ENGINES.join(', ')}, not "${given}"`);
+    if (!(ENGINES as readonly string[]).includes(given))
+      fail(`--engine must be one of ${ENGINES.join(', ')}, not "${given}"`);
     engine = given as Engine;
   } else if (flag === '--observer-port') {
     const port = Number(value());

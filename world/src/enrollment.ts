@@ -31,7 +31,11 @@ export const EnrollConfig = Type.Object(
 export type EnrollConfig = Static<typeof EnrollConfig>;
 
 const Base64Url = (bytes: number) =>
-  Type.String({ minLength: Math.ceil((bytes * 4) / 3), maxLength: Math.ceil((bytes * 4) / 3), pattern: '^[A-Za-z0-9_-]+$' });
+  Type.String({
+    minLength: Math.ceil((bytes * 4) / 3),
+    maxLength: Math.ceil((bytes * 4) / 3),
+    pattern: '^[A-Za-z0-9_-]+$',
+  });
 
 /** POST /enroll: who asks, its new public key, a fresh nonce, and the token's HMAC over all of them. */
 export const EnrollRequest = Type.Object(

@@ -94,6 +94,26 @@ export function backEdges(world: World): Set<string> {
   return back;
 }
 
+/** How long a service waits for a valid leaf from dw-pki before it gives up (and its restart policy decides). */
+export const IDENTITY_WAIT_MS = 180_000;
+
+/**
+ * The command of a world service: wait for a leaf in /identity that is not expired (dw-pki writes tls.crt last,
+ * and replaces an expired one within seconds), then load the service runtime in the same process. So a service
+ * that starts late (a slow `up`, a swarm with no start order) never runs with a leaf it cannot renew. No `$` in
+ * it (compose interpolation).
+ */
+export function waitForIdentityCommand(waitMs = IDENTITY_WAIT_MS): string[] {
+  const script = [
+    "const fs=require('fs'),{X509Certificate}=require('crypto');const t0=Date.now();",
+    "const ok=()=>{try{return Date.parse(new X509Certificate(fs.readFileSync('/identity/tls.crt')).validTo)>Date.now()}catch{return false}};",
+    `(function wait(){if(ok())return import('${APP_DIR}/services/dist/main.js');`,
+    `if(Date.now()-t0>${waitMs}){console.error('[dw] no valid leaf in /identity after ${waitMs / 1000} s: is dw-pki up?');process.exit(2)}`,
+    'setTimeout(wait,250)})()',
+  ].join('');
+  return ['node', '-e', script];
+}
+
 /** A healthcheck run by the image's node: exit 0 once something accepts TCP connections on the port. */
 function tcpHealthcheck(port: number) {
   const script = `require('net').connect(${port},'127.0.0.1').on('connect',function(){this.end();process.exit(0)}).on('error',function(){process.exit(1)})`;
@@ -254,7 +274,7 @@ export function composeForWorld(
     const publish = node ? kindOf(node).publishPort?.(node.config) : undefined;
     services[config.serviceId] = {
       image,
-      command: ['node', `${APP_DIR}/services/dist/main.js`],
+      command: waitForIdentityCommand(),
       environment: { [SPAWN_CONFIG_ENV]: literal(JSON.stringify(config)) },
       // Read-write: the service writes its renewed leaf and its new key here (nobody else's volume, no CA key).
       volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}`],

@@ -3,8 +3,10 @@
 // into that service's identity volume (tls.crt, tls.key, ca.crt; written atomically) when it has none, one this
 // CA did not sign, or an expired one, then marks itself healthy and stays up as a small issuer: HTTPS with
 // mutual TLS on config.issuer.port, where each service renews its own leaf with its current identity and a key
-// pair it made itself (compose-issuer.ts). After the first issuance the issuer never writes into a service's
-// volume again while it runs: renewal is the service's job. `--check` (the healthcheck) exits 0 once this
+// pair it made itself (compose-issuer.ts). After the first issuance the issuer writes into a service's volume
+// only where its holder cannot help itself: every few seconds it replaces a leaf that is missing, of another CA,
+// or expired (a service that started after its first leaf expired, or stopped for longer than its lifetime,
+// cannot renew it); a valid leaf is the service's to renew. `--check` (the healthcheck) exits 0 once this
 // start's leaves are all written and the issuer listens. In Kubernetes (config.enrollment, no issuedDir) it
 // shares no volume with the services: it issues nothing at start and serves first leaves on POST /enroll to
 // the holders of each service's bootstrap token (../kubernetes/enrollment-issuer.ts).
@@ -22,6 +24,8 @@ import { createIssuer } from './compose-issuer.js';
 /** Where the issuer listens when the config does not say (the exported file always does). */
 const DEFAULT_ISSUER = { name: 'dw-pki', port: 8444 };
 const READY_MARKER = 'issued';
+/** How often the issuer looks for leaves their holders cannot renew (missing, of another CA, expired). */
+const REISSUE_EVERY_MS = 5000;
 
 function fail(message: string): never {
   process.stderr.write(`[dw:pki] ${message}\n`);
@@ -158,6 +162,19 @@ async function main(): Promise<void> {
     log(`enrollment listening on https://${issuer.name}:${config.enrollment.port}/enroll`);
   }
   writeFileSync(marker, `${new Date().toISOString()}\n`);
+  let issuing = false; // one pass at a time: two could write one service's key and certificate interleaved
+  const reissue =
+    config.issuedDir === undefined
+      ? undefined
+      : setInterval(() => {
+          if (issuing) return;
+          issuing = true;
+          issueAll(config, ca)
+            .catch((error: unknown) => log(`re-issuing failed: ${(error as Error).message}`))
+            .finally(() => {
+              issuing = false;
+            });
+        }, REISSUE_EVERY_MS);
   log(
     config.issuedDir === undefined
       ? `issuer listening on https://${issuer.name}:${issuer.port}/renew`
@@ -165,6 +182,7 @@ async function main(): Promise<void> {
   );
 
   const stop = () => {
+    clearInterval(reissue);
     for (const server of servers) {
       server.close();
       server.closeAllConnections();

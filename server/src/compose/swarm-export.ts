@@ -6,39 +6,28 @@
 // - `deploy`: replicas as swarm replicas; `endpoint_mode: dnsrr`, so a service's name resolves to its tasks'
 //   addresses (as compose's embedded DNS does) rather than to a virtual IP, which needs IPVS in the kernel;
 //   the world's restart policy as `restart_policy` (swarm ignores `restart`).
-// - No `depends_on` (swarm ignores it): each world service waits in its command until dw-pki has written a
-//   valid leaf into its identity volume, then runs the service runtime; callers retry until callees answer.
+// - No `depends_on` (swarm ignores it): each world service waits in its command (as in compose) until dw-pki has
+//   written a valid leaf into its identity volume; callers retry until their callees answer.
+// - Healthchecks with room for a slow start: swarm replaces a task that turns unhealthy, and a name resolves to
+//   a task only once it is healthy.
 // - Published ports (the observer, a gateway's door) use `mode: host`: the routing mesh needs a virtual IP, and
 //   dnsrr has none. Swarm cannot bind a published port to one address (moby/moby#26696): they listen on every
 //   interface of the node that runs the task, guarded by the observer's token (a gateway's door by nothing).
 // - One overlay network per stack. Volumes are local to each node: the identity volumes that dw-pki fills and
 //   the services mount must be on the same node (true on one node; on several, pin them with placement).
-import { APP_DIR, type ComposeExportInput, type ComposeExportOptions, composeForWorld } from './compose-export.js';
-import { stringify } from 'yaml';
+
 import { restartOf as nodeRestart, replicasOf as replicaCountOf, type World } from '@dw/world';
+import { stringify } from 'yaml';
+import { type ComposeExportInput, type ComposeExportOptions, composeForWorld } from './compose-export.js';
 
 export const STACK_FILE_VERSION = '3.8';
-/** How long a service waits for its first leaf from dw-pki before it gives up (and swarm restarts it). */
-export const IDENTITY_WAIT_MS = 180_000;
+
+/** Failures in the first minute do not count; then 20 in a row (a minute) make a task unhealthy. */
+const SWARM_HEALTH = { interval: '3s', timeout: '20s', retries: 20, start_period: '60s' };
 
 export type SwarmExportOptions = Omit<ComposeExportOptions, 'buildContext' | 'baseImage'>;
 
 type Service = Record<string, unknown>;
-
-/**
- * The command of a world service on swarm: wait for a leaf in /identity that is not expired (dw-pki writes
- * tls.crt last), then load the service runtime in the same process. No `$` in it (compose interpolation).
- */
-export function waitForIdentityCommand(waitMs = IDENTITY_WAIT_MS): string[] {
-  const script = [
-    "const fs=require('fs'),{X509Certificate}=require('crypto');const t0=Date.now();",
-    "const ok=()=>{try{return Date.parse(new X509Certificate(fs.readFileSync('/identity/tls.crt')).validTo)>Date.now()}catch{return false}};",
-    `(function wait(){if(ok())return import('${APP_DIR}/services/dist/main.js');`,
-    `if(Date.now()-t0>${waitMs}){console.error('[dw] no valid leaf in /identity after ${waitMs / 1000} s: is dw-pki up?');process.exit(2)}`,
-    'setTimeout(wait,250)})()',
-  ].join('');
-  return ['node', '-e', script];
-}
 
 /** Swarm's restart condition for the world's policy (compose's names); without one, always restarted. */
 function restartCondition(policy: string | undefined): 'none' | 'on-failure' | 'any' {
@@ -61,13 +50,12 @@ export function swarmForWorld(input: ComposeExportInput, options: SwarmExportOpt
   const byId = new Map<string, World['services'][number]>(input.world.services.map((s) => [s.id, s]));
   const services: Record<string, Service> = {};
   for (const [name, service] of Object.entries(compose.services)) {
-    const { depends_on: _order, restart, deploy: _deploy, ports, command, ...rest } = service;
+    const { depends_on: _order, restart, deploy: _deploy, ports, healthcheck, ...rest } = service;
     const node = byId.get(name);
     const replicas = node ? replicaCountOf(node) : 1;
     services[name] = {
       ...rest,
-      // dw-pki and the observer run as they do in compose; a world service first waits for its leaf.
-      command: node ? waitForIdentityCommand() : command,
+      healthcheck: { ...(healthcheck as object), ...SWARM_HEALTH },
       ...(Array.isArray(ports) ? { ports: ports.map((p) => hostModePort(String(p))) } : {}),
       deploy: {
         replicas,

@@ -9,8 +9,8 @@ import { generateKeyPair, type KeyObject, randomBytes, X509Certificate } from 'n
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { type EnrollConfig, EnrollResponse, enrollRequestText, enrollResponseText } from '@dw/world';
 import Value from 'typebox/value';
@@ -90,7 +90,7 @@ function checkAnswer(
   if (JSON.stringify(names) !== JSON.stringify(wanted)) {
     throw new EnrollRefused(`the leaf names ${leaf.subjectAltName}, not ${wanted.join(', ')}`);
   }
-  if (!peer || !peer.verify(ca.publicKey) || peer.checkHost(config.serverName) === undefined) {
+  if (!peer?.verify(ca.publicKey) || peer.checkHost(config.serverName) === undefined) {
     throw new EnrollRefused(`the issuer's TLS certificate is not ${config.serverName}'s of the CA it sent`);
   }
   return leaf;
@@ -138,7 +138,7 @@ export async function enroll(config: EnrollConfig, log: (message: string) => voi
   if (!Value.Check(EnrollResponse, parsed)) throw new EnrollRefused('the issuer answered an unknown shape');
   const expected = hmac(token, enrollResponseText(config.worldId, nonce, parsed));
   if (!sameProof(parsed.proof, expected)) {
-    throw new EnrollRefused('the answer is not proven by this service\'s bootstrap token: not trusting its CA');
+    throw new EnrollRefused("the answer is not proven by this service's bootstrap token: not trusting its CA");
   }
   const leaf = checkAnswer(config, parsed, privateKey, answer.peer);
 

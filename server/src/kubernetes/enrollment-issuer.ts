@@ -89,13 +89,25 @@ export function createEnrollmentServer(options: EnrollmentOptions): https.Server
       throw new Refusal(400, 'bad-json', 'the body must be JSON: { serviceId, publicKeyPem, nonce, proof }');
     }
     if (!Value.Check(EnrollRequest, body)) {
-      throw new Refusal(400, 'bad-request', 'the body must be { serviceId, publicKeyPem, nonce, proof } and nothing else');
+      throw new Refusal(
+        400,
+        'bad-request',
+        'the body must be { serviceId, publicKeyPem, nonce, proof } and nothing else',
+      );
     }
     const { serviceId, nonce, proof } = body;
     const token = services.includes(serviceId) ? options.tokenOf(serviceId) : undefined;
     // An unknown service and a wrong token look the same from outside.
-    if (token === undefined || token.length < MIN_TOKEN_LENGTH || !sameProof(proof, hmac(token, enrollRequestText(worldId, body)))) {
-      throw new Refusal(403, 'bad-proof', `no bootstrap token of world "${worldId}" makes this proof for "${serviceId}"`);
+    if (
+      token === undefined ||
+      token.length < MIN_TOKEN_LENGTH ||
+      !sameProof(proof, hmac(token, enrollRequestText(worldId, body)))
+    ) {
+      throw new Refusal(
+        403,
+        'bad-proof',
+        `no bootstrap token of world "${worldId}" makes this proof for "${serviceId}"`,
+      );
     }
     checkKey(body.publicKeyPem);
     const certPem = await issueLeafForKey(ca, {

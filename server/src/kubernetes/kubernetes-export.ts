@@ -21,12 +21,14 @@ import {
   PKI_CONFIG_ENV,
   type PkiConfig,
   type Problem,
-  restartOf,
   replicasOf,
+  restartOf,
   SPAWN_CONFIG_ENV,
   type World,
 } from '@dw/world';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
@@ -37,8 +39,6 @@ import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
-import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import type { INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort';
 import { stringify } from 'yaml';
 import {
   APP_DIR,
@@ -90,7 +90,9 @@ export type KubernetesObject = INamespace | ISecret | IPersistentVolumeClaim | I
 /** A world Kubernetes cannot take as it is: every problem at once, with a pointer into the world. */
 export class KubernetesExportError extends Error {
   constructor(readonly problems: Problem[]) {
-    super(`this world cannot be exported to Kubernetes:\n${problems.map((p) => `  ${p.pointer}: ${p.message}`).join('\n')}`);
+    super(
+      `this world cannot be exported to Kubernetes:\n${problems.map((p) => `  ${p.pointer}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 
@@ -105,7 +107,10 @@ const MEMBER_RESOURCES: IResourceRequirements = {
   requests: { cpu: '50m', memory: '64Mi' },
   limits: { memory: '256Mi' },
 };
-const ISSUER_RESOURCES: IResourceRequirements = { requests: { cpu: '20m', memory: '48Mi' }, limits: { memory: '128Mi' } };
+const ISSUER_RESOURCES: IResourceRequirements = {
+  requests: { cpu: '20m', memory: '48Mi' },
+  limits: { memory: '128Mi' },
+};
 const INIT_RESOURCES: IResourceRequirements = { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '128Mi' } };
 const OBSERVER_RESOURCES: IResourceRequirements = {
   requests: { cpu: '100m', memory: '96Mi' },
