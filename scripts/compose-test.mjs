@@ -46,6 +46,8 @@ const TRAFFIC_FOR_MS = 6000;
 /** The world's leaf lifetime in this test: renewal at 2/3 of it, i.e. about every 40 s. */
 const LEAF_LIFETIME_MINUTES = 1;
 const RENEWAL_WITHIN_MS = 75_000;
+/** A command in a container (docker-compose is a Python program: slow to start on a busy machine). */
+const EXEC_TIMEOUT_MS = 120_000;
 
 const tag = randomBytes(4).toString('hex');
 const project = `dwtest${tag}`;
@@ -198,7 +200,8 @@ const lastJson = (out) => JSON.parse(out.trim().split('\n').pop());
  * of a volume as the engine made it.
  */
 const composeEngine = {
-  node: (service, args) => lastJson(compose(['exec', '-T', service, 'node', ...args], { timeout: 60_000 }).stdout),
+  node: (service, args) =>
+    lastJson(compose(['exec', '-T', service, 'node', ...args], { timeout: EXEC_TIMEOUT_MS }).stdout),
   mounts(service) {
     const id = compose(['ps', '-q', service]).stdout.trim();
     return JSON.parse(sh(DOCKER, ['inspect', '--format', '{{json .Mounts}}', id]).stdout);
@@ -226,7 +229,7 @@ const swarmEngine = {
   node(service, args) {
     const [id] = tasksOf(service);
     if (!id) throw new Error(`no running task of ${stack}_${service}`);
-    return lastJson(sh(DOCKER, ['exec', '-i', id, 'node', ...args], { timeout: 60_000 }).stdout);
+    return lastJson(sh(DOCKER, ['exec', '-i', id, 'node', ...args], { timeout: EXEC_TIMEOUT_MS }).stdout);
   },
   mounts(service) {
     const [id] = tasksOf(service);
@@ -414,15 +417,6 @@ async function prepare() {
   }
   const started = Date.now();
   buildBaseImage();
-  // The app image, as the compose file's build section makes it (the swarm stack has none: it uses this one).
-  sh(DOCKER, ['build', '-q', '--build-arg', `BASE_IMAGE=${baseImage}`, '-t', appImage, root], { timeout: 600_000 });
-  const size = Number(sh(DOCKER, ['image', 'inspect', '--format', '{{.Size}}', appImage]).stdout.trim());
-  log(
-    `app image ${appImage}: ${(size / 1e6).toFixed(1)} MB, base + build in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
-}
-
-async function runCompose() {
   const observerPort = await freePort();
   const world = testWorld();
   const yaml = exportWorld(world, 'compose', [
@@ -436,8 +430,16 @@ async function runCompose() {
   writeFileSync(composeFile, yaml);
   check('exported file has no private key', !/PRIVATE KEY/.test(yaml));
   check('docker-compose config -q accepts it', compose(['config', '-q'], { allowFail: true }).status === 0);
-  compose(['build', '-q'], { timeout: 600_000 }); // the image exists already: the build section still works
+  // The app image, by the compose file's build section; the swarm stack (which has none) runs it too.
+  compose(['build', '-q'], { timeout: 600_000 });
+  const size = Number(sh(DOCKER, ['image', 'inspect', '--format', '{{.Size}}', appImage]).stdout.trim());
+  log(
+    `app image ${appImage}: ${(size / 1e6).toFixed(1)} MB, base + build in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return { world, yaml, observerPort };
+}
 
+async function runCompose({ world, yaml, observerPort }) {
   const started = Date.now();
   composeUp = true;
   compose(['up', '-d', '--no-build'], { timeout: 400_000 });
@@ -619,9 +621,9 @@ try {
   await part(
     'compose',
     async () => {
-      await prepare();
+      const exported = await prepare();
       prepared = true;
-      await runCompose();
+      await runCompose(exported);
     },
     () => {
       if (composeUp) console.error(compose(['ps'], { allowFail: true }).stdout);
