@@ -1,6 +1,7 @@
 export * from './api.js';
 export * from './call-policy.js';
 export * from './compose.js';
+export * from './enrollment.js';
 export * from './events.js';
 export * from './example.js';
 export * from './faults.js';

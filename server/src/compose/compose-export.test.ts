@@ -10,7 +10,7 @@ import Value from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MESH_WORLD, PAIR_WORLD } from '../testing/worlds.js';
-import { backEdges, composeForWorld, composeYaml } from './compose-export.js';
+import { backEdges, composeForWorld, composeYaml, waitForIdentityCommand } from './compose-export.js';
 import { worldFromCompose } from './compose-import.js';
 
 const COMPOSE_WORLD: World = JSON.parse(
@@ -334,7 +334,8 @@ describe('compose export', () => {
       expect(spec.restart).toBe('unless-stopped');
       expect(spec.image).toBe('distributed-world:latest');
       expect(spec.build).toBeUndefined();
-      expect(spec.command).toEqual(['node', '/app/services/dist/main.js']);
+      expect(spec.command).toEqual(waitForIdentityCommand());
+      expect(spec.command.at(-1)).toContain("import('/app/services/dist/main.js')");
       expect((spec.healthcheck.test as string[])[0]).toBe('CMD');
       const parsed = parseSpawnConfig(uninterpolate(spec.environment.DW_SPAWN_CONFIG!));
       expect(parsed.ok, JSON.stringify(parsed)).toBe(true);

@@ -144,7 +144,7 @@ const newPublicKey = (curve = 'prime256v1') =>
 
 describe('compose renewal (issuer + service processes, no Docker)', () => {
   let issuerPort = 0;
-  let config: PkiConfig;
+  let config: PkiConfig & { issuedDir: string };
   let caPem = '';
 
   it('renews every member in place under load: no failed request, a new serial served afterwards', async () => {
