@@ -54,6 +54,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
         behaviour,
         faults,
         setRate: config.kind === 'client' ? (rps) => load?.setRate(rps) : undefined,
+        log,
       })
     : undefined;
   const telemetry = new TelemetryReporter(
@@ -112,7 +113,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
     config.renewal && config.kind !== 'intruder'
       ? new IdentityRenewal({ ...config, renewal: config.renewal }, server, caller, log)
       : undefined;
-  renewal?.start();
+  renewal?.start(identity);
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
