@@ -165,9 +165,9 @@ export class InboundConnections {
       clearTimeout(conn.timer);
       this.open.delete(socket);
     });
-    if (!leaf) return this.cutOff(conn, 'unknown-ca');
-    if (Date.now() < this.recheckUntil && !this.recheck(conn)) return;
-    this.arm(conn);
+    if (!leaf) this.cutOff(conn, 'unknown-ca');
+    else if (Date.now() >= this.recheckUntil) this.arm(conn);
+    else this.recheck(conn);
   }
 
   /**
