@@ -4,13 +4,18 @@
 // open keep going while their peer's certificate stays valid under the new trust: when the trust bundle changes
 // (the last step of a CA rotation drops the old CA), every open inbound connection is verified again and those
 // that no longer verify are closed after their answers in flight (InboundConnections, peer-identity.ts). The
-// answer says when the new identity is in use.
+// answer comes once the new identity is in use AND the outbound pools it replaced have finished their calls
+// (at most DRAIN_WAIT_MS): so when a rotation drops the old CA, no call of the world is still in flight on a
+// connection that presents a leaf of it.
 import { IdentityReload, type IdentityReloaded, type SpawnConfig } from '@dw/world';
 import Value from 'typebox/value';
 import type { Caller } from './caller.js';
 import { checkPair, type IdentityPem, loadIdentity } from './identity.js';
 import type { Log } from './log.js';
 import type { ServiceServer } from './server.js';
+
+/** How long a reload's answer waits for the replaced pools' calls in flight (the controller waits 5 s for it). */
+export const DRAIN_WAIT_MS = 4000;
 
 /**
  * Puts an identity in use for every new connection, and closes the open inbound connections it no longer
@@ -53,8 +58,17 @@ export function listenForReloads(
     const reply: IdentityReloaded = { type: 'identity:reloaded', seq: message.seq, ok: true };
     try {
       const closed = await reloadIdentity(config, server, caller);
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        caller.drained().then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), DRAIN_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
       log.info(
-        `identity reloaded (#${message.seq})${closed > 0 ? `; closed ${closed} connection(s) no longer trusted` : ''}`,
+        `identity reloaded (#${message.seq})${closed > 0 ? `; closed ${closed} connection(s) no longer trusted` : ''}` +
+          `${drained ? '' : `; calls on the old identity still in flight after ${DRAIN_WAIT_MS} ms`}`,
       );
     } catch (err) {
       reply.ok = false;
