@@ -30,7 +30,7 @@ async function setup(): Promise<{
 }
 
 describe('identity files', () => {
-  it('refuses a certificate that is not the key’s, and loads it once the pair matches again', async () => {
+  it("refuses a certificate that is not the key's, and loads it once the pair matches again", async () => {
     const { files, a, b } = await setup();
     // The key of one renewal and the certificate of another: what two interleaved writers leave behind.
     writeFileSync(files.keyFile, a.keyPem);
