@@ -7,6 +7,7 @@ import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { createCA, issueLeaf } from '@dw/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issuerChanged } from './identity-reload.js';
 import { parseBundle, verifyChain } from './peer-identity.js';
 import { Children, freePort, MAIN_JS, mtlsRequest, spawnConfig, TelemetrySink, TestPki } from './testing.js';
 
@@ -44,6 +45,23 @@ describe('verifyChain', () => {
     const forger = await createCA({ worldId: 'w' });
     const forged = new X509Certificate((await issueLeaf(forger, { worldId: 'w', serviceId: 'a' })).certPem);
     expect(verifyChain([forged], parseBundle(oldCa.certPem), now)).toEqual({ ok: false, reason: 'unknown-ca' });
+  });
+});
+
+describe('issuerChanged (when a reload waits for the old pools to drain)', () => {
+  it("is true only for a leaf of another CA: a rotation's second step, not a renewal or a new bundle", async () => {
+    const oldCa = await createCA({ worldId: 'w' });
+    const newCa = await createCA({ worldId: 'w' });
+    const leaf = (ca: typeof oldCa) => issueLeaf(ca, { worldId: 'w', serviceId: 'a' });
+    const first = await leaf(oldCa);
+    const both = oldCa.certPem + newCa.certPem;
+    const before = { cert: first.certPem, key: first.keyPem, ca: oldCa.certPem };
+    const renewed = await leaf(oldCa);
+    expect(issuerChanged(before, { cert: renewed.certPem, ca: oldCa.certPem })).toBe(false);
+    expect(issuerChanged(before, { cert: first.certPem, ca: both })).toBe(false);
+    const rotated = await leaf(newCa);
+    expect(issuerChanged({ ...before, ca: both }, { cert: rotated.certPem, ca: both })).toBe(true);
+    expect(issuerChanged({ ca: oldCa.certPem }, { ca: both })).toBe(false);
   });
 });
 

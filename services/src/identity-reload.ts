@@ -4,14 +4,17 @@
 // open keep going while their peer's certificate stays valid under the new trust: when the trust bundle changes
 // (the last step of a CA rotation drops the old CA), every open inbound connection is verified again and those
 // that no longer verify are closed after their answers in flight (InboundConnections, peer-identity.ts). The
-// answer comes once the new identity is in use AND the outbound pools it replaced have finished their calls
-// (at most DRAIN_WAIT_MS): so when a rotation drops the old CA, no call of the world is still in flight on a
-// connection that presents a leaf of it.
+// answer comes once the new identity is in use, and, when the new leaf is of another CA (a rotation's second
+// step), once the outbound pools it replaced have finished their calls (at most DRAIN_WAIT_MS): so when the
+// rotation's last step drops the old CA, no call of the world is still in flight on a connection that presents a
+// leaf of it.
+import { X509Certificate } from 'node:crypto';
 import { IdentityReload, type IdentityReloaded, type SpawnConfig } from '@dw/world';
 import Value from 'typebox/value';
 import type { Caller } from './caller.js';
 import { checkPair, type IdentityPem, loadIdentity } from './identity.js';
 import type { Log } from './log.js';
+import { parseBundle } from './peer-identity.js';
 import type { ServiceServer } from './server.js';
 
 /** How long a reload's answer waits for the replaced pools' calls in flight (the controller waits 5 s for it). */
@@ -41,31 +44,56 @@ export async function reloadIdentity(
   config: SpawnConfig,
   server: ServiceServer | undefined,
   caller: Caller,
-): Promise<number> {
-  return applyIdentity(await loadIdentity(config.identity), server, caller);
+): Promise<{ identity: IdentityPem; closed: number }> {
+  const identity = await loadIdentity(config.identity);
+  return { identity, closed: applyIdentity(identity, server, caller) };
 }
 
-/** Listens for reload requests on the IPC channel (when there is one); returns a function that stops listening. */
+/**
+ * True when the new leaf is signed by another CA than the one before (a CA rotation re-issued it): the old one
+ * may soon be refused, so the connections that present it must be gone first. Not for a renewal from the same
+ * CA, nor for a change of the trust bundle alone.
+ */
+export function issuerChanged(before: IdentityPem, after: IdentityPem): boolean {
+  if (before.cert === undefined || after.cert === undefined || before.cert === after.cert) return false;
+  const leaf = new X509Certificate(after.cert);
+  const issuer = parseBundle(after.ca).find((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey));
+  return issuer === undefined || !new X509Certificate(before.cert).verify(issuer.publicKey);
+}
+
+/**
+ * Listens for reload requests on the IPC channel (when there is one); returns a function that stops listening.
+ * `identity` is the one the process started with.
+ */
 export function listenForReloads(
   config: SpawnConfig,
+  identity: IdentityPem,
   server: ServiceServer | undefined,
   caller: Caller,
   log: Log,
 ): () => void {
   if (typeof process.send !== 'function') return () => {};
+  let inUse = identity;
   const onMessage = async (message: unknown) => {
     if (!Value.Check(IdentityReload, message)) return;
     const reply: IdentityReloaded = { type: 'identity:reloaded', seq: message.seq, ok: true };
     try {
-      const closed = await reloadIdentity(config, server, caller);
-      let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([
-        caller.drained().then(() => true),
-        new Promise<false>((resolve) => {
-          timer = setTimeout(() => resolve(false), DRAIN_WAIT_MS);
-        }),
-      ]);
-      clearTimeout(timer);
+      const before = inUse;
+      const { identity: after, closed } = await reloadIdentity(config, server, caller);
+      inUse = after;
+      // A leaf of a new CA (a rotation's second step): answer once the pools presenting the old leaf are gone,
+      // since the next step drops the old CA. A renewal answers at once (its old leaf stays trusted).
+      let drained = true;
+      if (issuerChanged(before, after)) {
+        let timer: NodeJS.Timeout | undefined;
+        drained = await Promise.race([
+          caller.drained().then(() => true),
+          new Promise<false>((resolve) => {
+            timer = setTimeout(() => resolve(false), DRAIN_WAIT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
       log.info(
         `identity reloaded (#${message.seq})${closed > 0 ? `; closed ${closed} connection(s) no longer trusted` : ''}` +
           `${drained ? '' : `; calls on the old identity still in flight after ${DRAIN_WAIT_MS} ms`}`,

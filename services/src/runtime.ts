@@ -106,7 +106,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   }
   load?.start();
   telemetry.start();
-  const stopReloads = listenForReloads(config, server, caller, log);
+  const stopReloads = listenForReloads(config, identity, server, caller, log);
   const stopPeerUpdates = listenForPeerUpdates(caller, log);
   // In compose, nobody sends reloads: the process renews its own leaf from the world's issuer.
   const renewal =

@@ -4,10 +4,11 @@
 // - CA rotation: a new CA is trusted next to the old one (overlap), every identity is re-issued from it, then
 //   the old CA is dropped and the new one saved as the world's CA. Each step waits until every running process
 //   confirmed the reload, so no process ever meets a certificate it does not trust.
-// New connections use the new identities. A process confirms a reload once the outbound pools it replaced have
-// finished their calls, so when the last step drops the old CA no call of the world is in flight on a leaf of it;
-// each service then verifies its open inbound connections against the new bundle and closes those it no longer
-// trusts (a leaf of the old CA, stolen say, loses its kept-alive connection too: services/src/peer-identity.ts).
+// New connections use the new identities. A process confirms the reload that gives it a leaf of the new CA once
+// the outbound pools it replaced have finished their calls, so when the last step drops the old CA no call of the
+// world is in flight on a leaf of it; each service then verifies its open inbound connections against the new
+// bundle and closes those it no longer trusts (a leaf of the old CA, stolen say, loses its kept-alive connection
+// too: services/src/peer-identity.ts).
 
 import { join } from 'node:path';
 import { CLOCK_SKEW_MS, createCA, describeCertificate, issueLeaf, type KeyPairPem } from '@dw/pki';
