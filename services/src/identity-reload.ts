@@ -5,20 +5,17 @@
 // (the last step of a CA rotation drops the old CA), every open inbound connection is verified again and those
 // that no longer verify are closed after their answers in flight (InboundConnections, peer-identity.ts). The
 // answer comes once the new identity is in use, and, when the new leaf is of another CA (a rotation's second
-// step), once the outbound pools it replaced have finished their calls (at most DRAIN_WAIT_MS): so when the
-// rotation's last step drops the old CA, no call of the world is still in flight on a connection that presents a
-// leaf of it.
+// step), once the outbound pools it replaced have finished their calls (bounded by the per-attempt timeout:
+// reloadDrainMs, which the controller waits for at that step): so when the rotation's last step drops the old
+// CA, no call of the world is still in flight on a connection that presents a leaf of it.
 import { X509Certificate } from 'node:crypto';
-import { IdentityReload, type IdentityReloaded, type SpawnConfig } from '@dw/world';
+import { IdentityReload, type IdentityReloaded, reloadDrainMs, type SpawnConfig } from '@dw/world';
 import Value from 'typebox/value';
 import type { Caller } from './caller.js';
 import { checkPair, type IdentityPem, loadIdentity } from './identity.js';
 import type { Log } from './log.js';
 import { parseBundle } from './peer-identity.js';
 import type { ServiceServer } from './server.js';
-
-/** How long a reload's answer waits for the replaced pools' calls in flight (the controller waits 5 s for it). */
-export const DRAIN_WAIT_MS = 4000;
 
 /**
  * Puts an identity in use for every new connection, and closes the open inbound connections it no longer
@@ -89,14 +86,14 @@ export function listenForReloads(
         drained = await Promise.race([
           caller.drained().then(() => true),
           new Promise<false>((resolve) => {
-            timer = setTimeout(() => resolve(false), DRAIN_WAIT_MS);
+            timer = setTimeout(() => resolve(false), reloadDrainMs(config));
           }),
         ]);
         clearTimeout(timer);
       }
       log.info(
         `identity reloaded (#${message.seq})${closed > 0 ? `; closed ${closed} connection(s) no longer trusted` : ''}` +
-          `${drained ? '' : `; calls on the old identity still in flight after ${DRAIN_WAIT_MS} ms`}`,
+          `${drained ? '' : `; calls on the old leaf still in flight after ${reloadDrainMs(config)} ms`}`,
       );
     } catch (err) {
       reply.ok = false;

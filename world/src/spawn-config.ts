@@ -2,6 +2,7 @@
 // It knows nothing of the diagram. Passed as JSON in the DW_SPAWN_CONFIG environment variable, locally
 // and in a container alike.
 import Type, { type Static } from 'typebox';
+import { DEFAULT_CALL_TIMEOUT_MS } from './call-policy.js';
 import { RuntimeFaults } from './faults.js';
 import { MAX_REPLICAS } from './ids.js';
 import { ClientConfig, IntruderConfig, LinkId, ServiceConfig, ServiceId } from './world.js';
@@ -149,3 +150,12 @@ export type IntruderSpawnConfig = Static<typeof IntruderSpawnConfig>;
 
 export const SpawnConfig = Type.Union([ClientSpawnConfig, ServiceSpawnConfig, IntruderSpawnConfig]);
 export type SpawnConfig = Static<typeof SpawnConfig>;
+
+/**
+ * How long a process may take to answer a reload that gives it a leaf of a new CA (a rotation's second step):
+ * it answers once its outbound calls on the old leaf are over, which its per-attempt timeout bounds.
+ */
+export function reloadDrainMs(config: SpawnConfig): number {
+  const calls = config.kind === 'intruder' ? undefined : config.behaviour.calls;
+  return (calls?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS) + 1000;
+}

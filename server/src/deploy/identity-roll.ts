@@ -12,7 +12,7 @@
 
 import { join } from 'node:path';
 import { CLOCK_SKEW_MS, createCA, describeCertificate, issueLeaf, type KeyPairPem } from '@dw/pki';
-import { CONTROLLER_ID, type IdentityRoll, type World } from '@dw/world';
+import { CONTROLLER_ID, type IdentityRoll, reloadDrainMs, type World } from '@dw/world';
 import { writeFileAtomic } from '../storage/atomic-write.js';
 import { issueIntruderIdentity } from './identities.js';
 import type { TlsIdentity } from './mtls.js';
@@ -22,6 +22,9 @@ import type { ServiceProcess } from './service-process.js';
 export function bundle(pems: readonly string[]): string {
   return pems.map((pem) => (pem.endsWith('\n') ? pem : `${pem}\n`)).join('');
 }
+
+/** How long a process has to confirm a reload (plus, at a rotation's second step, its calls to drain). */
+const RELOAD_TIMEOUT_MS = 5000;
 
 /** Renewal happens at this share of the leaf lifetime. */
 export const RENEW_AT = 2 / 3;
@@ -110,7 +113,8 @@ export class IdentityKeeper {
       await this.issueIntruders(next);
       await this.issueMembers(next);
       await this.writeTrust(); // intruder issuance wrote only the new CA into the shared file
-      await this.reloadAll();
+      // Each process answers once its calls on its old leaf are over (its per-attempt timeout bounds them).
+      await this.reloadAll((p) => reloadDrainMs(p.config) + RELOAD_TIMEOUT_MS);
       // 3. the old CA is dropped everywhere, and the new one becomes the world's CA on disk
       this.ca = next;
       this.trusted = [next.certPem];
@@ -175,9 +179,9 @@ export class IdentityKeeper {
   }
 
   /** Asks every running process to reload; resolves with how many did, or throws naming those that did not. */
-  private async reloadAll(): Promise<number> {
+  private async reloadAll(timeoutMs: (p: ServiceProcess) => number = () => RELOAD_TIMEOUT_MS): Promise<number> {
     const running = [...this.options.processes()].filter((p) => p.alive);
-    const results = await Promise.allSettled(running.map((p) => p.reloadIdentity()));
+    const results = await Promise.allSettled(running.map((p) => p.reloadIdentity(timeoutMs(p))));
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
     if (failed.length > 0) throw new Error(`identity reload failed: ${failed.join('; ')}`);
     return running.length;
