@@ -53,6 +53,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
         setRate: parts.setRate,
         readsBody: parts.readsBody,
         door: parts.door,
+        log,
       })
     : undefined;
   const front = server && parts.front ? parts.front(server) : undefined;
@@ -87,14 +88,14 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   }
   parts.start?.();
   telemetry.start();
-  const stopReloads = listenForReloads(config, server, caller, log);
+  const stopReloads = listenForReloads(config, identity, server, caller, log);
   const stopPeerUpdates = listenForPeerUpdates(caller, log);
   // In compose, nobody sends reloads: a member renews its own leaf from the world's issuer.
   const renewal =
     config.renewal && descriptor.facts.identity === 'member'
       ? new IdentityRenewal({ ...config, renewal: config.renewal }, server, caller, log)
       : undefined;
-  renewal?.start();
+  renewal?.start(identity);
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {

@@ -18,7 +18,8 @@ import Value from 'typebox/value';
 import { type Behaviour, OK_BODY } from './behaviour.js';
 import type { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
-import { callerClassifier } from './peer-identity.js';
+import type { Log } from './log.js';
+import { type CutReason, callerClassifier, InboundConnections } from './peer-identity.js';
 import type { Stats } from './stats.js';
 import { refusalFromTlsError } from './tls-errors.js';
 import { childOf, newSpanId, newTraceId, nowMs, type Tracer } from './tracing.js';
@@ -131,6 +132,11 @@ export function parseHops(value: string | string[] | undefined, hopBudget: numbe
   return Math.min(Number.parseInt(raw, 10), hopBudget);
 }
 
+/** The server of a service, with its open connections (re-checked when the trust changes: identity-reload.ts). */
+export interface ServiceServer extends https.Server {
+  inbound: InboundConnections;
+}
+
 export function createServiceServer(opts: {
   config: SpawnConfig;
   identity: IdentityPem;
@@ -148,7 +154,9 @@ export function createServiceServer(opts: {
    * gateway's door over TLS). Without it such handshakes are refused, as everywhere in the mesh.
    */
   door?: (req: IncomingMessage, res: ServerResponse) => void;
-}): https.Server {
+  /** Where a connection closed for an expired or no longer trusted certificate is told. */
+  log?: Log;
+}): ServiceServer {
   const { config, identity, stats, tracer, behaviour } = opts;
   const classify = callerClassifier(config.worldId, config.allowedCallers);
   // The answer to every successful request, serialised once.
@@ -266,6 +274,15 @@ export function createServiceServer(opts: {
     }
   };
 
+  // Open connections stay admitted only while their peer's certificate is valid under the current trust.
+  const connections = new InboundConnections(identity.ca, (socket: TLSSocket, reason: CutReason) => {
+    const caller = classify(socket);
+    const from = caller.kind === 'controller' ? CONTROLLER_ID : caller.kind === 'linked' ? caller.id : caller.from;
+    stats.refused(from, reason);
+    opts.log?.info(
+      `closed a connection from ${from ?? 'a caller without a SPIFFE id'}: ${reason === 'expired' ? 'its certificate expired' : 'its certificate is no longer signed by a trusted CA'}`,
+    );
+  });
   const server = https.createServer(
     {
       cert: identity.cert,
@@ -277,11 +294,28 @@ export function createServiceServer(opts: {
       minVersion: 'TLSv1.3',
     },
     (req, res) => {
-      handle(req, res).catch(() => {
-        if (!res.headersSent) send(res, 500, { error: 'internal', message: 'the request could not be handled' });
-      });
+      const conn = connections.admit(req.socket as TLSSocket);
+      if (conn === undefined) {
+        // A request on a connection whose certificate is no longer valid: refused, and the connection closes.
+        req.resume();
+        res.setHeader('connection', 'close');
+        return send(res, 403, {
+          error: 'certificate-invalid',
+          message: 'the certificate this connection was opened with is no longer valid: connect again',
+        });
+      }
+      conn.responses.add(res);
+      handle(req, res).then(
+        () => connections.settled(conn, res),
+        () => {
+          if (!res.headersSent) send(res, 500, { error: 'internal', message: 'the request could not be handled' });
+          connections.settled(conn, res);
+        },
+      );
     },
-  );
+  ) as ServiceServer;
+  server.inbound = connections;
+  server.on('secureConnection', (socket: TLSSocket) => connections.track(socket));
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

@@ -2,6 +2,8 @@
 // It knows nothing of the diagram. Passed as JSON in the DW_SPAWN_CONFIG environment variable, locally
 // and in a container alike. Each kind's variant is made by its descriptor (kinds/), from spawn-common.ts.
 import Type, { type Static } from 'typebox';
+import { DEFAULT_CALL_TIMEOUT_MS } from './call-policy.js';
+import type { SpawnConfig } from './kinds/index.js';
 import { strict } from './node-parts.js';
 import { Peer } from './spawn-common.js';
 
@@ -42,3 +44,12 @@ export type IdentityReloaded = Static<typeof IdentityReloaded>;
  */
 export const PeersUpdate = Type.Object({ type: Type.Literal('peers:update'), peers: Type.Array(Peer) }, strict);
 export type PeersUpdate = Static<typeof PeersUpdate>;
+
+/**
+ * How long a process may take to answer a reload that gives it a leaf of a new CA (a rotation's second step):
+ * it answers once its outbound calls on the old leaf are over, which its per-attempt timeout bounds.
+ */
+export function reloadDrainMs(config: SpawnConfig): number {
+  const calls = (config.behaviour as { calls?: { timeoutMs?: number } }).calls;
+  return (calls?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS) + 1000;
+}

@@ -1,6 +1,7 @@
 // The pki service of an exported compose file: `node server/dist/compose-pki.js` with DW_PKI_CONFIG.
 // On start it creates the world CA in its own volume (once; later starts reuse it), issues every service a leaf
-// into that service's identity volume (tls.crt, tls.key, ca.crt; written atomically) when it has none, one this
+// into that service's identity volume (tls.crt, tls.key, ca.crt; the key and certificate written as one unit, as
+// the service's replicas write them when they renew: @dw/services/identity) when it has none, one this
 // CA did not sign, or an expired one, then marks itself healthy and stays up as a small issuer: HTTPS with
 // mutual TLS on config.issuer.port, where each service renews its own leaf with its current identity and a key
 // pair it made itself (compose-issuer.ts). After the first issuance the issuer writes into a service's volume
@@ -12,10 +13,11 @@
 // the holders of each service's bootstrap token (../kubernetes/enrollment-issuer.ts).
 // The CA key never leaves caDir, which only this container mounts. Nothing here prints a key.
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:https';
 import { join } from 'node:path';
 import { CLOCK_SKEW_MS, createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
+import { checkPair, writeFileAtomic, writeIdentityPair } from '@dw/services/identity';
 import { PKI_CONFIG_ENV, PkiConfig } from '@dw/world';
 import Value from 'typebox/value';
 import { createEnrollmentServer } from '../kubernetes/enrollment-issuer.js';
@@ -48,12 +50,6 @@ function readConfig(): PkiConfig {
   return value;
 }
 
-function writeAtomic(file: string, content: string, mode: number): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, content, { mode });
-  renameSync(temp, file);
-}
-
 async function loadOrCreateCA(config: PkiConfig): Promise<KeyPairPem> {
   mkdirSync(config.caDir, { recursive: true, mode: 0o700 });
   const certFile = join(config.caDir, 'ca.crt');
@@ -62,8 +58,8 @@ async function loadOrCreateCA(config: PkiConfig): Promise<KeyPairPem> {
     return { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
   }
   const ca = await createCA({ worldId: config.worldId });
-  writeAtomic(keyFile, ca.keyPem, 0o600);
-  writeAtomic(certFile, ca.certPem, 0o644);
+  writeFileAtomic(keyFile, ca.keyPem, 0o600);
+  writeFileAtomic(certFile, ca.certPem, 0o644);
   log(`created the CA of world "${config.worldId}"`);
   return ca;
 }
@@ -80,6 +76,11 @@ function renewalReason(dir: string, caCert: X509Certificate, now: number): strin
     if (!existsSync(join(dir, 'tls.key'))) return 'no key';
   } catch {
     return 'none yet';
+  }
+  try {
+    checkPair(cert.toString(), readFileSync(join(dir, 'tls.key'), 'utf8'));
+  } catch {
+    return 'the key and the certificate do not match';
   }
   if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) return 'signed by another CA';
   // A leaf still valid is the service's to renew (it may have done so already); an expired one cannot renew.
@@ -102,9 +103,8 @@ async function issueAll(config: PkiConfig, ca: KeyPairPem): Promise<void> {
     if (reason === null) continue;
     mkdirSync(dir, { recursive: true });
     const leaf = await issueLeaf(ca, { worldId: config.worldId, serviceId: id, validityMs: validityOf(config) });
-    writeAtomic(join(dir, 'ca.crt'), ca.certPem, 0o644);
-    writeAtomic(join(dir, 'tls.key'), leaf.keyPem, 0o600);
-    writeAtomic(join(dir, 'tls.crt'), leaf.certPem, 0o644);
+    writeFileAtomic(join(dir, 'ca.crt'), ca.certPem, 0o644);
+    writeIdentityPair({ certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') }, leaf);
     log(
       `issued ${id} (${reason}): spiffe://${config.worldId}/${id}, valid until ${new X509Certificate(leaf.certPem).validTo}`,
     );
