@@ -1,10 +1,11 @@
 // HTTP bodies of the controller's API. The server's route schemas and the editor's client both use these.
 import Type, { type Static } from 'typebox';
+import { WorldId } from './ids.js';
 import { World } from './world.js';
 
 const strict = { additionalProperties: false } as const;
 
-export const WorldId = Type.String({ minLength: 1, maxLength: 80, pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$' });
+export { WorldId };
 
 /** GET /api/health. `observing`: this controller only watches that world, which runs in compose (read-only). */
 export const Health = Type.Object({ ok: Type.Literal(true), observing: Type.Optional(WorldId) }, strict);
@@ -202,3 +203,59 @@ export const ServiceCertificate = Type.Object(
   strict,
 );
 export type ServiceCertificate = Static<typeof ServiceCertificate>;
+
+// Route parameters and query strings of the API. An id in a path is any string of up to 200 characters: an
+// unknown one is a 404 that names it, not a 400 about its form.
+const PathPart = Type.String({ maxLength: 200 });
+
+/** `/api/worlds/:id/...` */
+export const IdParams = Type.Object({ id: PathPart });
+export type IdParams = Static<typeof IdParams>;
+/** `/api/worlds/:id/deploy/services/:serviceId/...` */
+export const ServiceParams = Type.Object({ id: PathPart, serviceId: PathPart });
+export type ServiceParams = Static<typeof ServiceParams>;
+/** `/api/worlds/:id/faults/:faultId` */
+export const FaultParams = Type.Object({ id: PathPart, faultId: PathPart });
+export type FaultParams = Static<typeof FaultParams>;
+/** `/api/worlds/:id/traces/:traceId` */
+export const TraceParams = Type.Object({ id: PathPart, traceId: PathPart });
+export type TraceParams = Static<typeof TraceParams>;
+/** `?limit=` of GET /api/worlds/:id/traces: 1 to 999 (the controller keeps at most 500). */
+export const TraceListQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) });
+export type TraceListQuery = Static<typeof TraceListQuery>;
+/** `?observer=false` leaves the observer out of an exported compose file, `?observerPort=N` publishes it on N. */
+export const ComposeExportQuery = Type.Object({
+  observer: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  observerPort: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+});
+export type ComposeExportQuery = Static<typeof ComposeExportQuery>;
+/** `?replica=2` (1 to 10, MAX_REPLICAS) kills that copy alone; without it, every copy. */
+export const KillQuery = Type.Object({ replica: Type.Optional(Type.String({ pattern: '^(10|[1-9])$' })) });
+export type KillQuery = Static<typeof KillQuery>;
+
+/** POST /api/worlds/:id/deploy/services/:serviceId/kill -- what was killed (SIGKILL). */
+export const Killed = Type.Object(
+  {
+    serviceId: Type.String(),
+    /** The pid killed (the first one, when every copy was). */
+    pid: Type.Integer(),
+    /** The copy killed, when one was asked for. */
+    replica: Type.Optional(Type.Integer()),
+    /** Every pid killed. */
+    pids: Type.Array(Type.Integer()),
+  },
+  strict,
+);
+export type Killed = Static<typeof Killed>;
+
+/** GET /api/live -- the live view's own figures: sockets connected, frames sent, frames skipped for a slow reader. */
+export const LiveStats = Type.Object(
+  {
+    watchers: Type.Integer({ minimum: 0 }),
+    framesSent: Type.Integer({ minimum: 0 }),
+    /** Frames not sent to a watcher that had not yet taken the previous ones (a stalled or slow browser). */
+    framesDropped: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+);
+export type LiveStats = Static<typeof LiveStats>;

@@ -10,6 +10,7 @@ export * from './pointer.js';
 export * from './reconcile.js';
 export * from './scenario.js';
 export * from './schema-problems.js';
+export * from './service-routes.js';
 export * from './spawn-config.js';
 export * from './telemetry.js';
 export * from './trace.js';

@@ -4,10 +4,10 @@
 import {
   type AnyKind,
   article,
+  checkSpawnConfig,
   type Display,
   defaultConfig,
   type ImportWarning,
-  isKnownKind,
   KIND_LIST,
   kindOf,
   type Link,
@@ -15,8 +15,8 @@ import {
   MAX_SERVICES,
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
-  type ServiceKind,
   SPAWN_CONFIG_ENV,
+  type SpawnConfig,
   type World,
   type WorldService,
 } from '@dw/world';
@@ -120,33 +120,23 @@ function mentions(value: string, name: string): boolean {
   return new RegExp(`(^|[^A-Za-z0-9_.-])${escaped}($|[^A-Za-z0-9_-]|\\.(?![A-Za-z0-9]))`).test(value);
 }
 
-interface SpawnHints {
-  kind: ServiceKind;
-  behaviour: unknown;
-  peers: { linkId: string; id: string }[];
-  allowedCallers: string[];
-  worldId: string;
-}
+/** What the import takes from an exported service's spawn config: its kind, behaviour, links and callers. */
+type SpawnHints = Pick<SpawnConfig, 'kind' | 'behaviour' | 'peers' | 'allowedCallers' | 'worldId'>;
 
-/** The spawn config an exported service carries, when it is one of ours. */
+/** The spawn config an exported service carries, when it is one of ours (a valid SpawnConfig of @dw/world). */
 function spawnHintsOf(env: Record<string, string>): SpawnHints | null {
   const raw = env[SPAWN_CONFIG_ENV];
   if (!raw) return null;
+  let value: unknown;
   try {
-    const value = JSON.parse(raw.replaceAll('$$', '$')) as Json;
-    // Only kinds a compose file can hold (an exported world's nodes).
-    if (!isKnownKind(value.kind) || !kindOf(value.kind).facts.compose.runs || !Array.isArray(value.peers)) return null;
-    const peers = (value.peers as Json[])
-      .filter((p) => isObject(p) && typeof p.id === 'string' && typeof p.linkId === 'string')
-      .map((p) => ({ linkId: p.linkId as string, id: p.id as string }));
-    const allowedCallers = Array.isArray(value.allowedCallers)
-      ? value.allowedCallers.filter((c): c is string => typeof c === 'string')
-      : [];
-    const worldId = typeof value.worldId === 'string' ? value.worldId : '';
-    return { kind: value.kind, behaviour: value.behaviour, peers, allowedCallers, worldId };
+    value = JSON.parse(raw.replaceAll('$$', '$'));
   } catch {
     return null;
   }
+  const checked = checkSpawnConfig(value);
+  // Only kinds a compose file can hold (an exported world's nodes).
+  if (!checked.ok || !kindOf(checked.value.kind).facts.compose.runs) return null;
+  return checked.value;
 }
 
 /** `options.name` names the world unless the file is an exported world that carries its own name. */

@@ -1,26 +1,20 @@
 // GET /api/worlds/:id/compose: the world as a compose file (YAML, no private key in it).
 // POST /api/import/compose: a compose file (raw YAML, or JSON { compose, name? }) saved as a new world; `name` is
 // used unless the file is an exported world that carries its own.
-import { ComposeImportResult, ErrorBody } from '@dw/world';
+import { ComposeExportQuery, ComposeImportResult, ErrorBody, IdParams } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { composeYaml } from './compose-export.js';
 import { worldFromCompose } from './compose-import.js';
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
-const ExportQuery = Type.Object({
-  observer: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
-  observerPort: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
-});
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
 
 export const composeRoutes: FastifyPluginAsync = async (app) => {
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.get<{ Params: { id: string }; Querystring: { observer?: 'true' | 'false'; observerPort?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: ComposeExportQuery }>(
     '/api/worlds/:id/compose',
-    { schema: { params: IdParams, querystring: ExportQuery, response: { 404: ErrorBody, 400: ErrorBody } } },
+    { schema: { params: IdParams, querystring: ComposeExportQuery, response: { 404: ErrorBody, 400: ErrorBody } } },
     async (request, reply) => {
       const stored = app.worldStore.require(request.params.id);
       const port = request.query.observerPort === undefined ? undefined : Number(request.query.observerPort);

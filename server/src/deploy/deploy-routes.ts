@@ -6,19 +6,17 @@ import {
   DeployStatus,
   ErrorBody,
   IdentityRoll,
+  IdParams,
   ServiceCertificate,
+  ServiceParams,
   ServiceStats,
   serviceIdFromSpiffe,
 } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { assertSchema } from '../http/validation.js';
 import { checkWorldBody } from '../worlds/world-body.js';
-import { mtlsGetJson, servedCertificatePem } from './mtls.js';
-
-const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
-const ServiceParams = Type.Object({ id: Type.String({ maxLength: 200 }), serviceId: Type.String({ maxLength: 200 }) });
+import { callService, servedCertificatePem } from './mtls.js';
 
 export const deployRoutes: FastifyPluginAsync = async (app) => {
   const { deployer } = app;
@@ -125,11 +123,11 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const { id, serviceId } = request.params;
       const { deployment, service } = runningService(id, serviceId);
-      let answer: Awaited<ReturnType<typeof mtlsGetJson>>;
+      let answer: Awaited<ReturnType<typeof callService>>;
       try {
-        answer = await mtlsGetJson(
+        answer = await callService(
           { host: '127.0.0.1', port: service.port, serviceId },
-          '/_dw/stats',
+          'stats',
           deployment.controller,
         );
       } catch (error) {

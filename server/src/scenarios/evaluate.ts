@@ -2,16 +2,18 @@
 // Each frame carries every link's latency histogram for its 200 ms window; the histograms of the frames in range
 // are added up and the quantile is taken from the sum, so p99 over 30 s is the p99 of all the calls in those 30 s
 // (to within a bucket, and never above the slowest call), not a maximum or a mean of window p99s.
-import { type Assertion, addHistogram, compare, emptyHistogram, histogramQuantile, type TrafficFrame } from '@dw/world';
+import {
+  type Assertion,
+  type AssertionVerdict,
+  addHistogram,
+  compare,
+  emptyHistogram,
+  histogramQuantile,
+  type TrafficFrame,
+} from '@dw/world';
 
-export interface AssertionResult {
-  text: string;
-  ok: boolean;
-  /** What was measured, in the assertion's unit (ms, a share 0-1, per second); null when nothing was. */
-  value: number | null;
-  /** A sentence for people: "p99(a->b) = 212.4 ms, needed < 200 ms". */
-  message: string;
-}
+/** A verdict (@dw/world) that always says what was measured (null when nothing was). */
+export type AssertionResult = AssertionVerdict & { value: number | null };
 
 function format(value: number, assertion: Assertion): string {
   if (assertion.metric === 'errors') return `${(value * 100).toFixed(2)}%`;
