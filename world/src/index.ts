@@ -4,6 +4,7 @@ export * from './compose.js';
 export * from './events.js';
 export * from './example.js';
 export * from './faults.js';
+export * from './figures.js';
 export * from './identity.js';
 export * from './load.js';
 export * from './pointer.js';
