@@ -80,6 +80,15 @@ export const DeployStatus = Type.Object(
 );
 export type DeployStatus = Static<typeof DeployStatus>;
 
+/**
+ * POST /api/worlds/:id/deploy -- the body is optional: `{ rev }` deploys that revision of the saved world and is
+ * refused (409 `stale-revision`, with the latest `rev`) when the world has been saved since; without it, the
+ * latest revision is deployed.
+ */
+export const DeployRequest = Type.Object({ rev: Type.Optional(Type.Integer({ minimum: 1 })) }, strict);
+export type DeployRequest = Static<typeof DeployRequest>;
+
+/** The answer (202): the revision being deployed. */
 export const DeployStarted = Type.Object({ rev: Type.Integer() }, strict);
 export type DeployStarted = Static<typeof DeployStarted>;
 
@@ -106,7 +115,8 @@ export type ProcessBudget = Static<typeof ProcessBudget>;
 
 /**
  * Every error answer: a short code, a sentence for people, and for invalid input each problem with its pointer.
- * A deploy refused by the process budget (409 `process-budget`) carries the figures in `budget`.
+ * A deploy refused by the process budget (409 `process-budget`) carries the figures in `budget`; a save or a
+ * deploy of a revision that is not the latest (409 `stale-rev`, `stale-revision`) the latest one in `rev`.
  */
 export const ErrorBody = Type.Object(
   {
@@ -114,6 +124,7 @@ export const ErrorBody = Type.Object(
     message: Type.String(),
     problems: Type.Optional(Type.Array(ProblemSchema)),
     budget: Type.Optional(ProcessBudget),
+    rev: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   strict,
 );
@@ -134,13 +145,17 @@ export const DeployPlanSchema = Type.Object(
 );
 
 /**
- * POST /api/worlds/:id/deploy/plan -- what a deploy would do, without doing it. The body is empty (plan the
- * world as saved) or `{ world }` (plan that world, e.g. the editor's unsaved draft). `summary` reads like
- * "2 start, 1 restart, 1 stop"; `deployedRev` is what runs now (null when nothing does); `budget` says how many
- * processes the deploy would run and whether the controller's process budget has room for them.
+ * POST /api/worlds/:id/deploy/plan -- what a deploy would do, without doing it: the same pure plan the deploy
+ * applies (deployDecision in reconcile.ts). The body is empty (plan the world as saved) or `{ world }` (plan that
+ * world, e.g. the editor's unsaved draft). `rev` is the saved revision it was planned for (null for a draft: it
+ * is not saved yet), which POST .../deploy { rev } then deploys; `summary` reads like "2 start, 1 restart,
+ * 1 stop"; `deployedRev` is what runs now (null when nothing does); `budget` says how many processes the deploy
+ * would run and whether the controller's process budget has room for them.
  */
 export const DeployPreview = Type.Object(
   {
+    /** Always sent by the controller (optional only so that older fixtures of the editor still type-check). */
+    rev: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     deployedRev: Type.Union([Type.Integer(), Type.Null()]),
     plan: DeployPlanSchema,
     summary: Type.String(),

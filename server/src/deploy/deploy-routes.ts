@@ -2,6 +2,7 @@
 import { describeCertificate } from '@dw/pki';
 import {
   DeployPreview,
+  DeployRequest,
   DeployStarted,
   DeployStatus,
   ErrorBody,
@@ -38,11 +39,19 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     return { deployment, service };
   };
 
-  app.post<{ Params: { id: string } }>(
+  // The body is optional (no schema: an empty body is no body): `{ rev }` deploys that revision, 409 when stale.
+  app.post<{ Params: { id: string }; Body: unknown }>(
     '/api/worlds/:id/deploy',
-    { schema: { params: IdParams, response: { 202: DeployStarted, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
+    {
+      schema: {
+        params: IdParams,
+        response: { 202: DeployStarted, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
+      },
+    },
     async (request, reply) => {
-      const { rev } = deployer.deploy(request.params.id);
+      const body =
+        request.body === undefined ? {} : assertSchema<DeployRequest>(DeployRequest, request.body, 'request body');
+      const { rev } = deployer.deploy(request.params.id, body);
       return reply.code(202).send({ rev });
     },
   );
@@ -54,13 +63,13 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
       const { id } = request.params;
       const stored = app.worldStore.require(id);
       const body = request.body;
-      if (body === undefined) return deployer.preview(id, stored.world);
+      if (body === undefined) return deployer.preview(id, stored.world, stored.rev);
       if (typeof body !== 'object' || body === null || Array.isArray(body) || !('world' in body)) {
         throw new HttpProblem(400, 'invalid-request', 'the body must be empty or { "world": {...} }', [
           { pointer: '', message: 'expected an object with a "world" property' },
         ]);
       }
-      return deployer.preview(id, checkWorldBody((body as { world: unknown }).world, '/world'));
+      return deployer.preview(id, checkWorldBody((body as { world: unknown }).world, '/world'), null);
     },
   );
 

@@ -117,11 +117,12 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
     });
   });
 
-  const offStatus = app.deployer.onStatus((event) => io.to(roomOf(event.worldId)).emit('service:status', event));
-  const offProgress = app.deployer.onProgress((event) => io.to(roomOf(event.worldId)).emit('deploy:progress', event));
-  const offFaults = app.deployer.onFaults((list) => io.to(roomOf(list.worldId)).emit('faults:changed', list));
-  const offLog = app.deployer.onLog((line) => io.to(logsRoomOf(line.worldId, line.id)).emit('service:log', line));
-  const offFrame = app.deployer.onFrame((frame) => {
+  const { events } = app.deployer;
+  const offStatus = events.on('status', (event) => io.to(roomOf(event.worldId)).emit('service:status', event));
+  const offProgress = events.on('progress', (event) => io.to(roomOf(event.worldId)).emit('deploy:progress', event));
+  const offFaults = events.on('faults', (list) => io.to(roomOf(list.worldId)).emit('faults:changed', list));
+  const offLog = events.on('log', (line) => io.to(logsRoomOf(line.worldId, line.id)).emit('service:log', line));
+  const offFrame = events.on('frame', (frame) => {
     const watchers = io.sockets.adapter.rooms.get(roomOf(frame.worldId));
     for (const id of watchers ?? []) {
       const socket = io.sockets.sockets.get(id);

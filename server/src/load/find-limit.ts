@@ -54,7 +54,7 @@ export async function findLimit(
       await setRate(rps);
       await new Promise((resolve) => setTimeout(resolve, stepMs * SETTLE_SHARE));
       const frames: TrafficFrame[] = [];
-      const off = app.deployer.onFrame((frame) => {
+      const off = app.deployer.events.on('frame', (frame) => {
         if (frame.worldId === worldId) frames.push(frame);
       });
       await new Promise((resolve) => setTimeout(resolve, stepMs * (1 - SETTLE_SHARE)));

@@ -69,7 +69,7 @@ export async function runScenario(
   }
 
   const frames: TrafficFrame[] = [];
-  const off = app.deployer.onFrame((frame) => {
+  const off = app.deployer.events.on('frame', (frame) => {
     if (frame.worldId === worldId) frames.push(frame);
   });
   const stepErrors: string[] = [];
