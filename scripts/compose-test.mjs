@@ -3,7 +3,7 @@
 //    not running (and stopped again at the end).
 // 2. A base image is made with `docker import` from a root filesystem holding this machine's node and the
 //    libraries ldd lists; the app image is built from the repository's Dockerfile on top of it.
-// 3. A five-service world with fan-out (server/src/testing/compose-world.json) is exported with the CLI, checked
+// 3. A five-service world with fan-out (world/fixtures/compose.world.json) is exported with the CLI, checked
 //    with `docker-compose config -q`, and brought up with `docker-compose -p <project> up -d`.
 // 4. Through the observer's port on 127.0.0.1: every service turns ready and every link carries requests.
 //    Through `docker-compose exec`: a linked call over mTLS answers 200, a call along no link is refused (403).
@@ -201,7 +201,7 @@ async function run() {
   let started = Date.now();
   buildBaseImage();
   const observerPort = await freePort();
-  const world = JSON.parse(readFileSync(join(root, 'server/src/testing/compose-world.json'), 'utf8'));
+  const world = JSON.parse(readFileSync(join(root, 'world/fixtures/compose.world.json'), 'utf8'));
   world.settings = { ...world.settings, leafLifetimeMinutes: LEAF_LIFETIME_MINUTES };
   const worldFile = join(work, 'world.json');
   writeFileSync(worldFile, JSON.stringify(world));
