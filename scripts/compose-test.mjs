@@ -4,8 +4,8 @@
 //    not running (and stopped again at the end).
 // 2. A base image is made with `docker import` from a root filesystem holding this machine's node and the
 //    libraries ldd lists; the app image is built from the repository's Dockerfile on top of it.
-// 3. compose: a five-service world with fan-out (server/src/testing/compose-world.json) is exported with the CLI,
-//    checked with `docker-compose config -q`, and brought up with `docker-compose -p <project> up -d`.
+// 3. A five-service world with fan-out (world/fixtures/compose.world.json) is exported with the CLI, checked
+//    with `docker-compose config -q`, and brought up with `docker-compose -p <project> up -d`.
 // 4. Through the observer's port on 127.0.0.1: every service turns ready and every link carries requests.
 //    Inside the containers: a linked call over mTLS answers 200, a call along no link is refused (403).
 //    Renewal: the world's leaves live one minute, so each service renews its own leaf from dw-pki about every
@@ -384,7 +384,7 @@ async function checkWorld(engine, world, yaml, observerPort, started, upSeconds)
 
 /** The test world, with one-minute leaves; `replicas` sets copies of services by id. */
 function testWorld(replicas = {}) {
-  const world = JSON.parse(readFileSync(join(root, 'server/src/testing/compose-world.json'), 'utf8'));
+  const world = JSON.parse(readFileSync(join(root, 'world/fixtures/compose.world.json'), 'utf8'));
   world.settings = { ...world.settings, leafLifetimeMinutes: LEAF_LIFETIME_MINUTES };
   world.services = world.services.map((s) => (replicas[s.id] ? { ...s, replicas: replicas[s.id] } : s));
   return world;

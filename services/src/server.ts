@@ -5,13 +5,16 @@ import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import {
   CONTROLLER_ID,
+  describeServiceRoutes,
   HOPS_HEADER,
   LOOP_STATUS,
   MAX_PAYLOAD_BYTES,
   parseTraceparent,
   RuntimeFaults,
   RuntimeLoad,
+  type ServiceHealth,
   type SpawnConfig,
+  serviceRouteOf,
   TRACEPARENT_HEADER,
 } from '@dw/world';
 import Value from 'typebox/value';
@@ -167,14 +170,14 @@ export function createServiceServer(opts: {
     if (opts.door && !socket.authorized) return opts.door(req, res);
     const caller = classify(socket);
     if (caller.kind === 'controller') {
-      const path = (req.url ?? '/').split('?')[0];
+      const route = serviceRouteOf(req.method, req.url);
       if (req.method !== 'PUT') req.resume();
-      if (req.method === 'GET' && path === '/_dw/health') {
-        return send(res, 200, { ok: true, serviceId: config.serviceId, pid: process.pid });
+      if (route === 'health') {
+        return send(res, 200, { ok: true, serviceId: config.serviceId, pid: process.pid } satisfies ServiceHealth);
       }
-      if (req.method === 'GET' && path === '/_dw/stats') return send(res, 200, stats.totals(process.pid));
-      if (path === '/_dw/faults' && (req.method === 'PUT' || req.method === 'GET') && opts.faults) {
-        if (req.method === 'GET') return send(res, 200, opts.faults.snapshot());
+      if (route === 'stats') return send(res, 200, stats.totals(process.pid));
+      if ((route === 'faults' || route === 'setFaults') && opts.faults) {
+        if (route === 'faults') return send(res, 200, opts.faults.snapshot());
         const body = await readJson(req);
         if (!body.ok || !Value.Check(RuntimeFaults, body.value)) {
           return send(res, 400, {
@@ -185,7 +188,7 @@ export function createServiceServer(opts: {
         opts.faults.set(body.value as RuntimeFaults);
         return send(res, 200, opts.faults.snapshot());
       }
-      if (path === '/_dw/load' && req.method === 'PUT' && opts.setRate) {
+      if (route === 'setLoad' && opts.setRate) {
         const body = await readJson(req);
         if (!body.ok || !Value.Check(RuntimeLoad, body.value)) {
           return send(res, 400, {
@@ -200,7 +203,7 @@ export function createServiceServer(opts: {
       stats.refused(CONTROLLER_ID, 'not-linked');
       return send(res, 403, {
         error: 'not-linked',
-        message: 'the controller may only call GET /_dw/health, GET /_dw/stats, GET/PUT /_dw/faults and PUT /_dw/load',
+        message: `the controller may only call ${describeServiceRoutes()}`,
       });
     }
     if (caller.kind === 'unlinked') {

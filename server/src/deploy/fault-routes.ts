@@ -1,24 +1,18 @@
 // Faults on a running world: /api/worlds/:id/faults (list, inject, remove one, remove all), and killing one
 // service's process (the supervisor then restarts it by its restart policy, with a new pid).
-import { ActiveFault, ErrorBody, FaultList, FaultSpec } from '@dw/world';
+import {
+  ActiveFault,
+  ErrorBody,
+  FaultList,
+  FaultParams,
+  FaultSpec,
+  IdParams,
+  Killed,
+  KillQuery,
+  ServiceParams,
+} from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
-
-const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
-const FaultParams = Type.Object({ id: Type.String({ maxLength: 200 }), faultId: Type.String({ maxLength: 200 }) });
-const ServiceParams = Type.Object({ id: Type.String({ maxLength: 200 }), serviceId: Type.String({ maxLength: 200 }) });
-const Killed = Type.Object({
-  serviceId: Type.String(),
-  /** The pid killed (the first one, when every copy was). */
-  pid: Type.Integer(),
-  /** The copy killed, when one was asked for. */
-  replica: Type.Optional(Type.Integer()),
-  /** Every pid killed. */
-  pids: Type.Array(Type.Integer()),
-});
-/** `?replica=2` (1 to 10, MAX_REPLICAS) kills that copy alone (its callers carry on through the others); without it, every copy. */
-const KillQuery = Type.Object({ replica: Type.Optional(Type.String({ pattern: '^(10|[1-9])$' })) });
 
 export const faultRoutes: FastifyPluginAsync = async (app) => {
   const { deployer } = app;

@@ -1,36 +1,13 @@
 // Faults on live traffic, for real: real processes, real mTLS, faults pushed to the running callers. Every
 // figure is measured against a baseline taken in the same test, so a busy machine shifts both alike.
-import type { ActiveFault, FaultList, World } from '@dw/world';
+import type { ActiveFault, FaultList } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedOver, type LiveController, type LiveWorld, linkOver, liveController } from '../testing/live-world.js';
 import { waitFor } from '../testing/temp-app.js';
 
-const svc = (id: string, y: number) => ({
-  id,
-  kind: 'service' as const,
-  position: { x: 300, y },
-  config: { latencyMs: 2, errorRate: 0 },
-});
-
 /** One client per concern, so that one fault never changes what another test measures. */
-const FAULT_WORLD: World = {
-  version: 1,
-  name: 'faults',
-  services: [
-    { id: 'c', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 25, calls: { timeoutMs: 400 } } },
-    { id: 'burst', kind: 'client', position: { x: 0, y: 300 }, config: { rps: 100 } },
-    svc('slow', 0),
-    svc('cut', 100),
-    svc('flaky', 200),
-    svc('lost', 300),
-  ],
-  links: [
-    { id: 'l-slow', from: 'c', to: 'slow' },
-    { id: 'l-cut', from: 'c', to: 'cut' },
-    { id: 'l-lost', from: 'c', to: 'lost' },
-    { id: 'l-flaky', from: 'burst', to: 'flaky' },
-  ],
-};
+const FAULT_WORLD = fixtureWorld('faults');
 
 let live: LiveController;
 let w: LiveWorld;

@@ -54,7 +54,7 @@ function cleanTrafficOn(id: string, linkId: string): Promise<void> {
       off();
       reject(new Error(`no clean traffic on ${linkId} within 15 s`));
     }, 15_000);
-    const off = t.app.deployer.onFrame((frame: TrafficFrame) => {
+    const off = t.app.deployer.events.on('frame', (frame: TrafficFrame) => {
       if (frame.worldId !== id) return;
       const link = frame.links.find((l) => l.id === linkId);
       if (link && link.requests > 0 && link.errors === 0 && link.refused === 0) {

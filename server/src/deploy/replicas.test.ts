@@ -3,26 +3,12 @@
 // most the calls that were in flight, the others carry the traffic and the supervisor brings it back with a new
 // pid; scaling 3 -> 2 stops exactly one process and restarts nothing.
 import type { DeployPreview, ReplicaStatus, TrafficFrame, World } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everyCopyReady, type LiveController, type LiveWorld, liveController } from '../testing/live-world.js';
 import { isAlive, waitFor } from '../testing/temp-app.js';
 
-const REPLICATED: World = {
-  version: 1,
-  name: 'replicated',
-  services: [
-    { id: 'shopper', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 60, calls: { timeoutMs: 2000 } } },
-    {
-      id: 'orders',
-      kind: 'service',
-      position: { x: 300, y: 0 },
-      replicas: 3,
-      restart: 'on-failure',
-      config: { latencyMs: 20 },
-    },
-  ],
-  links: [{ id: 'l1', from: 'shopper', to: 'orders' }],
-};
+const REPLICATED = fixtureWorld('replicated');
 
 let live: LiveController;
 let w: LiveWorld;

@@ -167,7 +167,7 @@ describe('CA rotation and connections already open', () => {
       expect(caller.closedAt).toEqual([]);
 
       const lines: string[] = [];
-      const offLog = t.app.deployer.onLog((l) => {
+      const offLog = t.app.deployer.events.on('log', (l) => {
         if (l.id === 'api') lines.push(l.line);
       });
       const started = Date.now();

@@ -1,29 +1,14 @@
 // Load with real processes: a client's ramp really raises its rate, and "find the limit" steps a running client
 // up until its calls fail, reporting the rate reached. The limit here is built into the world (4 calls in flight
 // at most, 100 ms each: about 40 req/s), so the search has a known answer to find.
-import type { FindLimitResult, World } from '@dw/world';
+import type { FindLimitResult } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveController, liveController } from '../testing/live-world.js';
 
-const LIMITED: World = {
-  version: 1,
-  name: 'limited',
-  services: [
-    { id: 'load', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 5, concurrency: 4 } },
-    { id: 'svc', kind: 'service', position: { x: 300, y: 0 }, config: { latencyMs: 100 } },
-  ],
-  links: [{ id: 'l1', from: 'load', to: 'svc' }],
-};
+const LIMITED = fixtureWorld('limited');
 
-const RAMPED: World = {
-  version: 1,
-  name: 'ramped',
-  services: [
-    { id: 'ramp', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 4, ramp: { toRps: 40, overS: 4 } } },
-    { id: 'svc', kind: 'service', position: { x: 300, y: 0 }, config: { latencyMs: 1 } },
-  ],
-  links: [{ id: 'l1', from: 'ramp', to: 'svc' }],
-};
+const RAMPED = fixtureWorld('ramped');
 
 let live: LiveController;
 

@@ -4,11 +4,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
+import { fixturePath } from '../testing/worlds.js';
 
 const serverDir = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../../dist/scenario.js', import.meta.url));
-const world = fileURLToPath(new URL('./slow-payments.world.json', import.meta.url));
-const steady = fileURLToPath(new URL('./steady-latency.world.json', import.meta.url));
+const world = fixturePath('slow-payments');
+const steady = fixturePath('steady-latency');
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
