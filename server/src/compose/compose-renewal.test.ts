@@ -2,9 +2,9 @@
 // processes (services/dist/main.js) on 127.0.0.1, with a leaf lifetime of one minute renewed at 15 % of it, so
 // every member renews about 9 s after the issuer's first issuance -- under steady load that must not see a
 // single failure. Then the issuer's refusals: a foreign certificate, no certificate, identities it does not renew.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -23,6 +23,8 @@ import {
   type TelemetryBatch,
 } from '@dw/world';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundles } from '../testing/bundles.js';
+import { ensureServiceRuntime } from '../testing/service-runtime.js';
 import { freePort, tempDir, waitFor } from '../testing/temp-app.js';
 
 const serverDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,14 +36,9 @@ const RENEW_AT = 0.15;
 const TOKEN = 'renewal-test-token-0123456789';
 
 beforeAll(() => {
-  for (const [bundle, cwd] of [
-    [issuerBundle, serverDir],
-    [serviceBundle, join(serviceBundle, '../..')],
-  ] as const) {
-    if (existsSync(bundle)) continue;
-    const built = spawnSync(process.execPath, ['build.mjs'], { cwd, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`could not build ${bundle}: ${built.stderr}`);
-  }
+  // rebuilt when a source is newer than the bundle: never test stale code
+  ensureBundles(serverDir, ['dist/compose-pki.js']);
+  ensureServiceRuntime();
 }, 120_000);
 
 interface Proc {
