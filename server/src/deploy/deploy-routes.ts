@@ -40,10 +40,21 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     return { deployment, service };
   };
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: unknown }>(
     '/api/worlds/:id/deploy',
-    { schema: { params: IdParams, response: { 202: DeployStarted, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
+    {
+      schema: {
+        params: IdParams,
+        response: { 202: DeployStarted, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
+      },
+    },
     async (request, reply) => {
+      // It deploys the world as saved: a body (garbage, or a world meant for /deploy/plan) is a mistake to say.
+      if (request.body !== undefined) {
+        throw new HttpProblem(400, 'invalid-request', 'a deploy takes no body: it deploys the world as saved', [
+          { pointer: '', message: 'expected an empty body' },
+        ]);
+      }
       const { rev } = deployer.deploy(request.params.id);
       return reply.code(202).send({ rev });
     },
