@@ -172,7 +172,7 @@ const failedSuites = results.filter((r) => !r.ok).length;
 console.log(`tests: ${counts.passed} passed, ${counts.failed + failedSuites} failed, ${skipped.length} skipped`);
 for (const s of skipped) {
   console.log(
-    `skipped (${s.suite}): ${s.name}\n    because: ${s.reason ?? 'no reason given (a static skip: give one with ctx.skip(reason))'}`,
+    `skipped (${s.suite}): ${s.name}\n    because: ${s.reason ?? 'no reason given (a static skip: skip with a reason instead)'}`,
   );
 }
 process.exit(failedSuites === 0 ? 0 : 1);
