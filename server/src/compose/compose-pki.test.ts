@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createCA, issueLeaf } from '@dw/pki';
 import { PKI_CONFIG_ENV, type PkiConfig } from '@dw/world';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundles } from '../testing/bundles.js';
 import { freePort, tempDir, waitFor } from '../testing/temp-app.js';
 
 /** compose-pki.ts's REISSUE_EVERY_MS (importing it would run the issuer's main). */
@@ -18,9 +19,7 @@ const bundle = join(serverDir, 'dist/compose-pki.js');
 const HOUR = 3_600_000;
 
 beforeAll(() => {
-  if (existsSync(bundle)) return;
-  const built = spawnSync(process.execPath, ['build.mjs'], { cwd: serverDir, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`could not build the server bundles: ${built.stderr}`);
+  ensureBundles(serverDir, ['dist/compose-pki.js']); // rebuilt when a source is newer: never test stale code
 }, 120_000);
 
 const children: ChildProcess[] = [];

@@ -95,7 +95,6 @@ describe('replicas', () => {
   }, 40_000);
 
   it('pausing one copy: it shows paused, the service stays ready, and calls go around it', async () => {
-    const from = w.frames.length;
     const paused = await live.api<{ id: string }>('POST', `/api/worlds/${w.id}/faults`, {
       kind: 'pause',
       serviceId: 'orders',
@@ -121,8 +120,18 @@ describe('replicas', () => {
     } finally {
       expect((await live.api('DELETE', `/api/worlds/${w.id}/faults/${paused.body.id}`)).status).toBe(200);
     }
+    // Resumed: it shows ready again, and once the callers take it back it carries its share with nothing failing.
+    await waitFor('replica 3 ready again', async () => ((await copies())[2]?.state === 'ready' ? true : undefined));
     await w.framesUntil('replica 3 accepts calls again', (fs) => (accepted(fs).get(3) ?? 0) > 5);
-    expect(w.frames.length).toBeGreaterThan(from);
+    const back = await w.framesUntil('2 s with replica 3 back', (fs) => fs.length >= 10);
+    const share = accepted(back);
+    const total = [1, 2, 3].reduce((n, r) => n + (share.get(r) ?? 0), 0);
+    const failed = back.reduce((n, f) => n + (link(f)?.errors ?? 0), 0);
+    console.log(
+      `replicas: after the resume, accepted ${[1, 2, 3].map((r) => share.get(r) ?? 0).join(' / ')}, ${failed} failed`,
+    );
+    expect(share.get(3) ?? 0).toBeGreaterThan(total * 0.15);
+    expect(failed).toBe(0);
   }, 30_000);
 
   it('renews the identity the copies share: one leaf for the service, every copy reloads it', async () => {

@@ -202,7 +202,12 @@ describe('TrafficAggregator', () => {
     agg.ingest(batch('shopper', { calls: [call('l2', 'payments', 5)] })); // l2 belongs to orders
     agg.ingest(batch('orders', { calls: [call('l9', 'payments', 5)] })); // no such link
     agg.ingest(batch('orders', { calls: [call('l2', 'inventory', 5)] })); // l2 does not go there
-    expect(agg.frame(200, ready).links.every((l) => l.requests === 0)).toBe(true);
+    agg.ingest(batch('orders', { calls: [call('l2', 'payments', 2)] })); // the control: orders' own l2
+    expect(agg.frame(200, ready).links.map((l) => [l.id, l.requests])).toEqual([
+      ['l1', 0],
+      ['l2', 2],
+      ['l3', 0],
+    ]);
   });
 
   it('reports refusals no link explains, grouped by (to, from, reason); linked callers count on their link', () => {
