@@ -183,7 +183,7 @@ describe('reconciling redeploys', () => {
         off();
         reject(new Error('no refused calls on l2 within 15 s'));
       }, 15_000);
-      const off = t.app.deployer.onFrame((f: TrafficFrame) => {
+      const off = t.app.deployer.events.on('frame', (f: TrafficFrame) => {
         if (f.worldId !== id || f.rev !== 2 || !f.links.some((l) => l.id === 'l2' && l.refused > 0)) return;
         clearTimeout(timer);
         off();
