@@ -3,13 +3,15 @@
 // The summary names every test that did not run, with the reason it gave: a skip never hides in a count.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ensureDependencies, ensurePnpm, root, run } from './toolchain.mjs';
 
 const results = [];
 const counts = { passed: 0, failed: 0 };
 /** Every test that did not run: { suite, name, reason }. */
 const skipped = [];
+/** Every failed test, by name, with the first line of its error: the summary ends with them. */
+const failures = [];
 
 function suite(name, fn) {
   console.log(`\n=== ${name}`);
@@ -91,6 +93,54 @@ function playwrightSkips(report) {
   return found;
 }
 
+/** The failed tests of a vitest JSON report (jest's format). */
+function vitestFailures(report) {
+  const found = [];
+  for (const file of report?.testResults ?? []) {
+    const path = relative(root, file.name ?? '');
+    for (const test of file.assertionResults ?? []) {
+      if (test.status !== 'failed') continue;
+      found.push({ name: `${path} > ${test.fullName ?? test.title}`, error: firstLine(test.failureMessages?.[0]) });
+    }
+    if ((file.assertionResults ?? []).length === 0 && file.status === 'failed') {
+      found.push({ name: path, error: firstLine(file.message) });
+    }
+  }
+  return found;
+}
+
+/** The failed (or flaky) tests of a Playwright JSON report. */
+function playwrightFailures(report) {
+  const found = [];
+  const walk = (suite, titles) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status !== 'unexpected' && test.status !== 'flaky') continue;
+        const error = test.results?.find((r) => r.error)?.error?.message;
+        found.push({
+          name: [...titles, spec.title].join(' > ') + (test.status === 'flaky' ? ' (flaky)' : ''),
+          error: firstLine(error),
+        });
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
+  };
+  for (const suite of report?.suites ?? []) walk(suite, [suite.title]);
+  return found;
+}
+
+function firstLine(text) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
+  const plain = String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+  return (
+    plain
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim()
+      .slice(0, 300) ?? ''
+  );
+}
+
 function readJson(path) {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
@@ -131,6 +181,7 @@ suite('unit + API (vitest)', () => {
   if (json) {
     counts.passed += json.numPassedTests ?? 0;
     counts.failed += json.numFailedTests ?? 0;
+    for (const f of vitestFailures(json)) failures.push({ suite: 'vitest', ...f });
     const named = readJson(skippedFile) ?? [];
     for (const s of named) skipped.push({ suite: 'vitest', name: `${s.file} > ${s.name}`, reason: s.reason });
     // A skip the reporter could not name (it did not run) still counts.
@@ -154,6 +205,7 @@ suite('end-to-end (playwright, chromium)', () => {
   if (stats) {
     counts.passed += stats.expected ?? 0;
     counts.failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0);
+    for (const f of playwrightFailures(json)) failures.push({ suite: 'playwright', ...f });
     const named = playwrightSkips(json);
     for (const s of named) skipped.push({ suite: 'playwright', ...s });
     for (let i = named.length; i < (stats.skipped ?? 0); i++) {
@@ -175,4 +227,5 @@ for (const s of skipped) {
     `skipped (${s.suite}): ${s.name}\n    because: ${s.reason ?? 'no reason given (a static skip: skip with a reason instead)'}`,
   );
 }
+for (const f of failures) console.log(`failed (${f.suite}): ${f.name}\n    ${f.error}`);
 process.exit(failedSuites === 0 ? 0 : 1);
