@@ -59,7 +59,7 @@ export function reloadDrainMs(config: SpawnConfig): number {
 /**
  * The problems of a spawn config's shape: its kind's variant (kinds/), then its behaviour's own rules, each with
  * a JSON pointer into it. What a service checks at start (services/config.ts adds what a schema cannot say) and
- * what the compose import reads an exported service's DW_SPAWN_CONFIG with.
+ * what a test of an exported DW_SPAWN_CONFIG reads it with.
  */
 export function checkSpawnConfig(value: unknown): Validation<SpawnConfig> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

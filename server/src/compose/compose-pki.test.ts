@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCA, issueLeaf } from '@dw/pki';
+import { writeIdentityPair } from '@dw/services/identity';
 import { PKI_CONFIG_ENV, type PkiConfig } from '@dw/world';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBundles } from '../testing/bundles.js';
@@ -148,10 +149,15 @@ describe('dw-pki (compose identity issuer)', () => {
       serviceId: 'late',
       notBefore: new Date(Date.now() - 25 * HOUR),
     });
-    writeFileSync(join(config.issuedDir, 'late', 'tls.crt'), expired.certPem);
+    // Written as a service writes them: key and certificate as one unit (a lone certificate is a broken pair).
+    const pairFiles = (id: string) => ({
+      certFile: join(config.issuedDir, id, 'tls.crt'),
+      keyFile: join(config.issuedDir, id, 'tls.key'),
+    });
+    writeIdentityPair(pairFiles('late'), expired);
     rmSync(join(config.issuedDir, 'gone', 'tls.crt'));
     const renewed = await issueLeaf(ca, { worldId: 'shop-abc123', serviceId: 'busy' });
-    writeFileSync(join(config.issuedDir, 'busy', 'tls.crt'), renewed.certPem);
+    writeIdentityPair(pairFiles('busy'), renewed);
     await waitFor(
       'the expired and the missing leaf to be replaced',
       () =>
