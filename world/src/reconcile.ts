@@ -58,8 +58,12 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** The plan from what runs (`previous`, or null when nothing does) to `next`. Lists are sorted. */
-export function planDeploy(previous: World | null, next: World): DeployPlan {
+/**
+ * The plan from what runs (`previous`, or null when nothing does) to `next`. Lists are sorted. `down`: services
+ * of `previous` with a copy that is not running (crashed with restart "no", or stopped): a deploy starts them
+ * again, so they are in `start` whatever else changed (their dead copies' ports are reused).
+ */
+export function planDeploy(previous: World | null, next: World, down: ReadonlySet<string> = new Set()): DeployPlan {
   const plan: DeployPlan = { start: [], restart: [], stop: [], keep: [], scale: [] };
   const nextIds = new Set(next.services.map((s) => s.id));
   for (const service of previous?.services ?? []) {
@@ -67,7 +71,7 @@ export function planDeploy(previous: World | null, next: World): DeployPlan {
   }
   for (const { id } of next.services) {
     const before = previous ? fingerprint(previous, id) : null;
-    if (before === null) plan.start.push(id);
+    if (before === null || down.has(id)) plan.start.push(id);
     else if (before !== fingerprint(next, id)) plan.restart.push(id);
     else {
       const from = replicaCount(previous, id);
@@ -99,11 +103,15 @@ export interface DeployDecision {
 }
 
 /**
- * What a deploy of `next` does to what runs (`previous`, null when nothing does): the one pure plan that the
- * preview (POST .../deploy/plan) shows and the deploy applies.
+ * What a deploy of `next` does to what runs (`previous`, null when nothing does; `down`: its services with a
+ * copy that does not run): the one pure plan that the preview (POST .../deploy/plan) shows and the deploy applies.
  */
-export function deployDecision(previous: World | null, next: World): DeployDecision {
-  const plan = planDeploy(previous, next);
+export function deployDecision(
+  previous: World | null,
+  next: World,
+  down: ReadonlySet<string> = new Set(),
+): DeployDecision {
+  const plan = planDeploy(previous, next, down);
   if (previous === null) return { mode: 'fresh', plan };
   if (leafLifetimeMsOf(previous) === leafLifetimeMsOf(next)) return { mode: 'in-place', plan };
   // A new leaf lifetime replaces every process: what would keep running or only scale restarts.

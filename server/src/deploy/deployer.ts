@@ -172,7 +172,7 @@ export class Deployer {
   preview(worldId: string, world: World, rev: number | null): DeployPreview {
     this.options.store.require(worldId);
     const running = this.deployments.get(worldId);
-    const { plan } = deployDecision(running?.world ?? null, world);
+    const { plan } = deployDecision(running?.world ?? null, world, running?.downServices());
     return {
       rev,
       deployedRev: running?.rev ?? null,
@@ -281,7 +281,7 @@ export class Deployer {
   private async replace(worldId: string, rev: number, world: World, runtime: string, telemetryUrl: string) {
     const previous = this.deployments.get(worldId);
     // The plan the preview showed; a changed leaf lifetime applies to every identity: that redeploy replaces all.
-    const { mode, plan } = deployDecision(previous?.world ?? null, world);
+    const { mode, plan } = deployDecision(previous?.world ?? null, world, previous?.downServices());
     if (previous && mode === 'in-place') {
       const started = Date.now();
       try {

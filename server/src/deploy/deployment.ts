@@ -331,6 +331,13 @@ export class Deployment {
     if (this.processes.size === 0) this.allReadyAt = this.launchedAt;
   }
 
+  /** Services with a copy that does not run and will not come back by itself (crashed, stopped): a deploy starts them. */
+  downServices(): Set<string> {
+    const down = new Set<string>();
+    for (const p of this.processes.values()) if (p.state === 'crashed' || p.state === 'stopped') down.add(p.id);
+    return down;
+  }
+
   /** The service's state: of its process, or combinedState of its copies. */
   stateOf(serviceId: string): ServiceState {
     return combinedState(this.replicasOf(serviceId).map((p) => p.state));

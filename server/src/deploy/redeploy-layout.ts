@@ -31,10 +31,11 @@ export function redeployLayout<P extends RunningCopy>(
 ): RedeployLayout<P> {
   const fresh = [...plan.start, ...plan.restart];
   const freshIds = new Set(fresh);
-  const restarting = new Set(plan.restart);
+  const copiesOf = (id: string) => running.filter((p) => p.id === id).sort((a, b) => a.replica - b.replica);
+  // A service started again (one that is down) still has its dead copies: they end, and it keeps their ports.
+  const restarting = new Set([...plan.restart, ...plan.start.filter((id) => copiesOf(id).length > 0)]);
   const stopping = new Set(plan.stop);
   const wanted = new Map(world.services.map((s) => [s.id, replicasOf(s)]));
-  const copiesOf = (id: string) => running.filter((p) => p.id === id).sort((a, b) => a.replica - b.replica);
   // A started service has no copies to keep; a restarted one keeps its ports, not its processes.
   const kept = (id: string) => (freshIds.has(id) && !restarting.has(id) ? [] : copiesOf(id));
   const needed = world.services.reduce((n, s) => n + Math.max(0, (wanted.get(s.id) ?? 1) - kept(s.id).length), 0);

@@ -18,7 +18,7 @@ export class TelemetryIntake {
   readonly delivered = new DeliveredBatches();
   /** Recent sampled traces of the deployment. */
   readonly traces = new TraceStore();
-  /** Read by /metrics; replaced when a redeploy changes the world (live totals restart at each deploy). */
+  /** Read by /metrics; replaced when a redeploy changes the world, carrying the totals of what it keeps. */
   aggregator: TrafficAggregator;
   private frameTimer: NodeJS.Timeout | undefined;
 
@@ -48,9 +48,11 @@ export class TelemetryIntake {
     return 'accepted';
   }
 
-  /** A redeploy changed the world: its traffic is counted afresh. */
+  /** A redeploy changed the world: windows start afresh, totals go on (TrafficAggregator.carryTotalsFrom). */
   restart(rev: number, world: World): void {
-    this.aggregator = new TrafficAggregator(this.worldId, rev, world);
+    const next = new TrafficAggregator(this.worldId, rev, world);
+    next.carryTotalsFrom(this.aggregator);
+    this.aggregator = next;
   }
 
   /** Closes a window every `intervalMs` and hands its frame on. */

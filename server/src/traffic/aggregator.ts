@@ -115,6 +115,34 @@ export class TrafficAggregator {
     for (const s of this.services) this.serviceById.set(s.id, s);
   }
 
+  /**
+   * Carries the totals of `previous` (the same deployment before an in-place redeploy) over: a link that calls
+   * the same callee keeps its totals, a service its accepted count (per copy, for the copies it keeps). Totals
+   * belong to the deployment, so a redeploy that keeps processes running, or only changes some, resets nothing;
+   * a link or a service that is new starts at zero. The open window and the recent figures start afresh.
+   */
+  carryTotalsFrom(previous: TrafficAggregator): void {
+    for (const entry of this.links) {
+      const before = previous.linkByCaller.get(`${entry.from}\n${entry.id}`);
+      if (!before || before.to !== entry.to) continue;
+      entry.total = { ...before.total, buckets: [...before.total.buckets] };
+      entry.totalRetries = before.totalRetries;
+      entry.breaker = before.breaker;
+    }
+    for (const entry of this.services) {
+      const before = previous.serviceById.get(entry.id);
+      if (!before) continue;
+      entry.totalAccepted = before.totalAccepted;
+      if (entry.replicas) {
+        entry.replicas.forEach((copy, i) => {
+          copy.totalAccepted =
+            before.replicas?.[i]?.totalAccepted ?? (i === 0 && !before.replicas ? before.totalAccepted : 0);
+        });
+        entry.totalAccepted = entry.replicas.reduce((n, copy) => n + copy.totalAccepted, 0);
+      }
+    }
+  }
+
   /** Adds a batch (already checked to come from a current process of this deployment) to the open window. */
   ingest(batch: TelemetryBatch): void {
     for (const call of batch.calls) {
