@@ -4,7 +4,7 @@ import Type, { type Static } from 'typebox';
 import { ReplicaStatus, ServiceState } from './api.js';
 import type { FaultList } from './faults.js';
 import type { ScenarioProgress } from './scenario.js';
-import { BreakerState, RefusalReason } from './telemetry.js';
+import { BreakerState, Gauges, RefusalReason } from './telemetry.js';
 import { LATENCY_BUCKETS_MS } from './trace.js';
 
 const strict = { additionalProperties: false } as const;
@@ -80,6 +80,11 @@ export const ServiceTraffic = Type.Object(
     replicas: Type.Optional(
       Type.Array(Type.Object({ replica: Type.Integer({ minimum: 1 }), accepted: Count, totalAccepted: Count }, strict)),
     ),
+    /**
+     * The figures its kind reports (a queue's depth, a store's keys), the latest each process sent; summed over
+     * its copies when it runs more than once. Absent until it reported some.
+     */
+    gauges: Type.Optional(Gauges),
   },
   strict,
 );

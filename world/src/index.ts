@@ -5,6 +5,7 @@ export * from './events.js';
 export * from './example.js';
 export * from './faults.js';
 export * from './identity.js';
+export * from './kind-data.js';
 export * from './load.js';
 export * from './pointer.js';
 export * from './reconcile.js';

@@ -7,6 +7,8 @@ import { Peer } from './spawn-common.js';
 
 export {
   CredentialIdentity,
+  DataDir,
+  durableSpawnVariant,
   Identity,
   Peer,
   Renewal,
