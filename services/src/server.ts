@@ -16,9 +16,9 @@ import {
 } from '@dw/world';
 import Value from 'typebox/value';
 import { type Answer, type Behaviour, OK_BODY } from './behaviour.js';
-import type { ControlRequest } from './kinds/kind-runtime.js';
 import type { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
+import type { ControlRequest } from './kinds/kind-runtime.js';
 import { callerClassifier } from './peer-identity.js';
 import type { Stats } from './stats.js';
 import { refusalFromTlsError } from './tls-errors.js';

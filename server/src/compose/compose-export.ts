@@ -4,6 +4,7 @@
 // Pure: no I/O. What it writes holds no private key; keys exist only in the volumes the pki service fills.
 import { randomBytes } from 'node:crypto';
 import {
+  isDurable,
   kindOf,
   leafLifetimeMsOf,
   restartOf as nodeRestart,
@@ -31,6 +32,8 @@ export const DEFAULT_IMAGE = 'distributed-world:latest';
 /** Where the image keeps the bundles (see the Dockerfile). */
 export const APP_DIR = '/app';
 export const IDENTITY_DIR = '/identity';
+/** Where a node that keeps data (a queue, a store) keeps it in its container: its own named volume. */
+export const DATA_DIR = '/data';
 export const TELEMETRY_INTERVAL_MS = 250;
 
 export interface ComposeExportOptions {
@@ -145,7 +148,10 @@ export function composeForWorld(
       intervalMs: TELEMETRY_INTERVAL_MS,
     },
     peerUrl: (id) => `https://${id}:${COMPOSE_SERVICE_PORT}`,
+    dataDirOf: () => DATA_DIR,
   });
+  const dataVolume = (id: string) => `data-${id}`;
+  const durable = new Set(world.services.filter(isDurable).map((s) => s.id));
   // Every member renews its own leaf from the issuer, at 2/3 of the world's leaf lifetime (as locally).
   const leafLifetimeMs = leafLifetimeMsOf(world);
   for (const config of configs) {
@@ -204,7 +210,11 @@ export function composeForWorld(
       command: ['node', `${APP_DIR}/services/dist/main.js`],
       environment: { [SPAWN_CONFIG_ENV]: literal(JSON.stringify(config)) },
       // Read-write: the service writes its renewed leaf and its new key here (nobody else's volume, no CA key).
-      volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}`],
+      volumes: [
+        `${identityVolume(config.serviceId)}:${IDENTITY_DIR}`,
+        // a queue's messages, a store's keys: kept by `down`, removed by `down -v`
+        ...(durable.has(config.serviceId) ? [`${dataVolume(config.serviceId)}:${DATA_DIR}`] : []),
+      ],
       depends_on: dependsOn,
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
       // a door from the host (a gateway's): published on 127.0.0.1 only
@@ -245,6 +255,7 @@ export function composeForWorld(
 
   const volumes: Record<string, null> = { [caVolume]: null };
   for (const id of ids) volumes[identityVolume(id)] = null;
+  for (const id of durable) volumes[dataVolume(id)] = null;
   const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
   if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
   if (leftOut.length > 0) about['left-out'] = leftOut.map(({ id, why }) => `${id} (${why})`);

@@ -23,6 +23,8 @@ import {
 import { parseDocument } from 'yaml';
 import { HttpProblem } from '../http/errors.js';
 import { backEdges } from './compose-export.js';
+import { dropLinksKindsRefuse, turnConsumerLinks } from './compose-links.js';
+import { isHostReference } from './host-reference.js';
 
 export interface ComposeImport {
   world: World;
@@ -112,12 +114,6 @@ function publishedPortOf(port: unknown): number | null {
   if (parts.length < 2) return null;
   const published = Number(parts[parts.length - 2]);
   return Number.isInteger(published) && published > 0 && published < 65536 ? published : null;
-}
-
-/** A hostname-like mention of `name` in a value: `http://api:8080`, `db`, `redis:6379`, `user@db/x`. */
-function mentions(value: string, name: string): boolean {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_.-])${escaped}($|[^A-Za-z0-9_-]|\\.(?![A-Za-z0-9]))`).test(value);
 }
 
 interface SpawnHints {
@@ -263,9 +259,10 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
         if (to) addLink(id, to);
       }
     }
-    for (const value of Object.values(env)) {
+    // only host-like values (*_HOST, *_URL, host:port, URLs): POSTGRES_DB=gitea names no service
+    for (const [key, value] of Object.entries(env)) {
       for (const other of entries) {
-        if (other.name !== name && mentions(value, other.name)) addLink(id, other.id);
+        if (other.name !== name && isHostReference(key, value, other.name)) addLink(id, other.id);
       }
     }
     if (spec.env_file !== undefined) {
@@ -286,6 +283,19 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     }
   }
 
+  // A broker's consumers (a worker...) are what it delivers to: their links go the other way.
+  turnConsumerLinks(
+    links,
+    entries.map(({ name, id, spec, hints }) => ({
+      name,
+      id,
+      image: typeof spec.image === 'string' ? spec.image : '',
+      ours: hints !== null,
+    })),
+    warn,
+    (name) => `/services/${esc(name)}`,
+  );
+
   // Kinds: our own when exported by us; else an entry point (calls others, called by none) is a client.
   const called = new Set(links.map((l) => l.to));
   const calls = new Set(links.map((l) => l.from));
@@ -300,7 +310,11 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     const byImage = image ? KIND_LIST.find((k) => k.composeImages?.test(image)) : undefined;
     const kind = kindOf(hints?.kind ?? byImage?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service'));
     if (!hints && byImage) {
-      warn(`/services/${esc(name)}/image`, `"${image}" became ${article(kind.kind)}: ${kind.summary}`);
+      const why = kind.composeImagesAre ? `: it is one of the ${kind.composeImagesAre}` : '';
+      warn(
+        `/services/${esc(name)}/image`,
+        `"${image}" became ${article(kind.kind)}${why} (${kind.summary}); what the image does beyond that is not modelled`,
+      );
     }
     const withDisplay = Object.keys(display).length > 0 && 'display' in kind.node.properties ? { display } : {};
     const position = { x: 0, y: 0 };
@@ -328,7 +342,11 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   // An exported world's own name first, then the caller's, then a placeholder.
   const name =
     marker && typeof marker.name === 'string' && marker.name.length > 0 ? marker.name : (options.name ?? 'imported');
-  const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links };
+  const allowed = dropLinksKindsRefuse(links, nodes, warn, (id) => {
+    const entry = entries.find((e) => e.id === id);
+    return `/services/${esc(entry?.name ?? id)}`;
+  });
+  const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links: allowed };
   layOut(world);
   return { world, warnings };
 }

@@ -9,6 +9,7 @@ import {
   type DeployStatus,
   describePlan,
   type FaultList,
+  isDurable,
   leafLifetimeMsOf,
   type ObserveConfig,
   type ProcessBudget,
@@ -22,6 +23,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ObservedDeployment } from '../compose/observed-deployment.js';
 import { KeyedQueue } from '../concurrency/keyed-queue.js';
 import { HttpProblem } from '../http/errors.js';
+import { ensurePrivateDir } from '../storage/atomic-write.js';
 import type { WorldStore } from '../worlds/world-store.js';
 import type { DeployedRecord } from './deployed-record.js';
 import { Deployment } from './deployment.js';
@@ -296,6 +298,10 @@ export class Deployer {
   }
 
   private async replace(worldId: string, rev: number, world: World, runtime: string, telemetryUrl: string) {
+    // The nodes that keep data get their directory (0700) before anything starts; it outlives this deploy.
+    for (const node of world.services.filter(isDurable)) {
+      await ensurePrivateDir(this.options.store.nodeDataDir(worldId, node.id));
+    }
     const previous = this.deployments.get(worldId);
     const plan = redeployPlan(previous?.world ?? null, world);
     // A changed leaf lifetime applies to every identity: that redeploy replaces everything.
@@ -322,6 +328,7 @@ export class Deployer {
       runtime,
       dir: join(this.options.store.deploymentsDir, `${worldId}-r${rev}-${process.pid}-${++this.sequence}`),
       caDir: this.options.store.pkiDir(worldId),
+      dataDirOf: (nodeId) => this.options.store.nodeDataDir(worldId, nodeId),
       telemetryUrl,
       telemetryIntervalMs: TELEMETRY_INTERVAL_MS,
       frameIntervalMs: this.options.frameIntervalMs,

@@ -60,6 +60,8 @@ export interface DeploymentOptions {
   dir: string;
   /** Where the world's CA is kept. */
   caDir: string;
+  /** Where a node of a durable kind keeps its data (kept across deploys; the deployer makes it). */
+  dataDirOf?: (serviceId: string) => string;
   telemetryUrl: string;
   telemetryIntervalMs: number;
   frameIntervalMs: number;
@@ -283,6 +285,7 @@ export class Deployment {
         ports: new Map(ids.map((id, i) => [id, ports.splice(0, counts[i] as number)])),
         identities: all,
         telemetry: { url: options.telemetryUrl, token, intervalMs: options.telemetryIntervalMs },
+        dataDirOf: options.dataDirOf,
       });
       return new Deployment(options, token, identities.controller, ca, configs);
     } catch (error) {
@@ -384,6 +387,7 @@ export class Deployment {
       ports,
       identities,
       telemetry: { url: this.options.telemetryUrl, token: this.token, intervalMs: this.options.telemetryIntervalMs },
+      dataDirOf: this.options.dataDirOf,
     });
     const processes = new Map<string, ServiceProcess>();
     const added: ServiceProcess[] = [];

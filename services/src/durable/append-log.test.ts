@@ -35,7 +35,9 @@ describe('an append-only log', () => {
     const file = join(dir(), 'x.log');
     const { log } = await textLog(file);
     const applied: string[] = [];
-    await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(Buffer.from(`r${i}`), () => applied.push(`r${i}`))));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => log.append(Buffer.from(`r${i}`), () => applied.push(`r${i}`))),
+    );
     expect(applied).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}`));
     await log.close();
     const again = await textLog(file);

@@ -194,8 +194,14 @@ describe('a queue', () => {
     const consumer = await consumerAt(cPort);
     await startQueue({ port: qPort, consumerPort: cPort, dataDir: data.dir });
     const seen = () => new Set(consumer.deliveries.map((d) => d.body));
-    await until('every acknowledged message delivered after the restarts', () => acked.every((b) => seen().has(b)), 60_000);
-    console.log(`queue kill -9 x4: ${published} sent, ${acked.length} acknowledged, all delivered (${seen().size} distinct)`);
+    await until(
+      'every acknowledged message delivered after the restarts',
+      () => acked.every((b) => seen().has(b)),
+      60_000,
+    );
+    console.log(
+      `queue kill -9 x4: ${published} sent, ${acked.length} acknowledged, all delivered (${seen().size} distinct)`,
+    );
   }, 120_000);
 
   it('admits only its linked producers', async () => {

@@ -138,7 +138,9 @@ describe('a store', () => {
         wrong.push(`${key}: ${got?.status} ${got?.body.toString()} (acknowledged ${value})`);
       }
     }
-    console.log(`store kill -9 x6: ${sent} writes sent, ${acked.size} keys acknowledged, ${wrong.length} lost or stale`);
+    console.log(
+      `store kill -9 x6: ${sent} writes sent, ${acked.size} keys acknowledged, ${wrong.length} lost or stale`,
+    );
     expect(acked.size).toBeGreaterThan(100);
     expect(wrong).toEqual([]);
     const keys = await until('the key count in the gauges', () => gauge(sink, 'db', 'keys'));

@@ -19,7 +19,7 @@ import {
   type StoreValue,
 } from '@dw/world';
 import type { Answer, InboundRequest } from '../behaviour.js';
-import { KeyValueStore, type KeyValueLimits, LimitError } from '../durable/key-value.js';
+import { type KeyValueLimits, KeyValueStore, LimitError } from '../durable/key-value.js';
 import { RateMeter } from '../durable/rate-meter.js';
 import { defineKindRuntime } from './kind-runtime.js';
 
@@ -105,7 +105,10 @@ export class StoreFront {
         break;
       }
       default:
-        answer = json(405, { error: 'method-not-allowed', message: `a key takes GET, PUT or DELETE, not ${request.method}` });
+        answer = json(405, {
+          error: 'method-not-allowed',
+          message: `a key takes GET, PUT or DELETE, not ${request.method}`,
+        });
     }
     this.ops.add(performance.now() - started);
     return answer;

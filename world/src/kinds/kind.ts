@@ -109,6 +109,13 @@ export interface KindDescriptor<
   checkConfig?(config: Record<string, unknown>, at: string, context: ConfigContext): Problem[];
   /** Compose import: a service whose image matches becomes this kind (databases, brokers, proxies...). */
   readonly composeImages?: RegExp;
+  /** Compose import, for people: what the images it takes are ("well-known databases and caches"). */
+  readonly composeImagesAre?: string;
+  /**
+   * Compose import: a service that depends on a node of this kind and whose name matches consumes from it (a
+   * worker of a broker): the link goes from this node to it instead (a queue delivers to its consumers).
+   */
+  readonly composeConsumers?: RegExp;
   /** The figures its processes report of themselves (telemetry `gauges`), in the order its node shows them. */
   readonly gauges?: readonly GaugeSpec[];
 }

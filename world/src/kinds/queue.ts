@@ -76,6 +76,9 @@ export const queue = defineKind({
   trafficSource: () => false,
   composeImages:
     /(^|\/)(rabbitmq|nats|nats-streaming|kafka|cp-kafka|cp-server|redpanda|activemq|activemq-classic|activemq-artemis|artemis|pulsar|emqx|eclipse-mosquitto|mosquitto|nsq|elasticmq|beanstalkd)(:|@|$)/i,
+  composeImagesAre: 'well-known message brokers',
+  composeConsumers:
+    /(^|[-_.])(workers?|consumers?|processors?|handlers?|listeners?|subscribers?|celery|sidekiq|jobs?|runners?|dispatchers?)([-_.0-9]|$)/i,
   fromCompose: () => ({}),
   gauges: [
     { name: 'depth', label: 'depth', unit: 'count', means: 'messages it holds: waiting, in flight or backing off' },

@@ -85,6 +85,7 @@ export const store = defineKind({
   noLinksFrom: () => 'a store: it answers GET/PUT/DELETE of keys and calls no one, so it has no links of its own',
   composeImages:
     /(^|\/)(postgres|postgresql|postgis|timescaledb(-ha)?|mysql|mysql-server|mariadb|percona(-server)?|mongo|mongodb|redis|redis-stack(-server)?|valkey|keydb|dragonfly|memcached|cassandra|scylla|couchdb|couchbase(-server)?|cockroach|etcd|elasticsearch|opensearch|clickhouse(-server)?|influxdb|neo4j|minio|mssql-server|rethinkdb|arangodb)(:|@|$)/i,
+  composeImagesAre: 'well-known databases and caches',
   fromCompose: () => ({}),
   gauges: [
     { name: 'keys', label: 'keys', unit: 'count', means: 'keys it holds' },
