@@ -30,7 +30,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 /** An answer of a behaviour or a kind's control route: its JSON body, or its bytes. */
 function sendAnswer(res: ServerResponse, answer: Answer): void {
-  if (!answer.bytes) return send(res, answer.status, answer.body);
+  if (!answer.bytes) {
+    send(res, answer.status, answer.body);
+    return;
+  }
   res.writeHead(answer.status, [
     'content-type',
     'application/octet-stream',

@@ -380,7 +380,7 @@ describe('compose export', () => {
     const { doc } = exported(DURABLE_WORLD);
     const services = doc.services as unknown as Record<string, Record<string, unknown>>;
     const configOf = (id: string) =>
-      JSON.parse((services[id]?.environment as Record<string, string>).DW_SPAWN_CONFIG as string);
+      JSON.parse((services[id]?.environment as Record<string, string> | undefined)?.DW_SPAWN_CONFIG ?? 'null');
     for (const id of ['orders-q', 'db']) {
       expect(services[id]?.volumes).toEqual([`identity-${id}:/identity`, `data-${id}:/data`]);
       expect(configOf(id).dataDir).toBe('/data');

@@ -66,7 +66,7 @@ describe('an append-only log', () => {
     await reopened.log.close();
     // a last record whose bytes are wrong (checksum): cut too
     const data = readFileSync(file);
-    data[data.length - 1] ^= 0xff;
+    data[data.length - 1] = (data[data.length - 1] as number) ^ 0xff;
     writeFileSync(file, data);
     const last = await textLog(file);
     expect(last.state).toEqual(['first', 'second']);

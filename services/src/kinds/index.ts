@@ -8,7 +8,6 @@ import { queueRuntime } from './queue.js';
 import { serviceRuntime } from './service.js';
 import { storeRuntime } from './store.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: each kind prepares its own thing, handed back only to itself
 const RUNTIMES: { [K in ServiceKind]: KindRuntime<K, any> } = {
   client: clientRuntime,
   service: serviceRuntime,
@@ -18,7 +17,6 @@ const RUNTIMES: { [K in ServiceKind]: KindRuntime<K, any> } = {
   intruder: intruderRuntime,
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: see RUNTIMES
 export function runtimeOf<K extends ServiceKind>(kind: K): KindRuntime<K, any> {
   return RUNTIMES[kind];
 }
