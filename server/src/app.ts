@@ -6,6 +6,7 @@ import { composeRoutes } from './compose/compose-routes.js';
 import { deployRoutes } from './deploy/deploy-routes.js';
 import { deployerPlugin } from './deploy/deployer-plugin.js';
 import { faultRoutes } from './deploy/fault-routes.js';
+import { kindDataRoutes } from './deploy/kind-data-routes.js';
 import { type AccessOptions, installAccessGuard, routeAccess } from './http/access-guard.js';
 import { HttpProblem, installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
@@ -91,6 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(worldsRoutes);
   await app.register(deployRoutes);
   await app.register(faultRoutes);
+  await app.register(kindDataRoutes);
   await app.register(scenarioRoutes);
   await app.register(loadRoutes);
   await app.register(telemetryRoutes);

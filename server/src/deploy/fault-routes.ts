@@ -1,5 +1,6 @@
-// Faults on a running world: /api/worlds/:id/faults (list, inject, remove one, remove all), and killing one
-// service's process (the supervisor then restarts it by its restart policy, with a new pid).
+// Faults on a running world: /api/worlds/:id/faults (list, inject, remove one, remove all), killing one
+// service's process (the supervisor then restarts it by its restart policy, with a new pid), and starting again
+// one that is down (killed with restart "no", crashed).
 import { ActiveFault, ErrorBody, FaultList, FaultSpec } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
@@ -17,6 +18,8 @@ const Killed = Type.Object({
   /** Every pid killed. */
   pids: Type.Array(Type.Integer()),
 });
+/** The copies started again (1 when it runs once). */
+const Started = Type.Object({ serviceId: Type.String(), replicas: Type.Array(Type.Integer({ minimum: 1 })) });
 /** `?replica=2` (1 to 10, MAX_REPLICAS) kills that copy alone (its callers carry on through the others); without it, every copy. */
 const KillQuery = Type.Object({ replica: Type.Optional(Type.String({ pattern: '^(10|[1-9])$' })) });
 
@@ -118,6 +121,27 @@ export const faultRoutes: FastifyPluginAsync = async (app) => {
       return reply
         .code(202)
         .send({ serviceId, pid: pids[0] as number, pids, ...(replica !== undefined ? { replica } : {}) });
+    },
+  );
+
+  app.post<{ Params: { id: string; serviceId: string } }>(
+    '/api/worlds/:id/deploy/services/:serviceId/start',
+    { schema: { params: ServiceParams, response: { 202: Started, 404: ErrorBody, 409: ErrorBody } } },
+    async (request, reply) => {
+      const { id, serviceId } = request.params;
+      const started = await deployer.exclusive(id, async () => {
+        const copies = running(id).replicasOf(serviceId);
+        if (copies.length === 0)
+          throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
+        const down = copies.filter((p) => !p.alive && p.state === 'crashed');
+        if (down.length === 0) {
+          const states = copies.map((p) => p.state).join(', ');
+          throw new HttpProblem(409, 'not-down', `service "${serviceId}" is not down (${states}): nothing to start`);
+        }
+        for (const p of down) p.start();
+        return down.map((p) => p.replica);
+      });
+      return reply.code(202).send({ serviceId, replicas: started });
     },
   );
 };
