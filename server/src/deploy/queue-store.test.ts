@@ -172,7 +172,7 @@ describe('a queue and a store in a deployed world', () => {
       'GET',
       `/api/worlds/${live.id}/nodes/db/keys?limit=5&after=${encodeURIComponent(list.body.next as string)}`,
     );
-    expect(next.body.keys[0]?.key > (list.body.keys[4]?.key as string)).toBe(true);
+    expect((next.body.keys[0]?.key as string) > (list.body.keys[4]?.key as string)).toBe(true);
     const key = list.body.keys[0]?.key as string;
     const value = await c.api<StoreValue>('GET', `/api/worlds/${live.id}/nodes/db/keys/${encodeURIComponent(key)}`);
     expect(value.status).toBe(200);
