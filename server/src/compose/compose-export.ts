@@ -61,8 +61,20 @@ export interface ComposeExportInput {
 
 type ComposeService = Record<string, unknown>;
 
-/** Compose interpolates `$`: every literal one is written as `$$`. */
-const literal = (value: string) => value.replaceAll('$', '$$$$');
+/**
+ * Compose interpolates `$` in every string value of the file, extension fields (x-...) included: `$X` and `${X}`
+ * become a variable of the environment `up` runs in, and `${X:?message}` stops `up`. So every string written is
+ * escaped at the end, in one place: each `$` becomes `$$`, which compose reads as a literal `$`. Keys are not
+ * interpolated (and ours are ids and fixed names).
+ */
+export function escapeInterpolation<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('$', '$$$$') as T;
+  if (Array.isArray(value)) return value.map(escapeInterpolation) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeInterpolation(v)])) as T;
+  }
+  return value;
+}
 
 /** A name for an added service that no world service has (world ids are DNS labels, so "dw-pki" could be one). */
 function freeName(base: string, taken: Set<string>): string {
@@ -78,7 +90,11 @@ function freeName(base: string, taken: Set<string>): string {
  */
 export function backEdges(world: World): Set<string> {
   const out = new Map<string, { id: string; to: string }[]>();
-  for (const l of world.links) out.set(l.from, [...(out.get(l.from) ?? []), { id: l.id, to: l.to }]);
+  for (const l of world.links) {
+    const edges = out.get(l.from);
+    if (edges) edges.push({ id: l.id, to: l.to });
+    else out.set(l.from, [{ id: l.id, to: l.to }]);
+  }
   const state = new Map<string, 'open' | 'done'>();
   const back = new Set<string>();
   const visit = (node: string) => {
@@ -182,7 +198,7 @@ export function composeForWorld(
           },
         }),
     command: ['node', `${APP_DIR}/server/dist/compose-pki.js`],
-    environment: { [PKI_CONFIG_ENV]: literal(JSON.stringify(pkiConfig)) },
+    environment: { [PKI_CONFIG_ENV]: JSON.stringify(pkiConfig) },
     volumes: [`${caVolume}:/pki/ca`, ...ids.map((id) => `${identityVolume(id)}:/pki/issued/${id}`)],
     healthcheck: {
       test: ['CMD', 'node', `${APP_DIR}/server/dist/compose-pki.js`, '--check'],
@@ -208,7 +224,7 @@ export function composeForWorld(
     services[config.serviceId] = {
       image,
       command: ['node', `${APP_DIR}/services/dist/main.js`],
-      environment: { [SPAWN_CONFIG_ENV]: literal(JSON.stringify(config)) },
+      environment: { [SPAWN_CONFIG_ENV]: JSON.stringify(config) },
       // Read-write: the service writes its renewed leaf and its new key here (nobody else's volume, no CA key).
       volumes: [
         `${identityVolume(config.serviceId)}:${IDENTITY_DIR}`,
@@ -238,14 +254,14 @@ export function composeForWorld(
         PORT: String(OBSERVER_PORT),
         // Bound to the container's network (so the published port reaches it): remote mode, with a token.
         DW_ALLOW_REMOTE: '1',
-        DW_TOKEN: literal(observerToken),
+        DW_TOKEN: observerToken,
         // Published on 127.0.0.1 only: it answers to its loopback names (any port: the host's is mapped), and
         // to its service name only for the services' telemetry. A DNS-rebound name gets 403 forbidden-host.
         DW_HOSTS: LOOPBACK_NAMES.join(','),
         DW_TELEMETRY_HOSTS: observerName,
         DW_PUBLIC_URL: `http://127.0.0.1:${observerPort}`,
         DW_DATA: '/tmp/dw-observer',
-        [OBSERVE_ENV]: literal(JSON.stringify(observe)),
+        [OBSERVE_ENV]: JSON.stringify(observe),
       },
       ports: [`127.0.0.1:${observerPort}:${OBSERVER_PORT}`],
       healthcheck: tcpHealthcheck(OBSERVER_PORT),
@@ -259,11 +275,11 @@ export function composeForWorld(
   const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
   if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
   if (leftOut.length > 0) about['left-out'] = leftOut.map(({ id, why }) => `${id} (${why})`);
-  return {
+  return escapeInterpolation({
     'x-distributed-world': about,
     services,
     volumes,
-  };
+  });
 }
 
 const HEADER = [

@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { type Display, resolvePointer, validateWorld, type World, type WorldService } from '@dw/world';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { HttpProblem } from '../http/errors.js';
 import { MESH_WORLD } from '../testing/worlds.js';
 import { composeYaml } from './compose-export.js';
-import { dnsLabelOf, worldFromCompose } from './compose-import.js';
+import {
+  COMPOSE_LIMITS,
+  ComposeYamlReader,
+  dnsLabelOf,
+  worldFromCompose,
+  worldFromComposeData,
+} from './compose-import.js';
+import { readYaml } from './compose-yaml-worker.mjs';
 
 const fixture = (name: string) => readFileSync(new URL(`../testing/compose/${name}`, import.meta.url), 'utf8');
 const COMPOSE_WORLD: World = JSON.parse(
@@ -16,8 +24,8 @@ const edges = (world: World) => world.links.map((l) => `${l.from}->${l.to}`).sor
 const node = (world: World, id: string) =>
   world.services.find((s) => s.id === id) as (WorldService & { display?: Display }) | undefined;
 
-function imported(text: string) {
-  const result = worldFromCompose(text);
+async function imported(text: string) {
+  const result = await worldFromCompose(text);
   const checked = validateWorld(result.world);
   expect(checked.ok, JSON.stringify(checked)).toBe(true);
   // Every warning points at something that is in the compose file.
@@ -27,8 +35,8 @@ function imported(text: string) {
 }
 
 describe('compose import', () => {
-  it('a voting stack: depends_on maps become links, front ends become clients, profiles and networks warn', () => {
-    const { world, warnings } = imported(fixture('voting.yaml'));
+  it('a voting stack: depends_on maps become links, front ends become clients, profiles and networks warn', async () => {
+    const { world, warnings } = await imported(fixture('voting.yaml'));
     expect(world.services.map((s) => s.id)).toEqual(['vote', 'result', 'worker', 'redis', 'db', 'seed']);
     expect(edges(world)).toEqual(['result->db', 'seed->vote', 'vote->redis', 'worker->db', 'worker->redis']);
     expect(world.services.filter((s) => s.kind === 'client').map((s) => s.id)).toEqual(['result', 'worker', 'seed']);
@@ -55,8 +63,8 @@ describe('compose import', () => {
     expect(new Set(world.services.map((s) => `${s.position.x},${s.position.y}`)).size).toBe(world.services.length);
   });
 
-  it('a blog with anchors, merge keys, x- keys, long-form ports, env_file, links and names to normalise', () => {
-    const { world, warnings } = imported(fixture('wordpress.yaml'));
+  it('a blog with anchors, merge keys, x- keys, long-form ports, env_file, links and names to normalise', async () => {
+    const { world, warnings } = await imported(fixture('wordpress.yaml'));
     expect(world.services.map((s) => s.id)).toEqual(['nginx', 'wordpress', 'mariadb', 'redis-cache', 'wp-cli']);
     // (a PHP define in WORDPRESS_CONFIG_EXTRA that names redis_cache is no host-like value: no link)
     expect(edges(world)).toEqual(['nginx->wordpress', 'wordpress->mariadb', 'wp-cli->mariadb', 'wp-cli->wordpress']);
@@ -78,8 +86,8 @@ describe('compose import', () => {
     expect(warnings.some((w) => w.pointer.startsWith('/x-'))).toBe(false);
   });
 
-  it('an observability stack: environment URLs and legacy links, an unknown dependency warns', () => {
-    const { world, warnings } = imported(fixture('observability.yaml'));
+  it('an observability stack: environment URLs and legacy links, an unknown dependency warns', async () => {
+    const { world, warnings } = await imported(fixture('observability.yaml'));
     // (CACHE: "memcached" merely names it: no host-like value, no link)
     expect(edges(world)).toEqual([
       'app->otel-collector',
@@ -103,10 +111,10 @@ describe('compose import', () => {
     );
   });
 
-  it('gives back the same world after an export: ids, kinds, behaviour and links', () => {
+  it('gives back the same world after an export: ids, kinds, behaviour and links', async () => {
     for (const original of [COMPOSE_WORLD, MESH_WORLD]) {
       const text = composeYaml({ worldId: 'shop-abc123', rev: 2, world: original });
-      const { world, warnings } = imported(text);
+      const { world, warnings } = await imported(text);
       expect(world.name).toBe(original.name);
       expect(world.services.map(({ id, kind, config }) => ({ id, kind, config }))).toEqual(
         original.services.map(({ id, kind, config }) => ({ id, kind, config })),
@@ -116,22 +124,22 @@ describe('compose import', () => {
     }
   });
 
-  it('refuses text that is not YAML, or not a compose file, saying where', () => {
-    const problem = (text: string) => {
+  it('refuses text that is not YAML, or not a compose file, saying where', async () => {
+    const problem = async (text: string) => {
       try {
-        worldFromCompose(text);
+        await worldFromCompose(text);
       } catch (error) {
         expect(error).toBeInstanceOf(HttpProblem);
         return error as HttpProblem;
       }
       throw new Error('no error');
     };
-    const bad = problem('services:\n  web:\n    image: "nginx\n  db: [\n');
+    const bad = await problem('services:\n  web:\n    image: "nginx\n  db: [\n');
     expect(bad.statusCode).toBe(400);
     expect(bad.error).toBe('malformed-yaml');
     expect(bad.message).toMatch(/line \d+, column \d+/);
-    expect(problem('- just\n- a list\n').error).toBe('not-compose');
-    expect(problem('services: 3\n').error).toBe('not-compose');
+    expect((await problem('- just\n- a list\n')).error).toBe('not-compose');
+    expect((await problem('services: 3\n')).error).toBe('not-compose');
   });
 
   it('normalises names to DNS labels', () => {
@@ -141,14 +149,16 @@ describe('compose import', () => {
     expect(dnsLabelOf('x'.repeat(80))).toHaveLength(63);
   });
 
-  it('keeps two services whose names normalise alike apart', () => {
-    const { world, warnings } = imported('services:\n  api_v1: {image: a}\n  api.v1:\n    depends_on: [api_v1]\n');
+  it('keeps two services whose names normalise alike apart', async () => {
+    const { world, warnings } = await imported(
+      'services:\n  api_v1: {image: a}\n  api.v1:\n    depends_on: [api_v1]\n',
+    );
     expect(world.services.map((s) => s.id)).toEqual(['api-v1', 'api-v1-2']);
     expect(edges(world)).toEqual(['api-v1-2->api-v1']);
     expect(warnings).toHaveLength(2);
   });
 
-  it('keeps a deny link a deny link through export and import', () => {
+  it('keeps a deny link a deny link through export and import', async () => {
     const original: World = {
       version: 1,
       name: 'guarded',
@@ -162,12 +172,12 @@ describe('compose import', () => {
         { id: 'cd', from: 'c', to: 'd', policy: 'deny' },
       ],
     };
-    const { world } = imported(composeYaml({ worldId: 'w-1', rev: 1, world: original }));
+    const { world } = await imported(composeYaml({ worldId: 'w-1', rev: 1, world: original }));
     expect(world.links).toEqual(original.links);
   });
 
-  it("takes a service's replicas from deploy.replicas (or the legacy scale), and says what it cannot take", () => {
-    const { world, warnings } = imported(
+  it("takes a service's replicas from deploy.replicas (or the legacy scale), and says what it cannot take", async () => {
+    const { world, warnings } = await imported(
       [
         'services:',
         '  web:',
@@ -203,18 +213,18 @@ describe('compose import', () => {
     );
   });
 
-  it('gives back the replica counts of an exported world', () => {
+  it('gives back the replica counts of an exported world', async () => {
     const original: World = {
       ...MESH_WORLD,
       services: MESH_WORLD.services.map((s) => (s.id === 'payments' ? { ...s, replicas: 3 } : s)),
     } as World;
-    const { world } = imported(composeYaml({ worldId: 'shop-abc123', rev: 2, world: original }));
+    const { world } = await imported(composeYaml({ worldId: 'shop-abc123', rev: 2, world: original }));
     expect(world.services.find((s) => s.id === 'payments')).toMatchObject({ replicas: 3 });
     expect(world.services.filter((s) => s.kind === 'service' && s.replicas !== undefined)).toHaveLength(1);
   });
 
-  it('makes a reverse proxy (nginx, traefik...) a gateway at its published port, and says so', () => {
-    const { world, warnings } = imported(
+  it('makes a reverse proxy (nginx, traefik...) a gateway at its published port, and says so', async () => {
+    const { world, warnings } = await imported(
       [
         'services:',
         '  proxy:',
@@ -239,7 +249,7 @@ describe('compose import', () => {
     });
   });
 
-  it('gives back a gateway of an exported world', () => {
+  it('gives back a gateway of an exported world', async () => {
     const world: World = {
       version: 1,
       name: 'door',
@@ -249,20 +259,20 @@ describe('compose import', () => {
       ],
       links: [{ id: 'g1', from: 'gw', to: 'orders' }],
     };
-    const back = imported(composeYaml({ worldId: 'door', rev: 1, world })).world;
+    const back = (await imported(composeYaml({ worldId: 'door', rev: 1, world }))).world;
     expect(node(back, 'gw')).toMatchObject({ kind: 'gateway', config: { publishPort: 8082 } });
     expect(edges(back)).toEqual(['gw->orders']);
   });
 
-  it('links only on host-like environment values: POSTGRES_DB=gitea is no reference to the gitea service', () => {
-    const { world } = imported(fixture('gitea.yaml'));
+  it('links only on host-like environment values: POSTGRES_DB=gitea is no reference to the gitea service', async () => {
+    const { world } = await imported(fixture('gitea.yaml'));
     // db's POSTGRES_DB / POSTGRES_USER equal "gitea", the runner's GITEA_RUNNER_NAME too: none is a link
     expect(edges(world)).toEqual(['gitea->db', 'runner->gitea']);
     expect(node(world, 'db')?.kind).toBe('store');
   });
 
-  it("makes brokers queues and databases and caches stores, turns a consumer's link, and says each", () => {
-    const { world, warnings } = imported(fixture('brokers.yaml'));
+  it("makes brokers queues and databases and caches stores, turns a consumer's link, and says each", async () => {
+    const { world, warnings } = await imported(fixture('brokers.yaml'));
     const kinds = Object.fromEntries(world.services.map((s) => [s.id, s.kind]));
     expect(kinds).toEqual({
       web: 'client',
@@ -300,8 +310,8 @@ describe('compose import', () => {
     ]);
   });
 
-  it('leaves out the links a kind does not allow: from a store, to a gateway, and says so', () => {
-    const { world, warnings } = imported(
+  it('leaves out the links a kind does not allow: from a store, to a gateway, and says so', async () => {
+    const { world, warnings } = await imported(
       [
         'services:',
         '  db:',
@@ -321,18 +331,18 @@ describe('compose import', () => {
     expect(warnings).toEqual(
       expect.arrayContaining([
         {
-          pointer: '/services/db',
-          message: expect.stringMatching(/dependency on "db-init" is no link: "db" is a store: it answers/),
+          pointer: '/services/db/depends_on',
+          message: expect.stringMatching(/^no link from "db" to "db-init": "db" is a store: it answers/),
         },
         {
-          pointer: '/services/app',
-          message: expect.stringMatching(/dependency on "proxy" is no link: "proxy" is a gateway: /),
+          pointer: '/services/app/depends_on',
+          message: expect.stringMatching(/^no link from "app" to "proxy": "proxy" is a gateway: /),
         },
       ]),
     );
   });
 
-  it('gives back queues and stores of an exported world, with their config', () => {
+  it('gives back queues and stores of an exported world, with their config', async () => {
     const original: World = {
       version: 1,
       name: 'orders',
@@ -348,10 +358,146 @@ describe('compose import', () => {
         { id: 'l3', from: 'worker', to: 'db' },
       ],
     };
-    const { world } = imported(composeYaml({ worldId: 'orders-abc123', rev: 1, world: original }));
+    const { world } = await imported(composeYaml({ worldId: 'orders-abc123', rev: 1, world: original }));
     expect(world.services.map(({ id, kind, config }) => ({ id, kind, config }))).toEqual(
       original.services.map(({ id, kind, config }) => ({ id, kind, config })),
     );
     expect(world.links).toEqual(original.links);
+  });
+});
+
+const LIMITS = { maxTokens: 100_000, maxValues: 100_000, maxChars: 8_000_000, maxDepth: 64 };
+const refusal = (text: string, limits = LIMITS) => {
+  const read = readYaml(text, limits);
+  if (read.ok) throw new Error('read, not refused');
+  return read;
+};
+
+describe('reading compose YAML within limits (compose-yaml-worker.mjs)', () => {
+  it('reads what the yaml library reads: anchors, aliases, merge keys, x- keys', () => {
+    const samples = [
+      fixture('voting.yaml'),
+      fixture('wordpress.yaml'),
+      fixture('observability.yaml'),
+      'x: &x {a: 1, b: 2}\ny: {<<: *x, b: 3, c: 4}\nz: {c: 0, <<: [*x, {d: 5}]}\nw: [*x, *x]\n"<<": quoted\n',
+      '__proto__: {polluted: 1}\nconstructor: 2\nlist: [~, null, .inf, 0x1f, "$$X", 1e3, true]\n',
+    ];
+    for (const text of samples) {
+      const read = readYaml(text, LIMITS);
+      expect(read).toEqual({ ok: true, value: parse(text, { merge: true }) });
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses what expands beyond a limit, saying which limit and how much was asked', () => {
+    const keys = Array.from({ length: 8000 }, (_, i) => `k${i}: 0`).join(', ');
+    const merges = refusal(`x-a: &a {${keys}}\nx-b:\n${'  - {<<: *a}\n'.repeat(800)}`);
+    expect(merges).toMatchObject({ status: 413, error: 'compose-too-large' });
+    expect(merges.message).toBe(
+      'the node at line 3, column 3 expands to 12,800,801 values once its aliases and merge keys are resolved; this controller reads at most 100,000',
+    );
+    const laughs = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++) {
+      laughs.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
+    }
+    expect(refusal(laughs.join('\n')).message).toMatch(/expands to [\d,]+ values .* at most 100,000$/);
+    const text = `s: &s "${'x'.repeat(1000)}"\nall: [${Array(10_000).fill('*s').join(', ')}]\n`;
+    expect(refusal(text).message).toMatch(/expands to 10,000,000 characters of text .* at most 8,000,000$/);
+    expect(refusal(`${'- '.repeat(4)}x\n`, { ...LIMITS, maxDepth: 3 }).message).toMatch(
+      /nests more than 3 levels deep at line 1/,
+    );
+    expect(refusal(`a: ${'['.repeat(70)}${']'.repeat(70)}\n`).message).toBe(
+      'the brackets of the compose file nest 70 levels deep; this controller reads at most 64',
+    );
+    // nesting through aliases: each anchor holds the one before it, two levels deeper
+    const chain = ['a0: &a0 [x]'];
+    for (let i = 1; i < 40; i++) chain.push(`a${i}: &a${i} [[*a${i - 1}]]`);
+    expect(refusal(chain.join('\n')).message).toMatch(/nests 6\d levels deep once its aliases .* at most 64$/);
+    expect(refusal(`x: [${Array(100_001).fill('1').join(',')}]\n`).message).toBe(
+      'the compose file has 100,004 YAML tokens (keys, values, list items); this controller reads at most 100,000',
+    );
+  });
+
+  it('refuses malformed YAML, saying what and where', () => {
+    expect(refusal('a: 1\nb: 2\na: 3\n')).toMatchObject({
+      status: 400,
+      error: 'malformed-yaml',
+      message: 'the compose file cannot be read at line 3, column 1: the key "a" appears twice in one mapping',
+    });
+    expect(refusal('a: &a\n  b: *a\n').message).toMatch(
+      /line 2, column 6: the alias \*a is inside the node it refers to/,
+    );
+    expect(refusal('c: *missing\n').message).toMatch(
+      /line 1, column 4: the alias \*missing refers to no anchor before it/,
+    );
+    expect(refusal('x: &x [1]\ny: {<<: *x}\n').message).toMatch(/merge key \(<<\) takes a mapping/);
+    expect(refusal('? [a, b]\n: c\n')).toMatchObject({ status: 400, error: 'not-compose' });
+    expect(refusal('a: 1\n---\nb: 2\n').message).toMatch(/more than one YAML document/);
+    expect(refusal('services:\n  web:\n    image: [nginx\n').message).toMatch(
+      /^the compose file is not valid YAML at line \d+, column \d+/,
+    );
+  });
+
+  it('gives up on a read that takes too long (422) or needs too much memory (413), and on too many at once (503)', async () => {
+    const text = fixture('wordpress.yaml');
+    const slow = new ComposeYamlReader({ ...COMPOSE_LIMITS, timeMs: 1 });
+    await expect(slow.read(text)).rejects.toMatchObject({ statusCode: 422, error: 'compose-too-complex' });
+    const big = `x: [${Array.from({ length: 60_000 }, (_, i) => `"${'v'.repeat(20)}${i}"`).join(',')}]\nservices: {}\n`;
+    const small = new ComposeYamlReader({ ...COMPOSE_LIMITS, memoryMb: 4 });
+    await expect(small.read(big)).rejects.toMatchObject({ statusCode: 413, error: 'compose-too-large' });
+    const one = new ComposeYamlReader(COMPOSE_LIMITS, 1, 0);
+    const first = one.read(text);
+    await expect(one.read(text)).rejects.toMatchObject({ statusCode: 503, error: 'import-busy' });
+    await expect(first).resolves.toMatchObject({ services: expect.any(Object) });
+    await expect(one.read(text)).resolves.toMatchObject({ services: expect.any(Object) });
+  });
+});
+
+/** How the import found mentions before it looked every name up at once: one regular expression per name. */
+function mentionsByRegex(value: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_.-])${escaped}($|[^A-Za-z0-9_-]|\\.(?![A-Za-z0-9]))`).test(value);
+}
+
+describe('environment mentions', () => {
+  it('finds the services an environment value names, as one regular expression per name did', () => {
+    const piece = fc.constantFrom(
+      'db',
+      'db.v1',
+      'api',
+      'api_2',
+      'a-b',
+      'x',
+      '.',
+      '-',
+      '_',
+      ':',
+      '/',
+      '@',
+      ' ',
+      '=',
+      'Db',
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.constantFrom('db', 'db.v1', 'api', 'api_2', 'a-b', 'x', 'Db', 'db.'), { minLength: 1 }),
+        fc.array(piece, { maxLength: 12 }).map((p) => p.join('')),
+        (names, value) => {
+          // under a host-like key, where a mention is a reference (host-reference.ts)
+          const services: Record<string, unknown> = { caller: { environment: { V_HOST: value } } };
+          for (const name of names) services[name] = { image: 'x' };
+          const { world } = worldFromComposeData({ services });
+          const ids = new Map(names.map((n, i) => [n, world.services[i + 1]!.id]));
+          const found = world.links.filter((l) => l.from === 'caller').map((l) => l.to);
+          const expected = names.filter((n) => mentionsByRegex(value, n)).map((n) => ids.get(n));
+          expect(found, JSON.stringify({ names, value })).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

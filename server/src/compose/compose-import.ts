@@ -1,6 +1,13 @@
 // A compose file as a world: each service a node, depends_on / links / environment references to other
 // services as links, laid out in layers. Whatever cannot be represented becomes a warning, never a failure;
-// only text that is not YAML, or YAML that is not a compose file, is refused. Pure: no I/O.
+// only text that is not YAML, YAML that is not a compose file, a file beyond the reading limits, or a world
+// that does not validate is refused.
+//
+// The YAML is read in a worker thread (compose-yaml-worker.mjs), within limits on what it expands to, so that
+// no file blocks the controller; everything after that is linear in what was read (no work per pair of services
+// beyond MAX_SERVICES^2), and pure.
+import { setImmediate } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import {
   type AnyKind,
   article,
@@ -11,24 +18,146 @@ import {
   KIND_LIST,
   kindOf,
   type Link,
+  MAX_LINKS,
   MAX_REPLICAS,
   MAX_SERVICES,
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
+  type Problem,
   type ServiceKind,
   SPAWN_CONFIG_ENV,
+  validateWorld,
   type World,
   type WorldService,
 } from '@dw/world';
-import { parseDocument } from 'yaml';
 import { HttpProblem } from '../http/errors.js';
 import { backEdges } from './compose-export.js';
 import { dropLinksKindsRefuse, turnConsumerLinks } from './compose-links.js';
+import type { YamlLimits, YamlRead } from './compose-yaml-worker.mjs';
 import { isHostReference } from './host-reference.js';
 
 export interface ComposeImport {
   world: World;
   warnings: ImportWarning[];
+  /** Where in the compose file a pointer into `world` comes from (a pointer that resolves in the file). */
+  sourceOf(worldPointer: string): string;
+}
+
+/** What one compose file may cost to read: text, what it expands to, and the worker's time and memory. */
+export interface ComposeLimits extends YamlLimits {
+  timeMs: number;
+  memoryMb: number;
+}
+
+/**
+ * A 500-service compose file of the usual shape holds ~40,000 tokens and ~50,000 values; a 2 MiB body could
+ * hold ten times that, and through aliases and merge keys any number.
+ */
+export const COMPOSE_LIMITS: ComposeLimits = {
+  maxTokens: 100_000,
+  maxValues: 100_000,
+  maxChars: 8_000_000,
+  maxDepth: 64,
+  timeMs: 10_000,
+  memoryMb: 256,
+};
+
+const WORKER_FILE = new URL('./compose-yaml-worker.mjs', import.meta.url);
+
+/**
+ * Reads compose YAML in worker threads: `concurrency` at once, up to `queue` more waiting (503 beyond), each
+ * worker ended after `timeMs` (422) or when it needs more than `memoryMb` (413).
+ */
+export class ComposeYamlReader {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly workers = new Set<Worker>();
+
+  constructor(
+    readonly limits: ComposeLimits = COMPOSE_LIMITS,
+    private readonly concurrency = 2,
+    private readonly queue = 8,
+  ) {}
+
+  /** The compose file's data: a mapping with a "services" mapping in it. */
+  async read(text: string): Promise<Json> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.queue) {
+        throw new HttpProblem(
+          503,
+          'import-busy',
+          `${this.running} compose files are being read and ${this.waiting.length} wait: try again in a few seconds`,
+        );
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.running++;
+    try {
+      return composeRoot(await this.inWorker(text));
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  /** Ends every worker still reading (the app is closing). */
+  close(): void {
+    for (const worker of this.workers) void worker.terminate();
+  }
+
+  private inWorker(text: string): Promise<unknown> {
+    const { timeMs, memoryMb, ...limits } = this.limits;
+    const worker = new Worker(WORKER_FILE, {
+      workerData: { task: 'read-compose-yaml', text, limits },
+      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32 },
+      stdout: true,
+      stderr: true,
+    });
+    this.workers.add(worker);
+    return new Promise<unknown>((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.workers.delete(worker);
+        void worker.terminate();
+        outcome();
+      };
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              new HttpProblem(
+                422,
+                'compose-too-complex',
+                `reading the compose file took longer than ${timeMs / 1000} s, the most this controller spends on one`,
+              ),
+            ),
+          ),
+        timeMs,
+      );
+      worker.once('message', (read: YamlRead) =>
+        settle(() => (read.ok ? resolve(read.value) : reject(new HttpProblem(read.status, read.error, read.message)))),
+      );
+      worker.once('error', (error: Error & { code?: string }) =>
+        settle(() =>
+          reject(
+            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? new HttpProblem(
+                  413,
+                  'compose-too-large',
+                  `reading the compose file needed more than ${memoryMb} MB of memory, the most this controller gives one`,
+                )
+              : error,
+          ),
+        ),
+      );
+      worker.once('exit', (code) =>
+        settle(() => reject(new Error(`the compose reader ended (exit code ${code}) before it answered`))),
+      );
+    });
+  }
 }
 
 const LAYER_DX = 260;
@@ -51,47 +180,42 @@ export function dnsLabelOf(name: string): string {
   return label.length > 0 ? label : 'service';
 }
 
-/** Parses the text; malformed YAML is a 400 that says what and where (line and column). */
-export function parseComposeText(text: string): Json {
-  const doc = parseDocument(text, { merge: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    const at = first.linePos?.[0];
-    const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-    throw new HttpProblem(
-      400,
-      'malformed-yaml',
-      `the compose file is not valid YAML${where}: ${first.message.split('\n')[0]}`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 10_000 });
-  } catch (error) {
-    throw new HttpProblem(400, 'malformed-yaml', `the compose file cannot be read: ${(error as Error).message}`);
-  }
+/** The data a compose file must be: a mapping with a "services" mapping in it. */
+function composeRoot(value: unknown): Json {
   if (!isObject(value) || !isObject(value.services)) {
     throw new HttpProblem(400, 'not-compose', 'a compose file must be a mapping with a "services" mapping in it');
   }
   return value;
 }
 
-/** `KEY=VALUE` list or mapping, as a mapping of strings. */
-function environmentOf(env: unknown): Record<string, string> {
-  if (Array.isArray(env)) {
-    const out: Record<string, string> = {};
-    for (const item of env) {
-      if (typeof item !== 'string') continue;
-      const eq = item.indexOf('=');
-      out[eq < 0 ? item : item.slice(0, eq)] = eq < 0 ? '' : item.slice(eq + 1);
-    }
-    return out;
-  }
-  if (isObject(env)) {
-    return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
-  }
-  return {};
+/** Compose reads `$$` as a literal `$` (a `${VARIABLE}` is left as written: the import has no environment). */
+const literalOf = (value: string) => value.replaceAll('$$', '$');
+
+interface EnvValue {
+  value: string;
+  /** Where it is in the environment: its index in a list, or its name in a mapping. */
+  at: number | string;
 }
+
+/** `KEY=VALUE` list or mapping, as strings by name (the last one of a name wins, as in compose). */
+function environmentOf(env: unknown): Map<string, EnvValue> {
+  const out = new Map<string, EnvValue>();
+  if (Array.isArray(env)) {
+    env.forEach((item, index) => {
+      if (typeof item !== 'string') return;
+      const eq = item.indexOf('=');
+      out.set(eq < 0 ? item : item.slice(0, eq), { value: eq < 0 ? '' : item.slice(eq + 1), at: index });
+    });
+  } else if (isObject(env)) {
+    for (const [k, v] of Object.entries(env))
+      out.set(k, { value: v === null || v === undefined ? '' : String(v), at: k });
+  }
+  return out;
+}
+
+/** Where an environment value is in the compose file. */
+const envPointer = (service: string, value: EnvValue) =>
+  `/services/${esc(service)}/environment/${typeof value.at === 'number' ? value.at : esc(value.at)}`;
 
 function portOf(port: unknown): string | null {
   if (typeof port === 'string' || typeof port === 'number') return String(port);
@@ -116,28 +240,84 @@ function publishedPortOf(port: unknown): number | null {
   return Number.isInteger(published) && published > 0 && published < 65536 ? published : null;
 }
 
+// A hostname-like mention of a service name in a value: `http://api:8080`, `db`, `redis:6379`, `user@db/x`.
+// A mention starts where a run of [A-Za-z0-9_.-] starts and ends where the text ends or at a character not in
+// [A-Za-z0-9_-] (so `db.internal` mentions `db`). Every name is looked up at once in a trie of the names, so a
+// value costs its length, whatever the number of services.
+interface NameTrie {
+  next: Map<number, NameTrie>;
+  /** The entry whose name ends here. */
+  entry?: number;
+}
+const inRun = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+const inName = (c: number) => inRun(c) && c !== 46;
+
+function nameTrie(names: string[]): NameTrie {
+  const root: NameTrie = { next: new Map() };
+  names.forEach((name, entry) => {
+    // Only names that could be hostnames can be mentioned.
+    if (name.length === 0 || ![...name].every((ch) => inRun(ch.charCodeAt(0)))) return;
+    let node = root;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      let child = node.next.get(c);
+      if (!child) {
+        child = { next: new Map() };
+        node.next.set(c, child);
+      }
+      node = child;
+    }
+    node.entry ??= entry;
+  });
+  return root;
+}
+
+const NONE: number[] = [];
+
+/** The entries whose names `value` mentions, in entry order. */
+function mentionedIn(value: string, trie: NameTrie): number[] {
+  let found: number[] = NONE;
+  let i = 0;
+  while (i < value.length) {
+    if (!inRun(value.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let node: NameTrie | undefined = trie;
+    for (let j = i; j < value.length && node; j++) {
+      node = node.next.get(value.charCodeAt(j));
+      if (node?.entry !== undefined && (j + 1 === value.length || !inName(value.charCodeAt(j + 1)))) {
+        if (found === NONE) found = [];
+        if (!found.includes(node.entry)) found.push(node.entry);
+      }
+    }
+    while (i < value.length && inRun(value.charCodeAt(i))) i++;
+  }
+  return found.length > 1 ? found.sort((a, b) => a - b) : found;
+}
+
 interface SpawnHints {
   kind: ServiceKind;
   behaviour: unknown;
   peers: { linkId: string; id: string }[];
-  allowedCallers: string[];
+  allowedCallers: Set<string>;
   worldId: string;
 }
 
 /** The spawn config an exported service carries, when it is one of ours. */
-function spawnHintsOf(env: Record<string, string>): SpawnHints | null {
-  const raw = env[SPAWN_CONFIG_ENV];
+function spawnHintsOf(raw: string | undefined): SpawnHints | null {
   if (!raw) return null;
   try {
-    const value = JSON.parse(raw.replaceAll('$$', '$')) as Json;
+    const value = JSON.parse(literalOf(raw)) as Json;
     // Only kinds a compose file can hold (an exported world's nodes).
     if (!isKnownKind(value.kind) || !kindOf(value.kind).facts.compose.runs || !Array.isArray(value.peers)) return null;
     const peers = (value.peers as Json[])
       .filter((p) => isObject(p) && typeof p.id === 'string' && typeof p.linkId === 'string')
       .map((p) => ({ linkId: p.linkId as string, id: p.id as string }));
-    const allowedCallers = Array.isArray(value.allowedCallers)
-      ? value.allowedCallers.filter((c): c is string => typeof c === 'string')
-      : [];
+    const allowedCallers = new Set(
+      Array.isArray(value.allowedCallers) ? value.allowedCallers.filter((c): c is string => typeof c === 'string') : [],
+    );
     const worldId = typeof value.worldId === 'string' ? value.worldId : '';
     return { kind: value.kind, behaviour: value.behaviour, peers, allowedCallers, worldId };
   } catch {
@@ -145,9 +325,23 @@ function spawnHintsOf(env: Record<string, string>): SpawnHints | null {
   }
 }
 
-/** `options.name` names the world unless the file is an exported world that carries its own name. */
-export function worldFromCompose(text: string, options: { name?: string } = {}): ComposeImport {
-  const root = parseComposeText(text);
+/**
+ * Reads a compose file (in a worker of `reader`, within its limits) as a world. `options.name` names the world
+ * unless the file is an exported world that carries its own name. The world is not validated here: see
+ * checkImportedWorld.
+ */
+export async function worldFromCompose(
+  text: string,
+  options: { name?: string } = {},
+  reader: ComposeYamlReader = new ComposeYamlReader(),
+): Promise<ComposeImport> {
+  const data = await reader.read(text);
+  await setImmediate(); // taking the worker's answer in was one task; building the world is the next
+  return worldFromComposeData(data, options);
+}
+
+/** The world of a compose file already read (a mapping with a "services" mapping). Pure. */
+export function worldFromComposeData(root: Json, options: { name?: string } = {}): ComposeImport {
   const warnings: ImportWarning[] = [];
   const warn = (pointer: string, message: string) => warnings.push({ pointer, message });
   /** deploy.replicas (compose-spec), or the legacy `scale`: how many copies run; 1 when neither says. */
@@ -157,7 +351,8 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
       fromDeploy !== undefined ? [fromDeploy, `${at}/deploy/replicas`] : [spec.scale, `${at}/scale`];
     if (value === undefined) return 1;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      warn(where, `replicas must be a whole number, not ${JSON.stringify(value)}: runs once`);
+      const got = isObject(value) ? 'a mapping' : Array.isArray(value) ? 'a list' : JSON.stringify(value).slice(0, 40);
+      warn(where, `replicas must be a whole number, not ${got}: runs once`);
       return 1;
     }
     if (kind.facts.replicas !== true) {
@@ -182,7 +377,13 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   const marker = isObject(root['x-distributed-world']) ? root['x-distributed-world'] : undefined;
   const ids = new Map<string, string>(); // compose name -> node id
   const taken = new Set<string>();
-  const entries: { name: string; id: string; spec: Json; env: Record<string, string>; hints: SpawnHints | null }[] = [];
+  const entries: {
+    name: string;
+    id: string;
+    spec: Json;
+    env: Map<string, EnvValue>;
+    hints: SpawnHints | null;
+  }[] = [];
   for (const [name, rawSpec] of Object.entries(services)) {
     const at = `/services/${esc(name)}`;
     const spec = isObject(rawSpec) ? rawSpec : {};
@@ -190,7 +391,7 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
       warn(at, `service "${name}" is not a mapping: imported as a plain service`);
     }
     const env = environmentOf(spec.environment);
-    if (env[PKI_CONFIG_ENV] !== undefined || env[OBSERVE_ENV] !== undefined) {
+    if (env.has(PKI_CONFIG_ENV) || env.has(OBSERVE_ENV)) {
       warn(at, `"${name}" is the identity issuer or observer of an exported world, not one of its services: left out`);
       continue;
     }
@@ -210,22 +411,34 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     }
     taken.add(id);
     ids.set(name, id);
-    entries.push({ name, id, spec, env, hints: spawnHintsOf(env) });
+    entries.push({ name, id, spec, env, hints: spawnHintsOf(env.get(SPAWN_CONFIG_ENV)?.value) });
   }
+  const byId = new Map(entries.map((e) => [e.id, e]));
 
   // Links: our own spawn config when there is one, else depends_on, links and environment references.
   const links: Link[] = [];
+  /** Where each link comes from in the compose file. */
+  const linkSources: string[] = [];
   const linked = new Set<string>();
+  const linkIds = new Set<string>();
   let nextLink = 1;
-  const addLink = (from: string, to: string, linkId?: string, deny = false) => {
+  let linksFull = false;
+  const addLink = (from: string, to: string, source: string, linkId?: string, deny = false) => {
     if (from === to && linkId === undefined) return;
     const key = `${from}\n${to}`;
     if (linked.has(key) && linkId === undefined) return;
+    if (links.length >= MAX_LINKS) {
+      if (!linksFull) warn(source, `a world holds at most ${MAX_LINKS} links: this one and the rest are left out`);
+      linksFull = true;
+      return;
+    }
     linked.add(key);
-    let id = linkId && !links.some((l) => l.id === linkId) ? linkId : `l${nextLink}`;
-    while (links.some((l) => l.id === id)) id = `l${++nextLink}`;
+    let id = linkId && !linkIds.has(linkId) ? linkId : `l${nextLink}`;
+    while (linkIds.has(id)) id = `l${++nextLink}`;
     if (!linkId) nextLink++;
+    linkIds.add(id);
     links.push(deny ? { id, from, to, policy: 'deny' } : { id, from, to });
+    linkSources.push(source);
   };
   const target = (at: string, name: string, how: string): string | null => {
     const id = ids.get(name);
@@ -233,15 +446,17 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     return id ?? null;
   };
 
+  const trie = nameTrie(entries.map((e) => e.name));
   for (const { name, id, spec, env, hints } of entries) {
     const at = `/services/${esc(name)}`;
     if (hints) {
+      const source = envPointer(name, env.get(SPAWN_CONFIG_ENV)!);
       for (const peer of hints.peers) {
         const to = ids.get(peer.id) ?? null;
         // A route the callee does not allow is a deny link.
-        const callee = entries.find((e) => e.id === to)?.hints;
-        const deny = !!callee && !callee.allowedCallers.includes(`spiffe://${hints.worldId}/${name}`);
-        if (to) addLink(id, to, peer.linkId, deny);
+        const callee = to === null ? undefined : byId.get(to)?.hints;
+        const deny = !!callee && !callee.allowedCallers.has(`spiffe://${hints.worldId}/${name}`);
+        if (to) addLink(id, to, source, peer.linkId, deny);
         else warn(at, `its spawn config calls "${peer.id}", which is not a service of this file: no link`);
       }
       continue;
@@ -250,19 +465,22 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
     const deps = Array.isArray(dependsOn) ? dependsOn : isObject(dependsOn) ? Object.keys(dependsOn) : [];
     for (const dep of deps) {
       const to = typeof dep === 'string' ? target(`${at}/depends_on`, dep, 'depends on') : null;
-      if (to) addLink(id, to);
+      if (to) addLink(id, to, `${at}/depends_on`);
     }
     if (Array.isArray(spec.links)) {
       for (const entry of spec.links) {
         const dep = typeof entry === 'string' ? entry.split(':')[0]! : '';
         const to = dep ? target(`${at}/links`, dep, 'links to') : null;
-        if (to) addLink(id, to);
+        if (to) addLink(id, to, `${at}/links`);
       }
     }
     // only host-like values (*_HOST, *_URL, host:port, URLs): POSTGRES_DB=gitea names no service
-    for (const [key, value] of Object.entries(env)) {
-      for (const other of entries) {
-        if (other.name !== name && isHostReference(key, value, other.name)) addLink(id, other.id);
+    for (const [key, value] of env) {
+      for (const other of mentionedIn(value.value, trie)) {
+        const callee = entries[other]!;
+        if (callee.name !== name && isHostReference(key, value.value, callee.name)) {
+          addLink(id, callee.id, envPointer(name, value));
+        }
       }
     }
     if (spec.env_file !== undefined) {
@@ -301,12 +519,12 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   const calls = new Set(links.map((l) => l.from));
   const nodes: WorldService[] = entries.map(({ name, id, spec, hints }) => {
     const display: Display = {};
-    if (typeof spec.image === 'string') display.image = spec.image.slice(0, 300);
+    if (typeof spec.image === 'string') display.image = literalOf(spec.image).slice(0, 300);
     if (Array.isArray(spec.ports)) {
       const ports = spec.ports.map(portOf).filter((p): p is string => p !== null);
-      if (ports.length > 0) display.ports = ports.slice(0, 64).map((p) => p.slice(0, 100));
+      if (ports.length > 0) display.ports = ports.slice(0, 64).map((p) => literalOf(p).slice(0, 100));
     }
-    const image = typeof spec.image === 'string' ? spec.image : '';
+    const image = typeof spec.image === 'string' ? literalOf(spec.image) : '';
     const byImage = image ? KIND_LIST.find((k) => k.composeImages?.test(image)) : undefined;
     const kind = kindOf(hints?.kind ?? byImage?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service'));
     if (!hints && byImage) {
@@ -340,15 +558,55 @@ export function worldFromCompose(text: string, options: { name?: string } = {}):
   });
 
   // An exported world's own name first, then the caller's, then a placeholder.
-  const name =
-    marker && typeof marker.name === 'string' && marker.name.length > 0 ? marker.name : (options.name ?? 'imported');
-  const allowed = dropLinksKindsRefuse(links, nodes, warn, (id) => {
-    const entry = entries.find((e) => e.id === id);
-    return `/services/${esc(entry?.name ?? id)}`;
-  });
-  const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links: allowed };
+  const fromMarker = !!marker && typeof marker.name === 'string' && marker.name.length > 0;
+  const name = fromMarker ? literalOf(marker.name as string) : (options.name ?? 'imported');
+  // The links the kinds of their ends allow (none from a store, none to a gateway), each with its source.
+  const kept = dropLinksKindsRefuse(
+    links,
+    nodes,
+    warn,
+    (i) => linkSources[i] ?? '',
+    (link) => !!byId.get(link.from)?.hints,
+  );
+  const keptSources = kept.map((i) => linkSources[i]!);
+  const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links: kept.map((i) => links[i]!) };
   layOut(world);
-  return { world, warnings };
+
+  const serviceSources = entries.map((e) => `/services/${esc(e.name)}`);
+  const configSources = entries.map((e, i) =>
+    e.hints ? envPointer(e.name, e.env.get(SPAWN_CONFIG_ENV)!) : serviceSources[i]!,
+  );
+  const sourceOf = (worldPointer: string): string => {
+    const [, top, index, field] = worldPointer.split('/');
+    const at = Number(index);
+    if (top === 'name') return fromMarker ? '/x-distributed-world/name' : '';
+    if (top === 'services' && Number.isInteger(at) && serviceSources[at] !== undefined) {
+      return field === 'config' ? configSources[at]! : serviceSources[at]!;
+    }
+    if (top === 'links' && Number.isInteger(at) && keptSources[at] !== undefined) return keptSources[at]!;
+    return '';
+  };
+  return { world, warnings, sourceOf };
+}
+
+/**
+ * The imported world checked by the validator of POST /api/worlds: the world as typed, or a 400 invalid-world
+ * whose problems point into the compose file (each message names the place in the world it would have made).
+ */
+export function checkImportedWorld(imported: ComposeImport): World {
+  const checked = validateWorld(imported.world);
+  if (checked.ok) return checked.value;
+  const problems: Problem[] = checked.problems.map((p) => ({
+    pointer: imported.sourceOf(p.pointer),
+    message: `${p.pointer || '/'} of the world it makes: ${p.message}`,
+  }));
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : '';
+  return invalid(`${first.pointer || '(the file)'}: ${first.message}${more}`, problems);
+}
+
+function invalid(summary: string, problems: Problem[]): never {
+  throw new HttpProblem(400, 'invalid-world', `the compose file makes a world that is not valid: ${summary}`, problems);
 }
 
 /** Layers from the entry points: a node sits one layer right of its deepest caller (cycles cut at back-edges). */

@@ -42,27 +42,37 @@ export function turnConsumerLinks(
   }
 }
 
-/** Leaves out the links the kinds of their ends do not allow (from a store, to a gateway), each with a warning. */
+/**
+ * The indices of the links the kinds of their ends allow; the others (from a store, to a gateway), made from
+ * dependencies, are left out, each with a warning at `sourceOf(index)` (where in the compose file it came from).
+ * A link an exported world's own spawn config says (`ours`) is kept as it is: the world's validation judges it.
+ */
 export function dropLinksKindsRefuse(
-  links: Link[],
+  links: readonly Link[],
   nodes: readonly WorldService[],
   warn: (pointer: string, message: string) => void,
-  pointerOf: (id: string) => string,
-): Link[] {
+  sourceOf: (index: number) => string,
+  ours: (link: Link) => boolean,
+): number[] {
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  return links.filter((link) => {
+  const kept: number[] = [];
+  links.forEach((link, index) => {
+    if (ours(link)) {
+      kept.push(index);
+      return;
+    }
     const from = byId.get(link.from);
     const to = byId.get(link.to);
-    if (!from || !to) return true;
-    const callable = kindOf(to).facts.callable;
-    const noLinks = kindOf(from).noLinksFrom?.(from.config);
+    const callable = to ? kindOf(to).facts.callable : true;
+    const noLinks = from ? kindOf(from).noLinksFrom?.(from.config) : null;
     const why =
-      callable !== true
+      callable !== true && to
         ? `"${to.id}" is ${article(to.kind)}: ${callable.why}`
-        : noLinks
+        : noLinks && from
           ? `"${from.id}" is ${noLinks}`
           : null;
-    if (why) warn(pointerOf(from.id), `its dependency on "${to.id}" is no link: ${why}`);
-    return why === null;
+    if (why) warn(sourceOf(index), `no link from "${link.from}" to "${link.to}": ${why}`);
+    else kept.push(index);
   });
+  return kept;
 }

@@ -1,12 +1,16 @@
 // GET /api/worlds/:id/compose: the world as a compose file (YAML, no private key in it).
 // POST /api/import/compose: a compose file (raw YAML, or JSON { compose, name? }) saved as a new world; `name` is
-// used unless the file is an exported world that carries its own.
+// used unless the file is an exported world that carries its own. The file is read in a worker within
+// COMPOSE_LIMITS (413 beyond them, 422 when reading takes too long), and the world it makes is checked by the
+// validator of POST /api/worlds before anything is written (400 invalid-world, pointers into the compose file).
+
+import { setImmediate } from 'node:timers/promises';
 import { ComposeImportResult, ErrorBody } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { composeYaml } from './compose-export.js';
-import { worldFromCompose } from './compose-import.js';
+import { ComposeYamlReader, checkImportedWorld, worldFromCompose } from './compose-import.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
 const ExportQuery = Type.Object({
@@ -17,6 +21,8 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text
 
 export const composeRoutes: FastifyPluginAsync = async (app) => {
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  const reader = new ComposeYamlReader();
+  app.addHook('onClose', async () => reader.close());
 
   app.get<{ Params: { id: string }; Querystring: { observer?: 'true' | 'false'; observerPort?: string } }>(
     '/api/worlds/:id/compose',
@@ -40,7 +46,11 @@ export const composeRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Body: unknown }>(
     '/api/import/compose',
-    { schema: { response: { 201: ComposeImportResult, 400: ErrorBody } } },
+    {
+      schema: {
+        response: { 201: ComposeImportResult, 400: ErrorBody, 413: ErrorBody, 422: ErrorBody, 503: ErrorBody },
+      },
+    },
     async (request, reply) => {
       const body = request.body;
       let text: string;
@@ -61,8 +71,10 @@ export const composeRoutes: FastifyPluginAsync = async (app) => {
           'send the compose file as YAML (content-type application/yaml) or as JSON { "compose": "<yaml>" }',
         );
       }
-      const { world, warnings } = worldFromCompose(text, { name });
-      const saved = await app.worldStore.create(world);
+      const imported = await worldFromCompose(text, { name }, reader);
+      await setImmediate(); // other requests between building the world and validating it
+      const saved = await app.worldStore.create(checkImportedWorld(imported));
+      const { warnings } = imported;
       return reply.code(201).send({ id: saved.id, rev: saved.rev, world: saved.world, warnings });
     },
   );
