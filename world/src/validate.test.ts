@@ -469,7 +469,8 @@ describe('queues and stores', () => {
         },
         {
           pointer: '/services/0/replicas',
-          message: '"replicas" is not for a store: a store is one process with one log: its data would split between copies',
+          message:
+            '"replicas" is not for a store: a store is one process with one log: its data would split between copies',
         },
         expect.objectContaining({ pointer: '/services/0/config/maxKeys' }),
         expect.objectContaining({ pointer: '/services/1/replicas' }),

@@ -79,7 +79,8 @@ export class MessageStore {
   /** Dead letters dropped beyond maxDeadLetters since it started. */
   deadDropped = 0;
   private nextId = 1;
-  private payloadBytes = 0;
+  /** Bytes of the messages it holds. */
+  payloadBytes = 0;
   private log!: Log;
 
   private constructor(private readonly options: MessageStoreOptions) {}

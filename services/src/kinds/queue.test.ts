@@ -204,6 +204,34 @@ describe('a queue', () => {
     );
   }, 120_000);
 
+  it('refuses what its limits do not allow, saying which: 413 for a message too large, 507 when full', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const qPort = await freePort();
+    // its consumer never answers (nothing listens there): what is published stays
+    await startQueue({
+      port: qPort,
+      consumerPort: await freePort(),
+      dataDir: data.dir,
+      behaviour: { maxMessages: 3, maxMessageBytes: 2000, maxBytes: 2048 },
+    });
+    const client = await producer(qPort);
+    const big = await client.json<{ error: string; message: string }>('POST', '/', 'x'.repeat(2001));
+    expect(big).toMatchObject({ status: 413, body: { error: 'too-large' } });
+    expect((await client.json('POST', '/', 'x'.repeat(1500)))?.status).toBe(202);
+    const bytes = await client.json<{ error: string; message: string }>('POST', '/', 'x'.repeat(1000));
+    expect(bytes?.status).toBe(507);
+    expect(bytes?.body.message).toMatch(/holds 1500 of its 2048 bytes/);
+    expect((await client.json('POST', '/', 'a'))?.status).toBe(202);
+    expect((await client.json('POST', '/', 'b'))?.status).toBe(202);
+    const full = await client.json<{ error: string; message: string }>('POST', '/', 'c');
+    expect(full).toMatchObject({ status: 507, body: { error: 'queue-full' } });
+    expect(full?.body.message).toMatch(/maximum of 3 messages/);
+    // a linked caller may read its figures
+    expect((await client.json('GET', '/'))?.body).toMatchObject({ queue: 'orders-q', depth: 3 });
+    expect((await client.json('DELETE', '/'))?.status).toBe(405);
+  }, 30_000);
+
   it('admits only its linked producers', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);

@@ -17,6 +17,7 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_DEAD_LETTERS,
   DEFAULT_QUEUE_BACKOFF_MS,
+  DEFAULT_QUEUE_MAX_BYTES,
   DEFAULT_QUEUE_MAX_MESSAGE_BYTES,
   DEFAULT_QUEUE_MAX_MESSAGES,
   DELIVERY_ATTEMPT_HEADER,
@@ -95,6 +96,7 @@ interface Consumer {
 export interface QueueSettings {
   maxMessages: number;
   maxMessageBytes: number;
+  maxBytes: number;
   inFlightPerConsumer: number;
   maxAttempts: number;
   backoffMs: number;
@@ -105,6 +107,7 @@ export function queueSettings(config: SpawnConfigOf<'queue'>): QueueSettings {
   return {
     maxMessages: b.maxMessages ?? DEFAULT_QUEUE_MAX_MESSAGES,
     maxMessageBytes: b.maxMessageBytes ?? DEFAULT_QUEUE_MAX_MESSAGE_BYTES,
+    maxBytes: b.maxBytes ?? DEFAULT_QUEUE_MAX_BYTES,
     inFlightPerConsumer: b.inFlightPerConsumer ?? DEFAULT_IN_FLIGHT_PER_CONSUMER,
     maxAttempts: b.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     backoffMs: b.backoffMs ?? DEFAULT_QUEUE_BACKOFF_MS,
@@ -116,15 +119,17 @@ const backoff = (base: number, n: number) => Math.min(MAX_QUEUE_BACKOFF_MS, base
 /** Publishing, delivering and their figures: the queue without its server. */
 export class MessageQueue {
   private readonly ready = new ReadyHeap();
-  /** Messages waiting out a backoff before their next attempt, with when. */
+  /** Messages waiting out a backoff before their next attempt, with when; the earliest of those times. */
   private readonly delayed = new Map<Message, number>();
+  private delayedNext = Number.POSITIVE_INFINITY;
   private readonly consumers: Consumer[];
   private turn = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private inFlight = 0;
-  /** Publishes accepted and not yet on disk: held against maxMessages meanwhile. */
+  /** Publishes accepted and not yet on disk, and their bytes: held against the limits meanwhile. */
   private publishing = 0;
+  private publishingBytes = 0;
   private stopped = false;
   private redelivered = 0;
   private readonly published = new RateMeter();
@@ -160,6 +165,16 @@ export class MessageQueue {
         },
       };
     }
+    const { maxBytes } = this.settings;
+    if (this.store.payloadBytes + this.publishingBytes + payload.length > maxBytes) {
+      return {
+        status: 507,
+        body: {
+          error: 'queue-full',
+          message: `queue "${this.serviceId}" holds ${this.store.payloadBytes} of its ${maxBytes} bytes: a message of ${payload.length} bytes does not fit`,
+        },
+      };
+    }
     const message: Message = {
       id: this.store.takeId(),
       publishedAt: nowMs(),
@@ -173,6 +188,7 @@ export class MessageQueue {
       sent: 0,
     };
     this.publishing++;
+    this.publishingBytes += payload.length;
     try {
       await this.store.publish(message, (m) => {
         this.published.add();
@@ -185,6 +201,7 @@ export class MessageQueue {
       };
     } finally {
       this.publishing--;
+      this.publishingBytes -= payload.length;
     }
     this.pump();
     return { status: 202, body: { ok: true, id: message.id } };
@@ -269,7 +286,9 @@ export class MessageQueue {
       if (m.attempts >= this.settings.maxAttempts) {
         this.giveUp(m, `${why} (attempt ${m.attempts} of ${this.settings.maxAttempts})`, started);
       } else if (!this.stopped) {
-        this.delayed.set(m, now + backoff(this.settings.backoffMs, m.attempts));
+        const due = now + backoff(this.settings.backoffMs, m.attempts);
+        this.delayed.set(m, due);
+        if (due < this.delayedNext) this.delayedNext = due;
       }
     }
     this.pump();
@@ -302,13 +321,18 @@ export class MessageQueue {
     if (this.stopped) return;
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const [m, due] of this.delayed) {
-      if (due <= now) {
-        this.delayed.delete(m);
-        if (this.store.messages.has(m.id)) this.ready.push(m);
-        next = now;
-      } else if (due < next) next = due;
+    // the retries that are due go back to the ready ones (a scan only when one is due, not at every call)
+    if (this.delayedNext <= now) {
+      this.delayedNext = Number.POSITIVE_INFINITY;
+      for (const [m, due] of this.delayed) {
+        if (due <= now) {
+          this.delayed.delete(m);
+          if (this.store.messages.has(m.id)) this.ready.push(m);
+          next = now;
+        } else if (due < this.delayedNext) this.delayedNext = due;
+      }
     }
+    if (this.delayedNext < next) next = this.delayedNext;
     if (this.ready.size > 0) {
       for (const c of this.consumers) if (c.downUntil > now && c.downUntil < next) next = c.downUntil;
     }
@@ -354,6 +378,7 @@ export class MessageQueue {
   async clear(): Promise<number> {
     this.ready.clear();
     this.delayed.clear();
+    this.delayedNext = Number.POSITIVE_INFINITY;
     return this.store.clear();
   }
 

@@ -12,6 +12,9 @@ import { defineKind } from './kind.js';
 export const MAX_QUEUE_MESSAGES = 1_000_000;
 export const DEFAULT_QUEUE_MAX_MESSAGES = 10_000;
 export const DEFAULT_QUEUE_MAX_MESSAGE_BYTES = 64 * 1024;
+/** Bytes of messages a queue holds at most, by default, and at most (it keeps them in memory too). */
+export const DEFAULT_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
+export const MAX_QUEUE_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_IN_FLIGHT_PER_CONSUMER = 8;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_QUEUE_BACKOFF_MS = 200;
@@ -26,6 +29,8 @@ export const QueueConfig = Type.Object(
     maxMessages: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_QUEUE_MESSAGES })),
     /** The largest message (default 64 KiB): a larger publish gets 413. */
     maxMessageBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAYLOAD_BYTES })),
+    /** Bytes of messages it holds at most (default 64 MiB): a publish beyond it gets 507. */
+    maxBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: MAX_QUEUE_BYTES })),
     /** Deliveries in flight to one consumer at most (default 8). */
     inFlightPerConsumer: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
     /** Deliveries of one message that failed or timed out before it goes to the dead letters (default 5). */
