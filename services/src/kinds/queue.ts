@@ -4,7 +4,7 @@
 // time, fails an attempt: the message waits backoffMs * 2^(attempts-1) and is tried again, and after maxAttempts
 // it goes to the dead letters. A delivery that could not be sent at all (the consumer's port is closed, the link
 // is partitioned) fails nothing: the message waits, the consumer is probed with one message at a time, at
-// growing intervals, and the depth grows until it answers again.
+// growing intervals (at most MAX_PROBE_INTERVAL_MS apart), and the depth grows until it answers again.
 //
 // A message's trace crosses the queue: the publish is the queue's server span; its wait is an internal span
 // under it, from the publish to the delivery that succeeded (or the last one); each delivery is a client span
@@ -115,6 +115,12 @@ export function queueSettings(config: SpawnConfigOf<'queue'>): QueueSettings {
 }
 
 const backoff = (base: number, n: number) => Math.min(MAX_QUEUE_BACKOFF_MS, base * 2 ** Math.max(0, n - 1));
+/**
+ * A consumer that is down is probed at growing intervals, but at least this often: a probe is one connection
+ * attempt, and a consumer started again should be found within a moment, not after half a minute.
+ */
+export const MAX_PROBE_INTERVAL_MS = 2000;
+const probeIn = (base: number, failures: number) => Math.min(MAX_PROBE_INTERVAL_MS, backoff(base, failures));
 
 /** Publishing, delivering and their figures: the queue without its server. */
 export class MessageQueue {
@@ -272,7 +278,7 @@ export class MessageQueue {
     } else if (exchange.unsent) {
       // Nothing reached the consumer: no attempt is spent; it is probed again later, one message at a time.
       consumer.failures++;
-      consumer.downUntil = now + backoff(this.settings.backoffMs, consumer.failures);
+      consumer.downUntil = now + probeIn(this.settings.backoffMs, consumer.failures);
       if (!this.stopped) this.ready.push(m);
     } else {
       m.attempts++;
@@ -280,7 +286,7 @@ export class MessageQueue {
       // no answer at all (timed out, cut off): the consumer is unwell, so it is left alone for a while too
       if (!reply) {
         consumer.failures++;
-        consumer.downUntil = now + backoff(this.settings.backoffMs, consumer.failures);
+        consumer.downUntil = now + probeIn(this.settings.backoffMs, consumer.failures);
       }
       const why = reply ? `status ${reply.status}` : 'no answer in time';
       if (m.attempts >= this.settings.maxAttempts) {
