@@ -1,5 +1,6 @@
 // HTTP bodies of the controller's API. The server's route schemas and the editor's client both use these.
 import Type, { type Static } from 'typebox';
+import { TraceId } from './trace.js';
 import { World } from './world.js';
 
 const strict = { additionalProperties: false } as const;
@@ -202,3 +203,68 @@ export const ServiceCertificate = Type.Object(
   strict,
 );
 export type ServiceCertificate = Static<typeof ServiceCertificate>;
+
+/** The largest body "try it" sends to a gateway, and the most of its answer it hands back (1 MiB each). */
+export const GATEWAY_TRY_MAX_BYTES = 1024 * 1024;
+/** How long "try it" waits for a gateway's whole answer. */
+export const GATEWAY_TRY_TIMEOUT_MS = 10_000;
+
+export const GatewayTryMethod = Type.Union([
+  Type.Literal('GET'),
+  Type.Literal('POST'),
+  Type.Literal('PUT'),
+  Type.Literal('PATCH'),
+  Type.Literal('DELETE'),
+  Type.Literal('HEAD'),
+  Type.Literal('OPTIONS'),
+]);
+export type GatewayTryMethod = Static<typeof GatewayTryMethod>;
+export const GATEWAY_TRY_METHODS: readonly GatewayTryMethod[] = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+];
+
+/**
+ * POST /api/worlds/:id/gateways/:gatewayId/try -- one request sent by the controller to a running gateway's door
+ * on 127.0.0.1 (the editor's page cannot reach the door's port itself). `path` is what follows the door's address
+ * (`/orders/`, `/orders/items?x=1`); `body` is sent as it is, at most GATEWAY_TRY_MAX_BYTES (UTF-8).
+ */
+export const GatewayTryRequest = Type.Object(
+  {
+    method: GatewayTryMethod,
+    path: Type.String({ minLength: 1, maxLength: 2048, pattern: '^/[\\x21-\\x7e]*$' }),
+    /** Request headers (names as HTTP tokens); those of the connection (host, content-length...) are not sent. */
+    headers: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$" }), Type.String({ maxLength: 4096 })),
+    ),
+    body: Type.Optional(Type.String()),
+  },
+  strict,
+);
+export type GatewayTryRequest = Static<typeof GatewayTryRequest>;
+
+/**
+ * The gateway's answer as it came: status, headers (lower-case names; repeated ones joined by ", ") and body as
+ * text (cut at GATEWAY_TRY_MAX_BYTES, then `truncated`). `traceId`: the trace the request started (the controller
+ * sends it sampled, so the gateway and every hop after it record their spans: GET .../traces/:traceId).
+ */
+export const GatewayTryAnswer = Type.Object(
+  {
+    status: Type.Integer({ minimum: 100, maximum: 999 }),
+    headers: Type.Record(Type.String(), Type.String()),
+    body: Type.String(),
+    truncated: Type.Optional(Type.Literal(true)),
+    /** From sending the request to the answer's last byte, ms. */
+    durationMs: Type.Number({ minimum: 0 }),
+    /** Where the door is: http://127.0.0.1:<port> (https:// when the gateway serves its door over TLS). */
+    url: Type.String(),
+    traceId: Type.Optional(TraceId),
+  },
+  strict,
+);
+export type GatewayTryAnswer = Static<typeof GatewayTryAnswer>;

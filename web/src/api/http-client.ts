@@ -5,6 +5,8 @@ import type {
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  GatewayTryAnswer,
+  GatewayTryRequest,
   Health,
   IdentityRoll,
   Problem,
@@ -77,7 +79,8 @@ export const httpClient = {
   getWorld: (id: string) => request<WorldRecord>('GET', worldPath(id)),
   saveWorld: (id: string, body: UpdateWorldBody) => request<WorldRecord>('PUT', worldPath(id), body),
   deleteWorld: (id: string) => request<void>('DELETE', worldPath(id)),
-  deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
+  /** Deploys the saved world at revision `rev`; 409 stale-revision when the world has changed since. */
+  deploy: (id: string, rev: number) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`, { rev }),
   previewDeploy: (id: string, world?: World) =>
     request<DeployPreview>('POST', `${worldPath(id)}/deploy/plan`, world === undefined ? undefined : { world }),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
@@ -94,6 +97,9 @@ export const httpClient = {
   rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
   serviceCertificate: (id: string, serviceId: string) =>
     request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
+  /** One request through a running gateway's door, sent by the controller (the page cannot reach the door). */
+  tryGateway: (id: string, gatewayId: string, body: GatewayTryRequest) =>
+    request<GatewayTryAnswer>('POST', `${worldPath(id)}/gateways/${encodeURIComponent(gatewayId)}/try`, body),
 };
 
 export type HttpClient = typeof httpClient;

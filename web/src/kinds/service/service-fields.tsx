@@ -1,16 +1,10 @@
 // A service's behaviour: the latency it adds (fixed, or drawn from a range) and how often it fails.
 import { type Latency, MAX_LATENCY_MS, type ServiceConfig } from '@dw/world';
 import { useId } from 'react';
-import type { FieldMessages } from '../store/problem-index';
-import { NumberField } from './fields';
+import { NumberField } from '../../inspector/fields';
+import type { ConfigFieldsProps } from '../kind-entry';
 
-interface Props {
-  config: ServiceConfig;
-  messages: FieldMessages;
-  onChange(config: ServiceConfig): void;
-}
-
-export function ServiceConfigFields({ config, messages, onChange }: Props) {
+export function ServiceFields({ config, messages, onChange }: ConfigFieldsProps<ServiceConfig>) {
   const name = useId();
   const latency = config.latencyMs;
   const ranged = typeof latency === 'object';

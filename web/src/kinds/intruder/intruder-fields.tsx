@@ -1,16 +1,18 @@
 // An intruder's attack: its mode, whom an impostor impersonates, and how often it tries.
 import { INTRUDER_MODES, type IntruderConfig, type IntruderMode, MAX_INTRUDER_RPS } from '@dw/world';
 import { useId } from 'react';
-import { MODE_LABELS } from '../canvas/intruder-node';
-import { useEditor } from '../store/editor-context';
-import type { FieldMessages } from '../store/problem-index';
-import { NumberField } from './fields';
+import { NumberField } from '../../inspector/fields';
+import { useEditor } from '../../store/editor-context';
+import type { ConfigFieldsProps } from '../kind-entry';
 
-interface Props {
-  config: IntruderConfig;
-  messages: FieldMessages;
-  onChange(config: IntruderConfig): void;
-}
+/** How each mode reads on the node and in the mode list. */
+export const MODE_LABELS: Record<IntruderMode, string> = {
+  'no-cert': 'no certificate',
+  'foreign-ca': 'certificate from a foreign CA',
+  expired: 'expired certificate',
+  unlinked: 'valid identity, no link',
+  impostor: 'impostor',
+};
 
 const HINTS: Record<IntruderMode, string> = {
   'no-cert': 'Calls its links without a client certificate: refused in the handshake.',
@@ -21,7 +23,7 @@ const HINTS: Record<IntruderMode, string> = {
     'Answers in the name of another service, with a certificate of its own: the callers of that service are sent to it for some calls and refuse it (name mismatch).',
 };
 
-export function IntruderConfigFields({ config, messages, onChange }: Props) {
+export function IntruderFields({ config, messages, onChange }: ConfigFieldsProps<IntruderConfig>) {
   const modeId = useId();
   const targetId = useId();
   const services = useEditor((s) =>
