@@ -13,6 +13,7 @@ import { HttpProblem, installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBody } from './http/json-body.js';
 import { typeboxValidatorCompiler } from './http/validation.js';
+import { kubernetesRoutes } from './kubernetes/kubernetes-routes.js';
 import { livePlugin } from './live/live-plugin.js';
 import { loadRoutes } from './load/load-routes.js';
 import { scenarioRoutes } from './scenarios/scenario-routes.js';
@@ -101,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(traceRoutes);
   await app.register(metricsRoutes);
   await app.register(composeRoutes);
+  await app.register(kubernetesRoutes);
   await app.register(staticPlugin, { webDir: options.webDir });
   if (observe) {
     await app.worldStore.adopt(observe.worldId, observe.rev, observe.world);

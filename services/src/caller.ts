@@ -150,8 +150,8 @@ export class Caller {
   readonly faults: FaultTable;
   private secureContext!: tls.SecureContext;
 
-  /** Pools replaced by a reload, closing once their calls in flight are done. */
-  private readonly draining = new Set<Pool>();
+  /** Pools replaced by a reload, closing once their calls in flight are done (each with its close). */
+  private readonly draining = new Map<Pool, Promise<void>>();
   /** The per-call timeouts, swept together (a timer per call was a third of a hop's throughput). */
   private readonly deadlines = new Deadlines();
 
@@ -205,8 +205,18 @@ export class Caller {
   }
 
   private drain(pool: Pool): void {
-    this.draining.add(pool);
-    pool.close().finally(() => this.draining.delete(pool));
+    this.draining.set(
+      pool,
+      pool.close().finally(() => this.draining.delete(pool)),
+    );
+  }
+
+  /**
+   * Resolves once every pool a reload (or a peers update) replaced has finished its calls and closed: from then
+   * on no connection of this caller presents the identity it had before. Never rejects.
+   */
+  async drained(): Promise<void> {
+    await Promise.allSettled([...this.draining.values()]);
   }
 
   private usePools(identity: IdentityPem): void {
@@ -501,6 +511,6 @@ export class Caller {
   async close(): Promise<void> {
     this.deadlines.close();
     await Promise.allSettled([...this.endpoints.values()].flat().map((e) => e.pool.destroy()));
-    await Promise.allSettled([...this.draining].map((p) => p.destroy()));
+    await Promise.allSettled([...this.draining.keys()].map((p) => p.destroy()));
   }
 }

@@ -1,20 +1,8 @@
 // Reads and checks the spawn config; on a problem the answer says what is wrong and where (a JSON pointer).
 // The variant and its behaviour's rules come from the kind's descriptor (@dw/world).
-import {
-  checkConfig,
-  isKnownKind,
-  KIND_LIST,
-  kindOf,
-  SPAWN_CONFIG_ENV,
-  type SpawnConfig,
-  schemaProblems,
-} from '@dw/world';
+import { checkSpawnConfig, kindOf, SPAWN_CONFIG_ENV, type SpawnConfig } from '@dw/world';
 
 export type ConfigResult = { ok: true; config: SpawnConfig } | { ok: false; problems: string[] };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Parses the JSON of DW_SPAWN_CONFIG and checks it against the contract, plus what a schema cannot say. */
 export function parseSpawnConfig(raw: string | undefined): ConfigResult {
@@ -27,18 +15,11 @@ export function parseSpawnConfig(raw: string | undefined): ConfigResult {
   } catch (err) {
     return { ok: false, problems: [`${SPAWN_CONFIG_ENV} is not JSON: ${(err as Error).message}`] };
   }
-  if (!isObject(value)) return { ok: false, problems: ['/: a spawn config must be a JSON object'] };
-  if (!isKnownKind(value.kind)) {
-    const names = KIND_LIST.map((k) => JSON.stringify(k.kind)).join(', ');
-    return { ok: false, problems: [`/kind: must be one of ${names}, not ${JSON.stringify(value.kind)}`] };
-  }
-  const kind = kindOf(value.kind);
-  const shape = schemaProblems(kind.spawn, value, '', 'spawn config');
-  if (shape.length === 0 && isObject(value.behaviour)) shape.push(...checkConfig(kind, value.behaviour, '/behaviour'));
-  const problems = shape.map((p) => `${p.pointer || '/'}: ${p.message}`);
-  if (problems.length > 0) return { ok: false, problems };
-
-  const config = value as SpawnConfig;
+  const checked = checkSpawnConfig(value);
+  if (!checked.ok) return { ok: false, problems: checked.problems.map((p) => `${p.pointer || '/'}: ${p.message}`) };
+  const problems: string[] = [];
+  const kind = kindOf(checked.value.kind);
+  const config = checked.value;
   config.peers.forEach((peer, i) => {
     let url: URL | undefined;
     try {

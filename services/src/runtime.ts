@@ -55,6 +55,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
         readsBody: parts.readsBody,
         door: parts.door,
         control: parts.control,
+        log,
       })
     : undefined;
   const front = server && parts.front ? parts.front(server) : undefined;
@@ -90,14 +91,14 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   }
   parts.start?.();
   telemetry.start();
-  const stopReloads = listenForReloads(config, server, caller, log);
+  const stopReloads = listenForReloads(config, identity, server, caller, log);
   const stopPeerUpdates = listenForPeerUpdates(caller, log);
   // In compose, nobody sends reloads: a member renews its own leaf from the world's issuer.
   const renewal =
     config.renewal && descriptor.facts.identity === 'member'
       ? new IdentityRenewal({ ...config, renewal: config.renewal }, server, caller, log)
       : undefined;
-  renewal?.start();
+  renewal?.start(identity);
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {

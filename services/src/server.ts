@@ -5,13 +5,16 @@ import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import {
   CONTROLLER_ID,
+  describeServiceRoutes,
   HOPS_HEADER,
   LOOP_STATUS,
   MAX_PAYLOAD_BYTES,
   parseTraceparent,
   RuntimeFaults,
   RuntimeLoad,
+  type ServiceHealth,
   type SpawnConfig,
+  serviceRouteOf,
   TRACEPARENT_HEADER,
 } from '@dw/world';
 import Value from 'typebox/value';
@@ -19,7 +22,8 @@ import { type Answer, type Behaviour, OK_BODY } from './behaviour.js';
 import type { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import type { ControlRequest } from './kinds/kind-runtime.js';
-import { callerClassifier } from './peer-identity.js';
+import type { Log } from './log.js';
+import { type CutReason, callerClassifier, InboundConnections } from './peer-identity.js';
 import type { Stats } from './stats.js';
 import { refusalFromTlsError } from './tls-errors.js';
 import { childOf, newSpanId, newTraceId, nowMs, type Tracer } from './tracing.js';
@@ -147,6 +151,11 @@ export function parseHops(value: string | string[] | undefined, hopBudget: numbe
   return Math.min(Number.parseInt(raw, 10), hopBudget);
 }
 
+/** The server of a service, with its open connections (re-checked when the trust changes: identity-reload.ts). */
+export interface ServiceServer extends https.Server {
+  inbound: InboundConnections;
+}
+
 export function createServiceServer(opts: {
   config: SpawnConfig;
   identity: IdentityPem;
@@ -166,7 +175,9 @@ export function createServiceServer(opts: {
   door?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The kind's own routes for the controller (a store's keys...): null when a request is not one of them. */
   control?: ((request: ControlRequest) => Promise<Answer | null>) | undefined;
-}): https.Server {
+  /** Where a connection closed for an expired or no longer trusted certificate is told. */
+  log?: Log;
+}): ServiceServer {
   const { config, identity, stats, tracer, behaviour } = opts;
   const classify = callerClassifier(config.worldId, config.allowedCallers);
   // The answer to every successful request, serialised once.
@@ -177,14 +188,14 @@ export function createServiceServer(opts: {
     if (opts.door && !socket.authorized) return opts.door(req, res);
     const caller = classify(socket);
     if (caller.kind === 'controller') {
-      const path = (req.url ?? '/').split('?')[0];
+      const route = serviceRouteOf(req.method, req.url);
       if (req.method !== 'PUT') req.resume();
-      if (req.method === 'GET' && path === '/_dw/health') {
-        return send(res, 200, { ok: true, serviceId: config.serviceId, pid: process.pid });
+      if (route === 'health') {
+        return send(res, 200, { ok: true, serviceId: config.serviceId, pid: process.pid } satisfies ServiceHealth);
       }
-      if (req.method === 'GET' && path === '/_dw/stats') return send(res, 200, stats.totals(process.pid));
-      if (path === '/_dw/faults' && (req.method === 'PUT' || req.method === 'GET') && opts.faults) {
-        if (req.method === 'GET') return send(res, 200, opts.faults.snapshot());
+      if (route === 'stats') return send(res, 200, stats.totals(process.pid));
+      if ((route === 'faults' || route === 'setFaults') && opts.faults) {
+        if (route === 'faults') return send(res, 200, opts.faults.snapshot());
         const body = await readJson(req);
         if (!body.ok || !Value.Check(RuntimeFaults, body.value)) {
           return send(res, 400, {
@@ -195,7 +206,7 @@ export function createServiceServer(opts: {
         opts.faults.set(body.value as RuntimeFaults);
         return send(res, 200, opts.faults.snapshot());
       }
-      if (path === '/_dw/load' && req.method === 'PUT' && opts.setRate) {
+      if (route === 'setLoad' && opts.setRate) {
         const body = await readJson(req);
         if (!body.ok || !Value.Check(RuntimeLoad, body.value)) {
           return send(res, 400, {
@@ -215,7 +226,7 @@ export function createServiceServer(opts: {
       stats.refused(CONTROLLER_ID, 'not-linked');
       return send(res, 403, {
         error: 'not-linked',
-        message: 'the controller may only call GET /_dw/health, GET /_dw/stats, GET/PUT /_dw/faults and PUT /_dw/load',
+        message: `the controller may only call ${describeServiceRoutes()}`,
       });
     }
     if (caller.kind === 'unlinked') {
@@ -289,6 +300,15 @@ export function createServiceServer(opts: {
     }
   };
 
+  // Open connections stay admitted only while their peer's certificate is valid under the current trust.
+  const connections = new InboundConnections(identity.ca, (socket: TLSSocket, reason: CutReason) => {
+    const caller = classify(socket);
+    const from = caller.kind === 'controller' ? CONTROLLER_ID : caller.kind === 'linked' ? caller.id : caller.from;
+    stats.refused(from, reason);
+    opts.log?.info(
+      `closed a connection from ${from ?? 'a caller without a SPIFFE id'}: ${reason === 'expired' ? 'its certificate expired' : 'its certificate is no longer signed by a trusted CA'}`,
+    );
+  });
   const server = https.createServer(
     {
       cert: identity.cert,
@@ -300,11 +320,28 @@ export function createServiceServer(opts: {
       minVersion: 'TLSv1.3',
     },
     (req, res) => {
-      handle(req, res).catch(() => {
-        if (!res.headersSent) send(res, 500, { error: 'internal', message: 'the request could not be handled' });
-      });
+      const conn = connections.admit(req.socket as TLSSocket);
+      if (conn === undefined) {
+        // A request on a connection whose certificate is no longer valid: refused, and the connection closes.
+        req.resume();
+        res.setHeader('connection', 'close');
+        return send(res, 403, {
+          error: 'certificate-invalid',
+          message: 'the certificate this connection was opened with is no longer valid: connect again',
+        });
+      }
+      conn.responses.add(res);
+      handle(req, res).then(
+        () => connections.settled(conn, res),
+        () => {
+          if (!res.headersSent) send(res, 500, { error: 'internal', message: 'the request could not be handled' });
+          connections.settled(conn, res);
+        },
+      );
     },
-  );
+  ) as ServiceServer;
+  server.inbound = connections;
+  server.on('secureConnection', (socket: TLSSocket) => connections.track(socket));
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

@@ -1,11 +1,12 @@
 // HTTP bodies of the controller's API. The server's route schemas and the editor's client both use these.
 import Type, { type Static } from 'typebox';
+import { WorldId } from './ids.js';
 import { TraceId } from './trace.js';
 import { World } from './world.js';
 
 const strict = { additionalProperties: false } as const;
 
-export const WorldId = Type.String({ minLength: 1, maxLength: 80, pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$' });
+export { WorldId };
 
 /** GET /api/health. `observing`: this controller only watches that world, which runs in compose (read-only). */
 export const Health = Type.Object({ ok: Type.Literal(true), observing: Type.Optional(WorldId) }, strict);
@@ -80,6 +81,15 @@ export const DeployStatus = Type.Object(
 );
 export type DeployStatus = Static<typeof DeployStatus>;
 
+/**
+ * POST /api/worlds/:id/deploy -- the body is optional: `{ rev }` deploys that revision of the saved world and is
+ * refused (409 `stale-revision`, with the latest `rev`) when the world has been saved since; without it, the
+ * latest revision is deployed.
+ */
+export const DeployRequest = Type.Object({ rev: Type.Optional(Type.Integer({ minimum: 1 })) }, strict);
+export type DeployRequest = Static<typeof DeployRequest>;
+
+/** The answer (202): the revision being deployed. */
 export const DeployStarted = Type.Object({ rev: Type.Integer() }, strict);
 export type DeployStarted = Static<typeof DeployStarted>;
 
@@ -106,7 +116,8 @@ export type ProcessBudget = Static<typeof ProcessBudget>;
 
 /**
  * Every error answer: a short code, a sentence for people, and for invalid input each problem with its pointer.
- * A deploy refused by the process budget (409 `process-budget`) carries the figures in `budget`.
+ * A deploy refused by the process budget (409 `process-budget`) carries the figures in `budget`; a save or a
+ * deploy of a revision that is not the latest (409 `stale-rev`, `stale-revision`) the latest one in `rev`.
  */
 export const ErrorBody = Type.Object(
   {
@@ -114,6 +125,7 @@ export const ErrorBody = Type.Object(
     message: Type.String(),
     problems: Type.Optional(Type.Array(ProblemSchema)),
     budget: Type.Optional(ProcessBudget),
+    rev: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   strict,
 );
@@ -134,13 +146,17 @@ export const DeployPlanSchema = Type.Object(
 );
 
 /**
- * POST /api/worlds/:id/deploy/plan -- what a deploy would do, without doing it. The body is empty (plan the
- * world as saved) or `{ world }` (plan that world, e.g. the editor's unsaved draft). `summary` reads like
- * "2 start, 1 restart, 1 stop"; `deployedRev` is what runs now (null when nothing does); `budget` says how many
- * processes the deploy would run and whether the controller's process budget has room for them.
+ * POST /api/worlds/:id/deploy/plan -- what a deploy would do, without doing it: the same pure plan the deploy
+ * applies (deployDecision in reconcile.ts). The body is empty (plan the world as saved) or `{ world }` (plan that
+ * world, e.g. the editor's unsaved draft). `rev` is the saved revision it was planned for (null for a draft: it
+ * is not saved yet), which POST .../deploy { rev } then deploys; `summary` reads like "2 start, 1 restart,
+ * 1 stop"; `deployedRev` is what runs now (null when nothing does); `budget` says how many processes the deploy
+ * would run and whether the controller's process budget has room for them.
  */
 export const DeployPreview = Type.Object(
   {
+    /** Always sent by the controller (optional only so that older fixtures of the editor still type-check). */
+    rev: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     deployedRev: Type.Union([Type.Integer(), Type.Null()]),
     plan: DeployPlanSchema,
     summary: Type.String(),
@@ -268,3 +284,65 @@ export const GatewayTryAnswer = Type.Object(
   strict,
 );
 export type GatewayTryAnswer = Static<typeof GatewayTryAnswer>;
+// Route parameters and query strings of the API. An id in a path is any string of up to 200 characters: an
+// unknown one is a 404 that names it, not a 400 about its form.
+const PathPart = Type.String({ maxLength: 200 });
+
+/** `/api/worlds/:id/...` */
+export const IdParams = Type.Object({ id: PathPart });
+export type IdParams = Static<typeof IdParams>;
+/** `/api/worlds/:id/deploy/services/:serviceId/...` */
+export const ServiceParams = Type.Object({ id: PathPart, serviceId: PathPart });
+export type ServiceParams = Static<typeof ServiceParams>;
+/** `/api/worlds/:id/faults/:faultId` */
+export const FaultParams = Type.Object({ id: PathPart, faultId: PathPart });
+export type FaultParams = Static<typeof FaultParams>;
+/** `/api/worlds/:id/traces/:traceId` */
+export const TraceParams = Type.Object({ id: PathPart, traceId: PathPart });
+export type TraceParams = Static<typeof TraceParams>;
+/** `?limit=` of GET /api/worlds/:id/traces: 1 to 999 (the controller keeps at most 500). */
+export const TraceListQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) });
+export type TraceListQuery = Static<typeof TraceListQuery>;
+/** `?observer=false` leaves the observer out of an exported compose file, `?observerPort=N` publishes it on N. */
+export const ComposeExportQuery = Type.Object({
+  observer: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  observerPort: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+});
+export type ComposeExportQuery = Static<typeof ComposeExportQuery>;
+/** `?replica=2` (1 to 10, MAX_REPLICAS) kills that copy alone; without it, every copy. */
+export const KillQuery = Type.Object({ replica: Type.Optional(Type.String({ pattern: '^(10|[1-9])$' })) });
+export type KillQuery = Static<typeof KillQuery>;
+
+/** POST /api/worlds/:id/deploy/services/:serviceId/kill -- what was killed (SIGKILL). */
+export const Killed = Type.Object(
+  {
+    serviceId: Type.String(),
+    /** The pid killed (the first one, when every copy was). */
+    pid: Type.Integer(),
+    /** The copy killed, when one was asked for. */
+    replica: Type.Optional(Type.Integer()),
+    /** Every pid killed. */
+    pids: Type.Array(Type.Integer()),
+  },
+  strict,
+);
+export type Killed = Static<typeof Killed>;
+
+/** POST /api/worlds/:id/deploy/services/:serviceId/start -- the copies started again (1 when it runs once). */
+export const ServiceStarted = Type.Object(
+  { serviceId: Type.String(), replicas: Type.Array(Type.Integer({ minimum: 1 })) },
+  strict,
+);
+export type ServiceStarted = Static<typeof ServiceStarted>;
+
+/** GET /api/live -- the live view's own figures: sockets connected, frames sent, frames skipped for a slow reader. */
+export const LiveStats = Type.Object(
+  {
+    watchers: Type.Integer({ minimum: 0 }),
+    framesSent: Type.Integer({ minimum: 0 }),
+    /** Frames not sent to a watcher that had not yet taken the previous ones (a stalled or slow browser). */
+    framesDropped: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+);
+export type LiveStats = Static<typeof LiveStats>;

@@ -4,7 +4,7 @@
 // A changed replica count alone is a scale: only the extra copies start or stop, and the callers are told the new
 // addresses without a restart.
 import { admittedCallers, answeringFor, namedToCallers, replicasOf } from './kinds/index.js';
-import { hopBudgetOf, type World } from './world.js';
+import { hopBudgetOf, leafLifetimeMsOf, type World } from './world.js';
 
 /** A service whose copies change in number and in nothing else. */
 export interface ScaleChange {
@@ -87,6 +87,38 @@ export function planDeploy(previous: World | null, next: World): DeployPlan {
 function replicaCount(world: World | null, id: string): number {
   const node = world?.services.find((s) => s.id === id);
   return node ? replicasOf(node) : 0;
+}
+
+/**
+ * How a deploy is applied: `fresh` (nothing runs: a new deployment), `in-place` (the running deployment changes
+ * only what its plan says), `replace` (a new leaf lifetime applies to every identity: everything that keeps
+ * running in the plan of planDeploy restarts, as a new deployment).
+ */
+export type DeployMode = 'fresh' | 'in-place' | 'replace';
+
+export interface DeployDecision {
+  mode: DeployMode;
+  plan: DeployPlan;
+}
+
+/**
+ * What a deploy of `next` does to what runs (`previous`, null when nothing does): the one pure plan that the
+ * preview (POST .../deploy/plan) shows and the deploy applies.
+ */
+export function deployDecision(previous: World | null, next: World): DeployDecision {
+  const plan = planDeploy(previous, next);
+  if (previous === null) return { mode: 'fresh', plan };
+  if (leafLifetimeMsOf(previous) === leafLifetimeMsOf(next)) return { mode: 'in-place', plan };
+  // A new leaf lifetime replaces every process: what would keep running or only scale restarts.
+  return {
+    mode: 'replace',
+    plan: {
+      ...plan,
+      restart: [...plan.restart, ...plan.keep, ...plan.scale.map((s) => s.id)].sort(),
+      keep: [],
+      scale: [],
+    },
+  };
 }
 
 /** "2 start, 1 restart, 1 stop, orders 3→2 replicas" -- what a person reads before applying a plan. */

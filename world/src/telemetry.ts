@@ -35,6 +35,8 @@ export const CallStats = Type.Object(
     refused: Count,
     latencyMsSum: Type.Number({ minimum: 0 }),
     latencyMsMax: Type.Number({ minimum: 0 }),
+    /** The fastest call of the window (absent from senders that do not report it): quantiles never go below it. */
+    latencyMsMin: Type.Optional(Type.Number({ minimum: 0 })),
     /** Extra attempts made by the call policy's retries (each one really sent). */
     retries: Type.Optional(Count),
     /** The link's circuit breaker at the end of the window, when it has one. */

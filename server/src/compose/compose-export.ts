@@ -113,16 +113,60 @@ export function backEdges(world: World): Set<string> {
   return back;
 }
 
+/** How long a service waits for a valid leaf from dw-pki before it gives up (and its restart policy decides). */
+export const IDENTITY_WAIT_MS = 180_000;
+
+/**
+ * The command of a world service: wait for a leaf in /identity that is not expired (dw-pki writes tls.crt last,
+ * and replaces an expired one within seconds), then load the service runtime in the same process. So a service
+ * that starts late (a slow `up`, a swarm with no start order) never runs with a leaf it cannot renew. No `$` in
+ * it (compose interpolation).
+ */
+export function waitForIdentityCommand(waitMs = IDENTITY_WAIT_MS): string[] {
+  const script = [
+    "const fs=require('fs'),{X509Certificate}=require('crypto');const t0=Date.now();",
+    "const ok=()=>{try{return Date.parse(new X509Certificate(fs.readFileSync('/identity/tls.crt')).validTo)>Date.now()}catch{return false}};",
+    `(function wait(){if(ok())return import('${APP_DIR}/services/dist/main.js');`,
+    `if(Date.now()-t0>${waitMs}){console.error('[dw] no valid leaf in /identity after ${waitMs / 1000} s: is dw-pki up?');process.exit(2)}`,
+    'setTimeout(wait,250)})()',
+  ].join('');
+  return ['node', '-e', script];
+}
+
 /** A healthcheck run by the image's node: exit 0 once something accepts TCP connections on the port. */
 function tcpHealthcheck(port: number) {
   const script = `require('net').connect(${port},'127.0.0.1').on('connect',function(){this.end();process.exit(0)}).on('error',function(){process.exit(1)})`;
   return { test: ['CMD', 'node', '-e', script], interval: '2s', timeout: '3s', retries: 30, start_period: '5s' };
 }
 
-export function composeForWorld(
+/** What every container engine's export shares: the world that runs in containers and each one's spawn config. */
+export interface ContainerPlan {
+  /** The world without the kinds containers cannot hold (intruders), nor their links. */
+  world: World;
+  /** What was left out, and why. */
+  leftOut: { id: string; why: string }[];
+  /** The world's node ids that run, in order. */
+  ids: string[];
+  /** Each node's spawn config: listens on 0.0.0.0:8443, peers at https://<id>:8443, identity in /identity. */
+  configs: SpawnConfig[];
+  /** The names of the added services (never a world id). */
+  pkiName: string;
+  observerName: string | null;
+  /** The telemetry secret of the services and the observer. */
+  token: string;
+  leafLifetimeMs: number;
+  /** The nodes that keep data (queues, stores): each gets its own volume, mounted at DATA_DIR. */
+  durable: string[];
+}
+
+/** The named volume (compose, swarm) or claim (Kubernetes) that holds a durable node's data. */
+export const dataVolumeOf = (id: string) => `data-${id}`;
+
+/** The world as containers, for any engine: compose and swarm (below), Kubernetes (../kubernetes/). */
+export function containerPlan(
   input: ComposeExportInput,
-  options: ComposeExportOptions = {},
-): Record<string, unknown> {
+  options: Pick<ComposeExportOptions, 'observer' | 'token'> = {},
+): ContainerPlan {
   const { worldId, rev } = input;
   // Kinds a compose file cannot hold (intruders attack with credentials the compose issuer does not make) stay
   // in the playground, and so do their links.
@@ -136,14 +180,11 @@ export function composeForWorld(
     services: input.world.services.filter((s) => !gone.has(s.id)),
     links: input.world.links.filter((l) => !gone.has(l.from) && !gone.has(l.to)),
   };
-  const image = options.image ?? DEFAULT_IMAGE;
   const withObserver = options.observer ?? true;
   const token = options.token ?? randomBytes(24).toString('base64url');
   const taken = new Set(world.services.map((s) => s.id));
   const pkiName = freeName('dw-pki', taken);
   const observerName = withObserver ? freeName('dw-observer', taken) : null;
-  const caVolume = 'dw-ca';
-  const identityVolume = (id: string) => `identity-${id}`;
 
   const ids = world.services.map((s) => s.id);
   const configs: SpawnConfig[] = spawnConfigs({
@@ -166,8 +207,7 @@ export function composeForWorld(
     peerUrl: (id) => `https://${id}:${COMPOSE_SERVICE_PORT}`,
     dataDirOf: () => DATA_DIR,
   });
-  const dataVolume = (id: string) => `data-${id}`;
-  const durable = new Set(world.services.filter(isDurable).map((s) => s.id));
+  const durable = world.services.filter(isDurable).map((s) => s.id);
   // Every member renews its own leaf from the issuer, at 2/3 of the world's leaf lifetime (as locally).
   const leafLifetimeMs = leafLifetimeMsOf(world);
   for (const config of configs) {
@@ -177,6 +217,44 @@ export function composeForWorld(
       lifetimeMs: leafLifetimeMs,
     };
   }
+  return { world, leftOut, ids, configs, pkiName, observerName, token, leafLifetimeMs, durable };
+}
+
+/** The observer's environment (the same in every engine): a controller that observes, in remote mode. */
+export function observerEnvironment(
+  input: ComposeExportInput,
+  plan: ContainerPlan,
+  observerToken: string,
+  publicUrl: string,
+): Record<string, string> {
+  const observe: ObserveConfig = { worldId: input.worldId, rev: input.rev, world: plan.world, token: plan.token };
+  return {
+    HOST: '0.0.0.0',
+    PORT: String(OBSERVER_PORT),
+    // Bound to the container's network (so the published port reaches it): remote mode, with a token.
+    DW_ALLOW_REMOTE: '1',
+    DW_TOKEN: observerToken,
+    // Published on 127.0.0.1 only: it answers to its loopback names (any port: the host's is mapped), and
+    // to its service name only for the services' telemetry. A DNS-rebound name gets 403 forbidden-host.
+    DW_HOSTS: LOOPBACK_NAMES.join(','),
+    DW_TELEMETRY_HOSTS: plan.observerName ?? 'dw-observer',
+    DW_PUBLIC_URL: publicUrl,
+    DW_DATA: '/tmp/dw-observer',
+    [OBSERVE_ENV]: JSON.stringify(observe),
+  };
+}
+
+export function composeForWorld(
+  input: ComposeExportInput,
+  options: ComposeExportOptions = {},
+): Record<string, unknown> {
+  const { worldId, rev } = input;
+  const plan = containerPlan(input, options);
+  const { world, leftOut, ids, configs, pkiName, observerName, leafLifetimeMs } = plan;
+  const durable = new Set(plan.durable);
+  const image = options.image ?? DEFAULT_IMAGE;
+  const caVolume = 'dw-ca';
+  const identityVolume = (id: string) => `identity-${id}`;
   const back = backEdges(world);
 
   const pkiConfig: PkiConfig = {
@@ -223,13 +301,13 @@ export function composeForWorld(
     const publish = node ? kindOf(node).publishPort?.(node.config) : undefined;
     services[config.serviceId] = {
       image,
-      command: ['node', `${APP_DIR}/services/dist/main.js`],
+      command: waitForIdentityCommand(),
       environment: { [SPAWN_CONFIG_ENV]: JSON.stringify(config) },
       // Read-write: the service writes its renewed leaf and its new key here (nobody else's volume, no CA key).
       volumes: [
         `${identityVolume(config.serviceId)}:${IDENTITY_DIR}`,
         // a queue's messages, a store's keys: kept by `down`, removed by `down -v`
-        ...(durable.has(config.serviceId) ? [`${dataVolume(config.serviceId)}:${DATA_DIR}`] : []),
+        ...(durable.has(config.serviceId) ? [`${dataVolumeOf(config.serviceId)}:${DATA_DIR}`] : []),
       ],
       depends_on: dependsOn,
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
@@ -245,24 +323,10 @@ export function composeForWorld(
   const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;
   const observerToken = options.observerToken ?? randomBytes(24).toString('base64url');
   if (observerName) {
-    const observe: ObserveConfig = { worldId, rev, world, token };
     services[observerName] = {
       image,
       command: ['node', `${APP_DIR}/server/dist/standalone.js`],
-      environment: {
-        HOST: '0.0.0.0',
-        PORT: String(OBSERVER_PORT),
-        // Bound to the container's network (so the published port reaches it): remote mode, with a token.
-        DW_ALLOW_REMOTE: '1',
-        DW_TOKEN: observerToken,
-        // Published on 127.0.0.1 only: it answers to its loopback names (any port: the host's is mapped), and
-        // to its service name only for the services' telemetry. A DNS-rebound name gets 403 forbidden-host.
-        DW_HOSTS: LOOPBACK_NAMES.join(','),
-        DW_TELEMETRY_HOSTS: observerName,
-        DW_PUBLIC_URL: `http://127.0.0.1:${observerPort}`,
-        DW_DATA: '/tmp/dw-observer',
-        [OBSERVE_ENV]: JSON.stringify(observe),
-      },
+      environment: observerEnvironment(input, plan, observerToken, `http://127.0.0.1:${observerPort}`),
       ports: [`127.0.0.1:${observerPort}:${OBSERVER_PORT}`],
       healthcheck: tcpHealthcheck(OBSERVER_PORT),
       restart: 'unless-stopped',
@@ -271,7 +335,7 @@ export function composeForWorld(
 
   const volumes: Record<string, null> = { [caVolume]: null };
   for (const id of ids) volumes[identityVolume(id)] = null;
-  for (const id of durable) volumes[dataVolume(id)] = null;
+  for (const id of durable) volumes[dataVolumeOf(id)] = null;
   const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
   if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
   if (leftOut.length > 0) about['left-out'] = leftOut.map(({ id, why }) => `${id} (${why})`);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Display, resolvePointer, validateWorld, type World, type WorldService } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -16,9 +17,7 @@ import {
 import { readYaml } from './compose-yaml-worker.mjs';
 
 const fixture = (name: string) => readFileSync(new URL(`../testing/compose/${name}`, import.meta.url), 'utf8');
-const COMPOSE_WORLD: World = JSON.parse(
-  readFileSync(new URL('../testing/compose-world.json', import.meta.url), 'utf8'),
-);
+const COMPOSE_WORLD = fixtureWorld('compose');
 
 const edges = (world: World) => world.links.map((l) => `${l.from}->${l.to}`).sort();
 const node = (world: World, id: string) =>

@@ -11,10 +11,10 @@ import { Worker } from 'node:worker_threads';
 import {
   type AnyKind,
   article,
+  checkSpawnConfig,
   type Display,
   defaultConfig,
   type ImportWarning,
-  isKnownKind,
   KIND_LIST,
   kindOf,
   type Link,
@@ -26,6 +26,7 @@ import {
   type Problem,
   type ServiceKind,
   SPAWN_CONFIG_ENV,
+  type SpawnConfig,
   validateWorld,
   type World,
   type WorldService,
@@ -297,32 +298,22 @@ function mentionedIn(value: string, trie: NameTrie): number[] {
   return found.length > 1 ? found.sort((a, b) => a - b) : found;
 }
 
-interface SpawnHints {
-  kind: ServiceKind;
-  behaviour: unknown;
-  peers: { linkId: string; id: string }[];
-  allowedCallers: Set<string>;
-  worldId: string;
-}
+/** What the import takes from an exported service's spawn config: its kind, behaviour, links and callers. */
+type SpawnHints = Pick<SpawnConfig, 'kind' | 'behaviour' | 'peers' | 'allowedCallers' | 'worldId'>;
 
-/** The spawn config an exported service carries, when it is one of ours. */
+/** The spawn config an exported service carries, when it is one of ours (a valid SpawnConfig of @dw/world). */
 function spawnHintsOf(raw: string | undefined): SpawnHints | null {
   if (!raw) return null;
+  let value: unknown;
   try {
-    const value = JSON.parse(literalOf(raw)) as Json;
-    // Only kinds a compose file can hold (an exported world's nodes).
-    if (!isKnownKind(value.kind) || !kindOf(value.kind).facts.compose.runs || !Array.isArray(value.peers)) return null;
-    const peers = (value.peers as Json[])
-      .filter((p) => isObject(p) && typeof p.id === 'string' && typeof p.linkId === 'string')
-      .map((p) => ({ linkId: p.linkId as string, id: p.id as string }));
-    const allowedCallers = new Set(
-      Array.isArray(value.allowedCallers) ? value.allowedCallers.filter((c): c is string => typeof c === 'string') : [],
-    );
-    const worldId = typeof value.worldId === 'string' ? value.worldId : '';
-    return { kind: value.kind, behaviour: value.behaviour, peers, allowedCallers, worldId };
+    value = JSON.parse(literalOf(raw));
   } catch {
     return null;
   }
+  const checked = checkSpawnConfig(value);
+  // Only kinds a compose file can hold (an exported world's nodes).
+  if (!checked.ok || !kindOf(checked.value.kind).facts.compose.runs) return null;
+  return checked.value;
 }
 
 /**
@@ -455,7 +446,7 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
         const to = ids.get(peer.id) ?? null;
         // A route the callee does not allow is a deny link.
         const callee = to === null ? undefined : byId.get(to)?.hints;
-        const deny = !!callee && !callee.allowedCallers.has(`spiffe://${hints.worldId}/${name}`);
+        const deny = !!callee && !callee.allowedCallers.includes(`spiffe://${hints.worldId}/${name}`);
         if (to) addLink(id, to, source, peer.linkId, deny);
         else warn(at, `its spawn config calls "${peer.id}", which is not a service of this file: no link`);
       }

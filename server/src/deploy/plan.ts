@@ -1,30 +1,21 @@
 // Pure planning: what a deploy does, and the spawn config each process receives. No I/O here.
+// What a deploy does to what runs is deployDecision (@dw/world reconcile.ts): one plan for the preview and the
+// deploy.
 import {
   admittedCallers,
   answeringFor,
   type CredentialIdentity,
-  type DeployPlan,
   hearsOfImpostors,
   hopBudgetOf,
   type Identity,
   isDurable,
   isMember,
   namedToCallers,
-  planDeploy,
   type SpawnConfig,
   spiffeId,
   type TelemetryTarget,
   type World,
 } from '@dw/world';
-
-/**
- * What a redeploy does to the processes that run: the diff of planDeploy (@dw/world). Services whose process
- * inputs did not change keep running (a moved box restarts nothing); a changed one restarts on its old port, so
- * its callers need no restart; added ones start, removed ones stop.
- */
-export function redeployPlan(previous: World | null, next: World): DeployPlan {
-  return planDeploy(previous, next);
-}
 
 export interface SpawnPlanInput {
   worldId: string;

@@ -4,7 +4,7 @@
 // client's configured rate is put back at the end, whatever happened.
 import { type FindLimitRequest, type FindLimitResult, kindOf, type LimitStep, type TrafficFrame } from '@dw/world';
 import type { FastifyInstance } from 'fastify';
-import { mtlsJson } from '../deploy/mtls.js';
+import { callService } from '../deploy/mtls.js';
 import { HttpProblem } from '../http/errors.js';
 import { evaluateAssertion } from '../scenarios/evaluate.js';
 
@@ -36,12 +36,11 @@ export async function findLimit(
   const maxP99 = request.maxP99Ms ?? 1000;
 
   const setRate = async (rps: number) => {
-    const answer = await mtlsJson(
+    const answer = await callService(
       { host: '127.0.0.1', port: client.port, serviceId: client.id },
-      'PUT',
-      '/_dw/load',
+      'setLoad',
       deployment.controller,
-      { rps },
+      { body: { rps } },
     );
     if (answer.status !== 200)
       throw new HttpProblem(502, 'load-failed', `"${client.id}" answered ${answer.status} to its new rate`);
@@ -55,7 +54,7 @@ export async function findLimit(
       await setRate(rps);
       await new Promise((resolve) => setTimeout(resolve, stepMs * SETTLE_SHARE));
       const frames: TrafficFrame[] = [];
-      const off = app.deployer.onFrame((frame) => {
+      const off = app.deployer.events.on('frame', (frame) => {
         if (frame.worldId === worldId) frames.push(frame);
       });
       await new Promise((resolve) => setTimeout(resolve, stepMs * (1 - SETTLE_SHARE)));

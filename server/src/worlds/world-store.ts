@@ -168,11 +168,13 @@ export class WorldStore {
     return this.writes.run(id, async () => {
       const current = this.require(id);
       if (current.rev !== baseRev) {
-        throw new HttpProblem(
+        const stale = new HttpProblem(
           409,
           'stale-rev',
           `world "${id}" is at rev ${current.rev}, but this edit was based on rev ${baseRev}: reload it and apply the edit again`,
         );
+        stale.rev = current.rev;
+        throw stale;
       }
       const record: StoredWorld = { id, rev: current.rev + 1, updatedAt: this.now(), world };
       await this.persist(record);

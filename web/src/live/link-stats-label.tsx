@@ -1,11 +1,9 @@
 // A link's live numbers, drawn at the middle of the link. The markup is what the end-to-end tests read.
 import { useCallback, useLayoutEffect, useRef } from 'react';
 import { useEditor, useTrafficShown } from '../store/editor-context';
-import { formatCount, formatPercent, formatRate } from './format';
+import { formatCount, formatMs, formatPercent, formatRate } from './format';
 import { LABEL_GAP, trackLabel, untrackLabel } from './label-boxes';
 import { LockIcon } from './lock-icon';
-
-const formatMs = (ms: number) => `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
 
 export function LinkStatsLabel({ linkId, x, y, deny }: { linkId: string; x: number; y: number; deny: boolean }) {
   const live = useTrafficShown((s) => s.links[linkId]);
