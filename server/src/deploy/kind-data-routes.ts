@@ -14,26 +14,20 @@ import {
   ErrorBody,
   isDurable,
   isKnownKind,
+  KeyParams,
+  KeysQuery,
   KIND_CONTROL,
+  LimitQuery,
   MAX_KEYS_PER_PAGE,
+  NodeParams,
   StoreKeyList,
   StoreValue,
   type WorldService,
 } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { ensurePrivateDir } from '../storage/atomic-write.js';
 import { mtlsJson } from './mtls.js';
-
-const Id = Type.String({ maxLength: 200 });
-const NodeParams = Type.Object({ id: Id, nodeId: Id });
-const KeyParams = Type.Object({ id: Id, nodeId: Id, key: Type.String({ minLength: 1, maxLength: 1024 }) });
-const KeysQuery = Type.Object({
-  after: Type.Optional(Type.String({ maxLength: 1024 })),
-  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
-});
-const LimitQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) });
 
 export const kindDataRoutes: FastifyPluginAsync = async (app) => {
   const { deployer, worldStore } = app;
@@ -94,7 +88,7 @@ export const kindDataRoutes: FastifyPluginAsync = async (app) => {
   const limitOf = (raw: string | undefined, fallback: number) =>
     Math.min(MAX_KEYS_PER_PAGE, Math.max(1, raw === undefined ? fallback : Number(raw)));
 
-  app.get<{ Params: { id: string; nodeId: string }; Querystring: { after?: string; limit?: string } }>(
+  app.get<{ Params: NodeParams; Querystring: KeysQuery }>(
     '/api/worlds/:id/nodes/:nodeId/keys',
     {
       schema: {
@@ -111,7 +105,7 @@ export const kindDataRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Params: { id: string; nodeId: string; key: string } }>(
+  app.get<{ Params: KeyParams }>(
     '/api/worlds/:id/nodes/:nodeId/keys/:key',
     {
       schema: {
@@ -125,7 +119,7 @@ export const kindDataRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Params: { id: string; nodeId: string }; Querystring: { limit?: string } }>(
+  app.get<{ Params: NodeParams; Querystring: LimitQuery }>(
     '/api/worlds/:id/nodes/:nodeId/dead-letters',
     {
       schema: {
@@ -141,7 +135,7 @@ export const kindDataRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.delete<{ Params: { id: string; nodeId: string } }>(
+  app.delete<{ Params: NodeParams }>(
     '/api/worlds/:id/nodes/:nodeId/data',
     {
       schema: {
