@@ -304,7 +304,11 @@ export type TraceParams = Static<typeof TraceParams>;
 export const NodeParams = Type.Object({ id: PathPart, nodeId: PathPart });
 export type NodeParams = Static<typeof NodeParams>;
 /** `/api/worlds/:id/nodes/:nodeId/keys/:key`: one key of a store. */
-export const KeyParams = Type.Object({ id: PathPart, nodeId: PathPart, key: Type.String({ minLength: 1, maxLength: 1024 }) });
+export const KeyParams = Type.Object({
+  id: PathPart,
+  nodeId: PathPart,
+  key: Type.String({ minLength: 1, maxLength: 1024 }),
+});
 export type KeyParams = Static<typeof KeyParams>;
 /** `?after=&limit=` of a store's keys: the page after `after`, of at most `limit` (capped by MAX_KEYS_PER_PAGE). */
 export const KeysQuery = Type.Object({

@@ -1,8 +1,16 @@
 // "Clear data" for a node whose kind keeps some (a queue's messages, a store's keys): asked twice, then the
 // controller has the running process forget it all (on disk too), or removes its directory when nothing runs.
+import type { DataCleared } from '@dw/world';
 import { useState } from 'react';
 import { httpClient } from '../api/http-client';
 import { useEditor } from '../store/editor-context';
+
+/** What "clear data" says once done: what a running process forgot, or that the directory of one down went. */
+export function clearedMessage(done: DataCleared, what: string): string {
+  return done.how === 'running'
+    ? `Cleared: ${done.removed ?? 0} ${what} forgotten, on disk too.`
+    : 'Cleared: its data directory is gone.';
+}
 
 export function ClearData({ id, what, onCleared }: { id: string; what: string; onCleared?: () => void }) {
   const worldId = useEditor((s) => s.worldId);
@@ -14,11 +22,7 @@ export function ClearData({ id, what, onCleared }: { id: string; what: string; o
     setBusy(true);
     try {
       const done = await httpClient.clearData(worldId, id);
-      setSaid(
-        done.how === 'running'
-          ? `Cleared: ${done.removed ?? 0} ${what} forgotten, on disk too.`
-          : 'Cleared: its data directory is gone.',
-      );
+      setSaid(clearedMessage(done, what));
       onCleared?.();
     } catch (error) {
       setSaid(`Not cleared: ${(error as Error).message}`);

@@ -18,7 +18,8 @@ import { WaitingDots } from './waiting-dots';
 const LIVE = 'accepted';
 const SHOWN = ['depth', 'inFlight', 'publishPerSec', 'deliverPerSec', 'oldestMs', 'deadLetters'] as const;
 
-function describe(config: QueueConfig): string {
+/** The summary line of a queue node: where it keeps messages, its per-consumer limit and its attempts. */
+export function queueSummary(config: QueueConfig): string {
   const store = config.durable === false ? 'in memory' : 'on disk';
   return `${store} · ${config.inFlightPerConsumer ?? DEFAULT_IN_FLIGHT_PER_CONSUMER} in flight · ${config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS} attempts`;
 }
@@ -36,7 +37,7 @@ function Live({ id }: { id: string }) {
 
 export const QueueNodeView = memo(function QueueNodeView({ id, data, selected }: NodeProps<FlowNodeOf<'queue'>>) {
   return (
-    <NodeFrame id={id} data={data} summary={describe(data.config)} selected={selected} live={LIVE}>
+    <NodeFrame id={id} data={data} summary={queueSummary(data.config)} selected={selected} live={LIVE}>
       <Live id={id} />
     </NodeFrame>
   );

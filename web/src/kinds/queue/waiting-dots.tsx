@@ -5,11 +5,13 @@ import { useGauge } from '../../live/use-live';
 /** Dots drawn at most; beyond them the node says how many more wait. */
 export const MAX_WAITING_DOTS = 16;
 
+/** What waits in a queue: what it holds and has not sent on its way to a consumer (never below 0). */
+export function waitingOf(depth: number | undefined, inFlight: number | undefined): number {
+  return Math.max(0, (depth ?? 0) - (inFlight ?? 0));
+}
+
 export function WaitingDots({ id }: { id: string }) {
-  const depth = useGauge(id, 'depth') ?? 0;
-  const inFlight = useGauge(id, 'inFlight') ?? 0;
-  // what waits: held and not on its way to a consumer
-  const waiting = Math.max(0, depth - inFlight);
+  const waiting = waitingOf(useGauge(id, 'depth'), useGauge(id, 'inFlight'));
   const shown = Math.min(waiting, MAX_WAITING_DOTS);
   return (
     <div

@@ -4,27 +4,19 @@ import { DEFAULT_STORE_WORKLOAD, type ServiceConfig, type StoreWorkload } from '
 import { NumberField } from '../../inspector/fields';
 import { useEditor } from '../../store/editor-context';
 import type { ConfigFieldsProps } from '../kind-entry';
+import { deleteShareOf, linksToStore, withWorkloadField } from './store-workload';
 
-/** True when a link of the service leads to a store (a node its callers call with GET/PUT/DELETE). */
+/** True when a link of the service leads to a store. */
 function useLinksToStore(id: string): boolean {
-  return useEditor((s) =>
-    s.edges.some((e) => e.source === id && s.nodes.find((n) => n.id === e.target)?.data.kind === 'store'),
-  );
+  return useEditor((s) => linksToStore(id, s.nodes, s.edges));
 }
 
 export function StoreWorkloadFields({ id, config, messages, onChange }: ConfigFieldsProps<ServiceConfig>) {
   const linked = useLinksToStore(id);
   const workload = config.store;
   if (!linked && workload === undefined) return null;
-  const set = (key: keyof StoreWorkload, value: number | undefined) => {
-    const { [key]: _, ...rest } = workload ?? {};
-    const next = value === undefined ? rest : { ...rest, [key]: value };
-    const { store: __, ...others } = config;
-    onChange(Object.keys(next).length > 0 ? { ...others, store: next } : others);
-  };
-  const reads = workload?.readShare ?? DEFAULT_STORE_WORKLOAD.readShare;
-  const writes = workload?.writeShare ?? DEFAULT_STORE_WORKLOAD.writeShare;
-  const deletes = Math.max(0, Math.round((1 - reads - writes) * 1000) / 1000);
+  const set = (key: keyof StoreWorkload, value: number | undefined) => onChange(withWorkloadField(config, key, value));
+  const deletes = deleteShareOf(workload);
   return (
     <fieldset className="dw-fieldset" data-testid={`store-workload-${id}`}>
       <legend className="dw-field__label">Calls to stores</legend>

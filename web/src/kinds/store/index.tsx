@@ -15,7 +15,8 @@ import { StorePanel } from './store-panel';
 
 const LIVE = 'accepted';
 
-function describe(config: StoreConfig): string {
+/** The summary line of a store node: its bounds on keys and on a value. */
+export function storeSummary(config: StoreConfig): string {
   const keys = (config.maxKeys ?? DEFAULT_STORE_MAX_KEYS).toLocaleString('en-US');
   return `≤ ${keys} keys · ≤ ${formatGauge(config.maxValueBytes ?? DEFAULT_STORE_MAX_VALUE_BYTES, 'bytes')} each`;
 }
@@ -28,7 +29,7 @@ function Live({ id }: { id: string }) {
 
 export const StoreNodeView = memo(function StoreNodeView({ id, data, selected }: NodeProps<FlowNodeOf<'store'>>) {
   return (
-    <NodeFrame id={id} data={data} summary={describe(data.config)} selected={selected} live={LIVE}>
+    <NodeFrame id={id} data={data} summary={storeSummary(data.config)} selected={selected} live={LIVE}>
       <Live id={id} />
     </NodeFrame>
   );
