@@ -24,7 +24,6 @@ import {
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
   type Problem,
-  type ServiceKind,
   SPAWN_CONFIG_ENV,
   type SpawnConfig,
   validateWorld,

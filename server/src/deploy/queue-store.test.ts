@@ -196,7 +196,8 @@ describe('a queue and a store in a deployed world', () => {
     const saved = await c.api<{ rev: number }>('GET', `/api/worlds/${live.id}`);
     const quiet = { ...SHOP, services: SHOP.services.filter((s) => s.id !== 'shop'), links: SHOP.links.slice(1) };
     expect((await c.api('PUT', `/api/worlds/${live.id}`, { rev: saved.body.rev, world: quiet })).status).toBe(200);
-    expect((await c.api('POST', `/api/worlds/${live.id}/deploy`)).status).toBe(202);
+    const redeployed = await c.api<{ rev: number }>('POST', `/api/worlds/${live.id}/deploy`);
+    expect(redeployed.status).toBe(202);
     const after = await waitFor(
       'the store back with its keys',
       async () => {
@@ -206,10 +207,22 @@ describe('a queue and a store in a deployed world', () => {
       20_000,
     );
     expect(after).toBeGreaterThanOrEqual(keysBefore);
+    // the queue hands the worker what it still held (nothing publishes now): once it is empty, nothing writes
+    await waitFor(
+      'the queue drained',
+      () => {
+        const frame = live.frames.at(-1);
+        if (!frame || frame.rev !== redeployed.body.rev) return undefined;
+        return gaugeIn(frame, 'orders-q', 'depth') === 0 && gaugeIn(frame, 'orders-q', 'inFlight') === 0
+          ? true
+          : undefined;
+      },
+      20_000,
+    );
     // "clear data" while it runs: the process forgets it all, on disk too
     const cleared = await c.api<DataCleared>('DELETE', `/api/worlds/${live.id}/nodes/db/data`);
     expect(cleared).toMatchObject({ status: 200, body: { nodeId: 'db', how: 'running' } });
-    expect(cleared.body.removed).toBeGreaterThanOrEqual(after); // (the queue may still hand the worker a few)
+    expect(cleared.body.removed).toBeGreaterThanOrEqual(after);
     expect((await c.api<StoreKeyList>('GET', `/api/worlds/${live.id}/nodes/db/keys`)).body.total).toBe(0);
     // stopped, "clear data" removes the directory
     expect((await c.api('DELETE', `/api/worlds/${live.id}/deploy`)).status).toBe(200);
