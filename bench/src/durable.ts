@@ -110,7 +110,7 @@ function getJson(port: number, serviceId: string, path: string, leaf: LeafFiles)
 
 const acceptedFrom = async (port: number, serviceId: string, from: string, controller: LeafFiles) => {
   const stats = await getJson(port, serviceId, '/_dw/stats', controller);
-  return ((stats.accepted as Record<string, number> | undefined) ?? {})[from] ?? 0;
+  return (stats.accepted as Record<string, number> | undefined)?.[from] ?? 0;
 };
 
 interface LoadResult {
