@@ -7,6 +7,7 @@ import { deployRoutes } from './deploy/deploy-routes.js';
 import { deployerPlugin } from './deploy/deployer-plugin.js';
 import { faultRoutes } from './deploy/fault-routes.js';
 import { gatewayRoutes } from './deploy/gateway-routes.js';
+import { kindDataRoutes } from './deploy/kind-data-routes.js';
 import { type AccessOptions, installAccessGuard, routeAccess } from './http/access-guard.js';
 import { HttpProblem, installErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health-routes.js';
@@ -93,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(worldsRoutes);
   await app.register(deployRoutes);
   await app.register(faultRoutes);
+  await app.register(kindDataRoutes);
   await app.register(gatewayRoutes);
   await app.register(scenarioRoutes);
   await app.register(loadRoutes);

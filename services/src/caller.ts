@@ -119,6 +119,13 @@ export interface Exchange {
   body?: Buffer;
   /** Filled by the call: the answer's status, raw header pairs and body (empty when there was none). */
   reply?: { status: number; headers: string[]; body: Buffer };
+  /**
+   * Set by the call when its last attempt reached no one: the callee's port refused the connection (every copy
+   * of it), or the link is partitioned. Nothing was sent, so nothing was done (a queue keeps the message).
+   */
+  unsent?: boolean;
+  /** A 404 answer is an outcome, not a failure (a store's read of a key that is not there: a miss). */
+  notFoundIsOk?: boolean;
 }
 
 /** Errors that prove nothing reached the callee: its port is closed (a killed copy) or could not be reached. */
@@ -348,8 +355,15 @@ export class Caller {
     exchange: Exchange | undefined,
   ): Promise<{ outcome: CallOutcome; answered: boolean; status: number }> {
     const started = performance.now();
+    if (exchange) {
+      exchange.unsent = false;
+      exchange.reply = undefined;
+    }
     const fault = this.faults.decide(peer.linkId);
-    if (fault.kind === 'partition') return { outcome: 'error', answered: false, status: 0 };
+    if (fault.kind === 'partition') {
+      if (exchange) exchange.unsent = true;
+      return { outcome: 'error', answered: false, status: 0 };
+    }
     if (fault.kind === 'abort') return { outcome: 'error', answered: false, status: 503 };
     if (fault.delayMs > 0) await sleep(Math.min(fault.delayMs, timeoutMs));
     const left = () => timeoutMs - (performance.now() - started);
@@ -379,12 +393,14 @@ export class Caller {
           endpoint = other;
           continue;
         }
+        if (exchange && notSent) exchange.unsent = true;
         outcome =
           isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
       }
       break;
     }
     if (fault.kind === 'drop') {
+      if (exchange) exchange.reply = undefined; // the answer is lost on the way back
       if (left() > 0) await sleep(left());
       return { outcome: 'error', answered: false, status: 0 };
     }
@@ -421,7 +437,12 @@ export class Caller {
         deadline.removeListener('abort', onDeadline);
         if (err) reject(err);
         else {
-          const outcome: CallOutcome = status >= 200 && status < 300 ? 'ok' : status === 403 ? 'refused' : 'error';
+          const outcome: CallOutcome =
+            (status >= 200 && status < 300) || (status === 404 && exchange?.notFoundIsOk === true)
+              ? 'ok'
+              : status === 403
+                ? 'refused'
+                : 'error';
           resolve({ outcome, answered: true, status });
         }
       };

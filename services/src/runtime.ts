@@ -33,15 +33,16 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   const stats = new Stats(config.serviceId, config.peers, telemetryOn);
   const tracer = new Tracer(config.serviceId, telemetryOn);
   const faults = new FaultTable(config.faults);
-  // Timeout, retries and breaker, where the kind's config has them.
+  // Timeout, retries and breaker, where the kind's config has them (or its runtime says).
   const behaviour = config.behaviour as { calls?: ClientCallPolicy };
   const caller = new Caller(config.worldId, config.peers, identity, stats, {
     closedMeansRefused: kind.closedMeansRefused === true,
     tracer,
-    policy: behaviour.calls,
+    policy: behaviour.calls ?? kind.callPolicy?.(config),
     faults,
   });
-  const parts = kind.create({ config, identity, log, stats, tracer, caller, faults });
+  const context = { config, identity, log, stats, tracer, caller, faults };
+  const parts = kind.create(context, await kind.prepare?.(context));
   const server = descriptor.serves(config.behaviour)
     ? createServiceServer({
         config,
@@ -53,6 +54,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
         setRate: parts.setRate,
         readsBody: parts.readsBody,
         door: parts.door,
+        control: parts.control,
         log,
       })
     : undefined;
@@ -68,6 +70,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
     stats,
     tracer,
     log,
+    parts.gauges,
   );
 
   let port = config.listen.port;

@@ -18,9 +18,10 @@ import {
   TRACEPARENT_HEADER,
 } from '@dw/world';
 import Value from 'typebox/value';
-import { type Behaviour, OK_BODY } from './behaviour.js';
+import { type Answer, type Behaviour, OK_BODY } from './behaviour.js';
 import type { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
+import type { ControlRequest } from './kinds/kind-runtime.js';
 import type { Log } from './log.js';
 import { type CutReason, callerClassifier, InboundConnections } from './peer-identity.js';
 import type { Stats } from './stats.js';
@@ -29,6 +30,21 @@ import { childOf, newSpanId, newTraceId, nowMs, type Tracer } from './tracing.js
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   sendJson(res, status, JSON.stringify(body));
+}
+
+/** An answer of a behaviour or a kind's control route: its JSON body, or its bytes. */
+function sendAnswer(res: ServerResponse, answer: Answer): void {
+  if (!answer.bytes) {
+    send(res, answer.status, answer.body);
+    return;
+  }
+  res.writeHead(answer.status, [
+    'content-type',
+    'application/octet-stream',
+    'content-length',
+    String(answer.bytes.length),
+  ]);
+  res.end(answer.bytes);
 }
 
 function sendJson(res: ServerResponse, status: number, json: string): void {
@@ -157,6 +173,8 @@ export function createServiceServer(opts: {
    * gateway's door over TLS). Without it such handshakes are refused, as everywhere in the mesh.
    */
   door?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The kind's own routes for the controller (a store's keys...): null when a request is not one of them. */
+  control?: ((request: ControlRequest) => Promise<Answer | null>) | undefined;
   /** Where a connection closed for an expired or no longer trusted certificate is told. */
   log?: Log;
 }): ServiceServer {
@@ -198,6 +216,11 @@ export function createServiceServer(opts: {
         }
         opts.setRate((body.value as RuntimeLoad).rps);
         return send(res, 200, body.value);
+      }
+      if (opts.control) {
+        const url = new URL(req.url ?? '/', 'https://service');
+        const answer = await opts.control({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
+        if (answer) return sendAnswer(res, answer);
       }
       if (req.method === 'PUT') req.resume();
       stats.refused(CONTROLLER_ID, 'not-linked');
@@ -260,7 +283,7 @@ export function createServiceServer(opts: {
     if (answer.status >= 400) stats.inboundError(caller.id);
     if (!res.destroyed) {
       if (answer.body === OK_BODY) sendJson(res, 200, okJson);
-      else send(res, answer.status, answer.body);
+      else sendAnswer(res, answer);
     }
     if (parent.sampled) {
       tracer.record({

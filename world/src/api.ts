@@ -300,6 +300,25 @@ export type FaultParams = Static<typeof FaultParams>;
 /** `/api/worlds/:id/traces/:traceId` */
 export const TraceParams = Type.Object({ id: PathPart, traceId: PathPart });
 export type TraceParams = Static<typeof TraceParams>;
+/** `/api/worlds/:id/nodes/:nodeId/...` (a queue's or a store's data) */
+export const NodeParams = Type.Object({ id: PathPart, nodeId: PathPart });
+export type NodeParams = Static<typeof NodeParams>;
+/** `/api/worlds/:id/nodes/:nodeId/keys/:key`: one key of a store. */
+export const KeyParams = Type.Object({
+  id: PathPart,
+  nodeId: PathPart,
+  key: Type.String({ minLength: 1, maxLength: 1024 }),
+});
+export type KeyParams = Static<typeof KeyParams>;
+/** `?after=&limit=` of a store's keys: the page after `after`, of at most `limit` (capped by MAX_KEYS_PER_PAGE). */
+export const KeysQuery = Type.Object({
+  after: Type.Optional(Type.String({ maxLength: 1024 })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+});
+export type KeysQuery = Static<typeof KeysQuery>;
+/** `?limit=` of a queue's dead letters. */
+export const LimitQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) });
+export type LimitQuery = Static<typeof LimitQuery>;
 /** `?limit=` of GET /api/worlds/:id/traces: 1 to 999 (the controller keeps at most 500). */
 export const TraceListQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) });
 export type TraceListQuery = Static<typeof TraceListQuery>;
@@ -327,6 +346,13 @@ export const Killed = Type.Object(
   strict,
 );
 export type Killed = Static<typeof Killed>;
+
+/** POST /api/worlds/:id/deploy/services/:serviceId/start -- the copies started again (1 when it runs once). */
+export const ServiceStarted = Type.Object(
+  { serviceId: Type.String(), replicas: Type.Array(Type.Integer({ minimum: 1 })) },
+  strict,
+);
+export type ServiceStarted = Static<typeof ServiceStarted>;
 
 /** GET /api/live -- the live view's own figures: sockets connected, frames sent, frames skipped for a slow reader. */
 export const LiveStats = Type.Object(

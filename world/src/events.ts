@@ -5,7 +5,7 @@ import { ReplicaStatus, ServiceState } from './api.js';
 import type { FaultList } from './faults.js';
 import { CallFigures, ServiceFigures } from './figures.js';
 import type { ScenarioProgress } from './scenario.js';
-import { BreakerState, RefusalReason } from './telemetry.js';
+import { BreakerState, Gauges, RefusalReason } from './telemetry.js';
 import { LATENCY_BUCKETS_MS } from './trace.js';
 
 const strict = { additionalProperties: false } as const;
@@ -97,6 +97,11 @@ export const ServiceTraffic = Type.Object(
         ),
       ),
     ),
+    /**
+     * The figures its kind reports (a queue's depth, a store's keys), the latest each process sent; summed over
+     * its copies when it runs more than once. Absent until it reported some.
+     */
+    gauges: Type.Optional(Gauges),
   },
   strict,
 );

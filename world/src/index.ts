@@ -7,6 +7,7 @@ export * from './example.js';
 export * from './faults.js';
 export * from './figures.js';
 export * from './identity.js';
+export * from './kind-data.js';
 export * from './load.js';
 export * from './pointer.js';
 export * from './reconcile.js';

@@ -3,7 +3,7 @@
 // links it calls, the callers it admits (a deny link admits no one), or a world setting it carries. Moving a box restarts nothing.
 // A changed replica count alone is a scale: only the extra copies start or stop, and the callers are told the new
 // addresses without a restart.
-import { admittedCallers, answeringFor, replicasOf } from './kinds/index.js';
+import { admittedCallers, answeringFor, namedToCallers, replicasOf } from './kinds/index.js';
 import { hopBudgetOf, leafLifetimeMsOf, type World } from './world.js';
 
 /** A service whose copies change in number and in nothing else. */
@@ -33,7 +33,10 @@ function fingerprint(world: World, id: string): string | null {
     .filter((l) => l.from === id)
     .map((l) => {
       const also = answeringFor(world, l.to).join(',');
-      return `${l.id}>${l.to}${also ? `~${also}` : ''}${l.weight !== undefined ? `*${l.weight}` : ''}`;
+      // A callee its callers must know the kind of (a store): its kind is in their spawn config.
+      const callee = world.services.find((s) => s.id === l.to);
+      const kind = callee && namedToCallers(callee) ? `:${callee.kind}` : '';
+      return `${l.id}>${l.to}${kind}${also ? `~${also}` : ''}${l.weight !== undefined ? `*${l.weight}` : ''}`;
     })
     .sort();
   return JSON.stringify([

@@ -21,6 +21,11 @@ export const Peer = Type.Object(
      * here, and an impostor's address.
      */
     alsoAt: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 16 })),
+    /**
+     * The callee's kind, when its kind says its callers must know it (facts.namedToCallers): a store is called
+     * with GET/PUT/DELETE of keys. Absent: a peer called with the mesh's POST.
+     */
+    kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' })),
   },
   strict,
 );
@@ -108,4 +113,19 @@ export function spawnVariant<K extends string, B extends TSchema, I extends TObj
   identity: I,
 ) {
   return Type.Object({ ...spawnCommonFields, identity, kind: Type.Literal(kind), behaviour }, strict);
+}
+
+/**
+ * Where a durable kind (facts.durable) keeps its data: a directory of its own, private to its user (0700),
+ * per world and node (<data>/worlds-data/<world>/<node> locally, a named volume in compose). It outlives the
+ * process, restarts and redeploys.
+ */
+export const DataDir = Type.String({ minLength: 1, maxLength: 4096 });
+
+/** The spawn config of a durable kind: a spawnVariant with its `dataDir`. */
+export function durableSpawnVariant<K extends string, B extends TSchema>(kind: K, behaviour: B) {
+  return Type.Object(
+    { ...spawnCommonFields, identity: Identity, kind: Type.Literal(kind), behaviour, dataDir: DataDir },
+    strict,
+  );
 }

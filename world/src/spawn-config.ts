@@ -11,6 +11,8 @@ import type { Validation } from './validate.js';
 
 export {
   CredentialIdentity,
+  DataDir,
+  durableSpawnVariant,
   Identity,
   Peer,
   Renewal,

@@ -80,6 +80,24 @@ export const RefusalStats = Type.Object(
 );
 export type RefusalStats = Static<typeof RefusalStats>;
 
+/** Gauges one batch (and one node of a frame) may carry. */
+export const MAX_GAUGES = 16;
+
+/**
+ * A figure a process reports of itself at the end of the window, whatever its kind: a queue's depth, a store's
+ * key count. Its name is one of its kind's (KindDescriptor.gauges); a level, not a count of the window.
+ */
+export const Gauge = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][A-Za-z0-9]{0,31}$' }),
+    value: Type.Number(),
+  },
+  strict,
+);
+export type Gauge = Static<typeof Gauge>;
+
+export const Gauges = Type.Array(Gauge, { maxItems: MAX_GAUGES });
+
 export const TelemetryBatch = Type.Object(
   {
     worldId: Type.String({ minLength: 1 }),
@@ -105,6 +123,8 @@ export const TelemetryBatch = Type.Object(
     spans: Type.Optional(Type.Array(Span, { maxItems: MAX_SPANS_PER_BATCH })),
     /** Spans of the window that did not fit. */
     spansDropped: Type.Optional(Count),
+    /** The figures its kind reports of itself (a queue's depth...), as they are at the end of the window. */
+    gauges: Type.Optional(Gauges),
   },
   strict,
 );

@@ -47,13 +47,18 @@ export function formatTraceparent(ctx: TraceContext): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${ctx.sampled ? '01' : '00'}`;
 }
 
-/** One timed operation of a sampled request: a service handling it (`server`) or calling a peer (`client`). */
+/**
+ * One timed operation of a sampled request: a service handling it (`server`), calling a peer (`client`), or
+ * something inside one process that the request waited for (`internal`, named: a message waiting in a queue).
+ */
 export const Span = Type.Object(
   {
     traceId: TraceId,
     spanId: SpanId,
     parentId: Type.Union([SpanId, Type.Null()]),
-    kind: Type.Union([Type.Literal('server'), Type.Literal('client')]),
+    kind: Type.Union([Type.Literal('server'), Type.Literal('client'), Type.Literal('internal')]),
+    /** An internal span's name, for people ("waited in the queue"). */
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** The service that recorded the span. */
     service: ServiceId,
     /** For a client span: the link and the callee. */

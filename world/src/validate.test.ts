@@ -414,8 +414,73 @@ describe('a gateway', () => {
     ).toEqual([
       {
         pointer: '/services/0/kind',
-        message: 'unknown kind "database": use one of client, service, gateway, intruder',
+        message: 'unknown kind "database": use one of client, service, gateway, queue, store, intruder',
       },
     ]);
+  });
+});
+
+describe('queues and stores', () => {
+  const world = (services: unknown[], links: unknown[] = []) => ({ version: 1, name: 'w', services, links });
+  const at = (id: string, kind: string, config: unknown = {}, extra: object = {}) => ({
+    id,
+    kind,
+    position: { x: 0, y: 0 },
+    config,
+    ...extra,
+  });
+
+  it('takes a shop with an order queue, a worker and a store', () => {
+    const ok = validateWorld(
+      world(
+        [
+          at('shop', 'client', { rps: 5 }),
+          at('orders', 'queue', { maxAttempts: 3, durable: false }),
+          at('worker', 'service', { store: { readShare: 0.5, writeShare: 0.5, keys: 10, valueBytes: 0 } }),
+          at('db', 'store', { maxKeys: 100 }),
+        ],
+        [
+          { id: 'l1', from: 'shop', to: 'orders' },
+          { id: 'l2', from: 'orders', to: 'worker' },
+          { id: 'l3', from: 'worker', to: 'db' },
+        ],
+      ),
+    );
+    expect(ok.ok, JSON.stringify(ok)).toBe(true);
+  });
+
+  it('says why a store has no links of its own, why neither runs copies, and what a bad config is', () => {
+    expect(
+      problemsOf(
+        world(
+          [
+            at('db', 'store', { maxKeys: 0 }, { replicas: 2 }),
+            at('q', 'queue', { inFlightPerConsumer: 1000 }, { replicas: 2 }),
+            at('app', 'service', { store: { readShare: 0.7, writeShare: 0.6 } }),
+          ],
+          [{ id: 'l1', from: 'db', to: 'app' }],
+        ),
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        {
+          pointer: '/links/0/from',
+          message: '"db" is a store: it answers GET/PUT/DELETE of keys and calls no one, so it has no links of its own',
+        },
+        {
+          pointer: '/services/0/replicas',
+          message:
+            '"replicas" is not for a store: a store is one process with one log: its data would split between copies',
+        },
+        expect.objectContaining({ pointer: '/services/0/config/maxKeys' }),
+        expect.objectContaining({ pointer: '/services/1/replicas' }),
+        expect.objectContaining({ pointer: '/services/1/config/inFlightPerConsumer' }),
+        {
+          pointer: '/services/2/config/store',
+          message:
+            '"readShare" (0.7) and "writeShare" (0.6) add up to more than 1: the rest of the store calls are deletes',
+        },
+      ]),
+    );
   });
 });

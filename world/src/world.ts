@@ -17,8 +17,10 @@ export * from './kinds/client.js';
 export * from './kinds/gateway.js';
 export * from './kinds/index.js';
 export * from './kinds/intruder.js';
-export type { Allowed, ConfigContext, Credential, KindDescriptor, KindFacts } from './kinds/kind.js';
+export type { Allowed, ConfigContext, Credential, GaugeSpec, KindDescriptor, KindFacts } from './kinds/kind.js';
+export * from './kinds/queue.js';
 export * from './kinds/service.js';
+export * from './kinds/store.js';
 export {
   Display,
   Latency,

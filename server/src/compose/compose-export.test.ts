@@ -37,7 +37,25 @@ const GATEWAY_WORLD: World = {
   links: [...EXAMPLE_WORLD.links, { id: 'gd', from: 'door', to: 'orders' }],
 } as World;
 
+/** A shop with an order queue, a worker and a store: two nodes that keep data. */
+const DURABLE_WORLD: World = {
+  version: 1,
+  name: 'orders',
+  services: [
+    { id: 'shop', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 5 } },
+    { id: 'orders-q', kind: 'queue', position: { x: 0, y: 0 }, config: {} },
+    { id: 'worker', kind: 'service', position: { x: 0, y: 0 }, config: {} },
+    { id: 'db', kind: 'store', position: { x: 0, y: 0 }, config: {} },
+  ],
+  links: [
+    { id: 'l1', from: 'shop', to: 'orders-q' },
+    { id: 'l2', from: 'orders-q', to: 'worker' },
+    { id: 'l3', from: 'worker', to: 'db' },
+  ],
+};
+
 const WORLDS: [string, World][] = [
+  ['durable', DURABLE_WORLD],
   ['gateway', GATEWAY_WORLD],
   ['replicated', REPLICATED_WORLD],
   ['compose', COMPOSE_WORLD],
@@ -185,6 +203,7 @@ describe('compose export', () => {
     ['cycle (back-edges, a taken name, a literal $)', CYCLE_WORLD, { baseImage: 'node:20-slim' }],
     ['mesh without observer', MESH_WORLD, { observer: false }],
     ['replicated (deploy.replicas)', REPLICATED_WORLD, {}],
+    ['durable (data volumes)', DURABLE_WORLD, {}],
   ];
   it.for(CONFIG_CASES)('%s: passes `docker-compose config -q`', ([_name, world, options], ctx) => {
     if (noDockerCompose) ctx.skip(noDockerCompose);
@@ -473,5 +492,26 @@ describe('compose export', () => {
       services: GATEWAY_WORLD.services.map((s) => (s.id === 'door' ? { ...s, config: {} } : s)),
     } as World);
     expect(plain.doc.services.door?.ports).toEqual(['127.0.0.1:8080:8443']);
+  });
+
+  it('gives a queue and a store a named volume of their own for their data, at the dataDir of their spawn config', () => {
+    const { doc } = exported(DURABLE_WORLD);
+    const services = doc.services as unknown as Record<string, Record<string, unknown>>;
+    const configOf = (id: string) =>
+      JSON.parse((services[id]?.environment as Record<string, string> | undefined)?.DW_SPAWN_CONFIG ?? 'null');
+    for (const id of ['orders-q', 'db']) {
+      expect(services[id]?.volumes).toEqual([`identity-${id}:/identity`, `data-${id}:/data`]);
+      expect(configOf(id).dataDir).toBe('/data');
+      expect(parseSpawnConfig(JSON.stringify(configOf(id))).ok).toBe(true);
+    }
+    expect(services.worker?.volumes).toEqual(['identity-worker:/identity']);
+    expect(configOf('worker').dataDir).toBeUndefined();
+    // the worker is told that db is a store (it calls it with GET/PUT/DELETE); the queue's consumer is a service
+    expect(configOf('worker').peers).toEqual([{ linkId: 'l3', id: 'db', url: 'https://db:8443', kind: 'store' }]);
+    expect(configOf('orders-q').peers).toEqual([{ linkId: 'l2', id: 'worker', url: 'https://worker:8443' }]);
+    expect(Object.keys(doc.volumes as object).filter((v) => v.startsWith('data-'))).toEqual([
+      'data-orders-q',
+      'data-db',
+    ]);
   });
 });

@@ -4,6 +4,7 @@
 // Pure: no I/O. What it writes holds no private key; keys exist only in the volumes the pki service fills.
 import { randomBytes } from 'node:crypto';
 import {
+  isDurable,
   kindOf,
   leafLifetimeMsOf,
   restartOf as nodeRestart,
@@ -31,6 +32,8 @@ export const DEFAULT_IMAGE = 'distributed-world:latest';
 /** Where the image keeps the bundles (see the Dockerfile). */
 export const APP_DIR = '/app';
 export const IDENTITY_DIR = '/identity';
+/** Where a node that keeps data (a queue, a store) keeps it in its container: its own named volume. */
+export const DATA_DIR = '/data';
 export const TELEMETRY_INTERVAL_MS = 250;
 
 export interface ComposeExportOptions {
@@ -152,7 +155,12 @@ export interface ContainerPlan {
   /** The telemetry secret of the services and the observer. */
   token: string;
   leafLifetimeMs: number;
+  /** The nodes that keep data (queues, stores): each gets its own volume, mounted at DATA_DIR. */
+  durable: string[];
 }
+
+/** The named volume (compose, swarm) or claim (Kubernetes) that holds a durable node's data. */
+export const dataVolumeOf = (id: string) => `data-${id}`;
 
 /** The world as containers, for any engine: compose and swarm (below), Kubernetes (../kubernetes/). */
 export function containerPlan(
@@ -197,7 +205,9 @@ export function containerPlan(
       intervalMs: TELEMETRY_INTERVAL_MS,
     },
     peerUrl: (id) => `https://${id}:${COMPOSE_SERVICE_PORT}`,
+    dataDirOf: () => DATA_DIR,
   });
+  const durable = world.services.filter(isDurable).map((s) => s.id);
   // Every member renews its own leaf from the issuer, at 2/3 of the world's leaf lifetime (as locally).
   const leafLifetimeMs = leafLifetimeMsOf(world);
   for (const config of configs) {
@@ -207,7 +217,7 @@ export function containerPlan(
       lifetimeMs: leafLifetimeMs,
     };
   }
-  return { world, leftOut, ids, configs, pkiName, observerName, token, leafLifetimeMs };
+  return { world, leftOut, ids, configs, pkiName, observerName, token, leafLifetimeMs, durable };
 }
 
 /** The observer's environment (the same in every engine): a controller that observes, in remote mode. */
@@ -241,6 +251,7 @@ export function composeForWorld(
   const { worldId, rev } = input;
   const plan = containerPlan(input, options);
   const { world, leftOut, ids, configs, pkiName, observerName, leafLifetimeMs } = plan;
+  const durable = new Set(plan.durable);
   const image = options.image ?? DEFAULT_IMAGE;
   const caVolume = 'dw-ca';
   const identityVolume = (id: string) => `identity-${id}`;
@@ -293,7 +304,11 @@ export function composeForWorld(
       command: waitForIdentityCommand(),
       environment: { [SPAWN_CONFIG_ENV]: JSON.stringify(config) },
       // Read-write: the service writes its renewed leaf and its new key here (nobody else's volume, no CA key).
-      volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}`],
+      volumes: [
+        `${identityVolume(config.serviceId)}:${IDENTITY_DIR}`,
+        // a queue's messages, a store's keys: kept by `down`, removed by `down -v`
+        ...(durable.has(config.serviceId) ? [`${dataVolumeOf(config.serviceId)}:${DATA_DIR}`] : []),
+      ],
       depends_on: dependsOn,
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
       // a door from the host (a gateway's): published on 127.0.0.1 only
@@ -320,6 +335,7 @@ export function composeForWorld(
 
   const volumes: Record<string, null> = { [caVolume]: null };
   for (const id of ids) volumes[identityVolume(id)] = null;
+  for (const id of durable) volumes[dataVolumeOf(id)] = null;
   const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
   if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
   if (leftOut.length > 0) about['left-out'] = leftOut.map(({ id, why }) => `${id} (${why})`);

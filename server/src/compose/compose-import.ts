@@ -24,7 +24,6 @@ import {
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
   type Problem,
-  type ServiceKind,
   SPAWN_CONFIG_ENV,
   validateWorld,
   type World,
@@ -32,7 +31,9 @@ import {
 } from '@dw/world';
 import { HttpProblem } from '../http/errors.js';
 import { backEdges } from './compose-export.js';
+import { dropLinksKindsRefuse, turnConsumerLinks } from './compose-links.js';
 import type { YamlLimits, YamlRead } from './compose-yaml-worker.mjs';
+import { isHostReference } from './host-reference.js';
 
 export interface ComposeImport {
   world: World;
@@ -476,9 +477,13 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
         if (to) addLink(id, to, `${at}/links`);
       }
     }
-    for (const value of env.values()) {
+    // only host-like values (*_HOST, *_URL, host:port, URLs): POSTGRES_DB=gitea names no service
+    for (const [key, value] of env) {
       for (const other of mentionedIn(value.value, trie)) {
-        if (entries[other]!.name !== name) addLink(id, entries[other]!.id, envPointer(name, value));
+        const callee = entries[other]!;
+        if (callee.name !== name && isHostReference(key, value.value, callee.name)) {
+          addLink(id, callee.id, envPointer(name, value));
+        }
       }
     }
     if (spec.env_file !== undefined) {
@@ -499,6 +504,19 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     }
   }
 
+  // A broker's consumers (a worker...) are what it delivers to: their links go the other way.
+  turnConsumerLinks(
+    links,
+    entries.map(({ name, id, spec, hints }) => ({
+      name,
+      id,
+      image: typeof spec.image === 'string' ? spec.image : '',
+      ours: hints !== null,
+    })),
+    warn,
+    (name) => `/services/${esc(name)}`,
+  );
+
   // Kinds: our own when exported by us; else an entry point (calls others, called by none) is a client.
   const called = new Set(links.map((l) => l.to));
   const calls = new Set(links.map((l) => l.from));
@@ -513,7 +531,11 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     const byImage = image ? KIND_LIST.find((k) => k.composeImages?.test(image)) : undefined;
     const kind = kindOf(hints?.kind ?? byImage?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service'));
     if (!hints && byImage) {
-      warn(`/services/${esc(name)}/image`, `"${image}" became ${article(kind.kind)}: ${kind.summary}`);
+      const why = kind.composeImagesAre ? `: it is one of the ${kind.composeImagesAre}` : '';
+      warn(
+        `/services/${esc(name)}/image`,
+        `"${image}" became ${article(kind.kind)}${why} (${kind.summary}); what the image does beyond that is not modelled`,
+      );
     }
     const withDisplay = Object.keys(display).length > 0 && 'display' in kind.node.properties ? { display } : {};
     const position = { x: 0, y: 0 };
@@ -541,7 +563,16 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
   // An exported world's own name first, then the caller's, then a placeholder.
   const fromMarker = !!marker && typeof marker.name === 'string' && marker.name.length > 0;
   const name = fromMarker ? literalOf(marker.name as string) : (options.name ?? 'imported');
-  const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links };
+  // The links the kinds of their ends allow (none from a store, none to a gateway), each with its source.
+  const kept = dropLinksKindsRefuse(
+    links,
+    nodes,
+    warn,
+    (i) => linkSources[i] ?? '',
+    (link) => !!byId.get(link.from)?.hints,
+  );
+  const keptSources = kept.map((i) => linkSources[i]!);
+  const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links: kept.map((i) => links[i]!) };
   layOut(world);
 
   const serviceSources = entries.map((e) => `/services/${esc(e.name)}`);
@@ -555,7 +586,7 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     if (top === 'services' && Number.isInteger(at) && serviceSources[at] !== undefined) {
       return field === 'config' ? configSources[at]! : serviceSources[at]!;
     }
-    if (top === 'links' && Number.isInteger(at) && linkSources[at] !== undefined) return linkSources[at]!;
+    if (top === 'links' && Number.isInteger(at) && keptSources[at] !== undefined) return keptSources[at]!;
     return '';
   };
   return { world, warnings, sourceOf };

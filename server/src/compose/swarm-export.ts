@@ -14,7 +14,8 @@
 //   dnsrr has none. Swarm cannot bind a published port to one address (moby/moby#26696): they listen on every
 //   interface of the node that runs the task, guarded by the observer's token (a gateway's door by nothing).
 // - One overlay network per stack. Volumes are local to each node: the identity volumes that dw-pki fills and
-//   the services mount must be on the same node (true on one node; on several, pin them with placement).
+//   the services mount must be on the same node (true on one node; on several, pin them with placement). A queue's
+//   or a store's data volume (data-<id>, from the compose export) is local to the node that runs it, likewise.
 
 import { restartOf as nodeRestart, replicasOf as replicaCountOf, type World } from '@dw/world';
 import { stringify } from 'yaml';

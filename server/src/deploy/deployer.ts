@@ -12,6 +12,7 @@ import {
   deployDecision,
   describePlan,
   type FaultList,
+  isDurable,
   type ObserveConfig,
   type ProcessBudget,
   processCountOf,
@@ -22,6 +23,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ObservedDeployment } from '../compose/observed-deployment.js';
 import { KeyedQueue } from '../concurrency/keyed-queue.js';
 import { HttpProblem } from '../http/errors.js';
+import { ensurePrivateDir } from '../storage/atomic-write.js';
 import type { WorldStore } from '../worlds/world-store.js';
 import { deployEventBus } from './deploy-events.js';
 import type { DeployedRecord } from './deployed-record.js';
@@ -279,6 +281,10 @@ export class Deployer {
   }
 
   private async replace(worldId: string, rev: number, world: World, runtime: string, telemetryUrl: string) {
+    // The nodes that keep data get their directory (0700) before anything starts; it outlives this deploy.
+    for (const node of world.services.filter(isDurable)) {
+      await ensurePrivateDir(this.options.store.nodeDataDir(worldId, node.id));
+    }
     const previous = this.deployments.get(worldId);
     // The plan the preview showed; a changed leaf lifetime applies to every identity: that redeploy replaces all.
     const { mode, plan } = deployDecision(previous?.world ?? null, world, previous?.downServices());
@@ -305,6 +311,7 @@ export class Deployer {
       runtime,
       dir: join(this.options.store.deploymentsDir, `${worldId}-r${rev}-${process.pid}-${++this.sequence}`),
       caDir: this.options.store.pkiDir(worldId),
+      dataDirOf: (nodeId) => this.options.store.nodeDataDir(worldId, nodeId),
       telemetryUrl,
       telemetryIntervalMs: TELEMETRY_INTERVAL_MS,
       frameIntervalMs: this.options.frameIntervalMs,

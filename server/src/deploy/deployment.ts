@@ -53,6 +53,8 @@ export interface DeploymentOptions {
   dir: string;
   /** Where the world's CA is kept. */
   caDir: string;
+  /** Where a node of a durable kind keeps its data (kept across deploys; the deployer makes it). */
+  dataDirOf?: (serviceId: string) => string;
   telemetryUrl: string;
   telemetryIntervalMs: number;
   frameIntervalMs: number;
@@ -167,6 +169,7 @@ export class Deployment {
         ports: new Map(ids.map((id, i) => [id, ports.splice(0, counts[i] as number)])),
         identities: issued.identities,
         telemetry: { url: options.telemetryUrl, token: intake.token, intervalMs: options.telemetryIntervalMs },
+        dataDirOf: options.dataDirOf,
       });
       return new Deployment(options, intake, progress, issued.controller, ca, configs);
     } catch (error) {
@@ -262,6 +265,7 @@ export class Deployment {
         token: this.intake.token,
         intervalMs: this.options.telemetryIntervalMs,
       },
+      dataDirOf: this.options.dataDirOf,
     });
     const processes = new Map<string, ServiceProcess>();
     const added: ServiceProcess[] = [];

@@ -1,5 +1,6 @@
-// Faults on a running world: /api/worlds/:id/faults (list, inject, remove one, remove all), and killing one
-// service's process (the supervisor then restarts it by its restart policy, with a new pid).
+// Faults on a running world: /api/worlds/:id/faults (list, inject, remove one, remove all), killing one
+// service's process (the supervisor then restarts it by its restart policy, with a new pid), and starting again
+// one that is down (killed with restart "no", crashed).
 import {
   ActiveFault,
   ErrorBody,
@@ -10,6 +11,7 @@ import {
   Killed,
   KillQuery,
   ServiceParams,
+  ServiceStarted,
 } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpProblem } from '../http/errors.js';
@@ -112,6 +114,27 @@ export const faultRoutes: FastifyPluginAsync = async (app) => {
       return reply
         .code(202)
         .send({ serviceId, pid: pids[0] as number, pids, ...(replica !== undefined ? { replica } : {}) });
+    },
+  );
+
+  app.post<{ Params: { id: string; serviceId: string } }>(
+    '/api/worlds/:id/deploy/services/:serviceId/start',
+    { schema: { params: ServiceParams, response: { 202: ServiceStarted, 404: ErrorBody, 409: ErrorBody } } },
+    async (request, reply) => {
+      const { id, serviceId } = request.params;
+      const started = await deployer.exclusive(id, async () => {
+        const copies = running(id).replicasOf(serviceId);
+        if (copies.length === 0)
+          throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
+        const down = copies.filter((p) => !p.alive && p.state === 'crashed');
+        if (down.length === 0) {
+          const states = copies.map((p) => p.state).join(', ');
+          throw new HttpProblem(409, 'not-down', `service "${serviceId}" is not down (${states}): nothing to start`);
+        }
+        for (const p of down) p.start();
+        return down.map((p) => p.replica);
+      });
+      return reply.code(202).send({ serviceId, replicas: started });
     },
   );
 };

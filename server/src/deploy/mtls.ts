@@ -41,7 +41,7 @@ export function mtlsGetJson(
 /** A call with a JSON body (the controller's control calls, e.g. PUT /_dw/faults). */
 export function mtlsJson(
   target: { host: string; port: number; serviceId: string },
-  method: 'GET' | 'PUT',
+  method: 'GET' | 'PUT' | 'POST',
   path: string,
   identity: TlsIdentity,
   body: unknown,

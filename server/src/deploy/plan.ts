@@ -8,7 +8,9 @@ import {
   hearsOfImpostors,
   hopBudgetOf,
   type Identity,
+  isDurable,
   isMember,
+  namedToCallers,
   type SpawnConfig,
   spiffeId,
   type TelemetryTarget,
@@ -31,6 +33,11 @@ export interface SpawnPlanInput {
   telemetry: TelemetryTarget;
   /** Where a peer is reached when that is not at its ports on `host` (compose: https://<id>:8443). */
   peerUrl?: (serviceId: string) => string;
+  /**
+   * Where a node of a durable kind (facts.durable) keeps its data (<data>/worlds-data/<world>/<node> locally,
+   * its volume in compose). Required when the world has one.
+   */
+  dataDirOf?: (serviceId: string) => string;
 }
 
 function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
@@ -62,6 +69,15 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
       throw new Error(`the identity of "${service.id}" has no certificate`);
     }
     const hears = hearsOfImpostors(service);
+    const kindOfPeer = (id: string) => {
+      const callee = world.services.find((s) => s.id === id);
+      return callee && namedToCallers(callee) ? { kind: callee.kind } : {};
+    };
+    let dataDir: { dataDir?: string } = {};
+    if (isDurable(service)) {
+      if (!input.dataDirOf) throw new Error(`no data directory for "${service.id}" (a ${service.kind} keeps data)`);
+      dataDir = { dataDir: input.dataDirOf(service.id) };
+    }
     return {
       worldId,
       serviceId: service.id,
@@ -76,8 +92,8 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
           const alsoAt = [...copies, ...(hears ? answeringFor(world, l.to).map(urlOf) : [])];
           const weight = l.weight !== undefined ? { weight: l.weight } : {};
           return alsoAt.length > 0
-            ? { linkId: l.id, id: l.to, url: url as string, alsoAt, ...weight }
-            : { linkId: l.id, id: l.to, url: url as string, ...weight };
+            ? { linkId: l.id, id: l.to, url: url as string, alsoAt, ...weight, ...kindOfPeer(l.to) }
+            : { linkId: l.id, id: l.to, url: url as string, ...weight, ...kindOfPeer(l.to) };
         }),
       // Only links that grant (allow links of members) admit a caller.
       allowedCallers: admittedCallers(world, service.id).map((id) => spiffeId(worldId, id)),
@@ -86,6 +102,7 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
       identity,
       kind: service.kind,
       behaviour: service.config,
+      ...dataDir,
     } as SpawnConfig;
   };
   return world.services.flatMap((service) => {

@@ -219,6 +219,25 @@ describe('what the manifests hold', () => {
     }
   });
 
+  it('a queue and a store keep their data on a claim of their own, mounted where their spawn config says', () => {
+    const shop = TEMPLATES.find((t) => t.key === 'order-queue')?.world as World;
+    const all = kubernetesForWorld(input(shop)).objects;
+    const claims = ofKind(all, 'PersistentVolumeClaim').map((c) => c.metadata?.name);
+    expect(claims.sort()).toEqual(['data-db', 'data-orders', 'dw-ca']);
+    for (const id of ['orders', 'db']) {
+      const d = named(ofKind(all, 'Deployment'), id);
+      const parsed = parseSpawnConfig(envOf(d).DW_SPAWN_CONFIG);
+      if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+      const pod = d.spec?.template.spec;
+      const mount = pod?.containers[0]?.volumeMounts?.find((m) => m.name === 'data');
+      expect(mount?.mountPath, id).toBe((parsed.config as { dataDir?: string }).dataDir);
+      expect(pod?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName).toBe(`data-${id}`);
+      expect(d.spec?.strategy?.type, id).toBe('Recreate'); // one pod at a time holds a ReadWriteOnce claim
+    }
+    const worker = named(ofKind(all, 'Deployment'), 'worker');
+    expect(worker.spec?.template.spec?.volumes?.some((v) => v.name === 'data')).toBe(false);
+  });
+
   it('the observer: its URL through kubectl port-forward, and no observer when asked', () => {
     expect(exported.observer?.portForward).toBe('kubectl -n dw-shop-abc123 port-forward service/dw-observer 4401:4400');
     expect(exported.observer?.url).toMatch(/^http:\/\/127\.0\.0\.1:4401\/\?world=shop-abc123#token=[\w-]{16,}$/);

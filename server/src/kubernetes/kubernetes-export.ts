@@ -11,6 +11,8 @@
 // - NetworkPolicies: ingress is denied to every pod of the namespace, then each callee admits exactly the pods of
 //   its linked callers (allow links from members) on its mTLS port; dw-pki admits the world's pods on its two
 //   ports, the observer admits them on its telemetry port. So the cluster enforces the links as well as mTLS.
+// - A node that keeps data (a queue, a store) gets a PersistentVolumeClaim of its own (data-<id>) mounted at /data,
+//   and a Recreate strategy (one pod holds the claim; such a node runs once).
 // - The observer (the controller in observe mode) as in compose, reached with `kubectl port-forward`.
 import { randomBytes } from 'node:crypto';
 import {
@@ -46,7 +48,9 @@ import {
   type ComposeExportInput,
   type ContainerPlan,
   containerPlan,
+  DATA_DIR,
   DEFAULT_IMAGE,
+  dataVolumeOf,
   IDENTITY_DIR,
   ISSUER_PORT,
   OBSERVER_HOST_PORT,
@@ -116,6 +120,9 @@ const OBSERVER_RESOURCES: IResourceRequirements = {
   requests: { cpu: '100m', memory: '96Mi' },
   limits: { memory: '512Mi' },
 };
+
+/** The claim of a node that keeps data (a queue's messages, a store's keys). */
+export const DATA_STORAGE = '256Mi';
 
 /** Every container: no privilege, no capability (the image's node needs none: every port is above 1024). */
 const CONTAINER_SECURITY: ISecurityContext = {
@@ -277,6 +284,7 @@ export function kubernetesForWorld(input: ComposeExportInput, options: Kubernete
   if (problems.length > 0) throw new KubernetesExportError(problems);
   const plan = containerPlan(input, options);
   const { world, configs, ids, pkiName, observerName, leafLifetimeMs } = plan;
+  const durable = new Set(plan.durable);
   const image = options.image ?? DEFAULT_IMAGE;
   const bootstrapToken = options.bootstrapToken ?? (() => randomBytes(32).toString('base64url'));
   const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;
@@ -377,6 +385,21 @@ export function kubernetesForWorld(input: ComposeExportInput, options: Kubernete
     const id = config.serviceId;
     const node = world.services.find((s) => s.id === id);
     if (!node) continue;
+    const keepsData = durable.has(id);
+    if (keepsData) {
+      const claim: IPersistentVolumeClaim = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: dataVolumeOf(id), namespace, labels: { ...PART_OF, [SERVICE_LABEL]: id } },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: DATA_STORAGE } },
+          ...(options.storageClassName ? { storageClassName: options.storageClassName } : {}),
+        },
+      };
+      objects.push(claim);
+    }
+    const data: IVolume[] = keepsData ? [{ name: 'data', persistentVolumeClaim: { claimName: dataVolumeOf(id) } }] : [];
     const enrollConfig: EnrollConfig = {
       worldId,
       serviceId: id,
@@ -428,12 +451,16 @@ export function kubernetesForWorld(input: ComposeExportInput, options: Kubernete
               livenessProbe: tcpProbe('mtls', { initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 }),
               resources: MEMBER_RESOURCES,
               // Read-write: the service renews into it (tls.key stays in this pod's memory-backed volume).
-              volumeMounts: [{ name: 'identity', mountPath: IDENTITY_DIR }],
+              volumeMounts: [
+                { name: 'identity', mountPath: IDENTITY_DIR },
+                ...(keepsData ? [{ name: 'data', mountPath: DATA_DIR }] : []),
+              ],
             }),
           ],
-          volumes: [identity, token],
+          volumes: [identity, token, ...data],
         }),
-        {},
+        // One pod at a time holds a data claim (ReadWriteOnce).
+        keepsData ? { strategy: { type: 'Recreate' } } : {},
         annotations,
       ),
       service(namespace, id, 'member', [{ name: 'mtls', port: COMPOSE_SERVICE_PORT }]),

@@ -13,8 +13,10 @@ import {
   emptyHistogram,
   emptyTally,
   FIGURE_WINDOW_MS,
+  type Gauge,
   kindOf,
   type LinkTraffic,
+  MAX_REPLICAS,
   MAX_SAMPLES_PER_FRAME,
   MAX_SAMPLES_PER_LINK,
   type MessageSample,
@@ -71,6 +73,15 @@ interface ServiceEntry {
   recent: { accepted: number; replicas: number[] | null }[];
   /** Per copy, when the service runs more than once (index replica - 1). */
   replicas?: { accepted: number; totalAccepted: number }[];
+  /** The latest gauges each copy reported (index replica - 1): levels, kept from frame to frame. */
+  gauges?: Gauge[][];
+}
+
+/** The gauges of every copy as one list: summed by name, in the order the first copy reported them. */
+function sumGauges(copies: Gauge[][]): Gauge[] {
+  const sums = new Map<string, number>();
+  for (const gauges of copies) for (const g of gauges ?? []) sums.set(g.name, (sums.get(g.name) ?? 0) + g.value);
+  return [...sums].map(([name, value]) => ({ name, value: Math.round(value * 1000) / 1000 }));
 }
 
 export class TrafficAggregator {
@@ -176,6 +187,11 @@ export class TrafficAggregator {
       });
     }
     const service = this.serviceById.get(batch.serviceId);
+    const copyIndex = (batch.replica ?? 1) - 1;
+    if (service && batch.gauges && copyIndex < MAX_REPLICAS) {
+      service.gauges ??= [];
+      service.gauges[copyIndex] = batch.gauges;
+    }
     if (service) {
       const copy = service.replicas?.[(batch.replica ?? 1) - 1];
       for (const inbound of batch.inbound) {
@@ -296,6 +312,7 @@ export class TrafficAggregator {
         }));
         for (const r of s.replicas) r.accepted = 0;
       }
+      if (s.gauges) traffic.gauges = sumGauges(s.gauges);
       s.accepted = 0;
       return traffic;
     });

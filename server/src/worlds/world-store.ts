@@ -73,6 +73,16 @@ export class WorldStore {
     return join(this.dataDir, 'deployments');
   }
 
+  /** Where the nodes of a world that keep data (queues, stores) keep it: one directory each, 0700. */
+  worldDataDir(id: string): string {
+    return join(this.dataDir, 'worlds-data', id);
+  }
+
+  /** One node's data directory (its kind is durable); kept across deploys, removed with the world. */
+  nodeDataDir(id: string, nodeId: string): string {
+    return join(this.worldDataDir(id), nodeId);
+  }
+
   private fileOf(id: string): string {
     return join(this.worldsDir, `${id}.json`);
   }
@@ -173,13 +183,14 @@ export class WorldStore {
     });
   }
 
-  /** Removes the world file and its certificate authority. */
+  /** Removes the world file, its certificate authority and its nodes' data. */
   delete(id: string): Promise<void> {
     return this.writes.run(id, async () => {
       this.require(id);
       await rm(this.fileOf(id), { force: true });
       this.worlds.delete(id);
       await rm(this.pkiDir(id), { recursive: true, force: true });
+      await rm(this.worldDataDir(id), { recursive: true, force: true });
     });
   }
 }

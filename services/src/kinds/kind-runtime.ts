@@ -5,8 +5,8 @@
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type * as net from 'node:net';
-import type { ServiceKind, SpawnConfigOf } from '@dw/world';
-import type { Behaviour } from '../behaviour.js';
+import type { ClientCallPolicy, Gauge, ServiceKind, SpawnConfigOf } from '@dw/world';
+import type { Answer, Behaviour } from '../behaviour.js';
 import type { Caller } from '../caller.js';
 import type { FaultTable } from '../faults.js';
 import type { IdentityPem } from '../identity.js';
@@ -22,6 +22,14 @@ export interface KindContext<K extends ServiceKind> {
   tracer: Tracer;
   caller: Caller;
   faults: FaultTable;
+}
+
+/** A request of the controller to a kind's own route (KIND_CONTROL in @dw/world), its body not read. */
+export interface ControlRequest {
+  method: string;
+  /** The path without its query. */
+  path: string;
+  query: URLSearchParams;
 }
 
 export interface KindParts {
@@ -44,18 +52,29 @@ export interface KindParts {
   door?: http.RequestListener;
   /** What the start-up log line says of it. */
   describe?(): string;
+  /** The figures it reports of itself in every telemetry batch (its descriptor's `gauges`). */
+  gauges?(): Gauge[];
+  /**
+   * Its own routes for the controller (a store's keys, clearing its data): an answer, or null when the route is
+   * not one of its own (the controller then gets the usual 403).
+   */
+  control?(request: ControlRequest): Promise<Answer | null>;
 }
 
-export interface KindRuntime<K extends ServiceKind = ServiceKind> {
+export interface KindRuntime<K extends ServiceKind = ServiceKind, P = void> {
   readonly kind: K;
+  /** The call policy of its caller when its config has no `calls` of its own (a queue's delivery timeout). */
+  callPolicy?(config: SpawnConfigOf<K>): ClientCallPolicy | undefined;
+  /** What it needs before it serves, made asynchronously (a durable kind reads its log back here). */
+  prepare?(context: KindContext<K>): Promise<P>;
   /**
    * Its caller treats a connection closed before any answer as the callee refusing it (an intruder knows its
    * credential is bad: with TLS 1.3 Node closes without an alert when it rejects a client certificate).
    */
   readonly closedMeansRefused?: boolean;
-  create(context: KindContext<K>): KindParts;
+  create(context: KindContext<K>, prepared: P): KindParts;
 }
 
-export function defineKindRuntime<K extends ServiceKind>(runtime: KindRuntime<K>): KindRuntime<K> {
+export function defineKindRuntime<K extends ServiceKind, P = void>(runtime: KindRuntime<K, P>): KindRuntime<K, P> {
   return runtime;
 }

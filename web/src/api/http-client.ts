@@ -1,6 +1,8 @@
 // Typed fetch client for the controller's HTTP API. Shapes come from @dw/world; nothing is re-declared here.
 import type {
   ComposeImportResult,
+  DataCleared,
+  DeadLetterList,
   DeployPreview,
   DeployStarted,
   DeployStatus,
@@ -11,6 +13,8 @@ import type {
   IdentityRoll,
   Problem,
   ServiceCertificate,
+  StoreKeyList,
+  StoreValue,
   Trace,
   TraceList,
   UpdateWorldBody,
@@ -100,6 +104,19 @@ export const httpClient = {
   /** One request through a running gateway's door, sent by the controller (the page cannot reach the door). */
   tryGateway: (id: string, gatewayId: string, body: GatewayTryRequest) =>
     request<GatewayTryAnswer>('POST', `${worldPath(id)}/gateways/${encodeURIComponent(gatewayId)}/try`, body),
+  /** A running store's keys in order, a page of `limit` after `after`. */
+  storeKeys: (id: string, nodeId: string, after?: string, limit = 50) =>
+    request<StoreKeyList>(
+      'GET',
+      `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/keys?limit=${limit}${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`,
+    ),
+  storeValue: (id: string, nodeId: string, key: string) =>
+    request<StoreValue>('GET', `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/keys/${encodeURIComponent(key)}`),
+  deadLetters: (id: string, nodeId: string, limit = 50) =>
+    request<DeadLetterList>('GET', `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/dead-letters?limit=${limit}`),
+  /** "Clear data": a queue's messages or a store's keys, gone (the running process forgets them, or its files go). */
+  clearData: (id: string, nodeId: string) =>
+    request<DataCleared>('DELETE', `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/data`),
 };
 
 export type HttpClient = typeof httpClient;

@@ -1,4 +1,4 @@
-// The controller's fault routes, typed with the contract: inject, remove, kill. Failures are ApiError with the
+// The controller's fault routes, typed with the contract: inject, remove, kill, start again. Failures are ApiError with the
 // server's sentence, like every other call.
 import type { ActiveFault, FaultList, FaultSpec, Killed } from '@dw/world';
 import { request, worldPath } from '../api/http-client';
@@ -13,5 +13,11 @@ export const faultClient = {
     request<Killed>(
       'POST',
       `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/kill${replica !== undefined ? `?replica=${replica}` : ''}`,
+    ),
+  /** Starts again the copies that are down (killed with restart "no", crashed). */
+  start: (worldId: string, serviceId: string) =>
+    request<{ serviceId: string; replicas: number[] }>(
+      'POST',
+      `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/start`,
     ),
 };

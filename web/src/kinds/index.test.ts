@@ -47,6 +47,22 @@ describe('the kind registry', () => {
   });
 });
 
+describe('kind colours', () => {
+  it('tells every kind apart: no two kinds share a colour, in the light or the dark theme', () => {
+    for (const theme of [0, 1]) {
+      const colours = kinds.map((kind) => {
+        const css = readFileSync(new URL(`./${kind}/${kind}.css`, import.meta.url), 'utf8');
+        const property = /^var\((--[a-z-]+)\)$/.exec(entryOf(kind).colour)?.[1] as string;
+        const values = [...css.matchAll(new RegExp(`${property}:\\s*(#[0-9a-f]{3,8})`, 'gi'))].map((m) => m[1]);
+        return `${values[theme] ?? values[0]}`.toLowerCase();
+      });
+      expect(new Set(colours).size, `${theme ? 'dark' : 'light'}: ${kinds.map((k, i) => `${k} ${colours[i]}`)}`).toBe(
+        kinds.length,
+      );
+    }
+  });
+});
+
 describe('what the inspector reads from the world descriptors', () => {
   it('offers the restart and call policy fields a kind has, and a call mode only where its config has one', () => {
     expect(callPolicyShape(kindOf('service'))).toEqual({ restart: true, calls: true, modes: true });

@@ -10,12 +10,16 @@ import { clientEntry } from './client';
 import { gatewayEntry } from './gateway';
 import { intruderEntry } from './intruder';
 import type { ConfigFieldsProps, KindEntry } from './kind-entry';
+import { queueEntry } from './queue';
 import { serviceEntry } from './service';
+import { storeEntry } from './store';
 
 const ENTRIES: { readonly [K in ServiceKind]: KindEntry<K> } = {
   client: clientEntry,
   service: serviceEntry,
   gateway: gatewayEntry,
+  queue: queueEntry,
+  store: storeEntry,
   intruder: intruderEntry,
 };
 

@@ -78,6 +78,8 @@ export interface ServiceLive {
   detail?: string;
   /** Each copy, when it runs more than once (from the status events). */
   replicas?: ReplicaLive[];
+  /** The figures its kind reports (a queue's depth, a store's keys), by name: the latest frame's. */
+  gauges?: Record<string, number>;
 }
 
 export interface ReplicaLive {
@@ -206,11 +208,19 @@ function sameReplicas(a: ReplicaLive[] | undefined, b: ReplicaLive[] | undefined
   });
 }
 
+function sameGauges(a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(b);
+  return keys.length === Object.keys(a).length && keys.every((k) => a[k] === b[k]);
+}
+
 function sameService(a: ServiceLive | undefined, b: ServiceLive): boolean {
   return (
     !!a &&
     a.state === b.state &&
     sameReplicas(a.replicas, b.replicas) &&
+    sameGauges(a.gauges, b.gauges) &&
     a.acceptedRate === b.acceptedRate &&
     a.outRate === b.outRate &&
     a.totalAccepted === b.totalAccepted &&
@@ -371,6 +381,10 @@ export function createTrafficStore(): TrafficStore {
             totalAccepted: s.totalAccepted,
           };
           if (previous?.detail !== undefined && previous.state === s.state) next.detail = previous.detail;
+          if (s.gauges) {
+            const gauges = Object.fromEntries(s.gauges.map((g) => [g.name, g.value]));
+            next.gauges = sameGauges(previous?.gauges, gauges) ? previous?.gauges : gauges;
+          } else if (previous?.gauges) next.gauges = previous.gauges;
           if (previous?.replicas) {
             // states and pids come with the status events; the frame adds what each copy accepted
             const rates = new Map((s.replicas ?? []).map((r) => [r.replica, r.inPerSec ?? 0]));
@@ -419,6 +433,7 @@ export function createTrafficStore(): TrafficStore {
           totalAccepted: previous?.totalAccepted ?? 0,
         };
         if (status.detail) next.detail = status.detail;
+        if (previous?.gauges) next.gauges = previous.gauges;
         if (status.replicas) {
           const replicas = status.replicas.map(({ replica, state, pid }): ReplicaLive => {
             const rate = previous?.replicas?.find((r) => r.replica === replica)?.acceptedRate;

@@ -31,6 +31,10 @@ export function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     serviceCertificate: fail,
     renewIdentities: fail,
     tryGateway: fail,
+    storeKeys: fail,
+    storeValue: fail,
+    deadLetters: fail,
+    clearData: fail,
     rotateCa: fail,
     ...overrides,
   };

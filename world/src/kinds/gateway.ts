@@ -53,5 +53,6 @@ export const gateway = defineKind({
   trafficSource: () => false,
   publishPort: (config) => config.publishPort ?? DEFAULT_GATEWAY_PUBLISH_PORT,
   fromCompose: ({ publishedPorts }) => (publishedPorts[0] !== undefined ? { publishPort: publishedPorts[0] } : {}),
+  composeImagesAre: 'well-known reverse proxies',
   composeImages: /(^|\/)(nginx|traefik|haproxy|envoy|caddy|kong)(:|@|$)|(^|\/)envoyproxy\/envoy/i,
 });

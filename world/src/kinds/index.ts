@@ -7,19 +7,35 @@ import { client } from './client.js';
 import { gateway } from './gateway.js';
 import { intruder } from './intruder.js';
 import type { ConfigContext, Credential, KindDescriptor } from './kind.js';
+import { queue } from './queue.js';
 import { service } from './service.js';
+import { store } from './store.js';
 
 /** Every kind, in the order the palette shows them. */
-export const KIND_LIST = [client, service, gateway, intruder] as const;
+export const KIND_LIST = [client, service, gateway, queue, store, intruder] as const;
 
 /** One node of the diagram; `kind` decides the shape of `config`. */
-export const WorldService = Type.Union([client.node, service.node, gateway.node, intruder.node]);
+export const WorldService = Type.Union([
+  client.node,
+  service.node,
+  gateway.node,
+  queue.node,
+  store.node,
+  intruder.node,
+]);
 export type WorldService = Static<typeof WorldService>;
 export type ServiceKind = WorldService['kind'];
 export const SERVICE_KINDS: readonly ServiceKind[] = KIND_LIST.map((k) => k.kind);
 
 /** The config ONE process receives, by kind (see ../spawn-config.ts). */
-export const SpawnConfig = Type.Union([client.spawn, service.spawn, gateway.spawn, intruder.spawn]);
+export const SpawnConfig = Type.Union([
+  client.spawn,
+  service.spawn,
+  gateway.spawn,
+  queue.spawn,
+  store.spawn,
+  intruder.spawn,
+]);
 export type SpawnConfig = Static<typeof SpawnConfig>;
 
 /** The node and config types of one kind. */
@@ -134,4 +150,14 @@ export function hearsOfImpostors(caller: WorldService): boolean {
   return isMember(caller);
 }
 
-export { client, gateway, intruder, service };
+/** It keeps data across restarts and redeploys: the deployer gives it a data directory (facts.durable). */
+export function isDurable(node: { kind: ServiceKind }): boolean {
+  return kindOf(node).facts.durable === true;
+}
+
+/** Its callers are told its kind (Peer.kind): they call it in its own way. */
+export function namedToCallers(node: { kind: ServiceKind }): boolean {
+  return kindOf(node).facts.namedToCallers === true;
+}
+
+export { client, gateway, intruder, queue, service, store };

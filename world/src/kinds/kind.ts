@@ -29,6 +29,28 @@ export interface KindFacts {
   loadControl: boolean;
   /** In a compose file: a container (optionally with its port published on 127.0.0.1), or left out and why. */
   compose: { runs: true; publishesPort?: boolean } | { runs: false; why: string };
+  /**
+   * It keeps data of its own across restarts and redeploys (a queue's messages, a store's keys): the deployer
+   * gives each such node a private directory per world (its spawn config's `dataDir`; a named volume in
+   * compose), removed when the world is deleted or its data cleared, never by a stop or a redeploy.
+   */
+  durable?: boolean;
+  /**
+   * Its callers are told its kind (their spawn config's `Peer.kind`): they call it in its own way (a store is
+   * called with GET/PUT/DELETE of keys rather than the mesh's POST).
+   */
+  namedToCallers?: boolean;
+}
+
+/** A figure a kind reports of itself in its telemetry (`gauges`), as its node shows it. */
+export interface GaugeSpec {
+  /** The name in the telemetry batch (a gauge name: a lowercase letter, then letters and digits). */
+  name: string;
+  /** For people: "depth", "oldest". */
+  label: string;
+  unit: 'count' | 'bytes' | 'perSec' | 'ms';
+  /** What it means, one sentence. */
+  means: string;
 }
 
 /** The credential a node of a "credential" kind is issued (see KindBehaviour.credential). */
@@ -87,6 +109,15 @@ export interface KindDescriptor<
   checkConfig?(config: Record<string, unknown>, at: string, context: ConfigContext): Problem[];
   /** Compose import: a service whose image matches becomes this kind (databases, brokers, proxies...). */
   readonly composeImages?: RegExp;
+  /** Compose import, for people: what the images it takes are ("well-known databases and caches"). */
+  readonly composeImagesAre?: string;
+  /**
+   * Compose import: a service that depends on a node of this kind and whose name matches consumes from it (a
+   * worker of a broker): the link goes from this node to it instead (a queue delivers to its consumers).
+   */
+  readonly composeConsumers?: RegExp;
+  /** The figures its processes report of themselves (telemetry `gauges`), in the order its node shows them. */
+  readonly gauges?: readonly GaugeSpec[];
 }
 
 /** Keeps the exact types of a descriptor while checking it against the interface. */

@@ -15,6 +15,7 @@ import { escapeToken } from '../pointer.js';
 import { describeValue, type Problem, schemaProblems } from '../schema-problems.js';
 import { Identity, spawnVariant } from '../spawn-common.js';
 import { defineKind } from './kind.js';
+import { DEFAULT_STORE_WORKLOAD, StoreWorkload } from './store.js';
 
 export const ServiceConfig = Type.Object(
   {
@@ -22,6 +23,8 @@ export const ServiceConfig = Type.Object(
     errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** How it calls its links: mode, timeout, retries, breaker. */
     calls: Type.Optional(ServiceCallPolicy),
+    /** How its calls to the stores it links to read and write keys (defaults: DEFAULT_STORE_WORKLOAD). */
+    store: Type.Optional(StoreWorkload),
   },
   strict,
 );
@@ -85,6 +88,22 @@ function latencyProblems(config: Record<string, unknown>, at: string): Problem[]
   return problems;
 }
 
+/** A store call is a read, a write or a delete: the read and write shares leave the rest to deletes. */
+function storeShareProblems(config: Record<string, unknown>, at: string): Problem[] {
+  const workload = config.store;
+  if (!isObject(workload)) return [];
+  const { readShare, writeShare } = workload;
+  const read = typeof readShare === 'number' ? readShare : DEFAULT_STORE_WORKLOAD.readShare;
+  const write = typeof writeShare === 'number' ? writeShare : DEFAULT_STORE_WORKLOAD.writeShare;
+  if (read + write <= 1 + 1e-9) return [];
+  return [
+    {
+      pointer: `${at}/store`,
+      message: `"readShare" (${read}) and "writeShare" (${write}) add up to more than 1: the rest of the store calls are deletes`,
+    },
+  ];
+}
+
 export const service = defineKind({
   kind: 'service',
   title: 'Service',
@@ -106,6 +125,10 @@ export const service = defineKind({
   trafficSource: () => false,
   checkConfig(config, at) {
     const { latencyMs: _, ...rest } = config;
-    return [...schemaProblems(ServiceConfig, rest, at, 'config'), ...latencyProblems(config, at)];
+    return [
+      ...schemaProblems(ServiceConfig, rest, at, 'config'),
+      ...latencyProblems(config, at),
+      ...storeShareProblems(config, at),
+    ];
   },
 });

@@ -3,8 +3,9 @@ import { type Latency, MAX_LATENCY_MS, type ServiceConfig } from '@dw/world';
 import { useId } from 'react';
 import { NumberField } from '../../inspector/fields';
 import type { ConfigFieldsProps } from '../kind-entry';
+import { StoreWorkloadFields } from './store-workload-fields';
 
-export function ServiceFields({ config, messages, onChange }: ConfigFieldsProps<ServiceConfig>) {
+export function ServiceFields({ id, config, messages, onChange }: ConfigFieldsProps<ServiceConfig>) {
   const name = useId();
   const latency = config.latencyMs;
   const ranged = typeof latency === 'object';
@@ -84,6 +85,7 @@ export function ServiceFields({ config, messages, onChange }: ConfigFieldsProps<
           onChange(errorRate === undefined ? rest : { ...rest, errorRate });
         }}
       />
+      <StoreWorkloadFields id={id} config={config} messages={messages} onChange={onChange} />
     </>
   );
 }
