@@ -24,6 +24,7 @@ import {
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
   type Problem,
+  type ServiceKind,
   SPAWN_CONFIG_ENV,
   validateWorld,
   type World,
