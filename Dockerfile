@@ -7,7 +7,7 @@ WORKDIR /app
 COPY services/package.json services/package.json
 COPY services/dist/main.js services/dist/main.js
 COPY server/package.json server/package.json
-COPY server/dist/standalone.js server/dist/compose-pki.js server/dist/
+COPY server/dist/standalone.js server/dist/compose-pki.js server/dist/enroll.js server/dist/
 COPY web/dist web/dist
 ENV NODE_ENV=production
 CMD ["node", "/app/services/dist/main.js"]

@@ -1,18 +1,25 @@
-// `npm run test:compose`: the exported compose file on a real Docker engine, with no image registry.
+// `npm run test:compose`: the exported world on a real Docker engine, with no image registry: first as a compose
+// project, then as a swarm stack.
 // 1. docker.io and docker-compose are installed (apt-get, as root) when missing; dockerd is started when it is
 //    not running (and stopped again at the end).
 // 2. A base image is made with `docker import` from a root filesystem holding this machine's node and the
 //    libraries ldd lists; the app image is built from the repository's Dockerfile on top of it.
-// 3. A five-service world with fan-out (server/src/testing/compose-world.json) is exported with the CLI, checked
+// 3. A five-service world with fan-out (world/fixtures/compose.world.json) is exported with the CLI, checked
 //    with `docker-compose config -q`, and brought up with `docker-compose -p <project> up -d`.
 // 4. Through the observer's port on 127.0.0.1: every service turns ready and every link carries requests.
-//    Through `docker-compose exec`: a linked call over mTLS answers 200, a call along no link is refused (403).
+//    Inside the containers: a linked call over mTLS answers 200, a call along no link is refused (403).
 //    Renewal: the world's leaves live one minute, so each service renews its own leaf from dw-pki about every
 //    40 s; the serial orders presents (seen by a TLS handshake from shopper's container) changes, while the
 //    observer's frames show traffic on every link and no error or refusal during the renewal.
-// 5. `down -v`, images removed; nothing labelled with the project is left (containers, networks, volumes).
-// Bounded in time; cleans up on failure too. The host talks only to 127.0.0.1; containers among themselves on
-// the network compose creates. Ends with `compose: N passed, N failed`.
+// 5. `down -v`; nothing labelled with the project is left (containers, networks, volumes).
+// 6. swarm: the engine becomes a single-node swarm manager (`docker swarm init`, only when it is not one; left
+//    again at the end), the same world with two replicas of payments is exported with `--engine swarm` and
+//    deployed with `docker stack deploy --resolve-image never` on an overlay network; the checks of 4 again,
+//    plus: payments runs 2/2 swarm replicas, its name resolves to both, and each answers a linked call over mTLS.
+//    `docker stack rm`, then the stack's volumes removed: no service, container, network or volume of it left.
+// Images removed at the end. Bounded in time; cleans up on failure too. The host talks only to 127.0.0.1;
+// containers among themselves on the networks the test made. Ends with `compose: N passed, N failed` and
+// `swarm: N passed, N failed`.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -33,30 +40,39 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDependencies, ensurePnpm, root, runOrExit } from './toolchain.mjs';
 
 const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
-const TOTAL_MS = 15 * 60_000;
+const TOTAL_MS = 25 * 60_000;
 const HEALTHY_WITHIN_MS = 180_000;
 const TRAFFIC_FOR_MS = 6000;
 /** The world's leaf lifetime in this test: renewal at 2/3 of it, i.e. about every 40 s. */
 const LEAF_LIFETIME_MINUTES = 1;
 const RENEWAL_WITHIN_MS = 75_000;
+/** A command in a container (docker-compose is a Python program: slow to start on a busy machine). */
+const EXEC_TIMEOUT_MS = 120_000;
 
 const tag = randomBytes(4).toString('hex');
 const project = `dwtest${tag}`;
+const stack = `dwswarm${tag}`;
 const baseImage = `dw-test-base:${tag}`;
 const appImage = `dw-test-app:${tag}`;
 const work = mkdtempSync(join(tmpdir(), 'dw-compose-'));
 const composeFile = join(work, 'compose.yaml');
-const results = [];
+const stackFile = join(work, 'stack.yaml');
+/** Each engine's checks, and whether its run crashed. */
+const groups = { compose: { results: [], crashed: false }, swarm: { results: [], crashed: false } };
+let group = 'compose';
 let startedDockerd = null;
 let composeUp = false;
+let stackUp = false;
+let createdSwarm = false;
+let hadGwBridge = true;
 
 function log(message) {
-  console.log(`[compose] ${message}`);
+  console.log(`[${group}] ${message}`);
 }
 
 function check(name, ok, detail = '') {
-  results.push({ name, ok });
-  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${name}${detail ? `: ${detail}` : ''}`);
+  groups[group].results.push({ name, ok });
+  console.log(`${ok ? 'ok  ' : 'FAIL'}  ${group}: ${name}${detail ? `: ${detail}` : ''}`);
   return ok;
 }
 
@@ -154,84 +170,85 @@ async function getJson(url, token) {
   return response.json();
 }
 
-/** A POST from inside `from`'s container to `to`, with `from`'s own identity: what answers it. */
-function callFromContainer(from, to) {
-  const script = [
-    "const https=require('https'),fs=require('fs');const to=process.argv[1];",
-    "const r=https.request({host:to,port:8443,method:'POST',path:'/',servername:to,",
-    "cert:fs.readFileSync('/identity/tls.crt'),key:fs.readFileSync('/identity/tls.key'),ca:fs.readFileSync('/identity/ca.crt'),",
-    "headers:{'x-dw-hops':'3'},timeout:10000},(res)=>{let b='';res.on('data',(d)=>b+=d);",
-    "res.on('end',()=>console.log(JSON.stringify({status:res.statusCode,body:b})))});",
-    "r.on('error',(e)=>console.log(JSON.stringify({error:e.code||e.message})));r.end();",
-  ].join('');
-  const out = compose(['exec', '-T', from, 'node', '-e', script, to], { timeout: 60_000 }).stdout.trim();
-  return JSON.parse(out.split('\n').pop());
-}
+/** A POST from inside `from`'s container to `to` (or one address of it), with `from`'s own identity. */
+const CALL_SCRIPT = [
+  "const https=require('https'),fs=require('fs');const to=process.argv[1],host=process.argv[2]||to;",
+  "const r=https.request({host,port:8443,method:'POST',path:'/',servername:to,",
+  "cert:fs.readFileSync('/identity/tls.crt'),key:fs.readFileSync('/identity/tls.key'),ca:fs.readFileSync('/identity/ca.crt'),",
+  "headers:{'x-dw-hops':'3'},timeout:10000},(res)=>{let b='';res.on('data',(d)=>b+=d);",
+  "res.on('end',()=>console.log(JSON.stringify({status:res.statusCode,body:b})))});",
+  "r.on('error',(e)=>console.log(JSON.stringify({error:e.code||e.message})));r.end();",
+].join('');
 
 /** The certificate `to` presents to a TLS handshake from `from`'s container (with `from`'s identity). */
-function servedCertificate(from, to) {
-  const script = [
-    "const tls=require('tls'),fs=require('fs');const to=process.argv[1];",
-    "const s=tls.connect({host:to,port:8443,servername:to,cert:fs.readFileSync('/identity/tls.crt'),",
-    "key:fs.readFileSync('/identity/tls.key'),ca:fs.readFileSync('/identity/ca.crt')},()=>{",
-    'const c=s.getPeerCertificate();console.log(JSON.stringify({serial:c.serialNumber,validTo:c.valid_to}));s.end()});',
-    "s.on('error',(e)=>console.log(JSON.stringify({error:e.code||e.message})));",
-  ].join('');
-  const out = compose(['exec', '-T', from, 'node', '-e', script, to], { timeout: 60_000 }).stdout.trim();
-  return JSON.parse(out.split('\n').pop());
+const SERVED_SCRIPT = [
+  "const tls=require('tls'),fs=require('fs');const to=process.argv[1];",
+  "const s=tls.connect({host:to,port:8443,servername:to,cert:fs.readFileSync('/identity/tls.crt'),",
+  "key:fs.readFileSync('/identity/tls.key'),ca:fs.readFileSync('/identity/ca.crt')},()=>{",
+  'const c=s.getPeerCertificate();console.log(JSON.stringify({serial:c.serialNumber,validTo:c.valid_to}));s.end()});',
+  "s.on('error',(e)=>console.log(JSON.stringify({error:e.code||e.message})));",
+].join('');
+
+/** Every address a name resolves to, from inside a container (swarm's dnsrr answers with each task's). */
+const LOOKUP_SCRIPT =
+  "require('dns').lookup(process.argv[1],{all:true},(e,a)=>console.log(JSON.stringify(e?{error:e.code}:a.map((x)=>x.address).sort())))";
+
+const lastJson = (out) => JSON.parse(out.trim().split('\n').pop());
+
+/**
+ * What the checks need from an engine: run node in a service's container, its mounts, the logs, the name
+ * of a volume as the engine made it.
+ */
+const composeEngine = {
+  node: (service, args) =>
+    lastJson(compose(['exec', '-T', service, 'node', ...args], { timeout: EXEC_TIMEOUT_MS }).stdout),
+  mounts(service) {
+    const id = compose(['ps', '-q', service]).stdout.trim();
+    return JSON.parse(sh(DOCKER, ['inspect', '--format', '{{json .Mounts}}', id]).stdout);
+  },
+  logs: () => compose(['logs', '--no-color'], { allowFail: true }).stdout,
+  volume: (name) => `${project}_${name}`,
+};
+
+/** The running containers of a swarm service of the stack. */
+function tasksOf(service) {
+  return sh(DOCKER, [
+    'ps',
+    '-q',
+    '--filter',
+    `label=com.docker.swarm.service.name=${stack}_${service}`,
+    '--filter',
+    'status=running',
+  ])
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean);
 }
 
-async function run() {
-  // Build first, as `npm test` does: the image copies these bundles, and stale ones would test old code.
-  const pnpm = ensurePnpm();
-  ensureDependencies(pnpm);
-  runOrExit(pnpm, ['-r', '--workspace-concurrency=1', 'run', 'build']);
-  ensureDockerInstalled();
-  await ensureDockerd();
-  for (const file of [
-    'services/dist/main.js',
-    'server/dist/standalone.js',
-    'server/dist/compose-pki.js',
-    'server/dist/cli.js',
-    'web/dist/index.html',
-  ]) {
-    if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npm run build\` first`);
-  }
+const swarmEngine = {
+  node(service, args) {
+    const [id] = tasksOf(service);
+    if (!id) throw new Error(`no running task of ${stack}_${service}`);
+    return lastJson(sh(DOCKER, ['exec', '-i', id, 'node', ...args], { timeout: EXEC_TIMEOUT_MS }).stdout);
+  },
+  mounts(service) {
+    const [id] = tasksOf(service);
+    return JSON.parse(sh(DOCKER, ['inspect', '--format', '{{json .Mounts}}', id]).stdout);
+  },
+  logs() {
+    const names = sh(DOCKER, ['stack', 'services', '--format', '{{.Name}}', stack]).stdout.trim().split('\n');
+    return names
+      .map((name) => {
+        const out = sh(DOCKER, ['service', 'logs', '--raw', '--no-trunc', name], { allowFail: true });
+        return `${out.stdout}${out.stderr}`;
+      })
+      .join('\n');
+  },
+  volume: (name) => `${stack}_${name}`,
+};
 
-  let started = Date.now();
-  buildBaseImage();
-  const observerPort = await freePort();
-  const world = JSON.parse(readFileSync(join(root, 'server/src/testing/compose-world.json'), 'utf8'));
-  world.settings = { ...world.settings, leafLifetimeMinutes: LEAF_LIFETIME_MINUTES };
-  const worldFile = join(work, 'world.json');
-  writeFileSync(worldFile, JSON.stringify(world));
-  const yaml = sh(process.execPath, [
-    join(root, 'server/dist/cli.js'),
-    'export',
-    worldFile,
-    '--observer-port',
-    String(observerPort),
-    '--base-image',
-    baseImage,
-    '--image',
-    appImage,
-    '--context',
-    root,
-  ]).stdout;
-  writeFileSync(composeFile, yaml);
-  check('exported file has no private key', !/PRIVATE KEY/.test(yaml));
-  check('docker-compose config -q accepts it', compose(['config', '-q'], { allowFail: true }).status === 0);
-
-  compose(['build', '-q'], { timeout: 600_000 });
-  const size = Number(sh(DOCKER, ['image', 'inspect', '--format', '{{.Size}}', appImage]).stdout.trim());
-  log(
-    `app image ${appImage}: ${(size / 1e6).toFixed(1)} MB, base + build in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
-
-  started = Date.now();
-  composeUp = true;
-  compose(['up', '-d', '--no-build'], { timeout: 400_000 });
-  const upSeconds = (Date.now() - started) / 1000;
+/** Waits for the observer to see every service ready; the checks every engine passes (compose's, then swarm's). */
+async function checkWorld(engine, world, yaml, observerPort, started, upSeconds) {
   const worldId = /world: (\S+)/.exec(yaml)?.[1];
   // The observer listens beyond loopback inside its container, so it runs in remote mode: its API needs a token.
   const observerToken = /#token=([\w-]+)/.exec(yaml)?.[1];
@@ -245,23 +262,18 @@ async function run() {
   check(
     'every service reports ready to the observer',
     ready === world.services.length,
-    `${ready}/${world.services.length} after ${((Date.now() - started) / 1000).toFixed(1)} s (up -d returned after ${upSeconds.toFixed(1)} s)`,
+    `${ready}/${world.services.length} after ${((Date.now() - started) / 1000).toFixed(1)} s (the deploy command returned after ${upSeconds.toFixed(1)} s)`,
   );
 
-  // Each container's mounts, as the engine reports them.
-  const mountsOf = (service) => {
-    const id = compose(['ps', '-q', service]).stdout.trim();
-    return JSON.parse(sh(DOCKER, ['inspect', '--format', '{{json .Mounts}}', id]).stdout);
-  };
   const wrong = [];
   for (const service of world.services) {
-    const mounts = mountsOf(service.id).map((m) => `${m.Name}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`);
-    const expected = [`${project}_identity-${service.id}:/identity:rw`];
+    const mounts = engine.mounts(service.id).map((m) => `${m.Name}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`);
+    const expected = [`${engine.volume(`identity-${service.id}`)}:/identity:rw`];
     if (JSON.stringify(mounts) !== JSON.stringify(expected)) wrong.push(`${service.id}: ${mounts.join(', ')}`);
   }
-  const pkiMounts = mountsOf('dw-pki').map((m) => m.Name);
-  if (!pkiMounts.includes(`${project}_dw-ca`)) wrong.push(`dw-pki lacks the CA volume: ${pkiMounts.join(', ')}`);
-  const observerMounts = mountsOf('dw-observer');
+  const pkiMounts = engine.mounts('dw-pki').map((m) => m.Name);
+  if (!pkiMounts.includes(engine.volume('dw-ca'))) wrong.push(`dw-pki lacks the CA volume: ${pkiMounts.join(', ')}`);
+  const observerMounts = engine.mounts('dw-observer');
   if (observerMounts.length > 0) wrong.push(`dw-observer mounts ${observerMounts.map((m) => m.Name).join(', ')}`);
   check(
     'each service mounts only its own identity (it writes its renewed leaf there); only dw-pki holds the CA key',
@@ -278,83 +290,87 @@ async function run() {
     timeout: 5000,
     auth: { token: observerToken },
   });
-  const totals = new Map(world.links.map((l) => [l.id, { requests: 0, errors: 0, refused: 0 }]));
-  const refusals = [];
-  let frames = 0;
-  socket.on('traffic:frame', (frame) => {
-    frames++;
-    for (const link of frame.links) {
-      const t = totals.get(link.id);
-      if (t) {
-        t.requests += link.requests;
-        t.errors += link.errors;
-        t.refused += link.refused;
+  try {
+    const totals = new Map(world.links.map((l) => [l.id, { requests: 0, errors: 0, refused: 0 }]));
+    const refusals = [];
+    let frames = 0;
+    socket.on('traffic:frame', (frame) => {
+      frames++;
+      for (const link of frame.links) {
+        const t = totals.get(link.id);
+        if (t) {
+          t.requests += link.requests;
+          t.errors += link.errors;
+          t.refused += link.refused;
+        }
       }
+      refusals.push(...frame.refusals);
+    });
+    await new Promise((resolve, reject) => {
+      socket.on('connect', resolve);
+      socket.on('connect_error', reject);
+    });
+    const ack = await socket.timeout(5000).emitWithAck('world:watch', { worldId });
+    check('the observer lets the editor watch the world', ack?.ok === true, JSON.stringify(ack));
+    await sleep(TRAFFIC_FOR_MS);
+
+    const perLink = world.links.map((l) => `${l.from}->${l.to} ${totals.get(l.id).requests}`).join(', ');
+    check(
+      'requests flow on every link over mTLS (observer frames)',
+      world.links.every((l) => totals.get(l.id).requests > 0),
+      `${frames} frames in ${TRAFFIC_FOR_MS / 1000} s: ${perLink}`,
+    );
+    const errors = [...totals.values()].reduce((sum, t) => sum + t.errors + t.refused, 0);
+    check('no errors or refusals on the links', errors === 0, `${errors}`);
+
+    const linked = engine.node('orders', ['-e', CALL_SCRIPT, 'payments']);
+    check('a linked call (orders -> payments) answers 200', linked.status === 200, JSON.stringify(linked));
+    const unlinked = engine.node('payments', ['-e', CALL_SCRIPT, 'inventory']);
+    check(
+      'a call along no link (payments -> inventory) is refused',
+      unlinked.status === 403 && /not-linked/.test(unlinked.body),
+      JSON.stringify(unlinked),
+    );
+    await sleep(1500);
+    check(
+      'the observer shows that refusal',
+      refusals.some((r) => r.to === 'inventory' && r.from === 'payments' && r.reason === 'not-linked'),
+      JSON.stringify(refusals.slice(0, 3)),
+    );
+    // Renewal: wait for orders to present another serial, then compare what the links carried meanwhile.
+    const served = () => engine.node('shopper', ['-e', SERVED_SCRIPT, 'orders']);
+    const before = served();
+    const snapshot = new Map([...totals].map(([id, t]) => [id, { ...t }]));
+    const waitStarted = Date.now();
+    let after = before;
+    while (Date.now() - waitStarted < RENEWAL_WITHIN_MS && (after.serial === before.serial || after.error)) {
+      await sleep(2000);
+      after = served();
     }
-    refusals.push(...frame.refusals);
-  });
-  await new Promise((resolve, reject) => {
-    socket.on('connect', resolve);
-    socket.on('connect_error', reject);
-  });
-  const ack = await socket.timeout(5000).emitWithAck('world:watch', { worldId });
-  check('the observer lets the editor watch the world', ack?.ok === true, JSON.stringify(ack));
-  await sleep(TRAFFIC_FOR_MS);
-
-  const perLink = world.links.map((l) => `${l.from}->${l.to} ${totals.get(l.id).requests}`).join(', ');
-  check(
-    'requests flow on every link over mTLS (observer frames)',
-    world.links.every((l) => totals.get(l.id).requests > 0),
-    `${frames} frames in ${TRAFFIC_FOR_MS / 1000} s: ${perLink}`,
-  );
-  const errors = [...totals.values()].reduce((sum, t) => sum + t.errors + t.refused, 0);
-  check('no errors or refusals on the links', errors === 0, `${errors}`);
-
-  const linked = callFromContainer('orders', 'payments');
-  check('a linked call (orders -> payments) answers 200', linked.status === 200, JSON.stringify(linked));
-  const unlinked = callFromContainer('payments', 'inventory');
-  check(
-    'a call along no link (payments -> inventory) is refused',
-    unlinked.status === 403 && /not-linked/.test(unlinked.body),
-    JSON.stringify(unlinked),
-  );
-  await sleep(1500);
-  check(
-    'the observer shows that refusal',
-    refusals.some((r) => r.to === 'inventory' && r.from === 'payments' && r.reason === 'not-linked'),
-    JSON.stringify(refusals.slice(0, 3)),
-  );
-  // Renewal: wait for orders to present another serial, then compare what the links carried meanwhile.
-  const before = servedCertificate('shopper', 'orders');
-  const snapshot = new Map([...totals].map(([id, t]) => [id, { ...t }]));
-  const waitStarted = Date.now();
-  let after = before;
-  while (Date.now() - waitStarted < RENEWAL_WITHIN_MS && (after.serial === before.serial || after.error)) {
-    await sleep(2000);
-    after = servedCertificate('shopper', 'orders');
+    await sleep(3000); // and traffic keeps flowing on the new identities
+    const during = world.links.map((l) => {
+      const [now, then] = [totals.get(l.id), snapshot.get(l.id)];
+      return {
+        link: `${l.from}->${l.to}`,
+        requests: now.requests - then.requests,
+        bad: now.errors + now.refused - then.errors - then.refused,
+      };
+    });
+    check(
+      'orders renews its leaf in place: the serial it presents changes',
+      !before.error && !after.error && after.serial !== before.serial,
+      `${before.serial} (until ${before.validTo}) -> ${after.serial} (until ${after.validTo}), seen ${((Date.now() - waitStarted) / 1000).toFixed(1)} s into the wait`,
+    );
+    check(
+      'traffic flows on every link across the renewal with no error or refusal',
+      during.every((d) => d.requests > 0 && d.bad === 0),
+      `${during.reduce((n, d) => n + d.requests, 0)} requests, ${during.reduce((n, d) => n + d.bad, 0)} failed: ${during.map((d) => `${d.link} ${d.requests}/${d.bad}`).join(', ')}`,
+    );
+  } finally {
+    socket.close();
   }
-  await sleep(3000); // and traffic keeps flowing on the new identities
-  const during = world.links.map((l) => {
-    const [now, then] = [totals.get(l.id), snapshot.get(l.id)];
-    return {
-      link: `${l.from}->${l.to}`,
-      requests: now.requests - then.requests,
-      bad: now.errors + now.refused - then.errors - then.refused,
-    };
-  });
-  check(
-    'orders renews its leaf in place: the serial it presents changes',
-    !before.error && !after.error && after.serial !== before.serial,
-    `${before.serial} (until ${before.validTo}) -> ${after.serial} (until ${after.validTo}), seen ${((Date.now() - waitStarted) / 1000).toFixed(1)} s into the wait`,
-  );
-  check(
-    'traffic flows on every link across the renewal with no error or refusal',
-    during.every((d) => d.requests > 0 && d.bad === 0),
-    `${during.reduce((n, d) => n + d.requests, 0)} requests, ${during.reduce((n, d) => n + d.bad, 0)} failed: ${during.map((d) => `${d.link} ${d.requests}/${d.bad}`).join(', ')}`,
-  );
-  socket.close();
 
-  const logs = compose(['logs', '--no-color'], { allowFail: true }).stdout;
+  const logs = engine.logs();
   check('no private key in any container log', !/PRIVATE KEY/.test(logs));
   const renewedBy = world.services
     .filter((svc) => new RegExp(`renewed ${svc.id}: serial`).test(logs))
@@ -366,22 +382,187 @@ async function run() {
   );
 }
 
-function cleanup() {
-  if (composeUp) {
-    const down = compose(['down', '-v', '--remove-orphans', '-t', '5'], { allowFail: true, timeout: 180_000 });
-    if (down.status !== 0) log(`down -v failed: ${down.stderr}`);
-    const label = `label=com.docker.compose.project=${project}`;
-    const left = [
-      ['ps', '-a', '-q', '--filter', label],
-      ['network', 'ls', '-q', '--filter', label],
-      ['volume', 'ls', '-q', '--filter', label],
-    ].map((args) => sh(DOCKER, args, { allowFail: true }).stdout.trim());
-    check(
-      'down -v leaves no container, network or volume of the project',
-      left.every((l) => l === ''),
-      left.join(' | '),
-    );
+/** The test world, with one-minute leaves; `replicas` sets copies of services by id. */
+function testWorld(replicas = {}) {
+  const world = JSON.parse(readFileSync(join(root, 'world/fixtures/compose.world.json'), 'utf8'));
+  world.settings = { ...world.settings, leafLifetimeMinutes: LEAF_LIFETIME_MINUTES };
+  world.services = world.services.map((s) => (replicas[s.id] ? { ...s, replicas: replicas[s.id] } : s));
+  return world;
+}
+
+/** The CLI's export of `world` for an engine, with the test's image and observer port. */
+function exportWorld(world, name, args) {
+  const worldFile = join(work, `${name}.world.json`);
+  writeFileSync(worldFile, JSON.stringify(world));
+  return sh(process.execPath, [join(root, 'server/dist/cli.js'), 'export', worldFile, '--image', appImage, ...args])
+    .stdout;
+}
+
+async function prepare() {
+  // Build first, as `npm test` does: the image copies these bundles, and stale ones would test old code.
+  const pnpm = ensurePnpm();
+  ensureDependencies(pnpm);
+  runOrExit(pnpm, ['-r', '--workspace-concurrency=1', 'run', 'build']);
+  ensureDockerInstalled();
+  await ensureDockerd();
+  for (const file of [
+    'services/dist/main.js',
+    'server/dist/standalone.js',
+    'server/dist/compose-pki.js',
+    'server/dist/enroll.js',
+    'server/dist/cli.js',
+    'web/dist/index.html',
+  ]) {
+    if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npm run build\` first`);
   }
+  const started = Date.now();
+  buildBaseImage();
+  const observerPort = await freePort();
+  const world = testWorld();
+  const yaml = exportWorld(world, 'compose', [
+    '--observer-port',
+    String(observerPort),
+    '--base-image',
+    baseImage,
+    '--context',
+    root,
+  ]);
+  writeFileSync(composeFile, yaml);
+  check('exported file has no private key', !/PRIVATE KEY/.test(yaml));
+  check('docker-compose config -q accepts it', compose(['config', '-q'], { allowFail: true }).status === 0);
+  // The app image, by the compose file's build section; the swarm stack (which has none) runs it too.
+  compose(['build', '-q'], { timeout: 600_000 });
+  const size = Number(sh(DOCKER, ['image', 'inspect', '--format', '{{.Size}}', appImage]).stdout.trim());
+  log(
+    `app image ${appImage}: ${(size / 1e6).toFixed(1)} MB, base + build in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return { world, yaml, observerPort };
+}
+
+async function runCompose({ world, yaml, observerPort }) {
+  const started = Date.now();
+  composeUp = true;
+  compose(['up', '-d', '--no-build'], { timeout: 400_000 });
+  await checkWorld(composeEngine, world, yaml, observerPort, started, (Date.now() - started) / 1000);
+}
+
+function composeDown() {
+  if (!composeUp) return;
+  composeUp = false;
+  const down = compose(['down', '-v', '--remove-orphans', '-t', '5'], { allowFail: true, timeout: 180_000 });
+  if (down.status !== 0) log(`down -v failed: ${down.stderr}`);
+  const label = `label=com.docker.compose.project=${project}`;
+  const left = [
+    ['ps', '-a', '-q', '--filter', label],
+    ['network', 'ls', '-q', '--filter', label],
+    ['volume', 'ls', '-q', '--filter', label],
+  ].map((args) => sh(DOCKER, args, { allowFail: true }).stdout.trim());
+  check(
+    'down -v leaves no container, network or volume of the project',
+    left.every((l) => l === ''),
+    left.join(' | '),
+  );
+}
+
+/** The engine as a swarm manager: as it is when it already is one, made one (and left again later) when not. */
+function ensureSwarmManager() {
+  const state = sh(DOCKER, ['info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}']).stdout.trim();
+  if (state === 'active true') return;
+  if (state !== 'inactive false') {
+    throw new Error(`the engine is in a swarm but not a manager of it ("${state}"): run this where a manager is`);
+  }
+  hadGwBridge = sh(DOCKER, ['network', 'inspect', 'docker_gwbridge'], { allowFail: true }).status === 0;
+  // Advertised on loopback: a single-node swarm that nothing outside this machine can join.
+  sh(DOCKER, ['swarm', 'init', '--advertise-addr', '127.0.0.1', '--listen-addr', '127.0.0.1:2377']);
+  createdSwarm = true;
+  log('made the engine a single-node swarm manager (docker swarm init on 127.0.0.1)');
+}
+
+async function runSwarm() {
+  ensureSwarmManager();
+  const observerPort = await freePort();
+  const world = testWorld({ payments: 2 });
+  const yaml = exportWorld(world, 'swarm', ['--engine', 'swarm', '--observer-port', String(observerPort)]);
+  writeFileSync(stackFile, yaml);
+  check('exported stack file has no private key', !/PRIVATE KEY/.test(yaml));
+
+  const started = Date.now();
+  stackUp = true;
+  sh(DOCKER, ['stack', 'deploy', '-c', stackFile, '--resolve-image', 'never', stack], { timeout: 120_000 });
+  const upSeconds = (Date.now() - started) / 1000;
+  const driver = sh(DOCKER, ['network', 'inspect', '--format', '{{.Driver}} {{.Scope}}', `${stack}_world`], {
+    allowFail: true,
+  }).stdout.trim();
+  check('the stack runs on its own overlay network', driver === 'overlay swarm', `${stack}_world: ${driver}`);
+  await checkWorld(swarmEngine, world, yaml, observerPort, started, upSeconds);
+
+  // Replicas are swarm replicas: two tasks of payments, both behind its name, each serving the one identity.
+  const replicas = sh(DOCKER, [
+    'service',
+    'ls',
+    '--filter',
+    `name=${stack}_payments`,
+    '--format',
+    '{{.Replicas}}',
+  ]).stdout.trim();
+  const tasks = tasksOf('payments');
+  check(
+    'payments runs as 2 swarm replicas',
+    replicas === '2/2' && tasks.length === 2,
+    `${replicas}, ${tasks.length} running`,
+  );
+  const addresses = swarmEngine.node('orders', ['-e', LOOKUP_SCRIPT, 'payments']);
+  check(
+    'its name resolves to every replica (dnsrr)',
+    Array.isArray(addresses) && addresses.length === 2,
+    JSON.stringify(addresses),
+  );
+  const answers = (Array.isArray(addresses) ? addresses : []).map((address) =>
+    swarmEngine.node('orders', ['-e', CALL_SCRIPT, 'payments', address]),
+  );
+  check(
+    'each replica answers a linked call over mTLS with the one identity',
+    answers.length === 2 && answers.every((a) => a.status === 200),
+    JSON.stringify(answers.map((a) => a.status ?? a.error)),
+  );
+}
+
+async function swarmDown() {
+  if (!stackUp) return;
+  stackUp = false;
+  const label = `label=com.docker.stack.namespace=${stack}`;
+  const rm = sh(DOCKER, ['stack', 'rm', stack], { allowFail: true, timeout: 120_000 });
+  if (rm.status !== 0) log(`stack rm failed: ${rm.stderr}`);
+  // stack rm returns at once and leaves volumes: wait for the containers and the network to go, then remove them.
+  for (const until = Date.now() + 90_000; Date.now() < until; await sleep(1000)) {
+    const containers = sh(DOCKER, ['ps', '-a', '-q', '--filter', label], { allowFail: true }).stdout.trim();
+    const networks = sh(DOCKER, ['network', 'ls', '-q', '--filter', label], { allowFail: true }).stdout.trim();
+    if (containers === '' && networks === '') break;
+  }
+  const volumes = sh(DOCKER, ['volume', 'ls', '-q', '--filter', label], { allowFail: true }).stdout.trim();
+  if (volumes) sh(DOCKER, ['volume', 'rm', ...volumes.split('\n')], { allowFail: true });
+  const left = [
+    ['service', 'ls', '-q', '--filter', label],
+    ['ps', '-a', '-q', '--filter', label],
+    ['network', 'ls', '-q', '--filter', label],
+    ['volume', 'ls', '-q', '--filter', label],
+  ].map((args) => sh(DOCKER, args, { allowFail: true }).stdout.trim());
+  check(
+    'stack rm (and its volumes removed) leaves no service, container, network or volume of the stack',
+    left.every((l) => l === ''),
+    left.join(' | '),
+  );
+}
+
+function leaveSwarm() {
+  if (!createdSwarm) return;
+  createdSwarm = false;
+  sh(DOCKER, ['swarm', 'leave', '--force'], { allowFail: true, timeout: 60_000 });
+  if (!hadGwBridge) sh(DOCKER, ['network', 'rm', 'docker_gwbridge'], { allowFail: true });
+  log('left the swarm this test made');
+}
+
+function removeImages() {
   for (const image of [appImage, baseImage]) sh(DOCKER, ['rmi', '-f', image], { allowFail: true });
   rmSync(work, { recursive: true, force: true });
 }
@@ -394,34 +575,74 @@ async function stopDockerd() {
   if (startedDockerd.exitCode === null) startedDockerd.kill('SIGKILL');
 }
 
-const deadline = setTimeout(() => {
-  console.error(`[compose] took longer than ${TOTAL_MS / 60_000} min: giving up`);
-  try {
-    cleanup();
-  } finally {
-    void stopDockerd().finally(() => {
-      console.log(
-        `compose: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`,
-      );
-      process.exit(1);
-    });
+function summary() {
+  for (const [name, { results, crashed }] of Object.entries(groups)) {
+    const failed = results.filter((r) => !r.ok).length + (crashed ? 1 : 0);
+    console.log(`${name}: ${results.length - results.filter((r) => !r.ok).length} passed, ${failed} failed`);
   }
+}
+
+const failedAny = () => Object.values(groups).some((g) => g.crashed || g.results.some((r) => !r.ok));
+
+async function teardown() {
+  group = 'compose';
+  composeDown();
+  group = 'swarm';
+  await swarmDown();
+  leaveSwarm();
+  removeImages();
+  await stopDockerd();
+}
+
+const deadline = setTimeout(() => {
+  console.error(`[${group}] took longer than ${TOTAL_MS / 60_000} min: giving up`);
+  groups[group].crashed = true;
+  void teardown().finally(() => {
+    summary();
+    process.exit(1);
+  });
 }, TOTAL_MS);
 deadline.unref();
 
-let crashed = false;
-try {
-  await run();
-} catch (error) {
-  crashed = true;
-  console.error(`[compose] ${error.message}`);
-  if (composeUp) console.error(compose(['ps'], { allowFail: true }).stdout);
-  if (composeUp) console.error(compose(['logs', '--no-color', '--tail', '20'], { allowFail: true }).stdout);
-} finally {
-  cleanup();
-  await stopDockerd();
+/** Runs one engine's part; a crash counts as one failure of that engine and the next part still runs. */
+async function part(name, body, onCrash) {
+  group = name;
+  try {
+    await body();
+  } catch (error) {
+    groups[name].crashed = true;
+    console.error(`[${name}] ${error.message}`);
+    onCrash();
+  }
 }
-const failed = results.filter((r) => !r.ok).length + (crashed ? 1 : 0);
-console.log(`compose: ${results.length - results.filter((r) => !r.ok).length} passed, ${failed} failed`);
+
+try {
+  let prepared = false;
+  await part(
+    'compose',
+    async () => {
+      const exported = await prepare();
+      prepared = true;
+      await runCompose(exported);
+    },
+    () => {
+      if (composeUp) console.error(compose(['ps'], { allowFail: true }).stdout);
+      if (composeUp) console.error(compose(['logs', '--no-color', '--tail', '20'], { allowFail: true }).stdout);
+    },
+  );
+  group = 'compose';
+  composeDown();
+  if (prepared) {
+    await part('swarm', runSwarm, () => {
+      if (stackUp) console.error(sh(DOCKER, ['stack', 'ps', '--no-trunc', stack], { allowFail: true }).stdout);
+    });
+  } else {
+    groups.swarm.crashed = true;
+    console.error('[swarm] not run: the preparation failed');
+  }
+} finally {
+  await teardown();
+}
+summary();
 clearTimeout(deadline);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(failedAny() ? 1 : 0);

@@ -43,3 +43,5 @@ await build({
   entryPoints: ['src/compose/compose-yaml-worker.mjs'],
   outfile: 'dist/compose-yaml-worker.mjs',
 });
+// The init container of a Kubernetes pod: its first leaf from dw-pki (see src/kubernetes/enroll.ts).
+await build({ ...selfContained, entryPoints: ['src/kubernetes/enroll-main.ts'], outfile: 'dist/enroll.js' });

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { World } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { chromium } from '@playwright/test';
 import type { Controller } from './controller.js';
 
@@ -36,36 +37,9 @@ export interface BrowserResult {
   controllerCores: number;
 }
 
-/** 34 clients, 33 middle services, 33 leaves; every link carries its client's 2 req/s. */
+/** 34 clients, 33 middle services, 33 leaves; every link carries its client's 2 req/s (world/fixtures/). */
 export function bigWorld(): World {
-  const clients = Array.from({ length: 34 }, (_, i) => `c${i}`);
-  const mids = Array.from({ length: 33 }, (_, i) => `m${i}`);
-  const leaves = Array.from({ length: 33 }, (_, i) => `f${i}`);
-  const links: World['links'] = [];
-  const link = (from: string, to: string) => {
-    links.push({ id: `l${links.length + 1}`, from, to });
-  };
-  mids.forEach((m, i) => {
-    link(clients[i] as string, m);
-  });
-  mids.forEach((m, i) => {
-    for (let k = 0; k < 3; k++) link(m, leaves[(i + k * 11) % 33] as string);
-  });
-  for (let k = 0; k < 18; k++) link('c33', leaves[k] as string);
-  const col = (ids: string[], x: number, kind: 'client' | 'service') =>
-    ids.map((id, i) => ({
-      id,
-      kind,
-      position: { x: x + (i % 3) * 220, y: Math.floor(i / 3) * 110 },
-      config: kind === 'client' ? { rps: 2 } : { latencyMs: { min: 1, max: 20 }, errorRate: 0.01 },
-    }));
-  return {
-    version: 1,
-    name: 'browser-bench',
-    settings: { hopBudget: 8 },
-    services: [...col(clients, 0, 'client'), ...col(mids, 900, 'service'), ...col(leaves, 1800, 'service')],
-    links,
-  } as World;
+  return fixtureWorld('browser-bench');
 }
 
 const MEASURE = `async (ms) => {

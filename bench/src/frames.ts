@@ -1,5 +1,6 @@
 // Frame bytes per second as the message rate of a small world rises: 2 clients, 5 services, 10 links.
 import type { ClientToServerEvents, ServerToClientEvents, TrafficFrame, World, WorldRecord } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { io, type Socket } from 'socket.io-client';
 import type { Controller } from './controller.js';
 
@@ -14,28 +15,11 @@ export interface FrameResult {
   bytesPerFrameMax: number;
 }
 
+/** 2 clients, 5 services, 10 links (world/fixtures/frames-bench.world.json), each client at `perLinkRps`. */
 function smallWorld(perLinkRps: number): World {
-  const clients = ['c1', 'c2'];
-  const services = ['s1', 's2', 's3', 's4', 's5'];
-  return {
-    version: 1,
-    name: 'frames-bench',
-    services: [
-      ...clients.map((id, i) => ({
-        id,
-        kind: 'client' as const,
-        position: { x: 0, y: i * 150 },
-        config: { rps: perLinkRps },
-      })),
-      ...services.map((id, i) => ({
-        id,
-        kind: 'service' as const,
-        position: { x: 300, y: i * 80 },
-        config: { latencyMs: 0, errorRate: 0 },
-      })),
-    ],
-    links: clients.flatMap((c, i) => services.map((s, j) => ({ id: `l${i * 5 + j + 1}`, from: c, to: s }))),
-  };
+  const world = fixtureWorld('frames-bench');
+  for (const node of world.services) if (node.kind === 'client') node.config.rps = perLinkRps;
+  return world;
 }
 
 /**

@@ -1,13 +1,15 @@
 // `npm run bench` at the root: every benchmark, each against a reference measured in the same run. Results go to
 // stdout and bench/results/latest.json; BENCHMARKS.md explains the method and records a run.
-// Select with arguments: chain, frames, browser (default: these three), soak (only by name: 10 minutes), churn (only
-// by name: 2 minutes). Quick settings: BENCH_QUICK=1.
+// Select with arguments: chain, frames, browser, queue, store (default: these five), soak (only by name: 10
+// minutes), churn (only by name: 2 minutes). Quick settings: BENCH_QUICK=1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { CONTROLLER_ID } from '@dw/world';
 import { type BrowserResult, runBrowser } from './browser.js';
 import { type ChainResult, runChain, telemetrySink } from './chain.js';
 import { type ChurnRow, runChurn } from './churn.js';
 import { startController } from './controller.js';
+import { type QueueKind, type QueueResult, runQueue, runStore, type StoreKind, type StoreResult } from './durable.js';
 import { type FrameResult, runFrames } from './frames.js';
 import { BenchPki } from './pki.js';
 import { stopAll } from './procs.js';
@@ -71,6 +73,79 @@ async function chains(): Promise<void> {
   }
 }
 
+/** Interleaved rounds of each kind, each round in a rotated order (a busy neighbour hurts every kind alike). */
+async function rounds<K extends string, R>(kinds: K[], count: number, run: (kind: K) => Promise<R>, name: string) {
+  const runs: R[] = [];
+  for (let round = 0; round < count; round++) {
+    for (const kind of [...kinds.slice(round % kinds.length), ...kinds.slice(0, round % kinds.length)]) {
+      const r = await run(kind);
+      runs.push(r);
+      process.stdout.write(`  ${name} round ${round + 1} ${kind}: ${JSON.stringify(r)}\n`);
+    }
+  }
+  return runs;
+}
+
+async function durables(which: { queue: boolean; store: boolean }): Promise<void> {
+  const pki = await BenchPki.create('bench');
+  const sink = await telemetrySink();
+  try {
+    const ids = ['load', 'a', 'q', 'c', 'db', CONTROLLER_ID];
+    const leaves = new Map(await Promise.all(ids.map(async (id) => [id, await pki.leaf(id)] as const)));
+    const timings = { warmupMs: quick ? 1000 : 2000, measureMs: quick ? 3000 : 8000 };
+    const count = quick ? 1 : 2;
+    if (which.queue) {
+      process.stdout.write(
+        'queue throughput: producer -> queue -> consumer, against producer -> service -> consumer\n',
+      );
+      const kinds: QueueKind[] = ['direct', 'queue-durable', 'queue-memory'];
+      const runs = await rounds(kinds, count, (k) => runQueue(k, pki, leaves, sink.url, timings), 'queue');
+      const med = (kind: QueueKind, field: 'acknowledgedPerSec' | 'deliveredPerSec') =>
+        median(runs.filter((r: QueueResult) => r.kind === kind).map((r) => r[field]));
+      const direct = med('direct', 'deliveredPerSec');
+      report.queue = {
+        settings: { ...timings, rounds: count, concurrency: 16, messageBytes: 256 },
+        runs,
+        medianDeliveredPerSec: {
+          direct,
+          queueDurable: med('queue-durable', 'deliveredPerSec'),
+          queueMemory: med('queue-memory', 'deliveredPerSec'),
+        },
+        medianAcknowledgedPerSec: {
+          direct: med('direct', 'acknowledgedPerSec'),
+          queueDurable: med('queue-durable', 'acknowledgedPerSec'),
+          queueMemory: med('queue-memory', 'acknowledgedPerSec'),
+        },
+        durableToDirectRatio: Math.round((med('queue-durable', 'deliveredPerSec') / direct) * 1000) / 1000,
+        memoryToDirectRatio: Math.round((med('queue-memory', 'deliveredPerSec') / direct) * 1000) / 1000,
+      };
+    }
+    if (which.store) {
+      process.stdout.write('store: PUTs then GETs, against an in-memory Map behind the same mTLS server\n');
+      const kinds: StoreKind[] = ['reference-map', 'store'];
+      const runs = await rounds(kinds, count, (k) => runStore(k, pki, leaves, sink.url, timings), 'store');
+      const med = (kind: StoreKind, field: 'writesPerSec' | 'readsPerSec') =>
+        median(runs.filter((r: StoreResult) => r.kind === kind).map((r) => r[field]));
+      report.store = {
+        settings: { ...timings, rounds: count, concurrency: 16, valueBytes: 128, keys: 10_000 },
+        runs,
+        medianPerSec: {
+          referenceWrites: med('reference-map', 'writesPerSec'),
+          storeWrites: med('store', 'writesPerSec'),
+          referenceReads: med('reference-map', 'readsPerSec'),
+          storeReads: med('store', 'readsPerSec'),
+        },
+        writeRatio: Math.round((med('store', 'writesPerSec') / med('reference-map', 'writesPerSec')) * 1000) / 1000,
+        readRatio: Math.round((med('store', 'readsPerSec') / med('reference-map', 'readsPerSec')) * 1000) / 1000,
+      };
+    }
+  } finally {
+    await stopAll();
+    await sink.close();
+    pki.cleanup();
+  }
+}
+
 async function withController<T>(fn: (c: Awaited<ReturnType<typeof startController>>) => Promise<T>): Promise<T> {
   const controller = await startController();
   try {
@@ -99,6 +174,9 @@ try {
     process.stdout.write('the editor in headless Chromium, 100 services, 150 links, ~2 req/s per link\n');
     const results: BrowserResult[] = await withController((c) => runBrowser(c, quick ? 5000 : 10_000));
     report.browser = results;
+  }
+  if (all || wanted.has('queue') || wanted.has('store')) {
+    await durables({ queue: all || wanted.has('queue'), store: all || wanted.has('store') });
   }
   // Memory under connection churn, the soak's companion: only when asked for by name.
   if (wanted.has('churn')) {

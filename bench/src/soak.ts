@@ -15,6 +15,7 @@ import type {
   TrafficFrame,
   World,
 } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { io, type Socket } from 'socket.io-client';
 import type { Controller } from './controller.js';
 
@@ -78,27 +79,9 @@ export interface SoakResult {
   probesFailed: number;
 }
 
-/** 4 clients -> 4 gateways -> each gateway fans out to 3 of 12 backends: 20 services, 16 links. */
+/** 4 clients -> 4 gateways -> each gateway fans out to 3 of 12 backends: 20 services, 16 links (world/fixtures/). */
 export function soakWorld(): World {
-  const services: World['services'] = [];
-  const links: World['links'] = [];
-  for (let g = 0; g < 4; g++) {
-    services.push({ id: `client-${g}`, kind: 'client', position: { x: 0, y: g * 120 }, config: { rps: 25 } });
-    services.push({ id: `gateway-${g}`, kind: 'service', position: { x: 250, y: g * 120 }, config: { latencyMs: 2 } });
-    links.push({ id: `c${g}`, from: `client-${g}`, to: `gateway-${g}` });
-  }
-  for (let b = 0; b < 12; b++) {
-    services.push({
-      id: `backend-${b}`,
-      kind: 'service',
-      position: { x: 500, y: b * 40 },
-      config: { latencyMs: { min: 1, max: 10 }, errorRate: 0 },
-    });
-  }
-  for (let g = 0; g < 4; g++) {
-    for (let k = 0; k < 3; k++) links.push({ id: `g${g}b${k}`, from: `gateway-${g}`, to: `backend-${g * 3 + k}` });
-  }
-  return { version: 1, name: 'soak', services, links };
+  return fixtureWorld('soak');
 }
 
 function rssMb(pid: number): number {

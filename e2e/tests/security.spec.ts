@@ -1,6 +1,8 @@
 // The diagram as the security policy, in the browser: intruders in every mode deployed for real, their
 // refusals marked on the canvas with reasons, and the certificate inspector against a plain tls.connect.
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
 import type { ServiceCertificate, World, WorldRecord } from '@dw/world';
 import { expect, test } from '@playwright/test';
@@ -37,6 +39,24 @@ const WORLD: World = {
 };
 
 let worldId: string;
+
+/** The world's CA as the controller saved it (rotation replaces it). */
+const worldCa = () =>
+  new X509Certificate(readFileSync(join(process.env.DW_E2E_DATA as string, 'pki', worldId, 'ca.crt')));
+
+/** The leaf a running service presents to a plain TLS handshake. */
+async function servedLeaf(serviceId: string): Promise<X509Certificate> {
+  const port = (await deployStatus(worldId)).services.find((s) => s.id === serviceId)?.port;
+  if (!port) throw new Error(`${serviceId} has no port`);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: serviceId, rejectUnauthorized: false });
+    socket.once('secureConnect', () => {
+      resolve(new X509Certificate(socket.getPeerCertificate().raw));
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
+}
 
 test.beforeAll(async () => {
   const record = await api<WorldRecord>('/api/worlds', {
@@ -131,12 +151,28 @@ test('Rotate CA from the world panel gives the service a certificate of a new CA
   await page.goto(`${baseUrl()}/?world=${worldId}`);
   await expect(page.getByTestId('node-orders')).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
   const before = await api<ServiceCertificate>(`/api/worlds/${worldId}/deploy/services/orders/certificate`);
+  const caBefore = worldCa();
+  const leafBefore = await servedLeaf('orders');
+  expect(leafBefore.verify(caBefore.publicKey)).toBe(true);
   await page.getByRole('button', { name: 'Rotate CA' }).click();
   await expect(page.getByTestId('identity-roll')).toContainText('CA rotated', { timeout: 15_000 });
   const after = await api<ServiceCertificate>(`/api/worlds/${worldId}/deploy/services/orders/certificate`);
   expect(after.certificate.serial).not.toBe(before.certificate.serial);
   expect(after.certificate.issuer).toBe(before.certificate.issuer); // same name, new key: a new CA of this world
   expect(after.certificate.fingerprint256).not.toBe(before.certificate.fingerprint256);
+  // A rotation, not a renewal: the world's CA is a new one (another key, another serial), the one the page names,
+  // and the leaf orders presents now is signed by it and not by the old one.
+  const caAfter = worldCa();
+  expect(caAfter.fingerprint256).not.toBe(caBefore.fingerprint256);
+  expect(caAfter.publicKey.export({ type: 'spki', format: 'der' })).not.toEqual(
+    caBefore.publicKey.export({ type: 'spki', format: 'der' }),
+  );
+  await expect(page.getByTestId('identity-roll')).toContainText(caAfter.serialNumber.slice(0, 16), {
+    ignoreCase: true,
+  });
+  const leafAfter = await servedLeaf('orders');
+  expect(leafAfter.verify(caAfter.publicKey)).toBe(true);
+  expect(leafAfter.verify(caBefore.publicKey)).toBe(false);
   // shopper -> orders keeps carrying answered calls over mutual TLS
   await expect(page.getByTestId('link-stats-l1')).toHaveAttribute('data-mtls', 'true', { timeout: 10_000 });
   const shot = testInfo.outputPath('rotate-ca.png');

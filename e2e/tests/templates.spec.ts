@@ -47,9 +47,14 @@ test('the mTLS-under-attack template: shoppers get through, every intruder is re
   for (const id of ['shoppers', 'orders', 'payments']) {
     await expect(page.getByTestId(`node-${id}`)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
   }
-  await expect
-    .poll(() => numberAttr(page.getByTestId('link-stats-l2'), 'data-rate'), { timeout: 10_000 })
-    .toBeGreaterThan(0);
+  // shoppers -> orders -> payments: calls answered over mutual TLS, and not one of them failed or refused
+  for (const id of ['l1', 'l2']) {
+    const stats = page.getByTestId(`link-stats-${id}`);
+    await expect.poll(() => numberAttr(stats, 'data-total'), { timeout: 15_000 }).toBeGreaterThan(20);
+    await expect(stats).toHaveAttribute('data-mtls', 'true');
+    expect(await numberAttr(stats, 'data-errors'), `${id} errors`).toBe(0);
+    expect(await numberAttr(stats, 'data-refused'), `${id} refused`).toBe(0);
+  }
   for (const link of saved.world.links.filter((l) => !['shoppers', 'orders'].includes(l.from))) {
     await expect
       .poll(() => numberAttr(page.getByTestId(`link-stats-${link.id}`), 'data-refused'), { timeout: 15_000 })

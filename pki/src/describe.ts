@@ -1,20 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { CertificateInfo } from '@dw/world';
 import { x509 } from './x509.js';
 
-/** What a person (or the controller's UI) wants to know about a certificate. Dates are ISO 8601. */
-export interface CertificateInfo {
-  subject: string;
-  issuer: string;
-  /** Hex, uppercase, as OpenSSL prints it. */
-  serial: string;
-  dnsNames: string[];
-  uris: string[];
-  notBefore: string;
-  notAfter: string;
-  /** SHA-256 of the DER, uppercase hex pairs joined by ':' (node:crypto's X509Certificate.fingerprint256). */
-  fingerprint256: string;
-}
-
+/** What a person (or the controller's UI) wants to know about a certificate: `CertificateInfo` of @dw/world. */
 export function describeCertificate(certPem: string): CertificateInfo {
   const cert = new x509.X509Certificate(certPem);
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);

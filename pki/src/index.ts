@@ -1,4 +1,4 @@
 export { createCA } from './ca.js';
-export { type CertificateInfo, describeCertificate } from './describe.js';
+export { describeCertificate } from './describe.js';
 export { issueLeaf, issueLeafForKey } from './leaf.js';
 export { CLOCK_SKEW_MS, type KeyPairPem } from './types.js';

@@ -1,11 +1,11 @@
-import { CONTROLLER_ID, isDnsLabel } from '@dw/world';
+import { CONTROLLER_ID, isDnsLabel, isWorldId, MAX_WORLD_ID_LENGTH } from '@dw/world';
 
-/** A world id goes into URIs and names: the same rule as the API's WorldId (a DNS-label-like slug). */
-const WORLD_ID = /^[a-z0-9]([a-z0-9-]{0,78}[a-z0-9])?$/;
-
+/** A world id goes into URIs and names: the rule of @dw/world (the API's WorldId). */
 export function checkWorldId(worldId: string): void {
-  if (!WORLD_ID.test(worldId)) {
-    throw new Error(`world id ${JSON.stringify(worldId)} must be 1-80 lowercase letters, digits or "-"`);
+  if (!isWorldId(worldId)) {
+    throw new Error(
+      `world id ${JSON.stringify(worldId)} must be 1-${MAX_WORLD_ID_LENGTH} lowercase letters, digits or "-"`,
+    );
   }
 }
 

@@ -1,10 +1,13 @@
 // The built controller as a real process: no orphans after kill -9 (paused services included), and the worlds
-// that were deployed come back when it starts again (unless told not to).
-import { execFileSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+// that were deployed come back when it starts again (unless told not to), with the certificate authority they had.
+import { X509Certificate } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { DeployStatus, WorldSummary } from '@dw/world';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundles } from './testing/bundles.js';
 import { type ControllerProcess, startControllerProcess } from './testing/controller-process.js';
 import { ensureServiceRuntime } from './testing/service-runtime.js';
 import { isAlive, tempDir, waitFor } from './testing/temp-app.js';
@@ -15,7 +18,7 @@ const dirs: string[] = [];
 
 beforeAll(() => {
   ensureServiceRuntime();
-  execFileSync(process.execPath, ['build.mjs'], { cwd: serverDir, stdio: 'inherit' });
+  ensureBundles(serverDir, ['dist/main.js']);
 });
 
 afterEach(async () => {
@@ -40,6 +43,34 @@ async function exampleId(url: string): Promise<string> {
 
 const statusOf = async (url: string, id: string) =>
   (await (await fetch(`${url}/api/worlds/${id}/deploy`)).json()) as DeployStatus;
+
+/** Fails as soon as the world shows a deployment, polling for `windowMs` (a multiple of a measured resume). */
+async function expectNothingDeployed(url: string, id: string, windowMs: number): Promise<void> {
+  for (const until = Date.now() + windowMs; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+    const status = await statusOf(url, id);
+    expect(status.rev, 'a deployment appeared').toBeNull();
+    expect(status.services.every((s) => s.state === 'stopped')).toBe(true);
+  }
+}
+
+/** The world's CA certificate as saved in the data directory. */
+async function worldCa(dataDir: string, id: string): Promise<X509Certificate> {
+  return new X509Certificate(await readFile(join(dataDir, 'pki', id, 'ca.crt')));
+}
+
+/** The leaf a running service presents to a TLS handshake. */
+async function servedLeaf(url: string, id: string, serviceId: string): Promise<X509Certificate> {
+  const port = (await statusOf(url, id)).services.find((s) => s.id === serviceId)?.port;
+  if (!port) throw new Error(`${serviceId} has no port`);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: serviceId, rejectUnauthorized: false });
+    socket.once('secureConnect', () => {
+      resolve(new X509Certificate(socket.getPeerCertificate().raw));
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
+}
 
 async function deployed(url: string, id: string): Promise<number[]> {
   const status = await waitFor(
@@ -82,28 +113,45 @@ describe('the controller process', () => {
     dirs.push(dataDir);
     const first = await start(dataDir);
     const id = await exampleId(first.url);
-    await fetch(`${first.url}/api/worlds/${id}/deploy`, { method: 'POST' });
+    expect((await fetch(`${first.url}/api/worlds/${id}/deploy`, { method: 'POST' })).status).toBe(202);
     const before = await deployed(first.url, id);
+    const ca = await worldCa(dataDir, id);
+    const leafBefore = await servedLeaf(first.url, id, 'orders');
+    expect(leafBefore.verify(ca.publicKey)).toBe(true);
     first.child.kill('SIGTERM');
     expect(await first.exited()).toBe(0);
     expect(before.filter(isAlive)).toEqual([]);
 
-    const optedOut = await start(dataDir, { DW_RESUME: '0' });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect((await statusOf(optedOut.url, id)).rev).toBeNull();
-    optedOut.child.kill('SIGTERM');
-    await optedOut.exited();
-
+    // Resumed: how long that takes here is the yardstick for the opt-out below.
     const second = await start(dataDir);
+    const startedAt = Date.now();
+    await waitFor('the resume', async () => ((await statusOf(second.url, id)).rev !== null ? true : undefined));
+    const resumeMs = Date.now() - startedAt;
     const after = await deployed(second.url, id);
     expect(second.output()).toContain(`Resuming 1 deployed world(s): ${id}`);
     expect(after.every((pid) => !before.includes(pid))).toBe(true);
-    // Stop means stopped: the next start leaves it alone
-    expect((await fetch(`${second.url}/api/worlds/${id}/deploy`, { method: 'DELETE' })).status).toBe(200);
+    // The same CA across the restart: on disk, and as the issuer of the leaf the resumed orders presents.
+    expect((await worldCa(dataDir, id)).serialNumber).toBe(ca.serialNumber);
+    const leafAfter = await servedLeaf(second.url, id, 'orders');
+    expect(leafAfter.serialNumber).not.toBe(leafBefore.serialNumber);
+    expect(leafAfter.verify(ca.publicKey)).toBe(true);
     second.child.kill('SIGTERM');
-    await second.exited();
+    expect(await second.exited()).toBe(0);
+
+    const window = Math.max(2000, 10 * resumeMs);
+    const optedOut = await start(dataDir, { DW_RESUME: '0' });
+    await expectNothingDeployed(optedOut.url, id, window);
+    optedOut.child.kill('SIGTERM');
+    await optedOut.exited();
+
+    // Opting out once forgets nothing: the next start resumes it. Stop means stopped: the one after does not.
     const third = await start(dataDir);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect((await statusOf(third.url, id)).rev).toBeNull();
-  }, 90_000);
+    await deployed(third.url, id);
+    expect((await fetch(`${third.url}/api/worlds/${id}/deploy`, { method: 'DELETE' })).status).toBe(200);
+    third.child.kill('SIGTERM');
+    await third.exited();
+    const fourth = await start(dataDir);
+    await expectNothingDeployed(fourth.url, id, window);
+    console.log(`resume: ${resumeMs} ms to resume; nothing deployed for ${window} ms with DW_RESUME=0 or after Stop`);
+  }, 120_000);
 });

@@ -7,13 +7,26 @@ import type { CallOutcome } from './stats.js';
 export interface Answer {
   status: number;
   body: Record<string, unknown>;
+  /** Sent instead of `body` as application/octet-stream (a store's value). */
+  bytes?: Buffer;
+}
+
+/** What a behaviour may read of an accepted request besides its hops and trace. */
+export interface InboundRequest {
+  method: string;
+  /** The path and query as sent ("/" for the mesh's own calls). */
+  url: string;
+  /** Who called: a linked caller's service id. */
+  from: string;
+  /** The body, read to its end, when the kind asked for bodies (`readsBody`); otherwise null. */
+  body: Buffer | null;
 }
 
 /**
  * Answers one accepted request that may still take `hops` hops (already checked to be > 0); its calls to peers
  * carry `ctx` (the request's trace, this service's span as their parent).
  */
-export type Behaviour = (hops: number, ctx: TraceContext) => Promise<Answer>;
+export type Behaviour = (hops: number, ctx: TraceContext, request: InboundRequest) => Promise<Answer>;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -21,7 +34,14 @@ const EMPTY = Buffer.alloc(0);
 export const OK_BODY: Record<string, unknown> = Object.freeze({ ok: true });
 const OK: Answer = { status: 200, body: OK_BODY };
 
-export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, caller: Caller): Behaviour {
+/** One call to one peer within a request (the mesh's POST, or a store's GET/PUT/DELETE). */
+export type PeerCall = (peer: Peer, hops: number, ctx: TraceContext) => Promise<CallOutcome>;
+
+export function serviceBehaviour(
+  config: SpawnConfig & { kind: 'service' },
+  caller: Caller,
+  callPeer: PeerCall = (peer, hops, ctx) => caller.call(peer, hops, EMPTY, ctx),
+): Behaviour {
   const { min, max } = latencyBounds(config.behaviour.latencyMs);
   const errorRate = config.behaviour.errorRate ?? 0;
   const serviceId = config.serviceId;
@@ -32,15 +52,15 @@ export function serviceBehaviour(config: SpawnConfig & { kind: 'service' }, call
     const called = mode === 'weighted' ? pickWeighted(config.peers) : config.peers;
     const outcomes: CallOutcome[] = [];
     if (called.length === 1) {
-      outcomes.push(await caller.call(called[0] as Peer, hops - 1, EMPTY, ctx));
+      outcomes.push(await callPeer(called[0] as Peer, hops - 1, ctx));
     } else if (mode === 'sequence') {
       for (const peer of called) {
-        const outcome = await caller.call(peer, hops - 1, EMPTY, ctx);
+        const outcome = await callPeer(peer, hops - 1, ctx);
         outcomes.push(outcome);
         if (outcome !== 'ok') break; // the request has failed: the rest are not called
       }
     } else {
-      outcomes.push(...(await Promise.all(called.map((peer) => caller.call(peer, hops - 1, EMPTY, ctx)))));
+      outcomes.push(...(await Promise.all(called.map((peer) => callPeer(peer, hops - 1, ctx)))));
     }
     if (errorRate > 0 && Math.random() < errorRate) {
       return { status: 500, body: { error: 'injected', message: `"${serviceId}" failed by its error rate` } };

@@ -107,6 +107,27 @@ interface Endpoint {
 /** The code of a call that ran out of time (its deadline aborted it). */
 const TIMED_OUT = 'ERR_DW_CALL_TIMED_OUT';
 
+/** The largest answer a forwarded request takes back (a gateway's, a handler's): larger ones fail the call. */
+export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+
+/** A request of its own (method, path, headers, body) rather than the mesh's POST /, and what came back. */
+export interface Exchange {
+  method: string;
+  /** The path and query, starting with "/". */
+  path: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Filled by the call: the answer's status, raw header pairs and body (empty when there was none). */
+  reply?: { status: number; headers: string[]; body: Buffer };
+  /**
+   * Set by the call when its last attempt reached no one: the callee's port refused the connection (every copy
+   * of it), or the link is partitioned. Nothing was sent, so nothing was done (a queue keeps the message).
+   */
+  unsent?: boolean;
+  /** A 404 answer is an outcome, not a failure (a store's read of a key that is not there: a miss). */
+  notFoundIsOk?: boolean;
+}
+
 /** Errors that prove nothing reached the callee: its port is closed (a killed copy) or could not be reached. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 function errorCodes(err: unknown): string[] {
@@ -129,8 +150,8 @@ export class Caller {
   readonly faults: FaultTable;
   private secureContext!: tls.SecureContext;
 
-  /** Pools replaced by a reload, closing once their calls in flight are done. */
-  private readonly draining = new Set<Pool>();
+  /** Pools replaced by a reload, closing once their calls in flight are done (each with its close). */
+  private readonly draining = new Map<Pool, Promise<void>>();
   /** The per-call timeouts, swept together (a timer per call was a third of a hop's throughput). */
   private readonly deadlines = new Deadlines();
 
@@ -184,8 +205,18 @@ export class Caller {
   }
 
   private drain(pool: Pool): void {
-    this.draining.add(pool);
-    pool.close().finally(() => this.draining.delete(pool));
+    this.draining.set(
+      pool,
+      pool.close().finally(() => this.draining.delete(pool)),
+    );
+  }
+
+  /**
+   * Resolves once every pool a reload (or a peers update) replaced has finished its calls and closed: from then
+   * on no connection of this caller presents the identity it had before. Never rejects.
+   */
+  async drained(): Promise<void> {
+    await Promise.allSettled([...this.draining.values()]);
   }
 
   private usePools(identity: IdentityPem): void {
@@ -229,9 +260,16 @@ export class Caller {
   /**
    * POSTs to the peer within the trace `ctx` (a new span of it, whose id goes in `traceparent`; a new unsampled
    * trace when none is given), records the outcome and latency in the stats window (and the span when sampled),
-   * and returns the outcome.
+   * and returns the outcome. With an `exchange`, the request is that one (its method, path, headers and body)
+   * and its answer is kept in `exchange.reply`.
    */
-  async call(peer: Peer, hops: number, body: Buffer, ctx: TraceContext = rootContext(false)): Promise<CallOutcome> {
+  async call(
+    peer: Peer,
+    hops: number,
+    body: Buffer,
+    ctx: TraceContext = rootContext(false),
+    exchange?: Exchange,
+  ): Promise<CallOutcome> {
     const policy = this.policies.get(peer.linkId);
     if (!this.endpoints.get(peer.linkId) || !policy) throw new Error(`no pool for link ${peer.linkId}`);
     const spanId = newSpanId();
@@ -242,14 +280,14 @@ export class Caller {
     let result: { outcome: CallOutcome; retries: number };
     if (policy.single) {
       // One attempt, no breaker: the common case, without the policy's closures and records.
-      const attempt = await this.attempt(peer, hops, body, policy.timeoutMs, ctx, spanId);
+      const attempt = await this.attempt(peer, hops, body, policy.timeoutMs, ctx, spanId, exchange);
       answered = attempt.answered;
       status = attempt.status;
       result = { outcome: attempt.outcome, retries: 0 };
     } else {
       // Under the link's policy: a breaker in front, then attempts (each through the link's faults) with retries.
       result = await policy.run(async (timeoutMs) => {
-        const attempt = await this.attempt(peer, hops, body, timeoutMs, ctx, spanId);
+        const attempt = await this.attempt(peer, hops, body, timeoutMs, ctx, spanId, exchange);
         answered = attempt.answered;
         status = attempt.status;
         return attempt.outcome;
@@ -314,10 +352,18 @@ export class Caller {
     timeoutMs: number,
     ctx: TraceContext,
     spanId: string,
+    exchange: Exchange | undefined,
   ): Promise<{ outcome: CallOutcome; answered: boolean; status: number }> {
     const started = performance.now();
+    if (exchange) {
+      exchange.unsent = false;
+      exchange.reply = undefined;
+    }
     const fault = this.faults.decide(peer.linkId);
-    if (fault.kind === 'partition') return { outcome: 'error', answered: false, status: 0 };
+    if (fault.kind === 'partition') {
+      if (exchange) exchange.unsent = true;
+      return { outcome: 'error', answered: false, status: 0 };
+    }
     if (fault.kind === 'abort') return { outcome: 'error', answered: false, status: 503 };
     if (fault.delayMs > 0) await sleep(Math.min(fault.delayMs, timeoutMs));
     const left = () => timeoutMs - (performance.now() - started);
@@ -328,7 +374,7 @@ export class Caller {
     let status = 0;
     for (;;) {
       try {
-        ({ outcome, answered, status } = await this.send(endpoint, hops, body, left(), ctx, spanId));
+        ({ outcome, answered, status } = await this.send(endpoint, hops, body, left(), ctx, spanId, exchange));
         endpoint.refusals = 0;
       } catch (err) {
         const codes = errorCodes(err);
@@ -347,12 +393,14 @@ export class Caller {
           endpoint = other;
           continue;
         }
+        if (exchange && notSent) exchange.unsent = true;
         outcome =
           isHandshakeRefusal(err) || (this.options.closedMeansRefused && closedBeforeAnswer(err)) ? 'refused' : 'error';
       }
       break;
     }
     if (fault.kind === 'drop') {
+      if (exchange) exchange.reply = undefined; // the answer is lost on the way back
       if (left() > 0) await sleep(left());
       return { outcome: 'error', answered: false, status: 0 };
     }
@@ -371,6 +419,7 @@ export class Caller {
     timeLeft: number,
     ctx: TraceContext,
     spanId: string,
+    exchange: Exchange | undefined,
   ): Promise<{ outcome: CallOutcome; answered: boolean; status: number }> {
     endpoint.pending++;
     const wait = Math.max(1, Math.ceil(timeLeft));
@@ -388,7 +437,12 @@ export class Caller {
         deadline.removeListener('abort', onDeadline);
         if (err) reject(err);
         else {
-          const outcome: CallOutcome = status >= 200 && status < 300 ? 'ok' : status === 403 ? 'refused' : 'error';
+          const outcome: CallOutcome =
+            (status >= 200 && status < 300) || (status === 404 && exchange?.notFoundIsOk === true)
+              ? 'ok'
+              : status === 403
+                ? 'refused'
+                : 'error';
           resolve({ outcome, answered: true, status });
         }
       };
@@ -401,29 +455,53 @@ export class Caller {
         abortRequest?.(err);
       };
       deadline.once('abort', onDeadline);
+      const meshHeaders = {
+        [HOPS_HEADER]: String(hops),
+        [TRACEPARENT_HEADER]: formatTraceparent({ traceId: ctx.traceId, spanId, sampled: ctx.sampled }),
+      };
+      // An exchange keeps its answer: header pairs and body chunks, bounded.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let rawHeaders: string[] = [];
       endpoint.pool.dispatch(
-        {
-          path: '/',
-          method: 'POST',
-          headers: {
-            [HOPS_HEADER]: String(hops),
-            [TRACEPARENT_HEADER]: formatTraceparent({ traceId: ctx.traceId, spanId, sampled: ctx.sampled }),
-          },
-          body,
-          headersTimeout: wait,
-          bodyTimeout: wait,
-        },
+        exchange
+          ? {
+              path: exchange.path,
+              method: exchange.method,
+              headers: { ...exchange.headers, ...meshHeaders },
+              body: exchange.body ?? null,
+              headersTimeout: wait,
+              bodyTimeout: wait,
+            }
+          : { path: '/', method: 'POST', headers: meshHeaders, body, headersTimeout: wait, bodyTimeout: wait },
         {
           onConnect: (abort: (err?: Error) => void) => {
             if (settled) abort(timedOut());
             else abortRequest = abort;
           },
-          onHeaders: (statusCode: number) => {
+          onHeaders: (statusCode: number, headers: Buffer[] | string[] | null) => {
             status = statusCode;
+            if (exchange && headers) rawHeaders = headers.map(String);
             return true;
           },
-          onData: () => true,
-          onComplete: () => settle(null),
+          onData: (chunk: Buffer) => {
+            if (!exchange) return true;
+            size += chunk.length;
+            if (size > MAX_REPLY_BYTES) {
+              const err = Object.assign(new Error(`the answer is larger than ${MAX_REPLY_BYTES} bytes`), {
+                code: 'ERR_DW_REPLY_TOO_LARGE',
+              });
+              settle(err);
+              abortRequest?.(err);
+              return false;
+            }
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete: () => {
+            if (exchange) exchange.reply = { status, headers: rawHeaders, body: Buffer.concat(chunks, size) };
+            settle(null);
+          },
           onError: (err: Error) => settle(err),
         },
       );
@@ -433,6 +511,6 @@ export class Caller {
   async close(): Promise<void> {
     this.deadlines.close();
     await Promise.allSettled([...this.endpoints.values()].flat().map((e) => e.pool.destroy()));
-    await Promise.allSettled([...this.draining].map((p) => p.destroy()));
+    await Promise.allSettled([...this.draining.keys()].map((p) => p.destroy()));
   }
 }

@@ -30,8 +30,8 @@ describe('parseSpawnConfig', () => {
   it('says what is missing or malformed, and where', () => {
     expect(parseSpawnConfig(undefined)).toEqual({ ok: false, problems: [expect.stringMatching(/is not set/)] });
     expect(problems('nope')).toEqual([expect.stringMatching(/^\/: a spawn config must be a JSON object/)]);
-    expect(problems({ ...valid, kind: 'gateway' })).toEqual([
-      '/kind: must be "client", "service" or "intruder", not "gateway"',
+    expect(problems({ ...valid, kind: 'database' })).toEqual([
+      '/kind: must be one of "client", "service", "gateway", "queue", "store", "intruder", not "database"',
     ]);
     expect(problems({ ...valid, listen: { host: '127.0.0.1', port: -1 } })).toEqual([
       expect.stringMatching(/^\/listen\/port: /),
@@ -51,7 +51,7 @@ describe('parseSpawnConfig', () => {
       '/telemetry/url: "not a url" is not a URL',
     ]);
     expect(problems({ ...valid, behaviour: { latencyMs: { min: 9, max: 1 } } })).toEqual([
-      '/behaviour/latencyMs/min: 9 must not exceed max 1',
+      '/behaviour/latencyMs/min: latency min (9) must not exceed max (1)',
     ]);
   });
 });

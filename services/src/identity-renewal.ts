@@ -1,21 +1,23 @@
 // Self-renewal in compose: at `renewAt` (2/3 by default) of the leaf lifetime, the process makes a new P-256 key
 // pair, asks the world's issuer (dw-pki) over mutual TLS with its CURRENT identity for a leaf bound to the new
-// public key, writes cert and key atomically into its own identity files (the key 0600), and reloads in place by
-// the same path an IPC reload takes (reloadIdentity): the server's secure context and new outbound pools, while
-// connections already open drain. The private key never leaves this process's container. On failure it retries
-// with backoff (1 s doubling to 30 s) while the current leaf is still valid, and beyond (the issuer might be back).
-// One log line per renewal; never a key.
+// public key, writes key and cert as one unit into its identity files (the key 0600; identity.ts), and puts the
+// pair it made in use by the same path an IPC reload takes (applyIdentity): the server's secure context and new
+// outbound pools, while connections already open drain. The private key never leaves this process's container.
+// The copies of a replicated service share one identity directory and renew it at the same moment: each writes a
+// whole pair, the last one written is the one on disk, and a copy that finds on disk a leaf renewed after its own
+// (not yet due) takes that one instead of asking for another. On failure it retries with backoff (1 s doubling to
+// 30 s) while the current leaf is still valid, and beyond (the issuer might be back). One log line per renewal;
+// never a key.
 import { generateKeyPair, type KeyObject, X509Certificate } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:https';
 import * as https from 'node:https';
 import { promisify } from 'node:util';
 import { type Renewal, RenewResponse, type SpawnConfig } from '@dw/world';
 import Value from 'typebox/value';
 import type { Caller } from './caller.js';
-import { readIdentity } from './identity.js';
-import { reloadIdentity } from './identity-reload.js';
+import { type IdentityPem, loadIdentity, writeFileAtomic, writeIdentityPair } from './identity.js';
+import { applyIdentity } from './identity-reload.js';
 import type { Log } from './log.js';
+import type { ServiceServer } from './server.js';
 
 export const DEFAULT_RENEW_AT = 2 / 3;
 const FIRST_RETRY_MS = 1000;
@@ -31,15 +33,8 @@ export function renewalDueAt(certPem: string, renewal: Renewal): number {
   return issuedAt + Math.round((renewal.renewAt ?? DEFAULT_RENEW_AT) * renewal.lifetimeMs);
 }
 
-/** Writes a file next to its final place, then renames it over: readers see the old file or the new one. */
-function writeAtomic(file: string, content: string, mode: number): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, content, { mode });
-  renameSync(temp, file);
-}
-
 /** POSTs the new public key to the issuer, presenting the current identity; resolves with its checked answer. */
-function askIssuer(renewal: Renewal, current: ReturnType<typeof readIdentity>, publicKeyPem: string) {
+function askIssuer(renewal: Renewal, current: IdentityPem, publicKeyPem: string) {
   return new Promise<RenewResponse>((resolve, reject) => {
     const body = JSON.stringify({ publicKeyPem });
     const req = https.request(
@@ -105,18 +100,21 @@ export class IdentityRenewal {
   private retryMs = FIRST_RETRY_MS;
   /** How many renewals succeeded (for tests and the log). */
   renewals = 0;
+  /** The certificate this process presents now. */
+  private serving: string | undefined;
 
   constructor(
     private readonly config: SpawnConfig & { renewal: Renewal },
-    private readonly server: Server | undefined,
+    private readonly server: ServiceServer | undefined,
     private readonly caller: Caller,
     private readonly log: Log,
   ) {}
 
-  /** Schedules the first renewal from the leaf on disk. */
-  start(): void {
-    const { cert } = readIdentity(this.config.identity);
+  /** Schedules the first renewal from the leaf the process started with. */
+  start(identity: IdentityPem): void {
+    const { cert } = identity;
     if (cert === undefined) return;
+    this.serving = cert;
     const dueAt = renewalDueAt(cert, this.config.renewal);
     this.schedule(dueAt - Date.now());
     this.log.info(`renewal from ${this.config.renewal.url} due at ${new Date(dueAt).toISOString()}`);
@@ -138,9 +136,24 @@ export class IdentityRenewal {
   async renew(): Promise<void> {
     const started = Date.now();
     try {
-      const current = readIdentity(this.config.identity);
+      const current = await loadIdentity(this.config.identity);
       if (current.cert === undefined || current.key === undefined) throw new Error('no current identity');
-      const before = new X509Certificate(current.cert);
+      const before = new X509Certificate(this.serving ?? current.cert);
+      const onDiskDueAt = renewalDueAt(current.cert, this.config.renewal);
+      if (onDiskDueAt > Date.now()) {
+        // Another copy sharing these files renewed them since this one loaded its leaf: take that leaf.
+        if (this.stopped) return;
+        applyIdentity(current, this.server, this.caller);
+        this.serving = current.cert;
+        this.retryMs = FIRST_RETRY_MS;
+        const taken = new X509Certificate(current.cert);
+        this.log.info(
+          `identity taken from another copy: serial ${before.serialNumber} -> ${taken.serialNumber}, ` +
+            `next renewal ${new Date(onDiskDueAt).toISOString()}`,
+        );
+        this.schedule(onDiskDueAt - Date.now());
+        return;
+      }
       const keys = await newKeyPair('ec', { namedCurve: 'prime256v1' });
       const publicKeyPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
       const answer = await askIssuer(this.config.renewal, current, publicKeyPem);
@@ -148,10 +161,14 @@ export class IdentityRenewal {
       const cert = checkLeaf(answer.certPem, answer.caPem, current.cert, keys.privateKey);
       const keyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       const { identity } = this.config;
-      writeAtomic(identity.keyFile as string, keyPem, 0o600);
-      writeAtomic(identity.certFile as string, answer.certPem, 0o644);
-      if (answer.caPem !== current.ca) writeAtomic(identity.caFile, answer.caPem, 0o644);
-      reloadIdentity(this.config, this.server, this.caller);
+      if (answer.caPem !== current.ca) writeFileAtomic(identity.caFile, answer.caPem, 0o644);
+      writeIdentityPair(
+        { certFile: identity.certFile as string, keyFile: identity.keyFile as string },
+        { certPem: answer.certPem, keyPem },
+      );
+      // The pair this process made and checked, whichever copy's pair the files hold by now.
+      applyIdentity({ cert: answer.certPem, key: keyPem, ca: answer.caPem }, this.server, this.caller);
+      this.serving = answer.certPem;
       this.renewals++;
       this.retryMs = FIRST_RETRY_MS;
       const dueAt = renewalDueAt(answer.certPem, this.config.renewal);

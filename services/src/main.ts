@@ -3,7 +3,7 @@
 // unreadable identity files, 1 for anything else fatal (e.g. the port is taken).
 import { SPAWN_CONFIG_ENV } from '@dw/world';
 import { parseSpawnConfig } from './config.js';
-import { readIdentity } from './identity.js';
+import { type IdentityPem, loadIdentity } from './identity.js';
 import { createLog } from './log.js';
 import { type Runtime, startRuntime } from './runtime.js';
 
@@ -29,9 +29,10 @@ async function main(): Promise<void> {
     });
   }
 
-  let identity: ReturnType<typeof readIdentity>;
+  let identity: IdentityPem;
   try {
-    identity = readIdentity(config.identity);
+    // Read again while another copy sharing these files is in the middle of renewing them (key and cert apart).
+    identity = await loadIdentity(config.identity);
   } catch (err) {
     log.error(`invalid spawn config: ${(err as Error).message}`);
     process.exit(EXIT_BAD_CONFIG);

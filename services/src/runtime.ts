@@ -1,15 +1,15 @@
-// Wires one service process together: stats, outbound caller, mTLS server, client load, telemetry.
+// Wires one service process together: what every process has (stats, tracer, faults, the outbound caller, the
+// mTLS server, telemetry, identity reloads and renewal), and what its kind adds (../kinds/).
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { SpawnConfig } from '@dw/world';
-import { clientBehaviour, serviceBehaviour } from './behaviour.js';
+import { type ClientCallPolicy, kindOf, type SpawnConfig } from '@dw/world';
 import { Caller } from './caller.js';
-import { ClientLoad } from './client-load.js';
 import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import { listenForReloads } from './identity-reload.js';
 import { IdentityRenewal } from './identity-renewal.js';
+import { runtimeOf } from './kinds/index.js';
+import type { KindRuntime } from './kinds/kind-runtime.js';
 import type { Log } from './log.js';
 import { listenForPeerUpdates } from './peers-update.js';
 import { createServiceServer } from './server.js';
@@ -24,38 +24,41 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-const DRAIN_MS = 500;
 const FLUSH_MS = 700;
-
-/** Attempts per second an intruder makes on each of its links when its config says nothing. */
-export const DEFAULT_INTRUDER_RPS = 2;
 
 export async function startRuntime(config: SpawnConfig, identity: IdentityPem, log: Log): Promise<Runtime> {
   const telemetryOn = config.telemetry.enabled !== false;
+  const descriptor = kindOf(config.kind);
+  const kind: KindRuntime = runtimeOf(config.kind);
   const stats = new Stats(config.serviceId, config.peers, telemetryOn);
   const tracer = new Tracer(config.serviceId, telemetryOn);
-  const intruder = config.kind === 'intruder' ? config.behaviour : undefined;
   const faults = new FaultTable(config.faults);
+  // Timeout, retries and breaker, where the kind's config has them (or its runtime says).
+  const behaviour = config.behaviour as { calls?: ClientCallPolicy };
   const caller = new Caller(config.worldId, config.peers, identity, stats, {
-    closedMeansRefused: !!intruder,
+    closedMeansRefused: kind.closedMeansRefused === true,
     tracer,
-    policy: config.kind === 'intruder' ? undefined : config.behaviour.calls,
+    policy: behaviour.calls ?? kind.callPolicy?.(config),
     faults,
   });
-  const behaviour = config.kind === 'service' ? serviceBehaviour(config, caller) : clientBehaviour(config.serviceId);
-  // An intruder serves only as an impostor (answering in another service's name); the others only call.
-  const serves = !intruder || intruder.mode === 'impostor';
-  const server = serves
+  const context = { config, identity, log, stats, tracer, caller, faults };
+  const parts = kind.create(context, await kind.prepare?.(context));
+  const server = descriptor.serves(config.behaviour)
     ? createServiceServer({
         config,
         identity,
         stats,
         tracer,
-        behaviour,
+        behaviour: parts.behaviour,
         faults,
-        setRate: config.kind === 'client' ? (rps) => load?.setRate(rps) : undefined,
+        setRate: parts.setRate,
+        readsBody: parts.readsBody,
+        door: parts.door,
+        control: parts.control,
+        log,
       })
     : undefined;
+  const front = server && parts.front ? parts.front(server) : undefined;
   const telemetry = new TelemetryReporter(
     config.telemetry,
     {
@@ -67,62 +70,45 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
     stats,
     tracer,
     log,
+    parts.gauges,
   );
-  const rps =
-    config.kind === 'client'
-      ? config.behaviour.rps
-      : intruder && intruder.mode !== 'impostor'
-        ? (intruder.rps ?? DEFAULT_INTRUDER_RPS)
-        : undefined;
-  const load =
-    rps !== undefined
-      ? new ClientLoad({
-          peers: config.peers,
-          rps,
-          ramp: config.kind === 'client' ? config.behaviour.ramp : undefined,
-          concurrency: config.kind === 'client' ? config.behaviour.concurrency : undefined,
-          payloadBytes: config.kind === 'client' ? (config.behaviour.payloadBytes ?? 0) : 0,
-          hopBudget: config.hopBudget,
-          caller,
-          stats,
-          tracer,
-        })
-      : undefined;
 
   let port = config.listen.port;
-  if (server) {
-    server.listen(config.listen.port, config.listen.host);
+  const listening = front ?? server;
+  const what = parts.describe ? `${config.kind}, ${parts.describe()}` : config.kind;
+  if (listening) {
+    listening.listen(config.listen.port, config.listen.host);
     await Promise.race([
-      once(server, 'listening'),
-      once(server, 'error').then(([err]) => {
+      once(listening, 'listening'),
+      once(listening, 'error').then(([err]) => {
         throw err;
       }),
     ]);
-    port = (server.address() as AddressInfo).port;
-    log.info(`listening on https://${config.listen.host}:${port} (${config.kind}, rev ${config.rev})`);
+    port = (listening.address() as AddressInfo).port;
+    log.info(`listening on https://${config.listen.host}:${port} (${what}, rev ${config.rev})`);
   } else {
-    log.info(`${config.kind} (${intruder?.mode}), rev ${config.rev}: calling ${config.peers.length} target(s)`);
+    log.info(`${what}, rev ${config.rev}`);
   }
-  load?.start();
+  parts.start?.();
   telemetry.start();
-  const stopReloads = listenForReloads(config, server, caller, log);
+  const stopReloads = listenForReloads(config, identity, server, caller, log);
   const stopPeerUpdates = listenForPeerUpdates(caller, log);
-  // In compose, nobody sends reloads: the process renews its own leaf from the world's issuer.
+  // In compose, nobody sends reloads: a member renews its own leaf from the world's issuer.
   const renewal =
-    config.renewal && config.kind !== 'intruder'
+    config.renewal && descriptor.facts.identity === 'member'
       ? new IdentityRenewal({ ...config, renewal: config.renewal }, server, caller, log)
       : undefined;
-  renewal?.start();
+  renewal?.start(identity);
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    load?.stop();
     stopReloads();
     stopPeerUpdates();
     renewal?.stop();
+    front?.close();
     server?.close();
     server?.closeIdleConnections();
-    for (let waited = 0; (load?.pending ?? 0) > 0 && waited < DRAIN_MS; waited += 20) await sleep(20);
+    await parts.stop?.();
     await telemetry.flush(FLUSH_MS);
     server?.closeAllConnections();
     await Promise.allSettled([caller.close(), telemetry.close()]);

@@ -5,25 +5,46 @@ import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import {
   CONTROLLER_ID,
+  describeServiceRoutes,
   HOPS_HEADER,
   LOOP_STATUS,
+  MAX_PAYLOAD_BYTES,
   parseTraceparent,
   RuntimeFaults,
   RuntimeLoad,
+  type ServiceHealth,
   type SpawnConfig,
+  serviceRouteOf,
   TRACEPARENT_HEADER,
 } from '@dw/world';
 import Value from 'typebox/value';
-import { type Behaviour, OK_BODY } from './behaviour.js';
+import { type Answer, type Behaviour, OK_BODY } from './behaviour.js';
 import type { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
-import { callerClassifier } from './peer-identity.js';
+import type { ControlRequest } from './kinds/kind-runtime.js';
+import type { Log } from './log.js';
+import { type CutReason, callerClassifier, InboundConnections } from './peer-identity.js';
 import type { Stats } from './stats.js';
 import { refusalFromTlsError } from './tls-errors.js';
 import { childOf, newSpanId, newTraceId, nowMs, type Tracer } from './tracing.js';
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   sendJson(res, status, JSON.stringify(body));
+}
+
+/** An answer of a behaviour or a kind's control route: its JSON body, or its bytes. */
+function sendAnswer(res: ServerResponse, answer: Answer): void {
+  if (!answer.bytes) {
+    send(res, answer.status, answer.body);
+    return;
+  }
+  res.writeHead(answer.status, [
+    'content-type',
+    'application/octet-stream',
+    'content-length',
+    String(answer.bytes.length),
+  ]);
+  res.end(answer.bytes);
 }
 
 function sendJson(res: ServerResponse, status: number, json: string): void {
@@ -53,6 +74,24 @@ function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | 
       }
     });
     req.on('error', (err) => resolve({ ok: false, message: err.message }));
+  });
+}
+
+/** Reads the request body into memory, at most `limit` bytes; null when the caller went away or sent more. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', () => resolve(null));
+    req.on('close', () => resolve(req.complete ? Buffer.concat(chunks, size) : null));
   });
 }
 
@@ -112,6 +151,11 @@ export function parseHops(value: string | string[] | undefined, hopBudget: numbe
   return Math.min(Number.parseInt(raw, 10), hopBudget);
 }
 
+/** The server of a service, with its open connections (re-checked when the trust changes: identity-reload.ts). */
+export interface ServiceServer extends https.Server {
+  inbound: InboundConnections;
+}
+
 export function createServiceServer(opts: {
   config: SpawnConfig;
   identity: IdentityPem;
@@ -122,23 +166,36 @@ export function createServiceServer(opts: {
   faults?: FaultTable;
   /** A client's: the controller may change its rate (PUT /_dw/load). */
   setRate?: ((rps: number) => void) | undefined;
-}): https.Server {
+  /** The behaviour reads request bodies (at most MAX_PAYLOAD_BYTES): they are read before it runs. */
+  readsBody?: boolean;
+  /**
+   * Requests on connections whose client presented no valid certificate go here instead of being refused (a
+   * gateway's door over TLS). Without it such handshakes are refused, as everywhere in the mesh.
+   */
+  door?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The kind's own routes for the controller (a store's keys...): null when a request is not one of them. */
+  control?: ((request: ControlRequest) => Promise<Answer | null>) | undefined;
+  /** Where a connection closed for an expired or no longer trusted certificate is told. */
+  log?: Log;
+}): ServiceServer {
   const { config, identity, stats, tracer, behaviour } = opts;
   const classify = callerClassifier(config.worldId, config.allowedCallers);
   // The answer to every successful request, serialised once.
   const okJson = JSON.stringify({ ok: true, serviceId: config.serviceId });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const caller = classify(req.socket as TLSSocket);
+    const socket = req.socket as TLSSocket;
+    if (opts.door && !socket.authorized) return opts.door(req, res);
+    const caller = classify(socket);
     if (caller.kind === 'controller') {
-      const path = (req.url ?? '/').split('?')[0];
+      const route = serviceRouteOf(req.method, req.url);
       if (req.method !== 'PUT') req.resume();
-      if (req.method === 'GET' && path === '/_dw/health') {
-        return send(res, 200, { ok: true, serviceId: config.serviceId, pid: process.pid });
+      if (route === 'health') {
+        return send(res, 200, { ok: true, serviceId: config.serviceId, pid: process.pid } satisfies ServiceHealth);
       }
-      if (req.method === 'GET' && path === '/_dw/stats') return send(res, 200, stats.totals(process.pid));
-      if (path === '/_dw/faults' && (req.method === 'PUT' || req.method === 'GET') && opts.faults) {
-        if (req.method === 'GET') return send(res, 200, opts.faults.snapshot());
+      if (route === 'stats') return send(res, 200, stats.totals(process.pid));
+      if ((route === 'faults' || route === 'setFaults') && opts.faults) {
+        if (route === 'faults') return send(res, 200, opts.faults.snapshot());
         const body = await readJson(req);
         if (!body.ok || !Value.Check(RuntimeFaults, body.value)) {
           return send(res, 400, {
@@ -149,7 +206,7 @@ export function createServiceServer(opts: {
         opts.faults.set(body.value as RuntimeFaults);
         return send(res, 200, opts.faults.snapshot());
       }
-      if (path === '/_dw/load' && req.method === 'PUT' && opts.setRate) {
+      if (route === 'setLoad' && opts.setRate) {
         const body = await readJson(req);
         if (!body.ok || !Value.Check(RuntimeLoad, body.value)) {
           return send(res, 400, {
@@ -160,11 +217,16 @@ export function createServiceServer(opts: {
         opts.setRate((body.value as RuntimeLoad).rps);
         return send(res, 200, body.value);
       }
+      if (opts.control) {
+        const url = new URL(req.url ?? '/', 'https://service');
+        const answer = await opts.control({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
+        if (answer) return sendAnswer(res, answer);
+      }
       if (req.method === 'PUT') req.resume();
       stats.refused(CONTROLLER_ID, 'not-linked');
       return send(res, 403, {
         error: 'not-linked',
-        message: 'the controller may only call GET /_dw/health, GET /_dw/stats, GET/PUT /_dw/faults and PUT /_dw/load',
+        message: `the controller may only call ${describeServiceRoutes()}`,
       });
     }
     if (caller.kind === 'unlinked') {
@@ -194,21 +256,34 @@ export function createServiceServer(opts: {
     const spanId = newSpanId();
     const start = parent.sampled ? nowMs() : 0;
     // A body (a client's payload) is read to its end before the request is handled, as a real service would;
-    // without one there is nothing to wait for.
-    if (headers.body) {
+    // without one there is nothing to wait for. A kind that uses bodies gets it.
+    let body: Buffer | null = null;
+    if (opts.readsBody) {
+      body = headers.body ? await readBody(req, MAX_PAYLOAD_BYTES) : Buffer.alloc(0);
+      if (body === null) {
+        if (!res.destroyed)
+          send(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
+        return;
+      }
+    } else if (headers.body) {
       if (!(await drain(req))) return;
     } else req.resume();
     stats.accepted(caller.id);
     let answer: Awaited<ReturnType<Behaviour>>;
     try {
-      answer = await behaviour(hops, childOf(parent, spanId));
+      answer = await behaviour(hops, childOf(parent, spanId), {
+        method: req.method ?? 'POST',
+        url: req.url ?? '/',
+        from: caller.id,
+        body,
+      });
     } catch (err) {
       answer = { status: 500, body: { error: 'internal', message: (err as Error).message } };
     }
     if (answer.status >= 400) stats.inboundError(caller.id);
     if (!res.destroyed) {
       if (answer.body === OK_BODY) sendJson(res, 200, okJson);
-      else send(res, answer.status, answer.body);
+      else sendAnswer(res, answer);
     }
     if (parent.sampled) {
       tracer.record({
@@ -225,21 +300,48 @@ export function createServiceServer(opts: {
     }
   };
 
+  // Open connections stay admitted only while their peer's certificate is valid under the current trust.
+  const connections = new InboundConnections(identity.ca, (socket: TLSSocket, reason: CutReason) => {
+    const caller = classify(socket);
+    const from = caller.kind === 'controller' ? CONTROLLER_ID : caller.kind === 'linked' ? caller.id : caller.from;
+    stats.refused(from, reason);
+    opts.log?.info(
+      `closed a connection from ${from ?? 'a caller without a SPIFFE id'}: ${reason === 'expired' ? 'its certificate expired' : 'its certificate is no longer signed by a trusted CA'}`,
+    );
+  });
   const server = https.createServer(
     {
       cert: identity.cert,
       key: identity.key,
       ca: identity.ca,
       requestCert: true,
-      rejectUnauthorized: true,
+      // A door (a gateway's, over TLS) lets clients without a certificate in, to the door only.
+      rejectUnauthorized: !opts.door,
       minVersion: 'TLSv1.3',
     },
     (req, res) => {
-      handle(req, res).catch(() => {
-        if (!res.headersSent) send(res, 500, { error: 'internal', message: 'the request could not be handled' });
-      });
+      const conn = connections.admit(req.socket as TLSSocket);
+      if (conn === undefined) {
+        // A request on a connection whose certificate is no longer valid: refused, and the connection closes.
+        req.resume();
+        res.setHeader('connection', 'close');
+        return send(res, 403, {
+          error: 'certificate-invalid',
+          message: 'the certificate this connection was opened with is no longer valid: connect again',
+        });
+      }
+      conn.responses.add(res);
+      handle(req, res).then(
+        () => connections.settled(conn, res),
+        () => {
+          if (!res.headersSent) send(res, 500, { error: 'internal', message: 'the request could not be handled' });
+          connections.settled(conn, res);
+        },
+      );
     },
-  );
+  ) as ServiceServer;
+  server.inbound = connections;
+  server.on('secureConnection', (socket: TLSSocket) => connections.track(socket));
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

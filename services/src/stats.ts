@@ -58,6 +58,7 @@ export class Stats {
     else if (outcome === 'refused') s.refused++;
     s.latencyMsSum += latencyMs;
     if (latencyMs > s.latencyMsMax) s.latencyMsMax = latencyMs;
+    if (s.latencyMsMin === undefined || latencyMs < s.latencyMsMin) s.latencyMsMin = Math.max(0, latencyMs);
     if (extra.retries) s.retries = (s.retries ?? 0) + extra.retries;
     if (extra.breaker) s.breaker = extra.breaker;
   }

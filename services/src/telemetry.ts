@@ -10,7 +10,7 @@
 // per link, caller and refusal reason (at most MAX_REFUSAL_KEYS), not per request or per second. A batch the
 // controller rejects (a 4xx other than 408 and 429: its schema or token is wrong) is dropped, as sending it again
 // cannot help; `dropped` counts those.
-import { TELEMETRY_TOKEN_HEADER, type TelemetryBatch, type TelemetryTarget } from '@dw/world';
+import { type Gauge, MAX_GAUGES, TELEMETRY_TOKEN_HEADER, type TelemetryBatch, type TelemetryTarget } from '@dw/world';
 import { Pool } from 'undici';
 import type { Log } from './log.js';
 import type { Stats } from './stats.js';
@@ -42,6 +42,8 @@ export class TelemetryReporter {
     private readonly stats: Stats,
     private readonly tracer: Tracer,
     private readonly log: Log,
+    /** The figures its kind reports of itself, read at each batch (a queue's depth...). */
+    private readonly gauges?: () => Gauge[],
   ) {
     const url = new URL(target.url);
     this.path = url.pathname + url.search;
@@ -79,6 +81,7 @@ export class TelemetryReporter {
     const now = Date.now();
     const window = this.stats.drain();
     const { spans, spansDropped } = this.tracer.drain();
+    const gauges = this.gauges?.().slice(0, MAX_GAUGES);
     const batch: TelemetryBatch = {
       ...this.ids,
       pid: process.pid,
@@ -89,6 +92,7 @@ export class TelemetryReporter {
       ...window,
       ...(spans.length > 0 ? { spans } : {}),
       ...(spansDropped > 0 ? { spansDropped } : {}),
+      ...(gauges && gauges.length > 0 ? { gauges } : {}),
     };
     this.windowStart = now;
     this.deliver(batch);

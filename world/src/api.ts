@@ -1,10 +1,12 @@
 // HTTP bodies of the controller's API. The server's route schemas and the editor's client both use these.
 import Type, { type Static } from 'typebox';
+import { WorldId } from './ids.js';
+import { TraceId } from './trace.js';
 import { World } from './world.js';
 
 const strict = { additionalProperties: false } as const;
 
-export const WorldId = Type.String({ minLength: 1, maxLength: 80, pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$' });
+export { WorldId };
 
 /** GET /api/health. `observing`: this controller only watches that world, which runs in compose (read-only). */
 export const Health = Type.Object({ ok: Type.Literal(true), observing: Type.Optional(WorldId) }, strict);
@@ -79,6 +81,15 @@ export const DeployStatus = Type.Object(
 );
 export type DeployStatus = Static<typeof DeployStatus>;
 
+/**
+ * POST /api/worlds/:id/deploy -- the body is optional: `{ rev }` deploys that revision of the saved world and is
+ * refused (409 `stale-revision`, with the latest `rev`) when the world has been saved since; without it, the
+ * latest revision is deployed.
+ */
+export const DeployRequest = Type.Object({ rev: Type.Optional(Type.Integer({ minimum: 1 })) }, strict);
+export type DeployRequest = Static<typeof DeployRequest>;
+
+/** The answer (202): the revision being deployed. */
 export const DeployStarted = Type.Object({ rev: Type.Integer() }, strict);
 export type DeployStarted = Static<typeof DeployStarted>;
 
@@ -105,7 +116,8 @@ export type ProcessBudget = Static<typeof ProcessBudget>;
 
 /**
  * Every error answer: a short code, a sentence for people, and for invalid input each problem with its pointer.
- * A deploy refused by the process budget (409 `process-budget`) carries the figures in `budget`.
+ * A deploy refused by the process budget (409 `process-budget`) carries the figures in `budget`; a save or a
+ * deploy of a revision that is not the latest (409 `stale-rev`, `stale-revision`) the latest one in `rev`.
  */
 export const ErrorBody = Type.Object(
   {
@@ -113,6 +125,7 @@ export const ErrorBody = Type.Object(
     message: Type.String(),
     problems: Type.Optional(Type.Array(ProblemSchema)),
     budget: Type.Optional(ProcessBudget),
+    rev: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   strict,
 );
@@ -133,13 +146,17 @@ export const DeployPlanSchema = Type.Object(
 );
 
 /**
- * POST /api/worlds/:id/deploy/plan -- what a deploy would do, without doing it. The body is empty (plan the
- * world as saved) or `{ world }` (plan that world, e.g. the editor's unsaved draft). `summary` reads like
- * "2 start, 1 restart, 1 stop"; `deployedRev` is what runs now (null when nothing does); `budget` says how many
- * processes the deploy would run and whether the controller's process budget has room for them.
+ * POST /api/worlds/:id/deploy/plan -- what a deploy would do, without doing it: the same pure plan the deploy
+ * applies (deployDecision in reconcile.ts). The body is empty (plan the world as saved) or `{ world }` (plan that
+ * world, e.g. the editor's unsaved draft). `rev` is the saved revision it was planned for (null for a draft: it
+ * is not saved yet), which POST .../deploy { rev } then deploys; `summary` reads like "2 start, 1 restart,
+ * 1 stop"; `deployedRev` is what runs now (null when nothing does); `budget` says how many processes the deploy
+ * would run and whether the controller's process budget has room for them.
  */
 export const DeployPreview = Type.Object(
   {
+    /** Always sent by the controller (optional only so that older fixtures of the editor still type-check). */
+    rev: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     deployedRev: Type.Union([Type.Integer(), Type.Null()]),
     plan: DeployPlanSchema,
     summary: Type.String(),
@@ -202,3 +219,149 @@ export const ServiceCertificate = Type.Object(
   strict,
 );
 export type ServiceCertificate = Static<typeof ServiceCertificate>;
+
+/** The largest body "try it" sends to a gateway, and the most of its answer it hands back (1 MiB each). */
+export const GATEWAY_TRY_MAX_BYTES = 1024 * 1024;
+/** How long "try it" waits for a gateway's whole answer. */
+export const GATEWAY_TRY_TIMEOUT_MS = 10_000;
+
+export const GatewayTryMethod = Type.Union([
+  Type.Literal('GET'),
+  Type.Literal('POST'),
+  Type.Literal('PUT'),
+  Type.Literal('PATCH'),
+  Type.Literal('DELETE'),
+  Type.Literal('HEAD'),
+  Type.Literal('OPTIONS'),
+]);
+export type GatewayTryMethod = Static<typeof GatewayTryMethod>;
+export const GATEWAY_TRY_METHODS: readonly GatewayTryMethod[] = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+];
+
+/**
+ * POST /api/worlds/:id/gateways/:gatewayId/try -- one request sent by the controller to a running gateway's door
+ * on 127.0.0.1 (the editor's page cannot reach the door's port itself). `path` is what follows the door's address
+ * (`/orders/`, `/orders/items?x=1`); `body` is sent as it is, at most GATEWAY_TRY_MAX_BYTES (UTF-8).
+ */
+export const GatewayTryRequest = Type.Object(
+  {
+    method: GatewayTryMethod,
+    path: Type.String({ minLength: 1, maxLength: 2048, pattern: '^/[\\x21-\\x7e]*$' }),
+    /** Request headers (names as HTTP tokens); those of the connection (host, content-length...) are not sent. */
+    headers: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$" }), Type.String({ maxLength: 4096 })),
+    ),
+    body: Type.Optional(Type.String()),
+  },
+  strict,
+);
+export type GatewayTryRequest = Static<typeof GatewayTryRequest>;
+
+/**
+ * The gateway's answer as it came: status, headers (lower-case names; repeated ones joined by ", ") and body as
+ * text (cut at GATEWAY_TRY_MAX_BYTES, then `truncated`). `traceId`: the trace the request started (the controller
+ * sends it sampled, so the gateway and every hop after it record their spans: GET .../traces/:traceId).
+ */
+export const GatewayTryAnswer = Type.Object(
+  {
+    status: Type.Integer({ minimum: 100, maximum: 999 }),
+    headers: Type.Record(Type.String(), Type.String()),
+    body: Type.String(),
+    truncated: Type.Optional(Type.Literal(true)),
+    /** From sending the request to the answer's last byte, ms. */
+    durationMs: Type.Number({ minimum: 0 }),
+    /** Where the door is: http://127.0.0.1:<port> (https:// when the gateway serves its door over TLS). */
+    url: Type.String(),
+    traceId: Type.Optional(TraceId),
+  },
+  strict,
+);
+export type GatewayTryAnswer = Static<typeof GatewayTryAnswer>;
+// Route parameters and query strings of the API. An id in a path is any string of up to 200 characters: an
+// unknown one is a 404 that names it, not a 400 about its form.
+const PathPart = Type.String({ maxLength: 200 });
+
+/** `/api/worlds/:id/...` */
+export const IdParams = Type.Object({ id: PathPart });
+export type IdParams = Static<typeof IdParams>;
+/** `/api/worlds/:id/deploy/services/:serviceId/...` */
+export const ServiceParams = Type.Object({ id: PathPart, serviceId: PathPart });
+export type ServiceParams = Static<typeof ServiceParams>;
+/** `/api/worlds/:id/faults/:faultId` */
+export const FaultParams = Type.Object({ id: PathPart, faultId: PathPart });
+export type FaultParams = Static<typeof FaultParams>;
+/** `/api/worlds/:id/traces/:traceId` */
+export const TraceParams = Type.Object({ id: PathPart, traceId: PathPart });
+export type TraceParams = Static<typeof TraceParams>;
+/** `/api/worlds/:id/nodes/:nodeId/...` (a queue's or a store's data) */
+export const NodeParams = Type.Object({ id: PathPart, nodeId: PathPart });
+export type NodeParams = Static<typeof NodeParams>;
+/** `/api/worlds/:id/nodes/:nodeId/keys/:key`: one key of a store. */
+export const KeyParams = Type.Object({
+  id: PathPart,
+  nodeId: PathPart,
+  key: Type.String({ minLength: 1, maxLength: 1024 }),
+});
+export type KeyParams = Static<typeof KeyParams>;
+/** `?after=&limit=` of a store's keys: the page after `after`, of at most `limit` (capped by MAX_KEYS_PER_PAGE). */
+export const KeysQuery = Type.Object({
+  after: Type.Optional(Type.String({ maxLength: 1024 })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+});
+export type KeysQuery = Static<typeof KeysQuery>;
+/** `?limit=` of a queue's dead letters. */
+export const LimitQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })) });
+export type LimitQuery = Static<typeof LimitQuery>;
+/** `?limit=` of GET /api/worlds/:id/traces: 1 to 999 (the controller keeps at most 500). */
+export const TraceListQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) });
+export type TraceListQuery = Static<typeof TraceListQuery>;
+/** `?observer=false` leaves the observer out of an exported compose file, `?observerPort=N` publishes it on N. */
+export const ComposeExportQuery = Type.Object({
+  observer: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  observerPort: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+});
+export type ComposeExportQuery = Static<typeof ComposeExportQuery>;
+/** `?replica=2` (1 to 10, MAX_REPLICAS) kills that copy alone; without it, every copy. */
+export const KillQuery = Type.Object({ replica: Type.Optional(Type.String({ pattern: '^(10|[1-9])$' })) });
+export type KillQuery = Static<typeof KillQuery>;
+
+/** POST /api/worlds/:id/deploy/services/:serviceId/kill -- what was killed (SIGKILL). */
+export const Killed = Type.Object(
+  {
+    serviceId: Type.String(),
+    /** The pid killed (the first one, when every copy was). */
+    pid: Type.Integer(),
+    /** The copy killed, when one was asked for. */
+    replica: Type.Optional(Type.Integer()),
+    /** Every pid killed. */
+    pids: Type.Array(Type.Integer()),
+  },
+  strict,
+);
+export type Killed = Static<typeof Killed>;
+
+/** POST /api/worlds/:id/deploy/services/:serviceId/start -- the copies started again (1 when it runs once). */
+export const ServiceStarted = Type.Object(
+  { serviceId: Type.String(), replicas: Type.Array(Type.Integer({ minimum: 1 })) },
+  strict,
+);
+export type ServiceStarted = Static<typeof ServiceStarted>;
+
+/** GET /api/live -- the live view's own figures: sockets connected, frames sent, frames skipped for a slow reader. */
+export const LiveStats = Type.Object(
+  {
+    watchers: Type.Integer({ minimum: 0 }),
+    framesSent: Type.Integer({ minimum: 0 }),
+    /** Frames not sent to a watcher that had not yet taken the previous ones (a stalled or slow browser). */
+    framesDropped: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+);
+export type LiveStats = Static<typeof LiveStats>;

@@ -3,8 +3,9 @@
 import Type, { type Static } from 'typebox';
 import { ReplicaStatus, ServiceState } from './api.js';
 import type { FaultList } from './faults.js';
+import { CallFigures, ServiceFigures } from './figures.js';
 import type { ScenarioProgress } from './scenario.js';
-import { BreakerState, RefusalReason } from './telemetry.js';
+import { BreakerState, Gauges, RefusalReason } from './telemetry.js';
 import { LATENCY_BUCKETS_MS } from './trace.js';
 
 const strict = { additionalProperties: false } as const;
@@ -25,9 +26,10 @@ export const LinkTraffic = Type.Object(
     requests: Count,
     errors: Count,
     refused: Count,
-    /** Mean and max latency of this window's calls, ms (0 when none). */
+    /** Mean, max and min latency of this window's calls, ms (0 when none; min absent when not reported). */
     latencyMsAvg: Type.Number(),
     latencyMsMax: Type.Number(),
+    latencyMsMin: Type.Optional(Type.Number({ minimum: 0 })),
     /** New mutual-TLS connections the caller opened in this window (absent when not reported). */
     handshakes: Type.Optional(Count),
     /** Calls in this window that got an HTTP answer over mutual TLS (absent when not reported). */
@@ -39,11 +41,11 @@ export const LinkTraffic = Type.Object(
     totalRetries: Type.Optional(Count),
     /** The caller's circuit breaker on this link, when it has one. */
     breaker: Type.Optional(BreakerState),
-    /** Requests per second over the window. */
-    ratePerSec: Type.Optional(Type.Number({ minimum: 0 })),
-    /** Latency quantiles of the window from the fixed-bucket histogram, ms (0 when none). */
-    latencyMsP50: Type.Optional(Type.Number({ minimum: 0 })),
-    latencyMsP99: Type.Optional(Type.Number({ minimum: 0 })),
+    /**
+     * What people read (figures.ts): rate, failed shares and latency over the last FIGURE_WINDOW_MS (this window
+     * and the ones before it), computed once by the controller. Absent when that span had no call: all zero.
+     */
+    figures: Type.Optional(CallFigures),
     /**
      * The window's latency histogram (calls per `LATENCY_BUCKETS_MS` bucket, plus one for slower), present when
      * the window had calls: histograms of many windows add up, so a quantile over a whole run is exact.
@@ -73,13 +75,33 @@ export const ServiceTraffic = Type.Object(
     /** Requests this service accepted in the window, and since deploy. */
     accepted: Count,
     totalAccepted: Count,
-    /** Requests per second it accepted (in) and made over its links (out) in the window. */
-    inPerSec: Type.Optional(Type.Number({ minimum: 0 })),
-    outPerSec: Type.Optional(Type.Number({ minimum: 0 })),
-    /** When it runs more than once: what each copy accepted (the counts above are their sum). */
+    /**
+     * What it accepted per second, and the figures of every call it made over its links, over the last
+     * FIGURE_WINDOW_MS (figures.ts). Absent when that span had no traffic in or out: all zero.
+     */
+    figures: Type.Optional(ServiceFigures),
+    /**
+     * When it runs more than once: what each copy accepted (the counts above are their sum), and per second over
+     * the last FIGURE_WINDOW_MS.
+     */
     replicas: Type.Optional(
-      Type.Array(Type.Object({ replica: Type.Integer({ minimum: 1 }), accepted: Count, totalAccepted: Count }, strict)),
+      Type.Array(
+        Type.Object(
+          {
+            replica: Type.Integer({ minimum: 1 }),
+            accepted: Count,
+            totalAccepted: Count,
+            inPerSec: Type.Optional(Type.Number({ minimum: 0 })),
+          },
+          strict,
+        ),
+      ),
     ),
+    /**
+     * The figures its kind reports (a queue's depth, a store's keys), the latest each process sent; summed over
+     * its copies when it runs more than once. Absent until it reported some.
+     */
+    gauges: Type.Optional(Gauges),
   },
   strict,
 );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_WORLD } from './example.js';
-import { type DeployPlan, describePlan, planDeploy } from './reconcile.js';
+import { type DeployPlan, deployDecision, describePlan, planDeploy } from './reconcile.js';
 import type { ServiceNode, World } from './world.js';
 
 const base: World = JSON.parse(JSON.stringify(EXAMPLE_WORLD));
@@ -161,5 +161,43 @@ describe('planDeploy', () => {
     expect(describePlan({ start: [], restart: [], stop: [], keep: ['a'], scale: [{ id: 'b', from: 3, to: 2 }] })).toBe(
       'b 3→2 replicas',
     );
+  });
+});
+
+describe('deployDecision', () => {
+  const lifetime = (minutes: number) => edit((w) => (w.settings = { ...w.settings, leafLifetimeMinutes: minutes }));
+  const withReplicas = (w: World) => {
+    const orders = w.services.find((s) => s.id === 'orders') as ServiceNode;
+    orders.replicas = 2;
+    return w;
+  };
+  it.each<[string, World | null, World, ReturnType<typeof deployDecision>['mode'], Partial<DeployPlan>]>([
+    ['nothing runs: a fresh deployment', null, base, 'fresh', { start: all }],
+    ['the same leaf lifetime: changed in place', base, edit(() => {}), 'in-place', { keep: all }],
+    [
+      'a new leaf lifetime restarts every process, as a new deployment',
+      base,
+      lifetime(60),
+      'replace',
+      { restart: all },
+    ],
+    [
+      'a new leaf lifetime restarts a scaled service too, and still starts and stops the others',
+      base,
+      withReplicas(
+        edit((w) => {
+          w.settings = { leafLifetimeMinutes: 60 };
+          w.services = w.services.filter((s) => s.id !== 'inventory');
+          w.links = w.links.filter((l) => l.to !== 'inventory');
+        }),
+      ),
+      'replace',
+      { restart: ['orders', 'payments', 'shopper'], stop: ['inventory'] },
+    ],
+  ])('%s', (_name, previous, next, mode, plan) => {
+    expect(deployDecision(previous, next)).toEqual({
+      mode,
+      plan: { start: [], restart: [], stop: [], keep: [], scale: [], ...plan },
+    });
   });
 });

@@ -125,11 +125,37 @@ export function compare(value: number, op: AssertionOp, threshold: number): bool
 export const ScenarioRunRequest = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, strict);
 export type ScenarioRunRequest = Static<typeof ScenarioRunRequest>;
 
+/** The answer of POST /api/worlds/:id/scenario-runs (202): the run started; its lines come as scenario:progress. */
+export const RunStarted = Type.Object({ name: Type.String() }, strict);
+export type RunStarted = Static<typeof RunStarted>;
+
+/** One assertion judged: held or not, and what was measured ("p99(a->b) = 212.4 ms, needed < 200 ms"). */
 export const AssertionVerdict = Type.Object(
-  { text: Type.String(), ok: Type.Boolean(), message: Type.String() },
+  {
+    text: Type.String(),
+    ok: Type.Boolean(),
+    message: Type.String(),
+    /** What was measured, in the assertion's unit (ms, a share 0-1, per second); null when nothing was. */
+    value: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  },
   strict,
 );
 export type AssertionVerdict = Static<typeof AssertionVerdict>;
+
+/** How a scenario run ended: every assertion judged, and the steps that could not be applied (with why). */
+export const ScenarioOutcome = Type.Object(
+  { passed: Type.Boolean(), results: Type.Array(AssertionVerdict), stepErrors: Type.Array(Type.String()) },
+  strict,
+);
+export type ScenarioOutcome = Static<typeof ScenarioOutcome>;
+
+/** The verdicts a person is shown: each assertion's, then each step that failed (as a verdict that did not hold). */
+export function scenarioVerdicts(outcome: ScenarioOutcome): AssertionVerdict[] {
+  return [
+    ...outcome.results.map(({ text, ok, message }) => ({ text, ok, message })),
+    ...outcome.stepErrors.map((message) => ({ text: 'step', ok: false, message })),
+  ];
+}
 
 /** The `scenario:progress` socket event: one line of a run, and at its end the verdict. */
 export const ScenarioProgress = Type.Object(

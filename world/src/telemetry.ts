@@ -15,6 +15,8 @@ export const RefusalReason = Type.Union([
   Type.Literal('name-mismatch'),
   Type.Literal('not-linked'),
   Type.Literal('hop-budget'),
+  /** A gateway was asked for a path no link of its leads to. */
+  Type.Literal('no-route'),
 ]);
 export type RefusalReason = Static<typeof RefusalReason>;
 
@@ -33,6 +35,8 @@ export const CallStats = Type.Object(
     refused: Count,
     latencyMsSum: Type.Number({ minimum: 0 }),
     latencyMsMax: Type.Number({ minimum: 0 }),
+    /** The fastest call of the window (absent from senders that do not report it): quantiles never go below it. */
+    latencyMsMin: Type.Optional(Type.Number({ minimum: 0 })),
     /** Extra attempts made by the call policy's retries (each one really sent). */
     retries: Type.Optional(Count),
     /** The link's circuit breaker at the end of the window, when it has one. */
@@ -54,8 +58,14 @@ export const CallStats = Type.Object(
 );
 export type CallStats = Static<typeof CallStats>;
 
-/** Inbound requests the service accepted from one caller in the window. */
-export const InboundStats = Type.Object({ from: ServiceId, accepted: Count, errors: Count }, strict);
+/** Who called a gateway's door: someone outside the world (never a service id: '_' is not allowed in one). */
+export const OUTSIDE_ID = '_outside';
+
+/** Inbound requests the service accepted from one caller (a service, or outside for a gateway) in the window. */
+export const InboundStats = Type.Object(
+  { from: Type.Union([ServiceId, Type.Literal(OUTSIDE_ID)]), accepted: Count, errors: Count },
+  strict,
+);
 export type InboundStats = Static<typeof InboundStats>;
 
 /** Calls this service refused in the window, grouped by caller identity and reason. */
@@ -69,6 +79,24 @@ export const RefusalStats = Type.Object(
   strict,
 );
 export type RefusalStats = Static<typeof RefusalStats>;
+
+/** Gauges one batch (and one node of a frame) may carry. */
+export const MAX_GAUGES = 16;
+
+/**
+ * A figure a process reports of itself at the end of the window, whatever its kind: a queue's depth, a store's
+ * key count. Its name is one of its kind's (KindDescriptor.gauges); a level, not a count of the window.
+ */
+export const Gauge = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][A-Za-z0-9]{0,31}$' }),
+    value: Type.Number(),
+  },
+  strict,
+);
+export type Gauge = Static<typeof Gauge>;
+
+export const Gauges = Type.Array(Gauge, { maxItems: MAX_GAUGES });
 
 export const TelemetryBatch = Type.Object(
   {
@@ -95,6 +123,8 @@ export const TelemetryBatch = Type.Object(
     spans: Type.Optional(Type.Array(Span, { maxItems: MAX_SPANS_PER_BATCH })),
     /** Spans of the window that did not fit. */
     spansDropped: Type.Optional(Count),
+    /** The figures its kind reports of itself (a queue's depth...), as they are at the end of the window. */
+    gauges: Type.Optional(Gauges),
   },
   strict,
 );

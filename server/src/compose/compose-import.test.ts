@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Display, resolvePointer, validateWorld, type World, type WorldService } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -16,9 +17,7 @@ import {
 import { readYaml } from './compose-yaml-worker.mjs';
 
 const fixture = (name: string) => readFileSync(new URL(`../testing/compose/${name}`, import.meta.url), 'utf8');
-const COMPOSE_WORLD: World = JSON.parse(
-  readFileSync(new URL('../testing/compose-world.json', import.meta.url), 'utf8'),
-);
+const COMPOSE_WORLD = fixtureWorld('compose');
 
 const edges = (world: World) => world.links.map((l) => `${l.from}->${l.to}`).sort();
 const node = (world: World, id: string) =>
@@ -43,7 +42,19 @@ describe('compose import', () => {
     expect(node(world, 'vote')?.display).toEqual({ ports: ['8080:80'] });
     expect(node(world, 'result')?.display).toEqual({ ports: ['8081:80', '127.0.0.1:9229:9229'] });
     expect(node(world, 'db')?.display).toEqual({ image: 'postgres:15-alpine' });
-    expect(warnings.map((w) => w.pointer).sort()).toEqual(['/networks', '/services/seed/profiles', '/volumes']);
+    expect(warnings.map((w) => w.pointer).sort()).toEqual([
+      '/networks',
+      '/services/db/image',
+      '/services/redis/image',
+      '/services/seed/profiles',
+      '/volumes',
+    ]);
+    // the database and the cache are stores, and the warnings say why
+    expect(node(world, 'db')?.kind).toBe('store');
+    expect(node(world, 'redis')?.kind).toBe('store');
+    expect(warnings.find((w) => w.pointer === '/services/db/image')?.message).toMatch(
+      /^"postgres:15-alpine" became a store: it is one of the well-known databases and caches \(a key-value store/,
+    );
     // Layers: seed -> vote -> redis, each a step to the right.
     const x = (id: string) => node(world, id)!.position.x;
     expect(x('seed')).toBeLessThan(x('vote'));
@@ -54,13 +65,8 @@ describe('compose import', () => {
   it('a blog with anchors, merge keys, x- keys, long-form ports, env_file, links and names to normalise', async () => {
     const { world, warnings } = await imported(fixture('wordpress.yaml'));
     expect(world.services.map((s) => s.id)).toEqual(['nginx', 'wordpress', 'mariadb', 'redis-cache', 'wp-cli']);
-    expect(edges(world)).toEqual([
-      'nginx->wordpress',
-      'wordpress->mariadb',
-      'wordpress->redis-cache',
-      'wp-cli->mariadb',
-      'wp-cli->wordpress',
-    ]);
+    // (a PHP define in WORDPRESS_CONFIG_EXTRA that names redis_cache is no host-like value: no link)
+    expect(edges(world)).toEqual(['nginx->wordpress', 'wordpress->mariadb', 'wp-cli->mariadb', 'wp-cli->wordpress']);
     expect(node(world, 'nginx')?.display).toEqual({
       image: 'nginx:1.25-alpine',
       ports: ['80:80', '127.0.0.1:8443:443'],
@@ -81,8 +87,8 @@ describe('compose import', () => {
 
   it('an observability stack: environment URLs and legacy links, an unknown dependency warns', async () => {
     const { world, warnings } = await imported(fixture('observability.yaml'));
+    // (CACHE: "memcached" merely names it: no host-like value, no link)
     expect(edges(world)).toEqual([
-      'app->memcached',
       'app->otel-collector',
       'app->postgres',
       'grafana->jaeger',
@@ -183,10 +189,10 @@ describe('compose import', () => {
         '      replicas: 4',
         '      resources: { limits: { memory: 64M } }',
         '  db:',
-        '    image: postgres',
+        '    image: example/db',
         '    deploy: { replicas: 40 }',
         '  cache:',
-        '    image: redis',
+        '    image: example/cache',
         '    scale: 2',
         '',
       ].join('\n'),
@@ -214,6 +220,148 @@ describe('compose import', () => {
     const { world } = await imported(composeYaml({ worldId: 'shop-abc123', rev: 2, world: original }));
     expect(world.services.find((s) => s.id === 'payments')).toMatchObject({ replicas: 3 });
     expect(world.services.filter((s) => s.kind === 'service' && s.replicas !== undefined)).toHaveLength(1);
+  });
+
+  it('makes a reverse proxy (nginx, traefik...) a gateway at its published port, and says so', async () => {
+    const { world, warnings } = await imported(
+      [
+        'services:',
+        '  proxy:',
+        '    image: nginx:1.27-alpine',
+        '    ports: ["127.0.0.1:8081:80"]',
+        '    depends_on: [api]',
+        '  edge:',
+        '    image: traefik:v3.1',
+        '    ports: [{ target: 80, published: 9000 }]',
+        '    depends_on: [api]',
+        '  api:',
+        '    image: example/api',
+      ].join('\n'),
+    );
+    expect(node(world, 'proxy')).toMatchObject({ kind: 'gateway', config: { publishPort: 8081 } });
+    expect(node(world, 'edge')).toMatchObject({ kind: 'gateway', config: { publishPort: 9000 } });
+    expect(node(world, 'api')?.kind).toBe('service');
+    expect(edges(world)).toEqual(['edge->api', 'proxy->api']);
+    expect(warnings).toContainEqual({
+      pointer: '/services/proxy/image',
+      message: expect.stringMatching(/"nginx:1.27-alpine" became a gateway/),
+    });
+  });
+
+  it('gives back a gateway of an exported world', async () => {
+    const world: World = {
+      version: 1,
+      name: 'door',
+      services: [
+        { id: 'gw', kind: 'gateway', position: { x: 0, y: 0 }, config: { publishPort: 8082 } },
+        { id: 'orders', kind: 'service', position: { x: 0, y: 0 }, config: { latencyMs: 3 } },
+      ],
+      links: [{ id: 'g1', from: 'gw', to: 'orders' }],
+    };
+    const back = (await imported(composeYaml({ worldId: 'door', rev: 1, world }))).world;
+    expect(node(back, 'gw')).toMatchObject({ kind: 'gateway', config: { publishPort: 8082 } });
+    expect(edges(back)).toEqual(['gw->orders']);
+  });
+
+  it('links only on host-like environment values: POSTGRES_DB=gitea is no reference to the gitea service', async () => {
+    const { world } = await imported(fixture('gitea.yaml'));
+    // db's POSTGRES_DB / POSTGRES_USER equal "gitea", the runner's GITEA_RUNNER_NAME too: none is a link
+    expect(edges(world)).toEqual(['gitea->db', 'runner->gitea']);
+    expect(node(world, 'db')?.kind).toBe('store');
+  });
+
+  it("makes brokers queues and databases and caches stores, turns a consumer's link, and says each", async () => {
+    const { world, warnings } = await imported(fixture('brokers.yaml'));
+    const kinds = Object.fromEntries(world.services.map((s) => [s.id, s.kind]));
+    expect(kinds).toEqual({
+      web: 'client',
+      'order-worker': 'service',
+      rabbitmq: 'queue',
+      events: 'queue',
+      'analytics-consumer': 'service',
+      mongo: 'store',
+      mysql: 'store',
+      redis: 'store',
+    });
+    // web publishes; the workers are what the queues deliver to
+    expect(edges(world)).toEqual([
+      'events->analytics-consumer',
+      'order-worker->mysql',
+      'rabbitmq->order-worker',
+      'web->mongo',
+      'web->rabbitmq',
+      'web->redis',
+    ]);
+    const said = (pointer: string) => warnings.filter((w) => w.pointer === pointer).map((w) => w.message);
+    expect(said('/services/rabbitmq/image')).toEqual([
+      expect.stringMatching(/^"rabbitmq:3.13-management" became a queue: it is one of the well-known message brokers/),
+    ]);
+    expect(said('/services/mysql/image')).toEqual([
+      expect.stringMatching(/^"mysql:8.4" became a store: it is one of the well-known databases and caches/),
+    ]);
+    expect(said('/services/order-worker')).toEqual([
+      expect.stringMatching(
+        /"order-worker" depends on the broker "rabbitmq" and its name says it consumes.*rabbitmq -> order-worker/,
+      ),
+    ]);
+    expect(said('/services/events/deploy/replicas')).toEqual([
+      expect.stringMatching(/a queue is one process with one log.*3 replicas left out/),
+    ]);
+  });
+
+  it('leaves out the links a kind does not allow: from a store, to a gateway, and says so', async () => {
+    const { world, warnings } = await imported(
+      [
+        'services:',
+        '  db:',
+        '    image: postgres:16',
+        '    depends_on: [db-init]',
+        '  db-init:',
+        '    image: example/migrate',
+        '  app:',
+        '    image: example/app',
+        '    depends_on: [db, proxy]',
+        '  proxy:',
+        '    image: nginx',
+        '',
+      ].join('\n'),
+    );
+    expect(edges(world)).toEqual(['app->db']);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        {
+          pointer: '/services/db/depends_on',
+          message: expect.stringMatching(/^no link from "db" to "db-init": "db" is a store: it answers/),
+        },
+        {
+          pointer: '/services/app/depends_on',
+          message: expect.stringMatching(/^no link from "app" to "proxy": "proxy" is a gateway: /),
+        },
+      ]),
+    );
+  });
+
+  it('gives back queues and stores of an exported world, with their config', async () => {
+    const original: World = {
+      version: 1,
+      name: 'orders',
+      services: [
+        { id: 'shop', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 5 } },
+        { id: 'orders-q', kind: 'queue', position: { x: 0, y: 0 }, config: { maxAttempts: 3, durable: false } },
+        { id: 'worker', kind: 'service', position: { x: 0, y: 0 }, config: { store: { readShare: 0.5 } } },
+        { id: 'db', kind: 'store', position: { x: 0, y: 0 }, config: { maxKeys: 500 } },
+      ],
+      links: [
+        { id: 'l1', from: 'shop', to: 'orders-q' },
+        { id: 'l2', from: 'orders-q', to: 'worker' },
+        { id: 'l3', from: 'worker', to: 'db' },
+      ],
+    };
+    const { world } = await imported(composeYaml({ worldId: 'orders-abc123', rev: 1, world: original }));
+    expect(world.services.map(({ id, kind, config }) => ({ id, kind, config }))).toEqual(
+      original.services.map(({ id, kind, config }) => ({ id, kind, config })),
+    );
+    expect(world.links).toEqual(original.links);
   });
 });
 
@@ -338,7 +486,8 @@ describe('environment mentions', () => {
         fc.uniqueArray(fc.constantFrom('db', 'db.v1', 'api', 'api_2', 'a-b', 'x', 'Db', 'db.'), { minLength: 1 }),
         fc.array(piece, { maxLength: 12 }).map((p) => p.join('')),
         (names, value) => {
-          const services: Record<string, unknown> = { caller: { environment: { V: value } } };
+          // under a host-like key, where a mention is a reference (host-reference.ts)
+          const services: Record<string, unknown> = { caller: { environment: { V_HOST: value } } };
           for (const name of names) services[name] = { image: 'x' };
           const { world } = worldFromComposeData({ services });
           const ids = new Map(names.map((n, i) => [n, world.services[i + 1]!.id]));

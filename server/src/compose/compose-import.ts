@@ -9,10 +9,14 @@
 import { setImmediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
-  type ClientNode,
+  type AnyKind,
+  article,
   type Display,
   defaultConfig,
   type ImportWarning,
+  isKnownKind,
+  KIND_LIST,
+  kindOf,
   type Link,
   MAX_LINKS,
   MAX_REPLICAS,
@@ -20,7 +24,7 @@ import {
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
   type Problem,
-  type ServiceNode,
+  type ServiceKind,
   SPAWN_CONFIG_ENV,
   validateWorld,
   type World,
@@ -28,7 +32,9 @@ import {
 } from '@dw/world';
 import { HttpProblem } from '../http/errors.js';
 import { backEdges } from './compose-export.js';
+import { dropLinksKindsRefuse, turnConsumerLinks } from './compose-links.js';
 import type { YamlLimits, YamlRead } from './compose-yaml-worker.mjs';
+import { isHostReference } from './host-reference.js';
 
 export interface ComposeImport {
   world: World;
@@ -221,6 +227,19 @@ function portOf(port: unknown): string | null {
   return text;
 }
 
+/** The host port a compose `ports` entry publishes ("127.0.0.1:8080:80", "8080:80", { published: 8080 }). */
+function publishedPortOf(port: unknown): number | null {
+  if (isObject(port)) {
+    const published = Number(port.published);
+    return Number.isInteger(published) && published > 0 && published < 65536 ? published : null;
+  }
+  if (typeof port !== 'string' && typeof port !== 'number') return null;
+  const parts = String(port).split('/')[0]!.split(':');
+  if (parts.length < 2) return null;
+  const published = Number(parts[parts.length - 2]);
+  return Number.isInteger(published) && published > 0 && published < 65536 ? published : null;
+}
+
 // A hostname-like mention of a service name in a value: `http://api:8080`, `db`, `redis:6379`, `user@db/x`.
 // A mention starts where a run of [A-Za-z0-9_.-] starts and ends where the text ends or at a character not in
 // [A-Za-z0-9_-] (so `db.internal` mentions `db`). Every name is looked up at once in a trie of the names, so a
@@ -279,19 +298,24 @@ function mentionedIn(value: string, trie: NameTrie): number[] {
 }
 
 interface SpawnHints {
-  kind: 'client' | 'service';
+  kind: ServiceKind;
   behaviour: unknown;
   peers: { linkId: string; id: string }[];
   allowedCallers: Set<string>;
   worldId: string;
 }
 
-/** The spawn config an exported service carries, when it is one of ours. */
+/**
+ * The spawn config an exported service carries, when it is one of ours. Read loosely on purpose: its values are
+ * taken as written and the world they make is validated as a whole (checkImportedWorld), so a bad value is
+ * refused with a pointer into the compose file rather than dropped without a word.
+ */
 function spawnHintsOf(raw: string | undefined): SpawnHints | null {
   if (!raw) return null;
   try {
     const value = JSON.parse(literalOf(raw)) as Json;
-    if ((value.kind !== 'client' && value.kind !== 'service') || !Array.isArray(value.peers)) return null;
+    // Only kinds a compose file can hold (an exported world's nodes).
+    if (!isKnownKind(value.kind) || !kindOf(value.kind).facts.compose.runs || !Array.isArray(value.peers)) return null;
     const peers = (value.peers as Json[])
       .filter((p) => isObject(p) && typeof p.id === 'string' && typeof p.linkId === 'string')
       .map((p) => ({ linkId: p.linkId as string, id: p.id as string }));
@@ -325,7 +349,7 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
   const warnings: ImportWarning[] = [];
   const warn = (pointer: string, message: string) => warnings.push({ pointer, message });
   /** deploy.replicas (compose-spec), or the legacy `scale`: how many copies run; 1 when neither says. */
-  const replicaCountOf = (spec: Json, at: string, kind: 'client' | 'service'): number => {
+  const replicaCountOf = (spec: Json, at: string, kind: AnyKind): number => {
     const fromDeploy = isObject(spec.deploy) ? spec.deploy.replicas : undefined;
     const [value, where] =
       fromDeploy !== undefined ? [fromDeploy, `${at}/deploy/replicas`] : [spec.scale, `${at}/scale`];
@@ -335,9 +359,8 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
       warn(where, `replicas must be a whole number, not ${got}: runs once`);
       return 1;
     }
-    if (kind === 'client') {
-      if (value !== 1)
-        warn(where, `a client runs once (its rps says how much load it makes): ${value} replicas left out`);
+    if (kind.facts.replicas !== true) {
+      if (value !== 1) warn(where, `${kind.facts.replicas.why}: ${value} replicas left out`);
       return 1;
     }
     if (value > MAX_REPLICAS) {
@@ -455,9 +478,13 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
         if (to) addLink(id, to, `${at}/links`);
       }
     }
-    for (const value of env.values()) {
+    // only host-like values (*_HOST, *_URL, host:port, URLs): POSTGRES_DB=gitea names no service
+    for (const [key, value] of env) {
       for (const other of mentionedIn(value.value, trie)) {
-        if (entries[other]!.name !== name) addLink(id, entries[other]!.id, envPointer(name, value));
+        const callee = entries[other]!;
+        if (callee.name !== name && isHostReference(key, value.value, callee.name)) {
+          addLink(id, callee.id, envPointer(name, value));
+        }
       }
     }
     if (spec.env_file !== undefined) {
@@ -478,6 +505,19 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     }
   }
 
+  // A broker's consumers (a worker...) are what it delivers to: their links go the other way.
+  turnConsumerLinks(
+    links,
+    entries.map(({ name, id, spec, hints }) => ({
+      name,
+      id,
+      image: typeof spec.image === 'string' ? spec.image : '',
+      ours: hints !== null,
+    })),
+    warn,
+    (name) => `/services/${esc(name)}`,
+  );
+
   // Kinds: our own when exported by us; else an entry point (calls others, called by none) is a client.
   const called = new Set(links.map((l) => l.to));
   const calls = new Set(links.map((l) => l.from));
@@ -488,22 +528,52 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
       const ports = spec.ports.map(portOf).filter((p): p is string => p !== null);
       if (ports.length > 0) display.ports = ports.slice(0, 64).map((p) => literalOf(p).slice(0, 100));
     }
-    const kind = hints?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service');
-    const withDisplay = Object.keys(display).length > 0 ? { display } : {};
+    const image = typeof spec.image === 'string' ? literalOf(spec.image) : '';
+    const byImage = image ? KIND_LIST.find((k) => k.composeImages?.test(image)) : undefined;
+    const kind = kindOf(hints?.kind ?? byImage?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service'));
+    if (!hints && byImage) {
+      const why = kind.composeImagesAre ? `: it is one of the ${kind.composeImagesAre}` : '';
+      warn(
+        `/services/${esc(name)}/image`,
+        `"${image}" became ${article(kind.kind)}${why} (${kind.summary}); what the image does beyond that is not modelled`,
+      );
+    }
+    const withDisplay = Object.keys(display).length > 0 && 'display' in kind.node.properties ? { display } : {};
     const position = { x: 0, y: 0 };
     const replicas = replicaCountOf(spec, `/services/${esc(name)}`, kind);
-    if (kind === 'client') {
-      const config = hints?.kind === 'client' && isObject(hints.behaviour) ? hints.behaviour : defaultConfig('client');
-      return { id, kind, position, config, ...withDisplay } as ClientNode;
-    }
-    const config = hints?.kind === 'service' && isObject(hints.behaviour) ? hints.behaviour : defaultConfig('service');
-    return { id, kind, position, config, ...(replicas > 1 ? { replicas } : {}), ...withDisplay } as ServiceNode;
+    const published = (Array.isArray(spec.ports) ? spec.ports : []).flatMap((p) => {
+      const port = publishedPortOf(p);
+      return port === null ? [] : [port];
+    });
+    const config =
+      hints?.kind === kind.kind && isObject(hints.behaviour)
+        ? hints.behaviour
+        : byImage && kind.fromCompose
+          ? kind.fromCompose({ image, publishedPorts: published })
+          : defaultConfig(kind.kind);
+    return {
+      id,
+      kind: kind.kind,
+      position,
+      config,
+      ...(replicas > 1 ? { replicas } : {}),
+      ...withDisplay,
+    } as WorldService;
   });
 
   // An exported world's own name first, then the caller's, then a placeholder.
   const fromMarker = !!marker && typeof marker.name === 'string' && marker.name.length > 0;
   const name = fromMarker ? literalOf(marker.name as string) : (options.name ?? 'imported');
-  const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links };
+  // The links the kinds of their ends allow (none from a store, none to a gateway), each with its source.
+  const kept = dropLinksKindsRefuse(
+    links,
+    nodes,
+    warn,
+    (i) => linkSources[i] ?? '',
+    (link) => !!byId.get(link.from)?.hints,
+  );
+  const keptSources = kept.map((i) => linkSources[i]!);
+  const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links: kept.map((i) => links[i]!) };
   layOut(world);
 
   const serviceSources = entries.map((e) => `/services/${esc(e.name)}`);
@@ -517,7 +587,7 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     if (top === 'services' && Number.isInteger(at) && serviceSources[at] !== undefined) {
       return field === 'config' ? configSources[at]! : serviceSources[at]!;
     }
-    if (top === 'links' && Number.isInteger(at) && linkSources[at] !== undefined) return linkSources[at]!;
+    if (top === 'links' && Number.isInteger(at) && keptSources[at] !== undefined) return keptSources[at]!;
     return '';
   };
   return { world, warnings, sourceOf };

@@ -1,23 +1,26 @@
 // The dw-pki issuer as the container runs it: a real process of dist/compose-pki.js on a temporary directory.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCA, issueLeaf } from '@dw/pki';
+import { writeIdentityPair } from '@dw/services/identity';
 import { PKI_CONFIG_ENV, type PkiConfig } from '@dw/world';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBundles } from '../testing/bundles.js';
 import { freePort, tempDir, waitFor } from '../testing/temp-app.js';
+
+/** compose-pki.ts's REISSUE_EVERY_MS (importing it would run the issuer's main). */
+const REISSUE_EVERY_MS = 5000;
 
 const serverDir = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = join(serverDir, 'dist/compose-pki.js');
 const HOUR = 3_600_000;
 
 beforeAll(() => {
-  if (existsSync(bundle)) return;
-  const built = spawnSync(process.execPath, ['build.mjs'], { cwd: serverDir, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`could not build the server bundles: ${built.stderr}`);
+  ensureBundles(serverDir, ['dist/compose-pki.js']); // rebuilt when a source is newer: never test stale code
 }, 120_000);
 
 const children: ChildProcess[] = [];
@@ -30,7 +33,7 @@ afterEach(async () => {
 async function setup(services = ['orders', 'payments']) {
   const dir = await tempDir('dw-pki-');
   dirs.push(dir);
-  const config: PkiConfig = {
+  const config: PkiConfig & { issuedDir: string } = {
     worldId: 'shop-abc123',
     services,
     caDir: join(dir, 'ca'),
@@ -129,6 +132,44 @@ describe('dw-pki (compose identity issuer)', () => {
     expect(new X509Certificate(now('foreign')).checkIssued(new X509Certificate(ca.certPem))).toBe(true);
     expect(issuer.output()).toMatch(/issued old \(expired at/);
     expect(issuer.output()).toMatch(/issued foreign \(signed by another CA\)/);
+  });
+
+  it('while it runs, replaces a leaf its holder cannot renew (expired, missing) and leaves a valid one alone', async () => {
+    const { config, env } = await setup(['late', 'gone', 'busy']);
+    const issuer = start(env);
+    await waitFor('the issuer to be healthy', () => (check(env) === 0 ? true : undefined), 20_000, 100);
+    const ca = {
+      certPem: readFileSync(join(config.caDir, 'ca.crt'), 'utf8'),
+      keyPem: readFileSync(join(config.caDir, 'ca.key'), 'utf8'),
+    };
+    const leafOf = (id: string) => readFileSync(join(config.issuedDir, id, 'tls.crt'), 'utf8');
+    // A service that starts after its first leaf expired; one whose volume lost its files; one that renewed.
+    const expired = await issueLeaf(ca, {
+      worldId: 'shop-abc123',
+      serviceId: 'late',
+      notBefore: new Date(Date.now() - 25 * HOUR),
+    });
+    // Written as a service writes them: key and certificate as one unit (a lone certificate is a broken pair).
+    const pairFiles = (id: string) => ({
+      certFile: join(config.issuedDir, id, 'tls.crt'),
+      keyFile: join(config.issuedDir, id, 'tls.key'),
+    });
+    writeIdentityPair(pairFiles('late'), expired);
+    rmSync(join(config.issuedDir, 'gone', 'tls.crt'));
+    const renewed = await issueLeaf(ca, { worldId: 'shop-abc123', serviceId: 'busy' });
+    writeIdentityPair(pairFiles('busy'), renewed);
+    await waitFor(
+      'the expired and the missing leaf to be replaced',
+      () =>
+        leafOf('late') !== expired.certPem && existsSync(join(config.issuedDir, 'gone', 'tls.crt')) ? true : undefined,
+      REISSUE_EVERY_MS * 4,
+      200,
+    );
+    expect(Date.parse(new X509Certificate(leafOf('late')).validTo)).toBeGreaterThan(Date.now());
+    expect(new X509Certificate(leafOf('gone')).subjectAltName).toBe('DNS:gone, URI:spiffe://shop-abc123/gone');
+    expect(leafOf('busy')).toBe(renewed.certPem);
+    expect(issuer.output()).toMatch(/issued late \(expired at/);
+    expect(issuer.output()).toMatch(/issued gone \(none yet\)/);
   });
 
   it('refuses a missing or invalid config with exit code 2, saying what is wrong', async () => {

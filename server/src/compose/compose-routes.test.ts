@@ -369,7 +369,7 @@ describe('observe mode', () => {
   it('shows the world from telemetry alone and refuses every change', async () => {
     t = await tempApp({ observe: OBSERVE, frameIntervalMs: 50 });
     const frames: TrafficFrame[] = [];
-    t.app.deployer.onFrame((f) => frames.push(f));
+    t.app.deployer.events.on('frame', (f) => frames.push(f));
     expect((await t.app.inject('/api/health')).json()).toEqual({ ok: true, observing: OBSERVE.worldId });
     const world: WorldRecord = (await t.app.inject(`/api/worlds/${OBSERVE.worldId}`)).json();
     expect(world).toEqual({ id: OBSERVE.worldId, rev: 4, world: MESH_WORLD });

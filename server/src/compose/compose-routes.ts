@@ -5,18 +5,12 @@
 // validator of POST /api/worlds before anything is written (400 invalid-world, pointers into the compose file).
 
 import { setImmediate } from 'node:timers/promises';
-import { ComposeImportResult, ErrorBody } from '@dw/world';
+import { ComposeExportQuery, ComposeImportResult, ErrorBody, IdParams } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { composeYaml } from './compose-export.js';
 import { ComposeYamlReader, checkImportedWorld, worldFromCompose } from './compose-import.js';
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
-const ExportQuery = Type.Object({
-  observer: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
-  observerPort: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
-});
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
 
 export const composeRoutes: FastifyPluginAsync = async (app) => {
@@ -24,9 +18,9 @@ export const composeRoutes: FastifyPluginAsync = async (app) => {
   const reader = new ComposeYamlReader();
   app.addHook('onClose', async () => reader.close());
 
-  app.get<{ Params: { id: string }; Querystring: { observer?: 'true' | 'false'; observerPort?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: ComposeExportQuery }>(
     '/api/worlds/:id/compose',
-    { schema: { params: IdParams, querystring: ExportQuery, response: { 404: ErrorBody, 400: ErrorBody } } },
+    { schema: { params: IdParams, querystring: ComposeExportQuery, response: { 404: ErrorBody, 400: ErrorBody } } },
     async (request, reply) => {
       const stored = app.worldStore.require(request.params.id);
       const port = request.query.observerPort === undefined ? undefined : Number(request.query.observerPort);

@@ -13,24 +13,13 @@ import {
   type WatchAck,
   type World,
 } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
 import { type TempApp, tempApp, tempDir, waitFor } from '../testing/temp-app.js';
 
-const THREE: World = {
-  version: 1,
-  name: 'three',
-  services: [
-    { id: 'shopper', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 10 } },
-    { id: 'orders', kind: 'service', position: { x: 200, y: 0 }, config: { latencyMs: 1, errorRate: 0 } },
-    { id: 'payments', kind: 'service', position: { x: 400, y: 0 }, config: { latencyMs: 1, errorRate: 0 } },
-  ],
-  links: [
-    { id: 'l1', from: 'shopper', to: 'orders' },
-    { id: 'l2', from: 'orders', to: 'payments' },
-  ],
-};
+const THREE = fixtureWorld('three');
 
 let t: TempApp;
 let base: string;

@@ -2,23 +2,22 @@
 import { describeCertificate } from '@dw/pki';
 import {
   DeployPreview,
+  DeployRequest,
   DeployStarted,
   DeployStatus,
   ErrorBody,
   IdentityRoll,
+  IdParams,
   ServiceCertificate,
+  ServiceParams,
   ServiceStats,
   serviceIdFromSpiffe,
 } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { assertSchema } from '../http/validation.js';
 import { checkWorldBody } from '../worlds/world-body.js';
-import { mtlsGetJson, servedCertificatePem } from './mtls.js';
-
-const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
-const ServiceParams = Type.Object({ id: Type.String({ maxLength: 200 }), serviceId: Type.String({ maxLength: 200 }) });
+import { callService, servedCertificatePem } from './mtls.js';
 
 export const deployRoutes: FastifyPluginAsync = async (app) => {
   const { deployer } = app;
@@ -40,11 +39,19 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     return { deployment, service };
   };
 
-  app.post<{ Params: { id: string } }>(
+  // The body is optional (no schema: an empty body is no body): `{ rev }` deploys that revision, 409 when stale.
+  app.post<{ Params: { id: string }; Body: unknown }>(
     '/api/worlds/:id/deploy',
-    { schema: { params: IdParams, response: { 202: DeployStarted, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
+    {
+      schema: {
+        params: IdParams,
+        response: { 202: DeployStarted, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
+      },
+    },
     async (request, reply) => {
-      const { rev } = deployer.deploy(request.params.id);
+      const body =
+        request.body === undefined ? {} : assertSchema<DeployRequest>(DeployRequest, request.body, 'request body');
+      const { rev } = deployer.deploy(request.params.id, body);
       return reply.code(202).send({ rev });
     },
   );
@@ -56,13 +63,13 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
       const { id } = request.params;
       const stored = app.worldStore.require(id);
       const body = request.body;
-      if (body === undefined) return deployer.preview(id, stored.world);
+      if (body === undefined) return deployer.preview(id, stored.world, stored.rev);
       if (typeof body !== 'object' || body === null || Array.isArray(body) || !('world' in body)) {
         throw new HttpProblem(400, 'invalid-request', 'the body must be empty or { "world": {...} }', [
           { pointer: '', message: 'expected an object with a "world" property' },
         ]);
       }
-      return deployer.preview(id, checkWorldBody((body as { world: unknown }).world, '/world'));
+      return deployer.preview(id, checkWorldBody((body as { world: unknown }).world, '/world'), null);
     },
   );
 
@@ -125,11 +132,11 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const { id, serviceId } = request.params;
       const { deployment, service } = runningService(id, serviceId);
-      let answer: Awaited<ReturnType<typeof mtlsGetJson>>;
+      let answer: Awaited<ReturnType<typeof callService>>;
       try {
-        answer = await mtlsGetJson(
+        answer = await callService(
           { host: '127.0.0.1', port: service.port, serviceId },
-          '/_dw/stats',
+          'stats',
           deployment.controller,
         );
       } catch (error) {

@@ -1,7 +1,9 @@
 // Deploy lifecycle with real processes: redeploys replace what changed, one deploy at a time per world, deleting a
 // world stops it, closing the app ends every child.
-import { readdir } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import type { DeployStatus, World } from '@dw/world';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
@@ -28,6 +30,17 @@ const allReady = (id: string, rev: number) =>
     const s = await status(id);
     return s.rev === rev && s.services.every((x) => x.state === 'ready') ? s : undefined;
   });
+/** The leaf a service presents to a TLS handshake (read before the service asks for our certificate). */
+function servedLeaf(port: number): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: 'callee', rejectUnauthorized: false });
+    socket.once('secureConnect', () => {
+      resolve(new X509Certificate(socket.getPeerCertificate().raw));
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
+}
 const pidsOf = (s: DeployStatus) => s.services.map((x) => x.pid).filter((p): p is number => p !== null);
 
 describe('deployer', () => {
@@ -35,9 +48,13 @@ describe('deployer', () => {
     const id = await createWorld();
     const response = await deploy(id);
     expect(response.statusCode).toBe(202);
+    // Answered at once, before any process could be spawned, let alone ready: every service shows starting.
     const right = await status(id);
     expect(right.rev).toBe(1);
-    expect(right.services.every((s) => s.state === 'starting' || s.state === 'ready')).toBe(true);
+    expect(right.services.map((s) => [s.id, s.state, s.pid])).toEqual([
+      ['caller', 'starting', null],
+      ['callee', 'starting', null],
+    ]);
     await allReady(id, 1);
     await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
   });
@@ -109,18 +126,39 @@ describe('deployer', () => {
     });
   });
 
-  it('keeps the CA of a world across deploys', async () => {
+  it('keeps the CA of a world across Stop then Deploy, and across a redeploy that replaces every process', async () => {
     const id = await createWorld();
+    const caFile = join(t.dataDir, 'pki', id, 'ca.crt');
     await deploy(id);
-    await allReady(id, 1);
-    const { readFile } = await import('node:fs/promises');
-    const ca = await readFile(join(t.dataDir, 'pki', id, 'ca.crt'), 'utf8');
+    const first = await allReady(id, 1);
+    const ca = new X509Certificate(await readFile(caFile, 'utf8'));
+    const served = (s: DeployStatus) => servedLeaf(s.services.find((x) => x.id === 'callee')?.port as number);
+    const leaf1 = await served(first);
+    expect(leaf1.verify(ca.publicKey)).toBe(true);
+
+    // Stop, then Deploy: a new deployment, new processes and new leaves, from the same CA.
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` })).json().rev).toBeNull();
     await deploy(id);
-    await waitFor('the second deploy to launch', async () => {
-      const s = await status(id);
-      return s.services.every((x) => x.state === 'ready') ? s : undefined;
-    });
-    expect(await readFile(join(t.dataDir, 'pki', id, 'ca.crt'), 'utf8')).toBe(ca);
+    const second = await allReady(id, 1);
+    const leaf2 = await served(second);
+    expect(pidsOf(second).some((pid) => pidsOf(first).includes(pid))).toBe(false);
+    expect(leaf2.serialNumber).not.toBe(leaf1.serialNumber);
+
+    // A new leaf lifetime replaces every process (not the no-op path of an unchanged world).
+    const longer: World = { ...PAIR_WORLD, settings: { leafLifetimeMinutes: 120 } };
+    const saved = await t.app.inject({ method: 'PUT', url: `/api/worlds/${id}`, payload: { rev: 1, world: longer } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    await deploy(id);
+    const third = await allReady(id, 2);
+    const leaf3 = await served(third);
+    expect(pidsOf(third).some((pid) => pidsOf(second).includes(pid))).toBe(false);
+    expect(leaf3.serialNumber).not.toBe(leaf2.serialNumber);
+
+    // The same CA all along: on disk (serial and key), and as the issuer of every leaf the services presented.
+    const after = new X509Certificate(await readFile(caFile, 'utf8'));
+    expect(after.serialNumber).toBe(ca.serialNumber);
+    expect(after.fingerprint256).toBe(ca.fingerprint256);
+    for (const leaf of [leaf2, leaf3]) expect(leaf.verify(ca.publicKey), leaf.serialNumber).toBe(true);
     await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
   });
 

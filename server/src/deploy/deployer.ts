@@ -1,32 +1,34 @@
 // Deploys and stops worlds. Deploys of one world run one at a time, in order (a per-world queue); different
-// worlds deploy at once. A deploy runs the world as it was SAVED when the deploy was asked for.
+// worlds deploy at once. A deploy runs the world as it was SAVED when the deploy was asked for (a revision given
+// with it must be the latest: 409 stale-revision otherwise). What a deploy does is deployDecision's (@dw/world),
+// the same pure plan the preview shows. Events of every deployment go out on one typed bus (`events`).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
-  type DeployPlan,
+  type DeployPreview,
   type DeployProgressEvent,
   type DeployStatus,
+  deployDecision,
   describePlan,
   type FaultList,
-  leafLifetimeMsOf,
+  isDurable,
   type ObserveConfig,
   type ProcessBudget,
   processCountOf,
-  type ServiceLogLine,
   type ServiceStatusEvent,
-  type TrafficFrame,
   type World,
 } from '@dw/world';
 import type { FastifyBaseLogger } from 'fastify';
 import { ObservedDeployment } from '../compose/observed-deployment.js';
 import { KeyedQueue } from '../concurrency/keyed-queue.js';
 import { HttpProblem } from '../http/errors.js';
+import { ensurePrivateDir } from '../storage/atomic-write.js';
 import type { WorldStore } from '../worlds/world-store.js';
+import { deployEventBus } from './deploy-events.js';
 import type { DeployedRecord } from './deployed-record.js';
 import { Deployment } from './deployment.js';
 import type { Guardian } from './guardian.js';
-import { redeployPlan } from './plan.js';
 import { budgetFor, overBudget } from './process-budget.js';
 
 export const TELEMETRY_INTERVAL_MS = 100;
@@ -68,18 +70,16 @@ export function resolveServiceRuntime(explicit?: string): string {
   return path;
 }
 
-type Listener<T> = (value: T) => void;
-
 export class Deployer {
   private readonly deployments = new Map<string, Deployment>();
   /** Worlds that run elsewhere (compose) and are only watched through their telemetry. */
   private readonly observed = new Map<string, ObservedDeployment>();
   private readonly queue = new KeyedQueue();
-  private readonly statusListeners = new Set<Listener<ServiceStatusEvent>>();
-  private readonly frameListeners = new Set<Listener<TrafficFrame>>();
-  private readonly faultListeners = new Set<Listener<FaultList>>();
-  private readonly logListeners = new Set<Listener<ServiceLogLine>>();
-  private readonly progressListeners = new Set<Listener<DeployProgressEvent>>();
+  /**
+   * Every deployment's status, progress, frames, faults and log lines, by name (deploy-events.ts): the socket
+   * plugin, the scenario runner and "find the limit" subscribe here.
+   */
+  readonly events = deployEventBus();
   /** Per world, the latest deploy's last step of each service it started (for watchers that arrive later). */
   private readonly progress = new Map<string, { rev: number; steps: Map<string, DeployProgressEvent> }>();
   /** Deploys asked for and not yet running (answered as starting), and the last one that failed. */
@@ -93,21 +93,9 @@ export class Deployer {
   private sequence = 0;
   private closed = false;
 
-  constructor(private readonly options: DeployerOptions) {}
-
-  onStatus(listener: Listener<ServiceStatusEvent>): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
-  }
-
-  onLog(listener: Listener<ServiceLogLine>): () => void {
-    this.logListeners.add(listener);
-    return () => this.logListeners.delete(listener);
-  }
-
-  onProgress(listener: Listener<DeployProgressEvent>): () => void {
-    this.progressListeners.add(listener);
-    return () => this.progressListeners.delete(listener);
+  constructor(private readonly options: DeployerOptions) {
+    // Subscribed before anyone else: a watcher that hears of a step finds it among progressEvents() already.
+    this.events.on('progress', (event) => this.keepProgress(event));
   }
 
   /** The last step of each service the world's latest deploy started, for a new watcher. */
@@ -115,24 +103,13 @@ export class Deployer {
     return [...(this.progress.get(worldId)?.steps.values() ?? [])];
   }
 
-  private emitProgress(event: DeployProgressEvent): void {
+  private keepProgress(event: DeployProgressEvent): void {
     let latest = this.progress.get(event.worldId);
     if (!latest || latest.rev !== event.rev) {
       latest = { rev: event.rev, steps: new Map() };
       this.progress.set(event.worldId, latest);
     }
     latest.steps.set(event.id, event);
-    for (const listener of this.progressListeners) listener(event);
-  }
-
-  onFrame(listener: Listener<TrafficFrame>): () => void {
-    this.frameListeners.add(listener);
-    return () => this.frameListeners.delete(listener);
-  }
-
-  onFaults(listener: Listener<FaultList>): () => void {
-    this.faultListeners.add(listener);
-    return () => this.faultListeners.delete(listener);
   }
 
   /** The faults in force on a world (none when it is not deployed). */
@@ -167,10 +144,6 @@ export class Deployer {
     return resumed;
   }
 
-  private emitStatus(event: ServiceStatusEvent): void {
-    for (const listener of this.statusListeners) listener(event);
-  }
-
   /** Processes a world holds against the budget: what runs, or more while a deploy of it waits in its queue. */
   private held(worldId: string): number {
     const running = this.deployments.get(worldId);
@@ -194,21 +167,16 @@ export class Deployer {
     if (!budget.fits) throw overBudget(worldId, budget);
   }
 
-  /** What a deploy of `world` would do to what runs now (nothing is changed). */
-  preview(
-    worldId: string,
-    world: World,
-  ): { deployedRev: number | null; plan: DeployPlan; summary: string; budget: ProcessBudget } {
+  /**
+   * What a deploy of `world` would do to what runs now (nothing is changed): deployDecision, the plan a deploy
+   * applies. `rev` is the saved revision `world` is (null for a draft).
+   */
+  preview(worldId: string, world: World, rev: number | null): DeployPreview {
     this.options.store.require(worldId);
     const running = this.deployments.get(worldId);
-    const plan = redeployPlan(running?.world ?? null, world);
-    if (running && leafLifetimeMsOf(running.world) !== leafLifetimeMsOf(world)) {
-      // A new leaf lifetime replaces every process (see replace()).
-      plan.restart = [...plan.restart, ...plan.keep, ...plan.scale.map((s) => s.id)].sort();
-      plan.keep = [];
-      plan.scale = [];
-    }
+    const { plan } = deployDecision(running?.world ?? null, world, running?.downServices());
     return {
+      rev,
       deployedRev: running?.rev ?? null,
       plan,
       summary: describePlan(plan),
@@ -231,10 +199,8 @@ export class Deployer {
     const observed = new ObservedDeployment({
       config,
       frameIntervalMs: this.options.frameIntervalMs,
-      onStatus: (event) => this.emitStatus(event),
-      onFrame: (frame) => {
-        for (const listener of this.frameListeners) listener(frame);
-      },
+      onStatus: (event) => this.events.emit('status', event),
+      onFrame: (frame) => this.events.emit('frame', frame),
     });
     this.observed.get(config.worldId)?.stop();
     this.observed.set(config.worldId, observed);
@@ -252,11 +218,22 @@ export class Deployer {
   }
 
   /**
-   * Queues a deploy of the world as saved now; answers its revision at once. A world the process budget has no
-   * room for is refused here (409 process-budget), before anything is issued or started.
+   * Queues a deploy of the world as saved now; answers its revision at once. `rev`, when given, is the revision
+   * the caller means to deploy: one that is not the latest is refused (409 stale-revision, with the latest). A
+   * world the process budget has no room for is refused here (409 process-budget), before anything is issued or
+   * started.
    */
-  deploy(worldId: string): { rev: number; done: Promise<void> } {
+  deploy(worldId: string, options: { rev?: number } = {}): { rev: number; done: Promise<void> } {
     const stored = this.options.store.require(worldId);
+    if (options.rev !== undefined && options.rev !== stored.rev) {
+      const stale = new HttpProblem(
+        409,
+        'stale-revision',
+        `world "${worldId}" is at rev ${stored.rev}, not rev ${options.rev}: look at what rev ${stored.rev} would do (its plan), then deploy it`,
+      );
+      stale.rev = stored.rev;
+      throw stale;
+    }
     if (this.closed) throw new HttpProblem(503, 'shutting-down', 'the controller is shutting down');
     const runtime = resolveServiceRuntime(this.options.runtimePath);
     const telemetryUrl = this.options.telemetryUrl();
@@ -287,8 +264,16 @@ export class Deployer {
         this.failed.set(worldId, { world, detail });
         const at = Date.now();
         for (const service of world.services) {
-          this.emitProgress({ worldId, rev, id: service.id, of: world.services.length, step: 'failed', at, detail });
-          this.emitStatus({ worldId, rev, id: service.id, state: 'crashed', pid: null, port: null, detail });
+          this.events.emit('progress', {
+            worldId,
+            rev,
+            id: service.id,
+            of: world.services.length,
+            step: 'failed',
+            at,
+            detail,
+          });
+          this.events.emit('status', { worldId, rev, id: service.id, state: 'crashed', pid: null, port: null, detail });
         }
       })
       .finally(settle);
@@ -296,10 +281,14 @@ export class Deployer {
   }
 
   private async replace(worldId: string, rev: number, world: World, runtime: string, telemetryUrl: string) {
+    // The nodes that keep data get their directory (0700) before anything starts; it outlives this deploy.
+    for (const node of world.services.filter(isDurable)) {
+      await ensurePrivateDir(this.options.store.nodeDataDir(worldId, node.id));
+    }
     const previous = this.deployments.get(worldId);
-    const plan = redeployPlan(previous?.world ?? null, world);
-    // A changed leaf lifetime applies to every identity: that redeploy replaces everything.
-    if (previous && leafLifetimeMsOf(previous.world) === leafLifetimeMsOf(world)) {
+    // The plan the preview showed; a changed leaf lifetime applies to every identity: that redeploy replaces all.
+    const { mode, plan } = deployDecision(previous?.world ?? null, world, previous?.downServices());
+    if (previous && mode === 'in-place') {
       const started = Date.now();
       try {
         await previous.reconcile(rev, world, plan);
@@ -322,25 +311,16 @@ export class Deployer {
       runtime,
       dir: join(this.options.store.deploymentsDir, `${worldId}-r${rev}-${process.pid}-${++this.sequence}`),
       caDir: this.options.store.pkiDir(worldId),
+      dataDirOf: (nodeId) => this.options.store.nodeDataDir(worldId, nodeId),
       telemetryUrl,
       telemetryIntervalMs: TELEMETRY_INTERVAL_MS,
       frameIntervalMs: this.options.frameIntervalMs,
       host: this.options.host ?? '127.0.0.1',
-      onStatus: (event) => this.emitStatus(event),
-      onProgress: (event) => this.emitProgress(event),
+      events: this.events,
       onError: (error) => this.options.log.error(`world "${worldId}" rev ${rev}: ${error.message}`),
-      onFrame: (frame) => {
-        for (const listener of this.frameListeners) listener(frame);
-      },
-      onFaults: (list) => {
-        for (const listener of this.faultListeners) listener(list);
-      },
       onPid: this.options.guardian ? (pid, alive) => this.options.guardian?.track(pid, alive) : undefined,
       onFaultPushFailed: (serviceId, message) =>
         this.options.log.warn(`world "${worldId}": could not push faults to "${serviceId}" yet: ${message}`),
-      onLog: (line) => {
-        for (const listener of this.logListeners) listener(line);
-      },
     });
     if (this.closed) {
       await deployment.stop();
@@ -375,9 +355,8 @@ export class Deployer {
     } finally {
       if (this.deployments.get(worldId) === deployment) this.deployments.delete(worldId);
       // its faults ended with its processes
-      if (deployment.faults.list().faults.length > 0) {
-        for (const listener of this.faultListeners) listener({ worldId, faults: [] });
-      }
+      if (deployment.faults.list().faults.length > 0)
+        this.events.emit('faults', { worldId, faults: [] } satisfies FaultList);
     }
     this.options.log.info(`stopped world "${worldId}" rev ${deployment.rev}`);
   }

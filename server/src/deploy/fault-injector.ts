@@ -12,7 +12,7 @@ import {
   type World,
 } from '@dw/world';
 import { HttpProblem } from '../http/errors.js';
-import { mtlsJson, type TlsIdentity } from './mtls.js';
+import { callService, type TlsIdentity } from './mtls.js';
 import type { ServiceProcess } from './service-process.js';
 
 export interface FaultInjectorOptions {
@@ -188,12 +188,11 @@ export class FaultInjector {
     }
     this.unsent.delete(process);
     try {
-      const answer = await mtlsJson(
+      const answer = await callService(
         { host: this.options.host, port: process.port, serviceId: process.id },
-        'PUT',
-        '/_dw/faults',
+        'setFaults',
         this.options.controller(),
-        this.runtimeFor(process.id),
+        { body: this.runtimeFor(process.id) },
       );
       if (answer.status !== 200) throw new Error(`it answered ${answer.status}`);
     } catch (error) {

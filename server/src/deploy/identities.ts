@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLOCK_SKEW_MS, createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
-import { CONTROLLER_ID, type Identity, type IntruderIdentity, type IntruderMode } from '@dw/world';
+import { CONTROLLER_ID, type Credential, type CredentialIdentity, type Identity } from '@dw/world';
 import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-write.js';
 import type { TlsIdentity } from './mtls.js';
 
@@ -79,26 +79,26 @@ export async function issueDeploymentIdentities(
 const EXPIRED_AGO_MS = 60 * 60_000;
 
 /**
- * The credential an intruder attacks with, written into the deployment's dir like any identity:
- * no-cert gets only the world CA (to trust the services it calls); foreign-ca a leaf of a throwaway CA that is
- * never saved or trusted; expired a leaf of the world CA that expired an hour ago; unlinked and impostor a valid
- * leaf of their own id (an impostor's names are its own, not the service it impersonates).
+ * The credential a node attacks with (an intruder's; its kind says which: credentialOf), written into the
+ * deployment's dir like any identity: none gets only the world CA (to trust the services it calls); foreign-ca a
+ * leaf of a throwaway CA that is never saved or trusted; expired a leaf of the world CA that expired an hour ago;
+ * own a valid leaf of its own id (an impostor's names are its own, not the service it impersonates).
  */
-export async function issueIntruderIdentity(
+export async function issueCredential(
   ca: KeyPairPem,
   worldId: string,
-  intruder: { id: string; mode: IntruderMode },
+  intruder: { id: string; credential: Credential },
   dir: string,
-): Promise<IntruderIdentity> {
+): Promise<CredentialIdentity> {
   await ensurePrivateDir(dir);
   const caFile = join(dir, 'ca.crt');
   await writeFileAtomic(caFile, ca.certPem, { mode: 0o644 });
-  if (intruder.mode === 'no-cert') return { caFile };
+  if (intruder.credential === 'none') return { caFile };
   let leaf: KeyPairPem;
-  if (intruder.mode === 'foreign-ca') {
+  if (intruder.credential === 'foreign-ca') {
     const outsider = await createCA({ worldId: 'outside-the-world' });
     leaf = await issueLeaf(outsider, { worldId, serviceId: intruder.id });
-  } else if (intruder.mode === 'expired') {
+  } else if (intruder.credential === 'expired') {
     leaf = await issueLeaf(ca, {
       worldId,
       serviceId: intruder.id,

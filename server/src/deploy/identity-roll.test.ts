@@ -12,25 +12,17 @@ import type {
   ServerToClientEvents,
   ServiceCertificate,
   TrafficFrame,
-  World,
 } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployWatched } from '../testing/deployed-world.js';
 import { type TempApp, waitFor } from '../testing/temp-app.js';
 import { bundle, IdentityKeeper } from './identity-roll.js';
 
-const RPS = 50;
-const ROLLING: World = {
-  version: 1,
-  name: 'rolling',
-  settings: { leafLifetimeMinutes: 3 },
-  services: [
-    { id: 'load', kind: 'client', position: { x: 0, y: 0 }, config: { rps: RPS } },
-    { id: 'api', kind: 'service', position: { x: 200, y: 0 }, config: { latencyMs: 1, errorRate: 0 } },
-  ],
-  links: [{ id: 'l1', from: 'load', to: 'api' }],
-};
+const ROLLING = fixtureWorld('rolling');
+/** The rate of its client (50/s). */
+const RPS = ROLLING.services.flatMap((s) => (s.kind === 'client' ? [s.config.rps] : []))[0] as number;
 
 let t: TempApp;
 let worldId: string;

@@ -4,13 +4,17 @@
 // - CA rotation: a new CA is trusted next to the old one (overlap), every identity is re-issued from it, then
 //   the old CA is dropped and the new one saved as the world's CA. Each step waits until every running process
 //   confirmed the reload, so no process ever meets a certificate it does not trust.
-// Connections already open keep going (TLS does not re-verify them); new ones use the new identities.
+// New connections use the new identities. A process confirms the reload that gives it a leaf of the new CA once
+// the outbound pools it replaced have finished their calls, so when the last step drops the old CA no call of the
+// world is in flight on a leaf of it; each service then verifies its open inbound connections against the new
+// bundle and closes those it no longer trusts (a leaf of the old CA, stolen say, loses its kept-alive connection
+// too: services/src/peer-identity.ts).
 
 import { join } from 'node:path';
 import { CLOCK_SKEW_MS, createCA, describeCertificate, issueLeaf, type KeyPairPem } from '@dw/pki';
-import { CONTROLLER_ID, type IdentityRoll, type World } from '@dw/world';
+import { CONTROLLER_ID, credentialOf, type IdentityRoll, isMember, reloadDrainMs, type World } from '@dw/world';
 import { writeFileAtomic } from '../storage/atomic-write.js';
-import { issueIntruderIdentity } from './identities.js';
+import { issueCredential } from './identities.js';
 import type { TlsIdentity } from './mtls.js';
 import type { ServiceProcess } from './service-process.js';
 
@@ -18,6 +22,9 @@ import type { ServiceProcess } from './service-process.js';
 export function bundle(pems: readonly string[]): string {
   return pems.map((pem) => (pem.endsWith('\n') ? pem : `${pem}\n`)).join('');
 }
+
+/** How long a process has to confirm a reload (plus, at a rotation's second step, its calls to drain). */
+const RELOAD_TIMEOUT_MS = 5000;
 
 /** Renewal happens at this share of the leaf lifetime. */
 export const RENEW_AT = 2 / 3;
@@ -106,7 +113,8 @@ export class IdentityKeeper {
       await this.issueIntruders(next);
       await this.issueMembers(next);
       await this.writeTrust(); // intruder issuance wrote only the new CA into the shared file
-      await this.reloadAll();
+      // Each process answers once its calls on its old leaf are over (its per-attempt timeout bounds them).
+      await this.reloadAll((p) => reloadDrainMs(p.config) + RELOAD_TIMEOUT_MS);
       // 3. the old CA is dropped everywhere, and the new one becomes the world's CA on disk
       this.ca = next;
       this.trusted = [next.certPem];
@@ -139,7 +147,7 @@ export class IdentityKeeper {
   }
 
   private members(): ServiceProcess[] {
-    return [...this.options.processes()].filter((p) => p.config.kind !== 'intruder');
+    return [...this.options.processes()].filter((p) => isMember(p.config));
   }
 
   private async issueMembers(ca: KeyPairPem): Promise<void> {
@@ -161,8 +169,8 @@ export class IdentityKeeper {
 
   private async issueIntruders(ca: KeyPairPem): Promise<void> {
     for (const s of this.options.world.services) {
-      if (s.kind !== 'intruder') continue;
-      await issueIntruderIdentity(ca, this.options.worldId, { id: s.id, mode: s.config.mode }, this.options.dir);
+      if (isMember(s)) continue;
+      await issueCredential(ca, this.options.worldId, { id: s.id, credential: credentialOf(s) }, this.options.dir);
     }
   }
 
@@ -171,9 +179,9 @@ export class IdentityKeeper {
   }
 
   /** Asks every running process to reload; resolves with how many did, or throws naming those that did not. */
-  private async reloadAll(): Promise<number> {
+  private async reloadAll(timeoutMs: (p: ServiceProcess) => number = () => RELOAD_TIMEOUT_MS): Promise<number> {
     const running = [...this.options.processes()].filter((p) => p.alive);
-    const results = await Promise.allSettled(running.map((p) => p.reloadIdentity()));
+    const results = await Promise.allSettled(running.map((p) => p.reloadIdentity(timeoutMs(p))));
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
     if (failed.length > 0) throw new Error(`identity reload failed: ${failed.join('; ')}`);
     return running.length;

@@ -17,7 +17,7 @@ import {
 } from '@dw/world';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callService } from '../testing/mtls-client.js';
+import { callService, refusedCall } from '../testing/mtls-client.js';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
 import { isAlive, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
 import { MESH_WORLD } from '../testing/worlds.js';
@@ -177,20 +177,34 @@ describe('a deployed world', () => {
     expect(stats.body.refused).toBeGreaterThanOrEqual(1);
   });
 
-  it('gives no HTTP answer at all to a TLS client without a certificate', async () => {
+  it('gives no HTTP answer at all to a TLS client without a certificate, and says why in the frames', async () => {
     const payments = await service('payments');
     const { ca } = await identityOf('orders');
-    await expect(callService(payments.port as number, 'payments', { ca })).rejects.toThrow();
+    const reported = nextFrame('the refusal in a frame', (f) =>
+      f.refusals.some((r) => r.to === 'payments' && r.from === null && r.reason === 'no-certificate'),
+    );
+    reported.catch(() => undefined); // awaited below, once the call has been judged
+    const error = await refusedCall(callService(payments.port as number, 'payments', { ca }));
+    // the handshake itself is refused, with TLS 1.3's alert for it (a hang would be a timeout instead)
+    expect(error.code, error.message).toBe('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+    await reported;
   });
 
-  it('gives no HTTP answer at all to a certificate from another CA', async () => {
+  it('gives no HTTP answer at all to a certificate from another CA, and says why in the frames', async () => {
     const payments = await service('payments');
     const otherCa = await createCA({ worldId: 'elsewhere' });
     const stranger = await issueLeaf(otherCa, { worldId: worldId, serviceId: 'orders' });
     const { ca } = await identityOf('orders');
-    await expect(
+    const reported = nextFrame('the refusal in a frame', (f) =>
+      f.refusals.some((r) => r.to === 'payments' && r.from === null && r.reason === 'unknown-ca'),
+    );
+    reported.catch(() => undefined); // awaited below, once the call has been judged
+    const error = await refusedCall(
       callService(payments.port as number, 'payments', { cert: stranger.certPem, key: stranger.keyPem, ca }),
-    ).rejects.toThrow();
+    );
+    // Node checks a client certificate after the TLS 1.3 handshake and closes without an alert, or names it
+    expect(['ECONNRESET', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'], error.message).toContain(error.code);
+    await reported;
   });
 
   it("shows the callee's own count of what it accepted, matching the totals of the live view", async () => {

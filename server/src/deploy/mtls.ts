@@ -1,8 +1,9 @@
-// The controller's only calls into a world: GET /_dw/health and /_dw/stats over mutual TLS, as the world's
-// controller identity, checking that the answer comes from the expected service (its DNS SAN).
+// The controller's only calls into a world: the routes of SERVICE_ROUTES (@dw/world) over mutual TLS, as the
+// world's controller identity, checking that the answer comes from the expected service (its DNS SAN).
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import { connect } from 'node:tls';
+import { SERVICE_ROUTES, type ServiceRouteName } from '@dw/world';
 
 export interface TlsIdentity {
   certPem: string;
@@ -17,6 +18,17 @@ export interface ProbeAnswer {
 
 const MAX_BODY = 256 * 1024;
 
+/** Calls one of a service's controller routes (SERVICE_ROUTES), with `body` for a PUT. */
+export function callService(
+  target: { host: string; port: number; serviceId: string },
+  route: ServiceRouteName,
+  identity: TlsIdentity,
+  options: { body?: unknown; timeoutMs?: number } = {},
+): Promise<ProbeAnswer> {
+  const { method, path } = SERVICE_ROUTES[route];
+  return mtlsJson(target, method, path, identity, options.body, options.timeoutMs);
+}
+
 export function mtlsGetJson(
   target: { host: string; port: number; serviceId: string },
   path: string,
@@ -29,7 +41,7 @@ export function mtlsGetJson(
 /** A call with a JSON body (the controller's control calls, e.g. PUT /_dw/faults). */
 export function mtlsJson(
   target: { host: string; port: number; serviceId: string },
-  method: 'GET' | 'PUT',
+  method: 'GET' | 'PUT' | 'POST',
   path: string,
   identity: TlsIdentity,
   body: unknown,

@@ -1,7 +1,7 @@
-import { spiffeId, type World } from '@dw/world';
+import { deployDecision, spiffeId, type World } from '@dw/world';
 import { describe, expect, it } from 'vitest';
 import { MESH_WORLD } from '../testing/worlds.js';
-import { redeployPlan, spawnConfigs } from './plan.js';
+import { spawnConfigs } from './plan.js';
 
 const identities = new Map(
   MESH_WORLD.services.map((s) => [
@@ -73,7 +73,7 @@ describe('spawnConfigs', () => {
   });
 });
 
-describe('redeployPlan', () => {
+describe('deployDecision (the plan the preview shows and the deploy applies)', () => {
   const moved: World = {
     ...MESH_WORLD,
     services: MESH_WORLD.services.map((s) => ({ ...s, position: { x: s.position.x + 5, y: 0 } })),
@@ -120,7 +120,8 @@ describe('redeployPlan', () => {
     ],
   ];
   it.each(cases)('%s', (_name, previous, next, expected) => {
-    const plan = redeployPlan(previous, next);
+    const { mode, plan } = deployDecision(previous, next);
+    expect(mode).toBe(previous === null ? 'fresh' : 'in-place');
     expect({ start: plan.start, restart: plan.restart, stop: plan.stop }).toEqual(expected);
     const all = [...plan.start, ...plan.restart, ...plan.keep].sort();
     expect(all).toEqual(next.services.map((s) => s.id).sort());

@@ -1,25 +1,21 @@
 // Pure planning: what a deploy does, and the spawn config each process receives. No I/O here.
+// What a deploy does to what runs is deployDecision (@dw/world reconcile.ts): one plan for the preview and the
+// deploy.
 import {
-  type DeployPlan,
+  admittedCallers,
+  answeringFor,
+  type CredentialIdentity,
+  hearsOfImpostors,
   hopBudgetOf,
   type Identity,
-  type IntruderIdentity,
-  linkAllows,
-  planDeploy,
+  isDurable,
+  isMember,
+  namedToCallers,
   type SpawnConfig,
   spiffeId,
   type TelemetryTarget,
   type World,
 } from '@dw/world';
-
-/**
- * What a redeploy does to the processes that run: the diff of planDeploy (@dw/world). Services whose process
- * inputs did not change keep running (a moved box restarts nothing); a changed one restarts on its old port, so
- * its callers need no restart; added ones start, removed ones stop.
- */
-export function redeployPlan(previous: World | null, next: World): DeployPlan {
-  return planDeploy(previous, next);
-}
 
 export interface SpawnPlanInput {
   worldId: string;
@@ -32,11 +28,16 @@ export interface SpawnPlanInput {
    * i-th; compose gives one port and lets Docker run the copies).
    */
   ports: ReadonlyMap<string, number | readonly number[]>;
-  /** An Identity per client and service, an IntruderIdentity per intruder (issueIntruderIdentity). */
-  identities: ReadonlyMap<string, Identity | IntruderIdentity>;
+  /** An Identity per member of the world, a CredentialIdentity per node that attacks with its own (an intruder). */
+  identities: ReadonlyMap<string, Identity | CredentialIdentity>;
   telemetry: TelemetryTarget;
   /** Where a peer is reached when that is not at its ports on `host` (compose: https://<id>:8443). */
   peerUrl?: (serviceId: string) => string;
+  /**
+   * Where a node of a durable kind (facts.durable) keeps its data (<data>/worlds-data/<world>/<node> locally,
+   * its volume in compose). Required when the world has one.
+   */
+  dataDirOf?: (serviceId: string) => string;
 }
 
 function required<T>(map: ReadonlyMap<string, T>, id: string, what: string): T {
@@ -62,18 +63,22 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
   const urlsOf = (id: string): string[] =>
     input.peerUrl ? [input.peerUrl(id)] : portList(ports, id).map((port) => `https://${hostPart}:${port}`);
   const urlOf = (id: string) => urlsOf(id)[0] as string;
-  const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
-  /** Impostors' addresses, by the service they impersonate: its callers are told it answers there too. */
-  const impostorUrls = new Map<string, string[]>();
-  for (const s of world.services) {
-    if (s.kind !== 'intruder' || s.config.mode !== 'impostor' || s.config.impersonates === undefined) continue;
-    const list = impostorUrls.get(s.config.impersonates) ?? [];
-    list.push(urlOf(s.id));
-    impostorUrls.set(s.config.impersonates, list);
-  }
   const configOf = (service: World['services'][number], port: number, replica: number | undefined): SpawnConfig => {
     const identity = required(identities, service.id, 'identity');
-    const common = {
+    if (isMember(service) && (identity.certFile === undefined || identity.keyFile === undefined)) {
+      throw new Error(`the identity of "${service.id}" has no certificate`);
+    }
+    const hears = hearsOfImpostors(service);
+    const kindOfPeer = (id: string) => {
+      const callee = world.services.find((s) => s.id === id);
+      return callee && namedToCallers(callee) ? { kind: callee.kind } : {};
+    };
+    let dataDir: { dataDir?: string } = {};
+    if (isDurable(service)) {
+      if (!input.dataDirOf) throw new Error(`no data directory for "${service.id}" (a ${service.kind} keeps data)`);
+      dataDir = { dataDir: input.dataDirOf(service.id) };
+    }
+    return {
       worldId,
       serviceId: service.id,
       ...(replica !== undefined ? { replica } : {}),
@@ -82,33 +87,23 @@ export function spawnConfigs(input: SpawnPlanInput): SpawnConfig[] {
       peers: world.links
         .filter((l) => l.from === service.id)
         .map((l) => {
-          // Every copy of the peer; and, but for an intruder, the impostors said to answer for it.
+          // Every copy of the peer; and, to a member, the nodes said to answer for it too (impostors).
           const [url, ...copies] = urlsOf(l.to);
-          const alsoAt = [...copies, ...(service.kind === 'intruder' ? [] : (impostorUrls.get(l.to) ?? []))];
+          const alsoAt = [...copies, ...(hears ? answeringFor(world, l.to).map(urlOf) : [])];
           const weight = l.weight !== undefined ? { weight: l.weight } : {};
           return alsoAt.length > 0
-            ? { linkId: l.id, id: l.to, url: url as string, alsoAt, ...weight }
-            : { linkId: l.id, id: l.to, url: url as string, ...weight };
+            ? { linkId: l.id, id: l.to, url: url as string, alsoAt, ...weight, ...kindOfPeer(l.to) }
+            : { linkId: l.id, id: l.to, url: url as string, ...weight, ...kindOfPeer(l.to) };
         }),
-      // An intruder's links are routes, never permissions.
-      allowedCallers: [
-        ...new Set(
-          world.links
-            .filter((l) => l.to === service.id && linkAllows(l) && !intruders.has(l.from))
-            .map((l) => spiffeId(worldId, l.from)),
-        ),
-      ].sort(),
+      // Only links that grant (allow links of members) admit a caller.
+      allowedCallers: admittedCallers(world, service.id).map((id) => spiffeId(worldId, id)),
       hopBudget: hopBudgetOf(world),
       telemetry,
-    };
-    if (service.kind === 'intruder') return { ...common, identity, kind: 'intruder', behaviour: service.config };
-    if (!('certFile' in identity) || identity.certFile === undefined || identity.keyFile === undefined) {
-      throw new Error(`the identity of "${service.id}" has no certificate`);
-    }
-    const full = { ...identity, certFile: identity.certFile, keyFile: identity.keyFile };
-    return service.kind === 'client'
-      ? { ...common, identity: full, kind: 'client', behaviour: service.config }
-      : { ...common, identity: full, kind: 'service', behaviour: service.config };
+      identity,
+      kind: service.kind,
+      behaviour: service.config,
+      ...dataDir,
+    } as SpawnConfig;
   };
   return world.services.flatMap((service) => {
     const list = portList(ports, service.id);

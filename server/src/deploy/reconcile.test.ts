@@ -1,8 +1,12 @@
 // Redeploys reconcile, with real processes: what did not change keeps its pid, a changed service restarts on
-// its old port (its callers keep calling it without a restart), added services start, removed ones stop.
+// its old port (its callers keep calling it without a restart), added services start, removed ones stop, and a
+// permission taken away (a link removed or set to deny) is refused from then on.
 // POST .../deploy/plan answers the same plan without touching anything.
-import type { DeployPreview, DeployStatus, TrafficFrame, World } from '@dw/world';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DeployPreview, type DeployStatus, HOPS_HEADER, type TrafficFrame, type World } from '@dw/world';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callService } from '../testing/mtls-client.js';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
 import { isAlive, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
 import { MESH_WORLD } from '../testing/worlds.js';
@@ -27,6 +31,14 @@ const allReady = (id: string, rev: number) =>
     },
     20_000,
   );
+/** A service's identity files as its process got them: the caller's certificate, key and the world's CA. */
+async function identityOf(id: string, serviceId: string) {
+  const root = join(t.dataDir, 'deployments');
+  const dir = (await readdir(root)).find((d) => d.startsWith(`${id}-r`));
+  if (!dir) throw new Error(`no deployment dir for ${id}`);
+  const read = (name: string) => readFile(join(root, dir, name), 'utf8');
+  return { cert: await read(`${serviceId}.crt`), key: await read(`${serviceId}.key`), ca: await read('ca.crt') };
+}
 const byId = (s: DeployStatus) => Object.fromEntries(s.services.map((x) => [x.id, { pid: x.pid, port: x.port }]));
 
 async function save(id: string, rev: number, world: World): Promise<void> {
@@ -54,7 +66,7 @@ function cleanTrafficOn(id: string, linkId: string): Promise<void> {
       off();
       reject(new Error(`no clean traffic on ${linkId} within 15 s`));
     }, 15_000);
-    const off = t.app.deployer.onFrame((frame: TrafficFrame) => {
+    const off = t.app.deployer.events.on('frame', (frame: TrafficFrame) => {
       if (frame.worldId !== id) return;
       const link = frame.links.find((l) => l.id === linkId);
       if (link && link.requests > 0 && link.errors === 0 && link.refused === 0) {
@@ -138,6 +150,51 @@ describe('reconciling redeploys', () => {
     expect(stopped.statusCode).toBe(200);
     for (const s of Object.values(r5)) expect(isAlive(s.pid as number)).toBe(false);
   }, 90_000);
+
+  it('revokes a permission of a running world: a link switched to deny or removed, redeployed, answers 403', async () => {
+    const id = (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: MESH_WORLD })).json().id as string;
+    const r1 = await deployAndWait(id, 1);
+    const portOf = (s: DeployStatus, service: string) => s.services.find((x) => x.id === service)?.port as number;
+    const call = async (s: DeployStatus, to: string) =>
+      callService(portOf(s, to), to, await identityOf(id, 'orders'), { [HOPS_HEADER]: '4' });
+    // Allowed now: orders may call payments (l2) and inventory (l3).
+    expect((await call(r1, 'payments')).status).toBe(200);
+    expect((await call(r1, 'inventory')).status).toBe(200);
+    await cleanTrafficOn(id, 'l2');
+
+    // Revoked: l2 denies, l3 is gone. The callees restart with the callers they admit now.
+    const revoked: World = {
+      ...MESH_WORLD,
+      links: MESH_WORLD.links
+        .filter((l) => l.id !== 'l3')
+        .map((l) => (l.id === 'l2' ? { ...l, policy: 'deny' as const } : l)),
+    };
+    await save(id, 1, revoked);
+    expect((await preview(id)).plan.restart).toEqual(expect.arrayContaining(['inventory', 'payments']));
+    const r2 = await deployAndWait(id, 2);
+    for (const to of ['payments', 'inventory']) {
+      const answer = await call(r2, to);
+      expect(answer.status, `orders -> ${to}: ${answer.body}`).toBe(403);
+      expect(JSON.parse(answer.body).error).toBe('not-linked');
+    }
+    // And the running orders process, which still calls payments over the deny link, is refused for real.
+    const frame = await new Promise<TrafficFrame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error('no refused calls on l2 within 15 s'));
+      }, 15_000);
+      const off = t.app.deployer.events.on('frame', (f: TrafficFrame) => {
+        if (f.worldId !== id || f.rev !== 2 || !f.links.some((l) => l.id === 'l2' && l.refused > 0)) return;
+        clearTimeout(timer);
+        off();
+        resolve(f);
+      });
+    });
+    const l2 = frame.links.find((l) => l.id === 'l2');
+    expect(l2?.refused).toBe(l2?.requests);
+    expect(frame.services.find((x) => x.id === 'payments')?.accepted).toBe(0);
+    await t.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
+  }, 60_000);
 
   it('refuses an invalid world to plan, with pointers into the body', async () => {
     const id = (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: MESH_WORLD })).json().id as string;

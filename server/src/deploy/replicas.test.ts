@@ -3,26 +3,12 @@
 // most the calls that were in flight, the others carry the traffic and the supervisor brings it back with a new
 // pid; scaling 3 -> 2 stops exactly one process and restarts nothing.
 import type { DeployPreview, ReplicaStatus, TrafficFrame, World } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everyCopyReady, type LiveController, type LiveWorld, liveController } from '../testing/live-world.js';
 import { isAlive, waitFor } from '../testing/temp-app.js';
 
-const REPLICATED: World = {
-  version: 1,
-  name: 'replicated',
-  services: [
-    { id: 'shopper', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 60, calls: { timeoutMs: 2000 } } },
-    {
-      id: 'orders',
-      kind: 'service',
-      position: { x: 300, y: 0 },
-      replicas: 3,
-      restart: 'on-failure',
-      config: { latencyMs: 20 },
-    },
-  ],
-  links: [{ id: 'l1', from: 'shopper', to: 'orders' }],
-};
+const REPLICATED = fixtureWorld('replicated');
 
 let live: LiveController;
 let w: LiveWorld;
@@ -109,7 +95,6 @@ describe('replicas', () => {
   }, 40_000);
 
   it('pausing one copy: it shows paused, the service stays ready, and calls go around it', async () => {
-    const from = w.frames.length;
     const paused = await live.api<{ id: string }>('POST', `/api/worlds/${w.id}/faults`, {
       kind: 'pause',
       serviceId: 'orders',
@@ -135,8 +120,18 @@ describe('replicas', () => {
     } finally {
       expect((await live.api('DELETE', `/api/worlds/${w.id}/faults/${paused.body.id}`)).status).toBe(200);
     }
+    // Resumed: it shows ready again, and once the callers take it back it carries its share with nothing failing.
+    await waitFor('replica 3 ready again', async () => ((await copies())[2]?.state === 'ready' ? true : undefined));
     await w.framesUntil('replica 3 accepts calls again', (fs) => (accepted(fs).get(3) ?? 0) > 5);
-    expect(w.frames.length).toBeGreaterThan(from);
+    const back = await w.framesUntil('2 s with replica 3 back', (fs) => fs.length >= 10);
+    const share = accepted(back);
+    const total = [1, 2, 3].reduce((n, r) => n + (share.get(r) ?? 0), 0);
+    const failed = back.reduce((n, f) => n + (link(f)?.errors ?? 0), 0);
+    console.log(
+      `replicas: after the resume, accepted ${[1, 2, 3].map((r) => share.get(r) ?? 0).join(' / ')}, ${failed} failed`,
+    );
+    expect(share.get(3) ?? 0).toBeGreaterThan(total * 0.15);
+    expect(failed).toBe(0);
   }, 30_000);
 
   it('renews the identity the copies share: one leaf for the service, every copy reloads it', async () => {

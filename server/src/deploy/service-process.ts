@@ -113,6 +113,7 @@ export class ServiceProcess {
 
   start(): void {
     if (this.stopping) return;
+    clearTimeout(this.restartTimer); // started by hand while a restart was pending: once is enough
     const config = { ...this.options.config, ...this.options.startConfig?.() } as SpawnConfig;
     const child = spawn(process.execPath, [this.options.runtime], {
       env: serviceEnvironment(config),

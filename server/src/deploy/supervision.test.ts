@@ -2,27 +2,16 @@
 // policy with a new pid; retries multiply the calls a callee sees; an open breaker stops them. Each figure is
 // measured against a baseline in the same world at the same time.
 import type { ServiceStats, World } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedOver, type LiveController, liveController } from '../testing/live-world.js';
 import { isAlive, waitFor } from '../testing/temp-app.js';
 
 const at = (x: number, y: number) => ({ x, y });
 
-const SUPERVISED: World = {
-  version: 1,
-  name: 'supervised',
-  services: [
-    { id: 'c', kind: 'client', position: at(0, 0), config: { rps: 20, calls: { timeoutMs: 1000 } } },
-    { id: 'phoenix', kind: 'service', position: at(300, 0), restart: 'on-failure', config: { latencyMs: 1 } },
-    { id: 'mortal', kind: 'service', position: at(300, 100), config: { latencyMs: 1 } },
-  ],
-  links: [
-    { id: 'l-phoenix', from: 'c', to: 'phoenix' },
-    { id: 'l-mortal', from: 'c', to: 'mortal' },
-  ],
-};
+const SUPERVISED = fixtureWorld('supervised');
 
-const failing = (id: string, y: number) => ({
+const _failing = (id: string, y: number) => ({
   id,
   kind: 'service' as const,
   position: at(600, y),
@@ -30,32 +19,7 @@ const failing = (id: string, y: number) => ({
 });
 
 /** Three callers of three always-failing callees: no policy (the baseline), two retries, a breaker. */
-const POLICIES: World = {
-  version: 1,
-  name: 'policies',
-  services: [
-    { id: 'c', kind: 'client', position: at(0, 0), config: { rps: 20 } },
-    { id: 'plain', kind: 'service', position: at(300, 0), config: { latencyMs: 1 } },
-    { id: 'retrying', kind: 'service', position: at(300, 100), config: { calls: { retries: 2, backoffMs: 0 } } },
-    {
-      id: 'guarded',
-      kind: 'service',
-      position: at(300, 200),
-      config: { calls: { breaker: { failures: 5, openMs: 60_000 } } },
-    },
-    failing('f-plain', 0),
-    failing('f-retrying', 100),
-    failing('f-guarded', 200),
-  ],
-  links: [
-    { id: 'l1', from: 'c', to: 'plain' },
-    { id: 'l2', from: 'c', to: 'retrying' },
-    { id: 'l3', from: 'c', to: 'guarded' },
-    { id: 'p', from: 'plain', to: 'f-plain' },
-    { id: 'r', from: 'retrying', to: 'f-retrying' },
-    { id: 'g', from: 'guarded', to: 'f-guarded' },
-  ],
-};
+const POLICIES = fixtureWorld('policies');
 
 let live: LiveController;
 

@@ -7,6 +7,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 export class HttpProblem extends Error {
   /** The figures of a deploy the process budget refused (409 process-budget). */
   budget: ProcessBudget | undefined;
+  /** The latest revision, when a stale one was refused (409 stale-rev, stale-revision). */
+  rev: number | undefined;
 
   constructor(
     readonly statusCode: number,
@@ -22,6 +24,7 @@ export class HttpProblem extends Error {
     const body: ErrorBody = { error: this.error, message: this.message };
     if (this.problems) body.problems = this.problems;
     if (this.budget) body.budget = this.budget;
+    if (this.rev !== undefined) body.rev = this.rev;
     return body;
   }
 }

@@ -1,6 +1,7 @@
 // Request validation with the TypeBox schemas of @dw/world, compiled once per schema. Failures become
-// 400 ErrorBody answers whose pointers resolve in the part of the request that was checked.
-import type { Problem } from '@dw/world';
+// 400 ErrorBody answers whose pointers resolve in the part of the request that was checked, in the sentences of
+// @dw/world's schema-problems.ts (the same as a world file's and a spawn config's).
+import { type Problem, schemaProblems as translate } from '@dw/world';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -18,28 +19,14 @@ function checkerFor(schema: TSchema): Checker {
   return checker;
 }
 
-interface SchemaError {
-  keyword: string;
-  instancePath: string;
-  params: Record<string, unknown>;
-  message: string;
-}
-
-/** The problems of `value` against `schema`, each with a pointer (prefixed by `base`) and a sentence. */
+/**
+ * The problems of `value` against `schema`, each with a pointer (prefixed by `base`) and a sentence: the one
+ * translator of @dw/world, fed by this schema's compiled checker.
+ */
 export function schemaProblems(schema: TSchema, value: unknown, base = ''): Problem[] {
   const checker = checkerFor(schema);
   if (checker.Check(value)) return [];
-  const problems: Problem[] = [];
-  for (const error of checker.Errors(value) as unknown as SchemaError[]) {
-    const at = base + error.instancePath;
-    const field = error.instancePath.split('/').pop() || 'value';
-    if (error.keyword === 'boolean') problems.push({ pointer: at, message: `unknown field "${field}" is not allowed` });
-    else if (error.keyword === 'required') {
-      for (const name of (error.params.requiredProperties as string[] | undefined) ?? [])
-        problems.push({ pointer: at, message: `"${name}" is required` });
-    } else if (error.keyword !== 'additionalProperties' && error.keyword !== 'anyOf')
-      problems.push({ pointer: at, message: `"${field}" ${error.message}` });
-  }
+  const problems = translate(schema, value, base, 'value', checker.Errors(value) as Iterable<unknown>);
   return problems.length > 0 ? problems : [{ pointer: base, message: 'does not match the expected shape' }];
 }
 

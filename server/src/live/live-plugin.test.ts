@@ -1,20 +1,21 @@
 import type { ClientToServerEvents, ServerToClientEvents, ServiceStatusEvent, WatchAck } from '@dw/world';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { ensureServiceRuntime } from '../testing/service-runtime.js';
+import { listenLocal, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
 import { PAIR_WORLD } from '../testing/worlds.js';
 
 let t: TempApp;
 let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 let worldId: string;
+let base: string;
 
 beforeAll(async () => {
+  ensureServiceRuntime();
   t = await tempApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening');
+  base = await listenLocal(t.app);
   worldId = (await t.app.inject({ method: 'POST', url: '/api/worlds', payload: PAIR_WORLD })).json().id;
-  socket = io(`http://127.0.0.1:${address.port}`, { transports: ['websocket'], reconnection: false });
+  socket = io(base, { transports: ['websocket'], reconnection: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
@@ -25,10 +26,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-const watch = (payload: unknown) =>
+const watchOn = (on: Socket<ServerToClientEvents, ClientToServerEvents>, payload: unknown) =>
   new Promise<WatchAck>((resolve) =>
-    (socket as unknown as Socket).emit('world:watch', payload, (ack: WatchAck) => resolve(ack)),
+    (on as unknown as Socket).emit('world:watch', payload, (ack: WatchAck) => resolve(ack)),
   );
+const watch = (payload: unknown) => watchOn(socket, payload);
 
 describe('world:watch', () => {
   it.each([
@@ -61,11 +63,34 @@ describe('world:watch', () => {
     expect(received.every((e) => e.worldId === worldId)).toBe(true);
   });
 
-  it('stops sending to a socket that unwatched', async () => {
-    socket.emit('world:unwatch', { worldId });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const rooms = await t.app.io.in(`world:${worldId}`).fetchSockets();
-    expect(rooms).toHaveLength(0);
+  it('stops sending frames to a socket that unwatched, while one that watches keeps getting them', async () => {
+    const deployed = await t.app.inject({ method: 'POST', url: `/api/worlds/${worldId}/deploy` });
+    expect(deployed.statusCode).toBe(202);
+    const control = io(base, { transports: ['websocket'], reconnection: false });
+    try {
+      let watcherFrames = 0;
+      let controlFrames = 0;
+      socket.on('traffic:frame', () => watcherFrames++);
+      control.on('traffic:frame', () => controlFrames++);
+      expect(await watchOn(control, { worldId })).toEqual({ ok: true });
+      expect(await watch({ worldId })).toEqual({ ok: true });
+      await waitFor('frames to both', () => (watcherFrames > 0 && controlFrames > 0 ? true : undefined), 15_000);
+      socket.emit('world:unwatch', { worldId });
+      // The server handles a socket's events in order: once this ack is back, the unwatch has been done.
+      expect(await watch({ worldId: 'nope-123456' })).toMatchObject({ ok: false });
+      const [watcherAt, controlAt] = [watcherFrames, controlFrames];
+      await waitFor(
+        '10 more frames to the control',
+        () => (controlFrames >= controlAt + 10 ? true : undefined),
+        10_000,
+      );
+      expect(watcherFrames - watcherAt).toBe(0);
+      expect(await t.app.io.in(`world:${worldId}`).fetchSockets()).toHaveLength(1);
+    } finally {
+      socket.off('traffic:frame');
+      control.close();
+      await t.app.inject({ method: 'DELETE', url: `/api/worlds/${worldId}/deploy` });
+    }
   });
 
   it('survives garbage events and a watch without an ack', async () => {

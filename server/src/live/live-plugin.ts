@@ -6,6 +6,7 @@
 import type { Duplex } from 'node:stream';
 import {
   type ClientToServerEvents,
+  LiveStats,
   type LogsAck,
   LogsRequest,
   type ServerToClientEvents,
@@ -13,7 +14,6 @@ import {
   WatchRequest,
 } from '@dw/world';
 import { type Socket as IoSocket, Server } from 'socket.io';
-import Type from 'typebox';
 import { type AccessOptions, socketRefusal, socketTokenRefusal } from '../http/access-guard.js';
 import { sharedPlugin } from '../http/shared-plugin.js';
 import { schemaProblems } from '../http/validation.js';
@@ -21,21 +21,12 @@ import { schemaProblems } from '../http/validation.js';
 declare module 'fastify' {
   interface FastifyInstance {
     io: Server<ClientToServerEvents, ServerToClientEvents>;
-    liveStats: LiveStats;
+    liveStats: FrameCounts;
   }
 }
 
-export interface LiveStats {
-  framesSent: number;
-  /** Frames not sent to a watcher that had not yet taken the previous ones (a stalled or slow browser). */
-  framesDropped: number;
-}
-
-const LiveStatsBody = Type.Object({
-  watchers: Type.Integer(),
-  framesSent: Type.Integer(),
-  framesDropped: Type.Integer(),
-});
+/** The frame counts of GET /api/live (LiveStats in @dw/world), kept as frames are sent. */
+export type FrameCounts = Omit<LiveStats, 'watchers'>;
 
 /**
  * True while a socket has not taken what was last sent to it. Frames are replaced every interval, so such a
@@ -76,7 +67,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
     next(refusal === null ? undefined : new Error(refusal));
   });
   app.decorate('io', io);
-  const stats: LiveStats = { framesSent: 0, framesDropped: 0 };
+  const stats: FrameCounts = { framesSent: 0, framesDropped: 0 };
   app.decorate('liveStats', stats);
 
   io.on('connection', (socket) => {
@@ -126,11 +117,12 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
     });
   });
 
-  const offStatus = app.deployer.onStatus((event) => io.to(roomOf(event.worldId)).emit('service:status', event));
-  const offProgress = app.deployer.onProgress((event) => io.to(roomOf(event.worldId)).emit('deploy:progress', event));
-  const offFaults = app.deployer.onFaults((list) => io.to(roomOf(list.worldId)).emit('faults:changed', list));
-  const offLog = app.deployer.onLog((line) => io.to(logsRoomOf(line.worldId, line.id)).emit('service:log', line));
-  const offFrame = app.deployer.onFrame((frame) => {
+  const { events } = app.deployer;
+  const offStatus = events.on('status', (event) => io.to(roomOf(event.worldId)).emit('service:status', event));
+  const offProgress = events.on('progress', (event) => io.to(roomOf(event.worldId)).emit('deploy:progress', event));
+  const offFaults = events.on('faults', (list) => io.to(roomOf(list.worldId)).emit('faults:changed', list));
+  const offLog = events.on('log', (line) => io.to(logsRoomOf(line.worldId, line.id)).emit('service:log', line));
+  const offFrame = events.on('frame', (frame) => {
     const watchers = io.sockets.adapter.rooms.get(roomOf(frame.worldId));
     for (const id of watchers ?? []) {
       const socket = io.sockets.sockets.get(id);
@@ -144,7 +136,7 @@ export const livePlugin = sharedPlugin<LivePluginOptions>('live', async (app, op
     }
   });
 
-  app.get('/api/live', { schema: { response: { 200: LiveStatsBody } } }, async () => ({
+  app.get('/api/live', { schema: { response: { 200: LiveStats } } }, async () => ({
     watchers: io.sockets.sockets.size,
     ...stats,
   }));

@@ -2,9 +2,9 @@
 // the traffic frames (p99 from their latency histograms added up over the step), until a step fails (errors or
 // p99 over the threshold), maxRps or maxSteps. Bounded: at most MAX_LIMIT_STEPS steps of at most 10 s. The
 // client's configured rate is put back at the end, whatever happened.
-import type { FindLimitRequest, FindLimitResult, LimitStep, TrafficFrame } from '@dw/world';
+import { type FindLimitRequest, type FindLimitResult, kindOf, type LimitStep, type TrafficFrame } from '@dw/world';
 import type { FastifyInstance } from 'fastify';
-import { mtlsJson } from '../deploy/mtls.js';
+import { callService } from '../deploy/mtls.js';
 import { HttpProblem } from '../http/errors.js';
 import { evaluateAssertion } from '../scenarios/evaluate.js';
 
@@ -20,12 +20,13 @@ export async function findLimit(
   if (!deployment) throw new HttpProblem(409, 'not-deployed', `world "${worldId}" is not deployed`);
   const client = deployment.processes.get(request.clientId);
   const service = deployment.world.services.find((s) => s.id === request.clientId);
-  if (!client || service?.kind !== 'client') {
+  // Only a kind whose rate the controller may change (a client) can be stepped up.
+  if (!client || !service || !kindOf(service).facts.loadControl) {
     throw new HttpProblem(404, 'not-found', `"${request.clientId}" is not a client of the deployed world "${worldId}"`);
   }
   if (!client.alive)
     throw new HttpProblem(409, 'not-running', `client "${request.clientId}" is not running (${client.state})`);
-  const configured = service.config.rps;
+  const configured = (service.config as { rps?: number }).rps ?? 0;
   const fromRps = request.fromRps ?? Math.max(1, configured);
   const stepRps = request.stepRps ?? fromRps;
   const maxRps = request.maxRps ?? 1000;
@@ -35,12 +36,11 @@ export async function findLimit(
   const maxP99 = request.maxP99Ms ?? 1000;
 
   const setRate = async (rps: number) => {
-    const answer = await mtlsJson(
+    const answer = await callService(
       { host: '127.0.0.1', port: client.port, serviceId: client.id },
-      'PUT',
-      '/_dw/load',
+      'setLoad',
       deployment.controller,
-      { rps },
+      { body: { rps } },
     );
     if (answer.status !== 200)
       throw new HttpProblem(502, 'load-failed', `"${client.id}" answered ${answer.status} to its new rate`);
@@ -54,7 +54,7 @@ export async function findLimit(
       await setRate(rps);
       await new Promise((resolve) => setTimeout(resolve, stepMs * SETTLE_SHARE));
       const frames: TrafficFrame[] = [];
-      const off = app.deployer.onFrame((frame) => {
+      const off = app.deployer.events.on('frame', (frame) => {
         if (frame.worldId === worldId) frames.push(frame);
       });
       await new Promise((resolve) => setTimeout(resolve, stepMs * (1 - SETTLE_SHARE)));

@@ -1,12 +1,9 @@
 // POST /api/worlds/:id/find-limit: ramps a running client until errors or p99 cross a threshold and answers
 // the rate reached (bounded: at most 20 steps of at most 10 s). One search per world at a time.
-import { ErrorBody, FindLimitRequest, FindLimitResult } from '@dw/world';
+import { ErrorBody, FindLimitRequest, FindLimitResult, IdParams } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { findLimit } from './find-limit.js';
-
-const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
 
 export const loadRoutes: FastifyPluginAsync = async (app) => {
   const searching = new Set<string>();

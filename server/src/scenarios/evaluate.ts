@@ -1,17 +1,23 @@
 // Pure: the numbers a scenario's assertions talk about, from the traffic frames of its run, and the verdict.
-// Each frame carries every link's latency histogram for its 200 ms window; the histograms of the frames in range
-// are added up and the quantile is taken from the sum, so p99 over 30 s is the p99 of all the calls in those 30 s
-// (to within a bucket, and never above the slowest call), not a maximum or a mean of window p99s.
-import { type Assertion, addHistogram, compare, emptyHistogram, histogramQuantile, type TrafficFrame } from '@dw/world';
+// Each frame carries every link's calls of its 200 ms window (counts, latency sum, fastest and slowest, histogram);
+// the windows in range are tallied and the figures of @dw/world (figures.ts) read from the tally, so p99 over 30 s
+// is the p99 of all the calls in those 30 s (to within a bucket, never outside the fastest and slowest call), not
+// a maximum or a mean of window p99s; and a figure means here what it means on a link's label.
+import {
+  type Assertion,
+  type AssertionVerdict,
+  addCalls,
+  compare,
+  emptyTally,
+  failedShare,
+  latencyMean,
+  latencyQuantile,
+  ratePerSec,
+  type TrafficFrame,
+} from '@dw/world';
 
-export interface AssertionResult {
-  text: string;
-  ok: boolean;
-  /** What was measured, in the assertion's unit (ms, a share 0-1, per second); null when nothing was. */
-  value: number | null;
-  /** A sentence for people: "p99(a->b) = 212.4 ms, needed < 200 ms". */
-  message: string;
-}
+/** A verdict (@dw/world) that always says what was measured (null when nothing was). */
+export type AssertionResult = AssertionVerdict & { value: number | null };
 
 function format(value: number, assertion: Assertion): string {
   if (assertion.metric === 'errors') return `${(value * 100).toFixed(2)}%`;
@@ -29,49 +35,37 @@ const QUANTILE = { p50: 0.5, p90: 0.9, p99: 0.99 } as const;
 /** Judges one assertion over the frames of a run (or of any stretch of time: a ramp's step). */
 export function evaluateAssertion(assertion: Assertion, frames: readonly TrafficFrame[]): AssertionResult {
   const t = assertion.target;
-  let spanMs = 0;
-  let requests = 0;
-  let failed = 0;
-  let latencySum = 0;
-  let latencyMax = 0;
-  const histogram = emptyHistogram();
+  const tally = emptyTally();
   for (const frame of frames) {
-    spanMs += frame.windowMs;
+    tally.spanMs += frame.windowMs;
     for (const link of frame.links) {
       const matches = 'service' in t ? link.from === t.service : link.from === t.from && link.to === t.to;
-      if (!matches || link.requests === 0) continue;
-      requests += link.requests;
-      failed += link.errors + link.refused;
-      latencySum += link.latencyMsAvg * link.requests;
-      latencyMax = Math.max(latencyMax, link.latencyMsMax);
-      if (link.latencyBuckets) addHistogram(histogram, link.latencyBuckets);
+      if (matches) addCalls(tally, link);
     }
   }
   const name = `${assertion.metric}(${describeTarget(assertion)})`;
-  if (requests === 0 && assertion.metric !== 'rate') {
+  if (tally.requests === 0 && assertion.metric !== 'rate') {
     return { text: assertion.text, ok: false, value: null, message: `${name}: no calls were made during the run` };
   }
   let value: number;
   switch (assertion.metric) {
     case 'errors':
-      value = failed / requests;
+      value = failedShare(tally);
       break;
     case 'rate':
-      value = spanMs > 0 ? (requests * 1000) / spanMs : 0;
+      value = ratePerSec(tally);
       break;
     case 'avg':
-      value = latencySum / requests;
+      value = latencyMean(tally);
       break;
     case 'max':
-      value = latencyMax;
+      value = tally.latencyMsMax;
       break;
     case 'p50':
     case 'p90':
     case 'p99':
-      // A sender that reports no histogram leaves it empty: then the slowest call is the only safe answer.
-      value = histogram.some((n) => n > 0)
-        ? histogramQuantile(histogram, QUANTILE[assertion.metric], latencyMax)
-        : latencyMax;
+      // A sender that reports no histogram leaves none: then the slowest call is the only safe answer.
+      value = latencyQuantile(tally, QUANTILE[assertion.metric]);
       break;
   }
   const ok = compare(value, assertion.op, assertion.threshold);
@@ -80,6 +74,6 @@ export function evaluateAssertion(assertion: Assertion, frames: readonly Traffic
     text: assertion.text,
     ok,
     value,
-    message: `${name} = ${format(value, assertion)}, ${ok ? 'within' : 'needed'} ${needed} (${requests} calls)`,
+    message: `${name} = ${format(value, assertion)}, ${ok ? 'within' : 'needed'} ${needed} (${tally.requests} calls)`,
   };
 }

@@ -6,20 +6,14 @@ import {
   describeStep,
   parseAssertion,
   type Scenario,
+  type ScenarioOutcome,
   type ScenarioStep,
   type TrafficFrame,
 } from '@dw/world';
 import type { FastifyInstance } from 'fastify';
-import { type AssertionResult, evaluateAssertion } from './evaluate.js';
+import { evaluateAssertion } from './evaluate.js';
 
 const READY_WITHIN_MS = 30_000;
-
-export interface ScenarioOutcome {
-  passed: boolean;
-  results: AssertionResult[];
-  /** Steps that could not be applied, with why. */
-  stepErrors: string[];
-}
 
 async function applyStep(app: FastifyInstance, worldId: string, step: ScenarioStep): Promise<void> {
   await app.deployer.exclusive(worldId, async () => {
@@ -75,7 +69,7 @@ export async function runScenario(
   }
 
   const frames: TrafficFrame[] = [];
-  const off = app.deployer.onFrame((frame) => {
+  const off = app.deployer.events.on('frame', (frame) => {
     if (frame.worldId === worldId) frames.push(frame);
   });
   const stepErrors: string[] = [];

@@ -1,15 +1,18 @@
 // POST /api/worlds/:id/scenario-runs { name }: plays one of the saved world's scenarios on the controller (deploys
 // it, runs the timeline, judges the assertions, leaves it running without faults). Progress and the verdict go
 // to the world's room as `scenario:progress`. One run per world at a time.
-import { ErrorBody, ScenarioRunRequest } from '@dw/world';
+import {
+  ErrorBody,
+  IdParams,
+  RunStarted,
+  type ScenarioProgress,
+  ScenarioRunRequest,
+  scenarioVerdicts,
+} from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 import { roomOf } from '../live/live-plugin.js';
 import { runScenario } from './runner.js';
-
-const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
-const RunStarted = Type.Object({ name: Type.String() });
 
 export const scenarioRoutes: FastifyPluginAsync = async (app) => {
   const running = new Set<string>();
@@ -39,14 +42,11 @@ export const scenarioRoutes: FastifyPluginAsync = async (app) => {
         throw new HttpProblem(409, 'already-running', `a scenario is already running on world "${id}"`);
       app.deployer.assertFits(id, stored.world); // a run deploys the world: refused now, not after the 202
       running.add(id);
-      const emit = (
-        line: string,
-        extra: { done: boolean; passed?: boolean; results?: { text: string; ok: boolean; message: string }[] },
-      ) => app.io.to(roomOf(id)).emit('scenario:progress', { worldId: id, name, line, ...extra });
+      const emit = (line: string, extra: Pick<ScenarioProgress, 'done' | 'passed' | 'results'>) =>
+        app.io.to(roomOf(id)).emit('scenario:progress', { worldId: id, name, line, ...extra });
       void runScenario(app, id, scenario, { keepRunning: true, say: (line) => emit(line, { done: false }) })
         .then((outcome) => {
-          const results = outcome.results.map((r) => ({ text: r.text, ok: r.ok, message: r.message }));
-          for (const error of outcome.stepErrors) results.push({ text: 'step', ok: false, message: error });
+          const results = scenarioVerdicts(outcome);
           emit(outcome.passed ? 'passed' : 'failed', { done: true, passed: outcome.passed, results });
         })
         .catch((error: unknown) => emit(`could not run: ${(error as Error).message}`, { done: true, passed: false }))

@@ -40,3 +40,19 @@ export function callService(
     req.end();
   });
 }
+
+/**
+ * The error of a call that must be refused: fails when it was answered, or when it only timed out (a service
+ * that hangs is not one that refuses).
+ */
+export async function refusedCall(call: Promise<CallResult>): Promise<NodeJS.ErrnoException> {
+  let answer: CallResult;
+  try {
+    answer = await call;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.message === 'timed out') throw new Error('the call timed out instead of being refused');
+    return e;
+  }
+  throw new Error(`the call was answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+}

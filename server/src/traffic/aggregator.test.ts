@@ -72,12 +72,22 @@ describe('TrafficAggregator', () => {
       refused: 1,
       latencyMsAvg: 10,
       latencyMsMax: 20,
+      latencyMsMin: 0, // these batches report no fastest call
       handshakes: 2,
       answered: 0,
       total: { requests: 4, errors: 1, refused: 1, handshakes: 2 },
-      ratePerSec: 20, // 4 in a 200 ms window
-      latencyMsP50: 0, // these batches carry no histogram
-      latencyMsP99: 0,
+      figures: {
+        spanMs: 200,
+        ratePerSec: 20, // 4 in a 200 ms window
+        errorShare: 0.25,
+        refusedShare: 0.25,
+        failedShare: 0.5,
+        answered: 0,
+        latencyMsMean: 10,
+        latencyMsP50: 20, // these batches carry no histogram: the slowest call bounds every quantile
+        latencyMsP99: 20,
+        latencyMsMax: 20,
+      },
     });
     expect(first.services.find((s) => s.id === 'payments')).toMatchObject({ accepted: 4, totalAccepted: 4 });
 
@@ -99,22 +109,66 @@ describe('TrafficAggregator', () => {
     const buckets = emptyHistogram();
     buckets[latencyBucket(2)] = 98;
     buckets[latencyBucket(20)] = 2;
-    agg.ingest(batch('orders', { calls: [call('l2', 'payments', 100, { latencyBuckets: buckets, handshakes: 2 })] }));
+    const latencies = { latencyMsSum: 98 * 2 + 2 * 20, latencyMsMin: 2, latencyMsMax: 20 };
+    agg.ingest(
+      batch('orders', {
+        calls: [call('l2', 'payments', 100, { latencyBuckets: buckets, handshakes: 2, ...latencies })],
+      }),
+    );
     agg.ingest(batch('orders', { calls: [call('l3', 'inventory', 50)] }));
     agg.ingest(batch('orders', { inbound: [{ from: 'shopper', accepted: 150, errors: 0 }] }));
     const frame = agg.frame(500, ready);
     const l2 = frame.links.find((l) => l.id === 'l2');
-    expect(l2).toMatchObject({ ratePerSec: 200, handshakes: 2 });
-    expect(l2?.latencyMsP50).toBeGreaterThan(1.7);
-    expect(l2?.latencyMsP50).toBeLessThanOrEqual(2);
-    expect(l2?.latencyMsP99).toBeGreaterThan(17);
-    expect(l2?.latencyMsP99).toBeLessThanOrEqual(20);
+    expect(l2).toMatchObject({ figures: { ratePerSec: 200 }, handshakes: 2 });
+    expect(l2?.figures?.latencyMsP50).toBeGreaterThan(1.7);
+    expect(l2?.figures?.latencyMsP50).toBeLessThanOrEqual(2);
+    expect(l2?.figures?.latencyMsP99).toBeGreaterThan(17);
+    expect(l2?.figures?.latencyMsP99).toBeLessThanOrEqual(20);
+    expect(l2?.figures?.latencyMsMean).toBe(2.36);
     expect(l2?.latencyBuckets).toEqual(buckets);
-    expect(frame.services.find((s) => s.id === 'orders')).toMatchObject({ inPerSec: 300, outPerSec: 300 });
+    expect(frame.services.find((s) => s.id === 'orders')).toMatchObject({
+      figures: { inPerSec: 300, out: { ratePerSec: 300 } },
+    });
     const totals = agg.linkTotals().find((l) => l.id === 'l2')?.total;
-    expect(totals).toMatchObject({ requests: 100, handshakes: 2, latencyMsSum: 200, buckets });
+    expect(totals).toMatchObject({ requests: 100, handshakes: 2, latencyMsSum: 236, buckets });
     agg.frame(1000, ready);
     expect(agg.linkTotals().find((l) => l.id === 'l2')?.total.requests).toBe(100);
+  });
+
+  it('computes the figures over the last second of windows: a rate of all of them, quantiles among the calls', () => {
+    const agg = new TrafficAggregator('w', 1, MESH_WORLD, 0);
+    // every call of l1 takes 122.6-123 ms: 4 a window, for 5 windows of 200 ms
+    const calls = (n: number) => {
+      const buckets = emptyHistogram();
+      buckets[latencyBucket(122.8)] = n;
+      return call('l1', 'orders', n, {
+        latencyMsSum: n * 122.8,
+        latencyMsMin: 122.6,
+        latencyMsMax: 123,
+        latencyBuckets: buckets,
+      });
+    };
+    let frame = agg.frame(0, ready);
+    for (let at = 200; at <= 1000; at += 200) {
+      agg.ingest(batch('shopper', { calls: [calls(4)] }));
+      agg.ingest(batch('orders', { inbound: [{ from: 'shopper', accepted: 4, errors: 0 }] }));
+      frame = agg.frame(at, ready);
+    }
+    const l1 = frame.links.find((l) => l.id === 'l1')?.figures;
+    expect(l1).toMatchObject({ spanMs: 1000, ratePerSec: 20, latencyMsMean: 122.8, latencyMsMax: 123 });
+    // never below the fastest call (the bucket's lower bound is 120 ms), never above the slowest
+    expect(l1?.latencyMsP50).toBeGreaterThanOrEqual(122.6);
+    expect(l1?.latencyMsP99).toBeGreaterThanOrEqual(l1?.latencyMsP50 as number);
+    expect(l1?.latencyMsP99).toBeLessThanOrEqual(123);
+    expect(frame.services.find((s) => s.id === 'orders')?.figures?.inPerSec).toBe(20);
+    expect(frame.services.find((s) => s.id === 'shopper')?.figures?.out).toMatchObject({ ratePerSec: 20 });
+    // a quiet window: the second still holds 4 windows of calls
+    frame = agg.frame(1200, ready);
+    expect(frame.links.find((l) => l.id === 'l1')).toMatchObject({ requests: 0, figures: { ratePerSec: 16 } });
+    // a second later, none: no figures (all zero)
+    for (let at = 1400; at <= 2200; at += 200) frame = agg.frame(at, ready);
+    expect(frame.links.find((l) => l.id === 'l1')?.figures).toBeUndefined();
+    expect(frame.services.find((s) => s.id === 'orders')?.figures).toBeUndefined();
   });
 
   it('samples at most two messages per link per frame, only spans of the reporting caller on its own links', () => {
@@ -148,7 +202,12 @@ describe('TrafficAggregator', () => {
     agg.ingest(batch('shopper', { calls: [call('l2', 'payments', 5)] })); // l2 belongs to orders
     agg.ingest(batch('orders', { calls: [call('l9', 'payments', 5)] })); // no such link
     agg.ingest(batch('orders', { calls: [call('l2', 'inventory', 5)] })); // l2 does not go there
-    expect(agg.frame(200, ready).links.every((l) => l.requests === 0)).toBe(true);
+    agg.ingest(batch('orders', { calls: [call('l2', 'payments', 2)] })); // the control: orders' own l2
+    expect(agg.frame(200, ready).links.map((l) => [l.id, l.requests])).toEqual([
+      ['l1', 0],
+      ['l2', 2],
+      ['l3', 0],
+    ]);
   });
 
   it('reports refusals no link explains, grouped by (to, from, reason); linked callers count on their link', () => {

@@ -1,15 +1,26 @@
 // Turns the telemetry batches of one deployment into traffic frames. Batches are merged into the window in
 // which they ARRIVE; frame() closes the window. A frame lists every link and every service of the world
-// (zeros included), so its size depends on the size of the world, not on the message rate.
+// (zeros included), so its size depends on the size of the world, not on the message rate. The figures people
+// read (rates, failed shares, latency quantiles and mean: @dw/world figures.ts) are computed here, once, over the
+// last FIGURE_WINDOW_MS of windows, and carried by the frame; nobody downstream computes them again.
 import {
+  addCalls,
   addHistogram,
+  addTally,
   type BreakerState,
+  type CallTally,
+  callFigures,
   emptyHistogram,
-  histogramQuantile,
+  emptyTally,
+  FIGURE_WINDOW_MS,
+  type Gauge,
+  kindOf,
   type LinkTraffic,
+  MAX_REPLICAS,
   MAX_SAMPLES_PER_FRAME,
   MAX_SAMPLES_PER_LINK,
   type MessageSample,
+  perSecond,
   type Refusal,
   replicasOf,
   type ServiceState,
@@ -23,16 +34,10 @@ import {
 export const MAX_REFUSAL_GROUPS = 256;
 
 interface LinkWindow {
+  /** The window's calls (their histogram is made at the first one: most links of a large world are idle). */
+  calls: CallTally;
   retries: number;
   handshakes: number;
-  answered: number;
-  requests: number;
-  errors: number;
-  refused: number;
-  latencySum: number;
-  latencyMax: number;
-  /** Made at the first histogram of the window: most links of a large world are idle in most windows. */
-  buckets: number[] | null;
   samples: MessageSample[];
 }
 
@@ -51,30 +56,32 @@ interface LinkEntry {
   from: string;
   to: string;
   window: LinkWindow;
+  /** The calls of the closed windows the figures cover (null: none), oldest first; as many as `spans`. */
+  recent: (CallTally | null)[];
   total: LinkTotals;
   totalRetries: number;
   breaker: BreakerState | undefined;
 }
 
-const emptyWindow = (): LinkWindow => ({
-  retries: 0,
-  answered: 0,
-  requests: 0,
-  errors: 0,
-  refused: 0,
-  latencySum: 0,
-  latencyMax: 0,
-  buckets: null,
-  handshakes: 0,
-  samples: [],
-});
+const emptyWindow = (): LinkWindow => ({ calls: emptyTally(), retries: 0, handshakes: 0, samples: [] });
 
 interface ServiceEntry {
   id: string;
   accepted: number;
   totalAccepted: number;
+  /** What it accepted in the closed windows the figures cover, oldest first (and per copy). */
+  recent: { accepted: number; replicas: number[] | null }[];
   /** Per copy, when the service runs more than once (index replica - 1). */
   replicas?: { accepted: number; totalAccepted: number }[];
+  /** The latest gauges each copy reported (index replica - 1): levels, kept from frame to frame. */
+  gauges?: Gauge[][];
+}
+
+/** The gauges of every copy as one list: summed by name, in the order the first copy reported them. */
+function sumGauges(copies: Gauge[][]): Gauge[] {
+  const sums = new Map<string, number>();
+  for (const gauges of copies) for (const g of gauges ?? []) sums.set(g.name, (sums.get(g.name) ?? 0) + g.value);
+  return [...sums].map(([name, value]) => ({ name, value: Math.round(value * 1000) / 1000 }));
 }
 
 export class TrafficAggregator {
@@ -99,23 +106,52 @@ export class TrafficAggregator {
       from: l.from,
       to: l.to,
       window: emptyWindow(),
+      recent: [],
       total: { requests: 0, errors: 0, refused: 0, handshakes: 0, latencyMsSum: 0, buckets: emptyHistogram() },
       totalRetries: 0,
       breaker: undefined,
     }));
-    const intruders = new Set(world.services.filter((s) => s.kind === 'intruder').map((s) => s.id));
+    const kinds = new Map(world.services.map((s) => [s.id, kindOf(s)]));
     for (const entry of this.links) {
       this.linkByCaller.set(`${entry.from}\n${entry.id}`, entry);
-      // An intruder's link is no permission: its refusals are listed with their reasons.
-      if (!intruders.has(entry.from)) this.linked.add(`${entry.from}\n${entry.to}`);
+      // The links of a caller whose links are no permissions (an intruder): its refusals are listed with reasons.
+      if (kinds.get(entry.from)?.facts.linksGrant) this.linked.add(`${entry.from}\n${entry.to}`);
     }
     this.services = world.services.map((s) => {
       const copies = replicasOf(s);
-      const entry: ServiceEntry = { id: s.id, accepted: 0, totalAccepted: 0 };
+      const entry: ServiceEntry = { id: s.id, accepted: 0, totalAccepted: 0, recent: [] };
       if (copies > 1) entry.replicas = Array.from({ length: copies }, () => ({ accepted: 0, totalAccepted: 0 }));
       return entry;
     });
     for (const s of this.services) this.serviceById.set(s.id, s);
+  }
+
+  /**
+   * Carries the totals of `previous` (the same deployment before an in-place redeploy) over: a link that calls
+   * the same callee keeps its totals, a service its accepted count (per copy, for the copies it keeps). Totals
+   * belong to the deployment, so a redeploy that keeps processes running, or only changes some, resets nothing;
+   * a link or a service that is new starts at zero. The open window and the recent figures start afresh.
+   */
+  carryTotalsFrom(previous: TrafficAggregator): void {
+    for (const entry of this.links) {
+      const before = previous.linkByCaller.get(`${entry.from}\n${entry.id}`);
+      if (!before || before.to !== entry.to) continue;
+      entry.total = { ...before.total, buckets: [...before.total.buckets] };
+      entry.totalRetries = before.totalRetries;
+      entry.breaker = before.breaker;
+    }
+    for (const entry of this.services) {
+      const before = previous.serviceById.get(entry.id);
+      if (!before) continue;
+      entry.totalAccepted = before.totalAccepted;
+      if (entry.replicas) {
+        entry.replicas.forEach((copy, i) => {
+          copy.totalAccepted =
+            before.replicas?.[i]?.totalAccepted ?? (i === 0 && !before.replicas ? before.totalAccepted : 0);
+        });
+        entry.totalAccepted = entry.replicas.reduce((n, copy) => n + copy.totalAccepted, 0);
+      }
+    }
   }
 
   /** Adds a batch (already checked to come from a current process of this deployment) to the open window. */
@@ -124,11 +160,7 @@ export class TrafficAggregator {
       const entry = this.linkByCaller.get(`${batch.serviceId}\n${call.linkId}`);
       if (!entry || entry.to !== call.to) continue;
       const w = entry.window;
-      w.requests += call.requests;
-      w.errors += call.errors;
-      w.refused += call.refused;
-      w.latencySum += call.latencyMsSum;
-      w.latencyMax = Math.max(w.latencyMax, call.latencyMsMax);
+      addCalls(w.calls, call);
       entry.total.requests += call.requests;
       entry.total.errors += call.errors;
       entry.total.refused += call.refused;
@@ -140,13 +172,8 @@ export class TrafficAggregator {
       entry.total.latencyMsSum += call.latencyMsSum;
       const handshakes = call.handshakes ?? 0;
       w.handshakes += handshakes;
-      w.answered += call.answered ?? 0;
       entry.total.handshakes += handshakes;
-      if (call.latencyBuckets) {
-        w.buckets ??= emptyHistogram();
-        addHistogram(w.buckets, call.latencyBuckets);
-        addHistogram(entry.total.buckets, call.latencyBuckets);
-      }
+      if (call.latencyBuckets) addHistogram(entry.total.buckets, call.latencyBuckets);
     }
     for (const span of batch.spans ?? []) {
       if (span.kind !== 'client' || span.linkId === undefined || span.service !== batch.serviceId) continue;
@@ -160,6 +187,11 @@ export class TrafficAggregator {
       });
     }
     const service = this.serviceById.get(batch.serviceId);
+    const copyIndex = (batch.replica ?? 1) - 1;
+    if (service && batch.gauges && copyIndex < MAX_REPLICAS) {
+      service.gauges ??= [];
+      service.gauges[copyIndex] = batch.gauges;
+    }
     if (service) {
       const copy = service.replicas?.[(batch.replica ?? 1) - 1];
       for (const inbound of batch.inbound) {
@@ -192,63 +224,95 @@ export class TrafficAggregator {
     return this.links.map(({ id, from, to, total }) => ({ id, from, to, total }));
   }
 
+  /** Lengths of the closed windows the figures cover, oldest first: the last ones that make FIGURE_WINDOW_MS. */
+  private spans: number[] = [];
+
   /** Closes the window at `at` and describes it; `stateOf` gives each service's current state. */
   frame(at: number, stateOf: (serviceId: string) => ServiceState): TrafficFrame {
     const windowMs = Math.max(0, at - this.windowStart);
-    const perSec = (n: number) => (windowMs > 0 ? round((n * 1000) / windowMs) : 0);
-    const outOf = new Map<string, number>();
+    // The figures cover this window and as many before it as make FIGURE_WINDOW_MS.
+    this.spans.push(windowMs);
+    let drop = 0;
+    let covered = this.spans.reduce((a, b) => a + b, 0);
+    while (drop < this.spans.length - 1 && covered - (this.spans[drop] as number) >= FIGURE_WINDOW_MS) {
+      covered -= this.spans[drop] as number;
+      drop++;
+    }
+    this.spans.splice(0, drop);
+    const outOf = new Map<string, CallTally>();
     const samples: MessageSample[] = [];
     const links: LinkTraffic[] = this.links.map((entry) => {
       const w = entry.window;
-      outOf.set(entry.from, (outOf.get(entry.from) ?? 0) + w.requests);
+      const calls = w.calls;
       for (const sample of w.samples) if (samples.length < MAX_SAMPLES_PER_FRAME) samples.push(sample);
+      entry.recent.push(calls.requests > 0 ? calls : null);
+      entry.recent.splice(0, drop);
+      const span = emptyTally();
+      for (const recent of entry.recent) if (recent) addTally(span, recent);
+      span.spanMs = covered;
+      const out = outOf.get(entry.from) ?? { ...emptyTally(), spanMs: covered };
+      addTally(out, { ...span, spanMs: 0 });
+      outOf.set(entry.from, out);
       const traffic: LinkTraffic = {
         id: entry.id,
         from: entry.from,
         to: entry.to,
-        requests: w.requests,
-        errors: w.errors,
-        refused: w.refused,
-        latencyMsAvg: w.requests > 0 ? round(w.latencySum / w.requests) : 0,
-        latencyMsMax: round(w.latencyMax),
+        requests: calls.requests,
+        errors: calls.errors,
+        refused: calls.refused,
+        latencyMsAvg: calls.requests > 0 ? round(calls.latencyMsSum / calls.requests) : 0,
+        latencyMsMax: round(calls.latencyMsMax),
         total: {
           requests: entry.total.requests,
           errors: entry.total.errors,
           refused: entry.total.refused,
           handshakes: entry.total.handshakes,
         },
-        ratePerSec: perSec(w.requests),
-        latencyMsP50: w.buckets ? round(histogramQuantile(w.buckets, 0.5, w.latencyMax)) : 0,
-        latencyMsP99: w.buckets ? round(histogramQuantile(w.buckets, 0.99, w.latencyMax)) : 0,
         handshakes: w.handshakes,
-        answered: w.answered,
+        answered: calls.answered,
       };
+      if (calls.requests > 0) traffic.latencyMsMin = round(calls.latencyMsMin);
+      if (span.requests > 0) traffic.figures = callFigures(span);
       if (entry.totalRetries > 0) {
         traffic.retries = w.retries;
         traffic.totalRetries = entry.totalRetries;
       }
       if (entry.breaker) traffic.breaker = entry.breaker;
-      if (w.buckets?.some((n) => n > 0)) traffic.latencyBuckets = w.buckets;
+      if (calls.buckets) traffic.latencyBuckets = calls.buckets;
       entry.window = emptyWindow();
       return traffic;
     });
     const services = this.services.map((s) => {
+      s.recent.push({ accepted: s.accepted, replicas: s.replicas?.map((r) => r.accepted) ?? null });
+      s.recent.splice(0, drop);
       const traffic: ServiceTraffic = {
         id: s.id,
         state: stateOf(s.id),
         accepted: s.accepted,
         totalAccepted: s.totalAccepted,
-        inPerSec: perSec(s.accepted),
-        outPerSec: perSec(outOf.get(s.id) ?? 0),
       };
+      const accepted = s.recent.reduce((n, r) => n + r.accepted, 0);
+      const out = outOf.get(s.id);
+      if (accepted > 0 || (out && out.requests > 0)) {
+        traffic.figures = {
+          spanMs: round(covered),
+          inPerSec: perSecond(accepted, covered),
+          out: callFigures(out ?? { ...emptyTally(), spanMs: covered }),
+        };
+      }
       if (s.replicas) {
         traffic.replicas = s.replicas.map((r, i) => ({
           replica: i + 1,
           accepted: r.accepted,
           totalAccepted: r.totalAccepted,
+          inPerSec: perSecond(
+            s.recent.reduce((n, recent) => n + (recent.replicas?.[i] ?? 0), 0),
+            covered,
+          ),
         }));
         for (const r of s.replicas) r.accepted = 0;
       }
+      if (s.gauges) traffic.gauges = sumGauges(s.gauges);
       s.accepted = 0;
       return traffic;
     });

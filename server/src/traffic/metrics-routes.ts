@@ -1,14 +1,15 @@
 // GET /metrics: Prometheus text (prom-client) for every running deployment, one series per link labelled
 // world/from/to: request, error, refusal and handshake counters, and the latency histogram (fixed buckets, ms).
 // Values are the same totals the traffic frames carry, read when scraped; a redeploy starts them again at 0.
-import { LATENCY_BUCKETS_MS } from '@dw/world';
+// Names and help come from the figure table of @dw/world (figures.ts), which labels and inspectors read too.
+import { FIGURES, LATENCY_BUCKETS_MS } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, Registry } from 'prom-client';
 import type { Deployer } from '../deploy/deployer.js';
 import type { LinkTotals } from './aggregator.js';
 
 const LABELS = ['world', 'from', 'to'] as const;
-const LATENCY_HELP = 'Latency of calls over the link as the caller measured it, milliseconds.';
+const LATENCY = FIGURES.latency;
 
 function eachLink(deployer: Deployer, fn: (labels: Record<(typeof LABELS)[number], string>, t: LinkTotals) => void) {
   for (const deployment of deployer.all()) {
@@ -20,10 +21,10 @@ function eachLink(deployer: Deployer, fn: (labels: Record<(typeof LABELS)[number
 
 export function metricsRegistry(deployer: Deployer): Registry {
   const registry = new Registry();
-  const counter = (name: string, help: string, pick: (t: LinkTotals) => number) =>
+  const counter = (figure: { metric: string; means: string }, pick: (t: LinkTotals) => number) =>
     new Counter({
-      name,
-      help,
+      name: figure.metric,
+      help: figure.means,
       labelNames: LABELS,
       registers: [registry],
       collect() {
@@ -31,24 +32,16 @@ export function metricsRegistry(deployer: Deployer): Registry {
         eachLink(deployer, (labels, t) => this.inc(labels, pick(t)));
       },
     });
-  counter('dw_link_requests_total', 'Calls completed over the link, as the caller saw them.', (t) => t.requests);
-  counter(
-    'dw_link_errors_total',
-    'Calls over the link that failed (error status, timeout, no connection).',
-    (t) => t.errors,
-  );
-  counter(
-    'dw_link_refused_total',
-    'Calls over the link the callee refused (403 or a refused handshake).',
-    (t) => t.refused,
-  );
-  counter('dw_link_handshakes_total', 'New TLS connections the caller opened over the link.', (t) => t.handshakes);
+  counter(FIGURES.requests, (t) => t.requests);
+  counter(FIGURES.errors, (t) => t.errors);
+  counter(FIGURES.refused, (t) => t.refused);
+  counter(FIGURES.handshakes, (t) => t.handshakes);
 
   // prom-client's Histogram takes one observation at a time; the services already bucketed theirs, so this
   // metric reports the merged buckets as they are (same exposition format).
   registry.registerMetric({
-    name: 'dw_link_latency_ms',
-    help: LATENCY_HELP,
+    name: LATENCY.metric,
+    help: LATENCY.means,
     type: 'histogram',
     get: async () => {
       const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
@@ -56,16 +49,16 @@ export function metricsRegistry(deployer: Deployer): Registry {
         let cumulative = 0;
         LATENCY_BUCKETS_MS.forEach((le, i) => {
           cumulative += t.buckets[i] ?? 0;
-          values.push({ metricName: 'dw_link_latency_ms_bucket', labels: { ...labels, le }, value: cumulative });
+          values.push({ metricName: `${LATENCY.metric}_bucket`, labels: { ...labels, le }, value: cumulative });
         });
         cumulative += t.buckets[LATENCY_BUCKETS_MS.length] ?? 0;
-        values.push({ metricName: 'dw_link_latency_ms_bucket', labels: { ...labels, le: '+Inf' }, value: cumulative });
-        values.push({ metricName: 'dw_link_latency_ms_sum', labels, value: t.latencyMsSum });
-        values.push({ metricName: 'dw_link_latency_ms_count', labels, value: cumulative });
+        values.push({ metricName: `${LATENCY.metric}_bucket`, labels: { ...labels, le: '+Inf' }, value: cumulative });
+        values.push({ metricName: `${LATENCY.metric}_sum`, labels, value: t.latencyMsSum });
+        values.push({ metricName: `${LATENCY.metric}_count`, labels, value: cumulative });
       });
       return {
-        name: 'dw_link_latency_ms',
-        help: LATENCY_HELP,
+        name: LATENCY.metric,
+        help: LATENCY.means,
         type: 'histogram',
         values,
         aggregator: 'sum',

@@ -127,7 +127,7 @@ describe('the live view against what really happened', () => {
       const during = nextFrame('a frame during the load', (f) => linkOf(f, 'l6').requests > 0, 8000);
       await Promise.all(Array.from({ length: 10 }, () => worker(60)));
       const seen = await during;
-      expect(linkOf(seen, 'l6').ratePerSec).toBeGreaterThan(0);
+      expect(linkOf(seen, 'l6').figures?.ratePerSec).toBeGreaterThan(0);
     } finally {
       await pool.destroy();
     }
@@ -166,11 +166,14 @@ describe('the live view against what really happened', () => {
   it('shows p50/p99 latency and in/out rates', async () => {
     const frame = await nextFrame('a frame with shopper traffic', (f) => linkOf(f, 'l3').requests > 0);
     const l3 = linkOf(frame, 'l3'); // payments answers after 5 ms
-    expect(l3.latencyMsP50).toBeGreaterThanOrEqual(5);
-    expect(l3.latencyMsP99).toBeGreaterThanOrEqual(l3.latencyMsP50 as number);
+    const figures = l3.figures;
+    expect(figures?.latencyMsP50).toBeGreaterThanOrEqual(5);
+    expect(figures?.latencyMsP99).toBeGreaterThanOrEqual(figures?.latencyMsP50 as number);
+    expect(figures?.latencyMsMean).toBeGreaterThanOrEqual(5);
+    expect(figures?.latencyMsMean).toBeLessThanOrEqual(figures?.latencyMsMax as number);
     const orders = frame.services.find((s) => s.id === 'orders');
-    expect(orders?.inPerSec).toBeGreaterThan(0);
-    expect(orders?.outPerSec).toBeGreaterThan(0);
+    expect(orders?.figures?.inPerSec).toBeGreaterThan(0);
+    expect(orders?.figures?.out.ratePerSec).toBeGreaterThan(0);
   });
 
   it('traces a sampled request through three hops and a fan-out, every hop in order', async () => {

@@ -11,8 +11,8 @@ import {
   HOPS_HEADER,
   type ServerToClientEvents,
   type TrafficFrame,
-  type World,
 } from '@dw/world';
+import { fixtureWorld } from '@dw/world/fixtures';
 import type { Socket } from 'socket.io-client';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,19 +21,7 @@ import { type StallingProxy, stallingProxy } from '../testing/stalling-proxy.js'
 import { type TempApp, waitFor } from '../testing/temp-app.js';
 
 /** `loader` sends nothing itself: the test calls `edge` with loader's identity; edge calls store once per call. */
-const EDGE_WORLD: World = {
-  version: 1,
-  name: 'edge',
-  services: [
-    { id: 'loader', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 0 } },
-    { id: 'edge', kind: 'service', position: { x: 200, y: 0 }, config: { latencyMs: 0, errorRate: 0 } },
-    { id: 'store', kind: 'service', position: { x: 400, y: 0 }, config: { latencyMs: 0, errorRate: 0 } },
-  ],
-  links: [
-    { id: 'l1', from: 'loader', to: 'edge' },
-    { id: 'l2', from: 'edge', to: 'store' },
-  ],
-};
+const EDGE_WORLD = fixtureWorld('edge');
 
 let t: TempApp;
 let proxy: StallingProxy;

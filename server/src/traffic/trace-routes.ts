@@ -1,20 +1,16 @@
 // GET /api/worlds/:id/traces (recent sampled traces of the running deployment, newest first) and
 // GET /api/worlds/:id/traces/:traceId (one trace's spans, parents before children).
-import { ErrorBody, Trace, TraceList } from '@dw/world';
+import { ErrorBody, IdParams, Trace, TraceList, TraceListQuery, TraceParams } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
 
 /** Traces one list answer may hold (`?limit=`, default 50). */
 const MAX_LIST = 500;
-const ListParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
-const ListQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) });
-const TraceParams = Type.Object({ id: Type.String({ maxLength: 200 }), traceId: Type.String({ maxLength: 200 }) });
 
 export const traceRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
     '/api/worlds/:id/traces',
-    { schema: { params: ListParams, querystring: ListQuery, response: { 200: TraceList, 404: ErrorBody } } },
+    { schema: { params: IdParams, querystring: TraceListQuery, response: { 200: TraceList, 404: ErrorBody } } },
     async (request) => {
       app.worldStore.require(request.params.id);
       const deployment = app.deployer.find(request.params.id);

@@ -73,6 +73,16 @@ export class WorldStore {
     return join(this.dataDir, 'deployments');
   }
 
+  /** Where the nodes of a world that keep data (queues, stores) keep it: one directory each, 0700. */
+  worldDataDir(id: string): string {
+    return join(this.dataDir, 'worlds-data', id);
+  }
+
+  /** One node's data directory (its kind is durable); kept across deploys, removed with the world. */
+  nodeDataDir(id: string, nodeId: string): string {
+    return join(this.worldDataDir(id), nodeId);
+  }
+
   private fileOf(id: string): string {
     return join(this.worldsDir, `${id}.json`);
   }
@@ -158,11 +168,13 @@ export class WorldStore {
     return this.writes.run(id, async () => {
       const current = this.require(id);
       if (current.rev !== baseRev) {
-        throw new HttpProblem(
+        const stale = new HttpProblem(
           409,
           'stale-rev',
           `world "${id}" is at rev ${current.rev}, but this edit was based on rev ${baseRev}: reload it and apply the edit again`,
         );
+        stale.rev = current.rev;
+        throw stale;
       }
       const record: StoredWorld = { id, rev: current.rev + 1, updatedAt: this.now(), world };
       await this.persist(record);
@@ -171,13 +183,14 @@ export class WorldStore {
     });
   }
 
-  /** Removes the world file and its certificate authority. */
+  /** Removes the world file, its certificate authority and its nodes' data. */
   delete(id: string): Promise<void> {
     return this.writes.run(id, async () => {
       this.require(id);
       await rm(this.fileOf(id), { force: true });
       this.worlds.delete(id);
       await rm(this.pkiDir(id), { recursive: true, force: true });
+      await rm(this.worldDataDir(id), { recursive: true, force: true });
     });
   }
 }

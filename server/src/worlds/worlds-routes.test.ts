@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type DeployStatus,
   type ErrorBody,
   EXAMPLE_WORLD,
   resolvePointer,
@@ -9,7 +10,8 @@ import {
   type WorldSummary,
 } from '@dw/world';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TempApp, tempApp } from '../testing/temp-app.js';
+import { ensureServiceRuntime } from '../testing/service-runtime.js';
+import { listenLocal, type TempApp, tempApp } from '../testing/temp-app.js';
 import { randomWorld } from '../testing/world-generator.js';
 
 let t: TempApp;
@@ -199,6 +201,18 @@ describe('world validation', () => {
 });
 
 describe('garbage never crashes the controller', () => {
+  // A controller that listens, as in use: a deploy it accepts starts real processes, so a 4xx here is the
+  // body's refusal and not the 503 of an app that could not tell its services where to report.
+  let live: TempApp;
+  beforeAll(async () => {
+    ensureServiceRuntime();
+    live = await tempApp();
+    await listenLocal(live.app);
+  });
+  afterAll(async () => {
+    await live?.close();
+  });
+
   const bodies: [string, string][] = [
     ['truncated JSON', '{"version":1,'],
     ['not JSON at all', 'hello world'],
@@ -222,28 +236,44 @@ describe('garbage never crashes the controller', () => {
       ['POST', '/api/telemetry'],
       ['POST', '/api/worlds/$id/deploy'],
     ] as const) {
+      // A deploy takes no body: an empty one is the ordinary call, the control that this controller deploys.
+      if (what === 'an empty body' && url.endsWith('/deploy')) continue;
       it(`${method} ${url} with ${what} answers 4xx with an ErrorBody`, async () => {
-        const { id } = await createOk(world());
-        const response = await t.app.inject({
+        const created = await live.app.inject({ method: 'POST', url: '/api/worlds', payload: world() });
+        const id: string = created.json().id;
+        const response = await live.app.inject({
           method,
           url: url.replace('$id', id),
           payload,
           headers: { 'content-type': 'application/json', 'x-dw-token': 'x'.repeat(32) },
         });
-        if (url.endsWith('/deploy')) {
-          // a deploy has no body; without a listening server it is refused, never a crash
-          expect(response.statusCode).toBeLessThan(500 + 4);
-          expect(response.statusCode).not.toBe(500);
-        } else {
-          expect(response.statusCode, response.body).toBeGreaterThanOrEqual(400);
-          expect(response.statusCode, response.body).toBeLessThan(500);
-        }
+        expect(response.statusCode, response.body).toBeGreaterThanOrEqual(400);
+        expect(response.statusCode, response.body).toBeLessThan(500);
         const body: ErrorBody = response.json();
-        expect(typeof body.error).toBe('string');
-        expect(typeof body.message).toBe('string');
+        expect(body.error, response.body).toMatch(/^[a-z-]+$/);
+        expect(body.error).not.toBe('not-listening');
+        expect(body.message.length, response.body).toBeGreaterThan(5);
+        // and nothing was started, nor the world changed
+        const status: DeployStatus = (await live.app.inject(`/api/worlds/${id}/deploy`)).json();
+        expect(status.rev).toBeNull();
+        expect((await live.app.inject(`/api/worlds/${id}`)).json().rev).toBe(1);
       });
     }
   }
+
+  it('POST /api/worlds/$id/deploy with an empty body deploys (the control for the refusals above)', async () => {
+    const { id } = (await live.app.inject({ method: 'POST', url: '/api/worlds', payload: world() })).json();
+    const response = await live.app.inject({
+      method: 'POST',
+      url: `/api/worlds/${id}/deploy`,
+      payload: '',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.statusCode, response.body).toBe(202);
+    expect(response.json()).toEqual({ rev: 1 });
+    const stopped = await live.app.inject({ method: 'DELETE', url: `/api/worlds/${id}/deploy` });
+    expect(stopped.json().rev).toBeNull();
+  });
 
   it('says what is wrong with malformed JSON', async () => {
     const response = await t.app.inject({

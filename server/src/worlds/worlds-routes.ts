@@ -1,12 +1,9 @@
 // /api/worlds: list, create, read, update (with the revision it was based on), delete.
-import { ErrorBody, UpdateWorldBody, World, WorldRecord, WorldSummary } from '@dw/world';
+import { ErrorBody, IdParams, UpdateWorldBody, World, WorldRecord, WorldSummary } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { worldsValidatorCompiler } from './world-body.js';
 import type { StoredWorld } from './world-store.js';
-
-const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
-type IdParams = { id: string };
 
 const recordOf = ({ id, rev, world }: StoredWorld): WorldRecord => ({ id, rev, world });
 

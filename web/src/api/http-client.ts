@@ -1,14 +1,20 @@
 // Typed fetch client for the controller's HTTP API. Shapes come from @dw/world; nothing is re-declared here.
 import type {
   ComposeImportResult,
+  DataCleared,
+  DeadLetterList,
   DeployPreview,
   DeployStarted,
   DeployStatus,
   ErrorBody,
+  GatewayTryAnswer,
+  GatewayTryRequest,
   Health,
   IdentityRoll,
   Problem,
   ServiceCertificate,
+  StoreKeyList,
+  StoreValue,
   Trace,
   TraceList,
   UpdateWorldBody,
@@ -77,7 +83,8 @@ export const httpClient = {
   getWorld: (id: string) => request<WorldRecord>('GET', worldPath(id)),
   saveWorld: (id: string, body: UpdateWorldBody) => request<WorldRecord>('PUT', worldPath(id), body),
   deleteWorld: (id: string) => request<void>('DELETE', worldPath(id)),
-  deploy: (id: string) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`),
+  /** Deploys the saved world at revision `rev`; 409 stale-revision when the world has changed since. */
+  deploy: (id: string, rev: number) => request<DeployStarted>('POST', `${worldPath(id)}/deploy`, { rev }),
   previewDeploy: (id: string, world?: World) =>
     request<DeployPreview>('POST', `${worldPath(id)}/deploy/plan`, world === undefined ? undefined : { world }),
   deployStatus: (id: string) => request<DeployStatus>('GET', `${worldPath(id)}/deploy`),
@@ -94,6 +101,22 @@ export const httpClient = {
   rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
   serviceCertificate: (id: string, serviceId: string) =>
     request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
+  /** One request through a running gateway's door, sent by the controller (the page cannot reach the door). */
+  tryGateway: (id: string, gatewayId: string, body: GatewayTryRequest) =>
+    request<GatewayTryAnswer>('POST', `${worldPath(id)}/gateways/${encodeURIComponent(gatewayId)}/try`, body),
+  /** A running store's keys in order, a page of `limit` after `after`. */
+  storeKeys: (id: string, nodeId: string, after?: string, limit = 50) =>
+    request<StoreKeyList>(
+      'GET',
+      `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/keys?limit=${limit}${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`,
+    ),
+  storeValue: (id: string, nodeId: string, key: string) =>
+    request<StoreValue>('GET', `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/keys/${encodeURIComponent(key)}`),
+  deadLetters: (id: string, nodeId: string, limit = 50) =>
+    request<DeadLetterList>('GET', `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/dead-letters?limit=${limit}`),
+  /** "Clear data": a queue's messages or a store's keys, gone (the running process forgets them, or its files go). */
+  clearData: (id: string, nodeId: string) =>
+    request<DataCleared>('DELETE', `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/data`),
 };
 
 export type HttpClient = typeof httpClient;

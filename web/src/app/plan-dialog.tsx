@@ -6,7 +6,7 @@ import { useEffect, useRef } from 'react';
 import { useEditor, useEditorActions } from '../store/editor-context';
 
 const ROWS = [
-  ['start', 'Start', 'new services'],
+  ['start', 'Start', 'new services, or down ones (crashed, stopped) started again'],
   ['restart', 'Restart', 'changed, or their links changed'],
   ['stop', 'Stop', 'removed'],
   ['keep', 'Keep running', 'unchanged: same process'],

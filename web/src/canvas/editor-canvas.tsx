@@ -2,6 +2,7 @@
 // particle overlay on top.
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect } from 'react';
+import { entryOf } from '../kinds';
 import { DeployProgressSummary } from '../live/deploy-progress-summary';
 import { ParticleOverlay } from '../live/particle-overlay';
 import { NODE_SIZE, readDraggedKind } from '../palette/palette-drag';
@@ -17,10 +18,7 @@ const DEFAULT_EDGE_OPTIONS = { type: 'link' } as const;
 const MINIMAP_STYLE = { width: 168, height: 112 };
 const SNAP_GRID: [number, number] = [12, 12];
 
-function miniMapColour(node: EditorNode): string {
-  if (node.data.kind === 'intruder') return 'var(--dw-intruder)';
-  return node.data.kind === 'client' ? 'var(--dw-client)' : 'var(--dw-service)';
-}
+const miniMapColour = (node: EditorNode): string => entryOf(node.data.kind).colour;
 
 export function EditorCanvas() {
   const nodes = useEditor((s) => s.nodes);

@@ -1,5 +1,9 @@
-// What client and service nodes share: the frame with id, state pill, summary line and live numbers.
-import type { Display, ServiceKind } from '@dw/world';
+// What every node shares, whatever its kind: the frame with its handles, id, state pill, summary line and live
+// numbers. The handles follow the kind's facts: a target handle when a link may lead to it, a source handle
+// unless it may have no links of its own (an impostor). Its colour is its kind's (`dw-kind--<kind>`, set in the
+// kind's .css).
+import { type Display, kindOf } from '@dw/world';
+import { Handle, Position } from '@xyflow/react';
 import type { ReactNode } from 'react';
 import { DeploySteps } from '../live/deploy-steps';
 import { NodeLiveLine } from '../live/node-live-line';
@@ -7,16 +11,17 @@ import { RefusalBadge } from '../live/refusal-badge';
 import { ReplicaHealth } from '../live/replica-health';
 import { useDeployStep, useServiceState } from '../live/use-live';
 import { useEditor } from '../store/editor-context';
+import type { EditorNodeData } from '../store/flow-types';
 
 interface NodeFrameProps {
   id: string;
-  kind: ServiceKind;
+  data: EditorNodeData;
   summary: string;
   selected: boolean;
-  /** Where an imported compose service came from: shown, never run. */
-  display?: Display;
-  /** The handles: rendered inside the frame so they sit on its edges. */
-  children: ReactNode;
+  /** What its live line counts (its kind's entry says). */
+  live: 'accepted' | 'sent';
+  /** More of the node's body, below its live line (a gateway's URL). */
+  children?: ReactNode;
 }
 
 function describeDisplay(display: Display | undefined): string | null {
@@ -26,26 +31,34 @@ function describeDisplay(display: Display | undefined): string | null {
   return text.length > 0 ? text : null;
 }
 
-export function NodeFrame({ id, kind, summary, selected, display, children }: NodeFrameProps) {
-  const origin = describeDisplay(display);
+export function NodeFrame({ id, data, summary, selected, live, children }: NodeFrameProps) {
+  const descriptor = kindOf(data.kind);
+  const origin = describeDisplay('display' in data ? data.display : undefined);
   const invalid = useEditor((s) => s.problems.nodes[id] !== undefined);
   const state = useServiceState(id);
   const deployStep = useDeployStep(id);
-  const classes = ['dw-node', `dw-node--${kind}`, invalid && 'dw-node--invalid', selected && 'dw-node--selected'];
+  const running = state !== 'idle' && state !== 'stopped';
+  const classes = ['dw-node', `dw-kind--${data.kind}`, invalid && 'dw-node--invalid', selected && 'dw-node--selected'];
   return (
     <div
       className={classes.filter(Boolean).join(' ')}
       data-testid={`node-${id}`}
+      data-kind={data.kind}
       data-state={state}
       data-deploy-step={deployStep}
     >
-      {children}
+      {descriptor.facts.callable === true && (
+        <Handle type="target" position={Position.Left} aria-label={`Connect to ${id}`} />
+      )}
+      {!descriptor.noLinksFrom?.(data.config) && (
+        <Handle type="source" position={Position.Right} aria-label={`Connect from ${id}`} />
+      )}
       <div className="dw-node__head">
         <span className="dw-node__kind" aria-hidden="true" />
         <span className="dw-node__id" title={id}>
           {id || '(no id)'}
         </span>
-        {state !== 'idle' && state !== 'stopped' && <span className={`dw-state dw-state--${state}`}>{state}</span>}
+        {running && <span className={`dw-state dw-state--${state}`}>{state}</span>}
       </div>
       <div className="dw-node__summary">{summary}</div>
       {origin && (
@@ -54,8 +67,9 @@ export function NodeFrame({ id, kind, summary, selected, display, children }: No
         </div>
       )}
       <DeploySteps id={id} />
-      {state !== 'idle' && state !== 'stopped' && kind === 'service' && <ReplicaHealth id={id} />}
-      {state !== 'idle' && state !== 'stopped' && <NodeLiveLine id={id} kind={kind} />}
+      {running && descriptor.facts.replicas === true && <ReplicaHealth id={id} />}
+      {running && <NodeLiveLine id={id} measure={live} />}
+      {children}
       <RefusalBadge id={id} />
     </div>
   );

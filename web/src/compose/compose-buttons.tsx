@@ -1,6 +1,11 @@
-// Import a compose file as a new world; export the open world as compose.yaml (saving pending edits first).
+// Import a compose file as a new world; export the open world as compose.yaml or as Kubernetes manifests
+// (kubernetes.yaml), saving pending edits first.
+import type { ErrorBody } from '@dw/world';
 import { type ChangeEvent, useRef } from 'react';
+import { authorizationHeader } from '../api/controller-token';
+import { ApiError, worldPath } from '../api/http-client';
 import { useEditor, useEditorActions } from '../store/editor-context';
+import { errorToast } from '../store/toasts';
 
 /** Starts a download of `url` the way a link with `download` does. */
 function download(url: string, fileName: string): void {
@@ -12,11 +17,28 @@ function download(url: string, fileName: string): void {
   anchor.remove();
 }
 
+/** The saved world's Kubernetes manifests; a world Kubernetes cannot name is an ApiError with its problems. */
+async function kubernetesManifests(worldId: string): Promise<Blob> {
+  const url = `${worldPath(worldId)}/kubernetes`;
+  const response = await fetch(url, { headers: authorizationHeader() });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => undefined)) as Partial<ErrorBody> | undefined;
+    throw new ApiError(
+      response.status,
+      body?.message ?? `GET ${url} failed with HTTP ${response.status}`,
+      body?.error ?? 'http',
+      body?.problems ?? [],
+    );
+  }
+  return response.blob();
+}
+
 export function ComposeButtons() {
   const busy = useEditor((s) => s.busy);
   const loaded = useEditor((s) => s.worldId !== null);
   const invalid = useEditor((s) => s.problems.list.length > 0);
   const observing = useEditor((s) => s.observing !== null);
+  const worldId = useEditor((s) => s.worldId);
   const actions = useEditorActions();
   const input = useRef<HTMLInputElement>(null);
 
@@ -28,6 +50,17 @@ export function ComposeButtons() {
   const onExport = async () => {
     const url = await actions.exportCompose();
     if (url) download(url, 'compose.yaml');
+  };
+  const onExportKubernetes = async () => {
+    // Saves pending edits first (what exportCompose does), then fetches, so that a refusal shows as a toast.
+    if (worldId === null || !(await actions.exportCompose())) return;
+    try {
+      const url = URL.createObjectURL(await kubernetesManifests(worldId));
+      download(url, 'kubernetes.yaml');
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (error) {
+      actions.pushToast(errorToast('Could not export for Kubernetes', error));
+    }
   };
   const exportBlocker = !loaded ? 'No world is open' : invalid ? 'Fix the problems before exporting' : null;
 
@@ -59,6 +92,18 @@ export function ComposeButtons() {
         title={exportBlocker ?? 'Download this world as compose.yaml (saves pending edits first)'}
       >
         Export compose
+      </button>
+      <button
+        type="button"
+        className="dw-button dw-button--block"
+        onClick={() => void onExportKubernetes()}
+        disabled={exportBlocker !== null || busy !== null}
+        title={
+          exportBlocker ??
+          'Download this world as Kubernetes manifests: a Deployment and a Service per service, its identity issuer, and NetworkPolicies that admit only the links (saves pending edits first)'
+        }
+      >
+        Export Kubernetes
       </button>
     </section>
   );

@@ -1,6 +1,6 @@
-// The controller's fault routes, typed with the contract: inject, remove, kill. Failures are ApiError with the
+// The controller's fault routes, typed with the contract: inject, remove, kill, start again. Failures are ApiError with the
 // server's sentence, like every other call.
-import type { ActiveFault, FaultList, FaultSpec } from '@dw/world';
+import type { ActiveFault, FaultList, FaultSpec, Killed } from '@dw/world';
 import { request, worldPath } from '../api/http-client';
 
 export const faultClient = {
@@ -10,8 +10,14 @@ export const faultClient = {
     request<FaultList>('DELETE', `${worldPath(worldId)}/faults/${encodeURIComponent(faultId)}`),
   /** One copy when `replica` is given, every copy otherwise. */
   kill: (worldId: string, serviceId: string, replica?: number) =>
-    request<{ serviceId: string; pid: number; pids: number[] }>(
+    request<Killed>(
       'POST',
       `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/kill${replica !== undefined ? `?replica=${replica}` : ''}`,
+    ),
+  /** Starts again the copies that are down (killed with restart "no", crashed). */
+  start: (worldId: string, serviceId: string) =>
+    request<{ serviceId: string; replicas: number[] }>(
+      'POST',
+      `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/start`,
     ),
 };

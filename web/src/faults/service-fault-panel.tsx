@@ -1,5 +1,5 @@
 // The selected service's process while its world runs: kill it (its restart policy decides what happens next),
-// pause it (SIGSTOP) and resume it (SIGCONT). A service that runs more than once is acted on one copy at a time
+// start it again once it is down, pause it (SIGSTOP) and resume it (SIGCONT). A service that runs more than once is acted on one copy at a time
 // by default (its callers carry on through the others: the interesting case), or on every copy.
 import { useId, useState } from 'react';
 import { useReplicas } from '../live/use-live';
@@ -17,10 +17,12 @@ export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
   const many = replicas !== undefined && replicas.length > 1;
   const replica = many && picked !== 'all' && picked <= replicas.length ? picked : undefined;
   const pause = useServicePause(serviceId, replica);
-  const { inject, heal, kill } = useFaultActions();
+  const { inject, heal, kill, start } = useFaultActions();
   if (!deployed) return null;
   const targetState = replica !== undefined ? replicas?.[replica - 1]?.state : state;
   const running = targetState !== undefined && RUNNING.has(targetState);
+  // down: every copy crashed (killed with restart "no", or crashed for good); Start brings them back
+  const down = state === 'crashed' || (replicas?.some((r) => r.state === 'crashed') ?? false);
   const what = replica !== undefined ? `replica ${replica}` : many ? 'every replica' : 'process';
   return (
     <section className="dw-inspector__section" aria-label="Process">
@@ -47,14 +49,20 @@ export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
         </div>
       )}
       <div className="dw-fault-actions">
-        <button
-          type="button"
-          className="dw-button dw-button--danger"
-          disabled={!running}
-          onClick={() => void kill(serviceId, replica)}
-        >
-          Kill {what}
-        </button>
+        {down && !running ? (
+          <button type="button" className="dw-button" onClick={() => void start(serviceId)}>
+            Start
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="dw-button dw-button--danger"
+            disabled={!running}
+            onClick={() => void kill(serviceId, replica)}
+          >
+            Kill {what}
+          </button>
+        )}
         {pause ? (
           <button type="button" className="dw-button" onClick={() => void heal(pause.id)}>
             Resume {what}
@@ -73,7 +81,8 @@ export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
         )}
       </div>
       <p className="dw-muted">
-        Kill is SIGKILL: the restart policy decides what follows. Pause is SIGSTOP, resume SIGCONT.
+        Kill is SIGKILL: the restart policy decides what follows; Start brings a process that is down back. Pause is
+        SIGSTOP, resume SIGCONT.
         {many && ' Its callers spread their calls over the replicas that answer.'}
       </p>
     </section>

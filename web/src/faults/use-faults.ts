@@ -38,5 +38,6 @@ export function useFaultActions() {
       guard(`Could not kill ${serviceId}${replica !== undefined ? ` (replica ${replica})` : ''}`, (id) =>
         faultClient.kill(id, serviceId, replica),
       ),
+    start: (serviceId: string) => guard(`Could not start ${serviceId}`, (id) => faultClient.start(id, serviceId)),
   };
 }

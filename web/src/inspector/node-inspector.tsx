@@ -1,21 +1,44 @@
-// The selected node: its id, kind and config fields, each with its validation message.
-import { MAX_REPLICAS } from '@dw/world';
-
+// The selected node: its id and kind, its kind's own config fields (from the kind registry), the fields its kind's
+// facts allow (replicas, restart and call policy), its kind's own panels (a gateway's try it), its live numbers,
+// its process.
+import {
+  type AnyKind,
+  type ClientCallPolicy,
+  kindOf,
+  MAX_REPLICAS,
+  type RestartPolicy,
+  type ServiceCallPolicy,
+} from '@dw/world';
 import { ServiceFaultPanel } from '../faults/service-fault-panel';
-import { ClientLoadFields } from '../load/client-load-fields';
+import { entryOf } from '../kinds';
 import { FindLimitPanel } from '../load/find-limit-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
+import type { EditorNodeData } from '../store/flow-types';
 import type { FieldMessages } from '../store/problem-index';
-import { CallPolicyFields } from './call-policy-fields';
+import { CallPolicyFields, callPolicyShape } from './call-policy-fields';
 import { CertificatePanel } from './certificate-panel';
-import { ClientConfigFields } from './client-config-fields';
 import { NumberField, ReadOnlyField } from './fields';
-import { IntruderConfigFields } from './intruder-config-fields';
 import { NodeLivePanel } from './node-live-panel';
-import { ServiceConfigFields } from './service-config-fields';
 import { ServiceIdField } from './service-id-field';
 
 const NO_MESSAGES: FieldMessages = {};
+
+const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+
+/** What a kind is, for people: its summary, and what its facts forbid. */
+export function kindNote(descriptor: AnyKind): string {
+  const parts = [sentence(descriptor.summary)];
+  if (!descriptor.facts.linksGrant) parts.push('Its links are routes, never permissions.');
+  if (descriptor.facts.callable !== true) parts.push('Cannot be called.');
+  return parts.join(' ');
+}
+
+/** The fields every kind may or may not have, read generically (the facts say which it has). */
+interface CommonFields {
+  replicas?: number;
+  restart?: RestartPolicy;
+  config: { calls?: ServiceCallPolicy | ClientCallPolicy };
+}
 
 export function NodeInspector({ nodeId }: { nodeId: string }) {
   const data = useEditor((s) => s.nodes.find((n) => n.id === nodeId)?.data);
@@ -23,78 +46,52 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
   const links = useEditor((s) => s.edges.filter((e) => e.source === nodeId || e.target === nodeId).length);
   const actions = useEditorActions();
   if (!data) return null;
+  const descriptor = kindOf(data.kind);
+  const entry = entryOf(data.kind);
+  const { Fields, Panels } = entry;
+  const common = data as EditorNodeData & CommonFields;
+  const shape = callPolicyShape(descriptor);
+  const update = (patch: Partial<CommonFields> | { config: EditorNodeData['config'] }) =>
+    actions.setNodeData(nodeId, { ...data, ...patch } as EditorNodeData);
   return (
     <div className="dw-inspector__body">
       <header className="dw-inspector__header">
-        <span className={`dw-kind-badge dw-kind-badge--${data.kind}`}>{data.kind}</span>
+        <span className={`dw-kind-badge dw-kind--${data.kind}`}>{data.kind}</span>
         <h2 className="dw-inspector__title">{nodeId || '(no id)'}</h2>
       </header>
       <ServiceIdField id={nodeId} />
       <ReadOnlyField label="Kind">{data.kind}</ReadOnlyField>
-      <p className="dw-muted dw-kind-note">
-        {data.kind === 'client'
-          ? 'Generates requests; cannot be called.'
-          : data.kind === 'intruder'
-            ? 'Attacks for real; its links are routes, never permissions. Cannot be called.'
-            : 'Handles requests and calls each of its links.'}
-      </p>
+      <p className="dw-muted dw-kind-note">{kindNote(descriptor)}</p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
-      {data.kind === 'client' ? (
-        <>
-          <ClientConfigFields
-            config={data.config}
-            messages={messages}
-            onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
-          />
-          <ClientLoadFields
-            config={data.config}
-            messages={messages}
-            onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
-          />
-        </>
-      ) : data.kind === 'intruder' ? (
-        <IntruderConfigFields
-          config={data.config}
-          messages={messages}
-          onChange={(config) => actions.setNodeData(nodeId, { kind: 'intruder', config })}
+      <Fields id={nodeId} config={data.config} messages={messages} onChange={(config) => update({ config })} />
+      {descriptor.facts.replicas === true && (
+        <NumberField
+          label="Replicas"
+          value={common.replicas}
+          optional
+          placeholder="1"
+          message={messages.replicas}
+          hint={`Copies that run, 1 to ${MAX_REPLICAS}: each its own process and port with the same identity; callers spread their calls over them. A new count starts or stops only the extra copies.`}
+          onChange={(replicas) => update({ replicas })}
         />
-      ) : (
-        <>
-          <ServiceConfigFields
-            config={data.config}
-            messages={messages}
-            onChange={(config) => actions.setNodeData(nodeId, { ...data, config })}
-          />
-          <NumberField
-            label="Replicas"
-            value={data.replicas}
-            optional
-            placeholder="1"
-            message={messages.replicas}
-            hint={`Copies that run, 1 to ${MAX_REPLICAS}: each its own process and port with the service's identity; callers spread their calls over them. A new count starts or stops only the extra copies.`}
-            onChange={(replicas) => actions.setNodeData(nodeId, { ...data, replicas })}
-          />
-        </>
       )}
-      {data.kind !== 'intruder' && (
+      {(shape.restart || shape.calls) && (
         <CallPolicyFields
-          kind={data.kind}
-          restart={data.restart}
-          calls={data.config.calls}
+          shape={shape}
+          restart={common.restart}
+          calls={common.config.calls as ServiceCallPolicy | undefined}
           messages={messages}
-          onRestart={(restart) =>
-            actions.setNodeData(nodeId, { ...data, ...(restart ? { restart } : { restart: undefined }) })
-          }
+          onRestart={(restart) => update({ restart })}
           onCalls={(calls) => {
-            const { calls: _, ...rest } = data.config;
-            const config = calls === undefined ? rest : { ...rest, calls };
-            actions.setNodeData(nodeId, { ...data, config } as typeof data);
+            const { calls: _, ...rest } = common.config;
+            update({ config: (calls === undefined ? rest : { ...rest, calls }) as EditorNodeData['config'] });
           }}
         />
       )}
-      <NodeLivePanel id={nodeId} kind={data.kind} />
+      {Panels && <Panels key={nodeId} id={nodeId} />}
+      <NodeLivePanel id={nodeId} measure={entry.live} />
       <ServiceFaultPanel serviceId={nodeId} />
-      {data.kind === 'client' && <FindLimitPanel clientId={nodeId} />}
+      {descriptor.facts.loadControl && <FindLimitPanel clientId={nodeId} />}
       <CertificatePanel id={nodeId} />
       <div className="dw-inspector__actions">
         <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>

@@ -1,5 +1,5 @@
-// What a node is doing right now, in the inspector: state, why, and its numbers.
-import type { ServiceKind } from '@dw/world';
+// What a node is doing right now, in the inspector: state, why, and its numbers (what it accepted, or what it sent:
+// its kind's entry says which).
 import { formatCount, formatRate } from '../live/format';
 import { HistoryChart } from '../live/history-chart';
 import { LogsPanel } from '../live/logs-panel';
@@ -8,7 +8,7 @@ import { useSentRate } from '../live/use-live';
 import { useTraffic } from '../store/editor-context';
 import { ReadOnlyField } from './fields';
 
-export function NodeLivePanel({ id, kind }: { id: string; kind: ServiceKind }) {
+export function NodeLivePanel({ id, measure }: { id: string; measure: 'accepted' | 'sent' }) {
   const live = useTraffic((s) => s.services[id]);
   const sent = useSentRate(id);
   // Nothing to say about a service that is not running and never said why.
@@ -20,7 +20,7 @@ export function NodeLivePanel({ id, kind }: { id: string; kind: ServiceKind }) {
         <span className={`dw-state dw-state--${live.state}`}>{live.state}</span>
       </ReadOnlyField>
       {live.detail && <p className="dw-detail">{live.detail}</p>}
-      {kind === 'service' ? (
+      {measure === 'accepted' ? (
         <>
           <ReadOnlyField label="In">
             {formatRate(live.acceptedRate)} accepted · {formatCount(live.totalAccepted)} total
@@ -32,7 +32,7 @@ export function NodeLivePanel({ id, kind }: { id: string; kind: ServiceKind }) {
       )}
       <RefusalBadge id={id} />
       <h3 className="dw-section-title">History</h3>
-      {kind === 'service' ? (
+      {measure === 'accepted' ? (
         <HistoryChart historyKey={`service:${id}`} rateLabel="Accepted" />
       ) : (
         <HistoryChart historyKey={`out:${id}`} rateLabel="Sent" />

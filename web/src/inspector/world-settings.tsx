@@ -1,8 +1,8 @@
 // With nothing selected: the world's own settings, what it holds, and every problem in it.
-import { DEFAULT_HOP_BUDGET, DEFAULT_LEAF_LIFETIME_MINUTES } from '@dw/world';
+import { DEFAULT_HOP_BUDGET, DEFAULT_LEAF_LIFETIME_MINUTES, KIND_LIST } from '@dw/world';
 import { ScenarioPanel } from '../scenarios/scenario-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
-import { selectDraftWorld } from '../store/editor-store';
+import { plural, selectDraftWorld } from '../store/editor-store';
 import { problemSubject } from '../store/problem-index';
 import { RecentTraces } from '../traces/recent-messages';
 import { NumberField, TextField } from './fields';
@@ -45,11 +45,16 @@ export function WorldSettings() {
   const hopBudget = useEditor((s) => s.settings?.hopBudget);
   const leafLifetime = useEditor((s) => s.settings?.leafLifetimeMinutes);
   const messages = useEditor((s) => s.problems.world);
-  const counts = useEditor(
-    (s) =>
-      `${s.nodes.filter((n) => n.data.kind === 'client').length}|${s.nodes.filter((n) => n.data.kind === 'service').length}|${s.edges.length}|${s.nodes.filter((n) => n.data.kind === 'intruder').length}`,
+  // "2 clients · 3 services · 4 links": each kind it holds (in the palette's order), then its links.
+  const holds = useEditor((s) =>
+    [
+      ...KIND_LIST.map((k) => {
+        const count = s.nodes.filter((n) => n.data.kind === k.kind).length;
+        return count > 0 ? plural(count, k.title.toLowerCase()) : null;
+      }).filter((part) => part !== null),
+      plural(s.edges.length, 'link'),
+    ].join(' · '),
   );
-  const [clients, services, links, intruders] = counts.split('|');
   const actions = useEditorActions();
   return (
     <div className="dw-inspector__body">
@@ -78,12 +83,7 @@ export function WorldSettings() {
         onChange={actions.setLeafLifetime}
       />
       <IdentityActions />
-      <p className="dw-muted">
-        {clients} client{clients === '1' ? '' : 's'} · {services} service{services === '1' ? '' : 's'} · {links} link
-        {links === '1' ? '' : 's'}
-        {intruders !== '0' ? ` · ${intruders} intruder${intruders === '1' ? '' : 's'}` : ''}. Select a node or link to
-        edit it.
-      </p>
+      <p className="dw-muted">{holds}. Select a node or link to edit it.</p>
       {messages[''] && <p className="dw-field__message">{messages['']}</p>}
       <ScenarioPanel />
       <ProblemList />

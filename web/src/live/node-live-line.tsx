@@ -1,5 +1,4 @@
-// The live line inside a node: requests accepted (services) or sent (clients) per second.
-import type { ServiceKind } from '@dw/world';
+// The live line inside a node: requests accepted or calls sent per second (which one, its kind's entry says).
 import { formatRate } from './format';
 import { useAcceptedRate, useSentRate } from './use-live';
 
@@ -21,6 +20,6 @@ function SentLine({ id }: { id: string }) {
   );
 }
 
-export function NodeLiveLine({ id, kind }: { id: string; kind: ServiceKind }) {
-  return kind === 'service' ? <AcceptedLine id={id} /> : <SentLine id={id} />;
+export function NodeLiveLine({ id, measure }: { id: string; measure: 'accepted' | 'sent' }) {
+  return measure === 'accepted' ? <AcceptedLine id={id} /> : <SentLine id={id} />;
 }

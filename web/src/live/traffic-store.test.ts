@@ -1,6 +1,13 @@
-import type { LinkTraffic, TrafficFrame } from '@dw/world';
+import { type CallFigures, callFigures, emptyTally, type LinkTraffic, type TrafficFrame } from '@dw/world';
 import { describe, expect, it } from 'vitest';
 import { createTrafficStore } from './traffic-store';
+
+/** The figures a frame carries (computed by the controller), all zero but `extra`. */
+const figures = (extra: Partial<CallFigures>): CallFigures => ({
+  ...callFigures(emptyTally()),
+  spanMs: 1000,
+  ...extra,
+});
 
 function linkTraffic(requests: number, total: number, extra: Partial<LinkTraffic> = {}): LinkTraffic {
   return {
@@ -31,38 +38,65 @@ function frame(links: LinkTraffic[], extra: Partial<TrafficFrame> = {}): Traffic
 }
 
 describe('traffic store', () => {
-  it('shows a lock while calls get through, none once they are all refused, and counts handshakes', () => {
+  it('shows a lock while calls get answered over mutual TLS, none once they are all refused, and counts handshakes', () => {
     const store = createTrafficStore();
     store.getState().actions.reset('w');
+    const handshakes = { handshakes: 1, total: { requests: 4, errors: 0, refused: 0, handshakes: 1 } };
     store
       .getState()
       .actions.ingestFrame(
-        frame([linkTraffic(4, 4, { handshakes: 1, total: { requests: 4, errors: 0, refused: 0, handshakes: 1 } })]),
+        frame([linkTraffic(4, 4, { ...handshakes, figures: figures({ ratePerSec: 20, answered: 4 }) })]),
       );
     expect(store.getState().links.l1).toMatchObject({ mutualTls: true, handshakes: 1 });
-    for (let i = 0; i < 6; i++) {
-      store
-        .getState()
-        .actions.ingestFrame(
-          frame([linkTraffic(4, 8 + 4 * i, { refused: 4, total: { requests: 8 + 4 * i, errors: 0, refused: 4 } })]),
-        );
-    }
-    expect(store.getState().links.l1?.mutualTls).toBe(false);
+    const refused = figures({ ratePerSec: 20, refusedShare: 1, failedShare: 1, answered: 0 });
+    store
+      .getState()
+      .actions.ingestFrame(
+        frame([linkTraffic(4, 8, { refused: 4, total: { requests: 8, errors: 0, refused: 4 }, figures: refused })]),
+      );
+    expect(store.getState().links.l1).toMatchObject({ mutualTls: false, refusedShare: 1 });
     expect(store.getState().links.l1?.handshakes).toBe(0); // a sender that does not count them reports none
   });
 
-  it('gives each link its requests per second over the last second and its running total', () => {
+  it("shows the frame's figures as they are, never a rate of its own", () => {
     const store = createTrafficStore();
     store.getState().actions.reset('w');
-    let total = 0;
-    for (let i = 0; i < 8; i++) {
-      total += 4;
-      store.getState().actions.ingestFrame(frame([linkTraffic(4, total)]));
-    }
-    const live = store.getState().links.l1;
-    expect(live?.rate).toBe(20);
-    expect(live?.total).toBe(32);
-    expect(store.getState().services.b).toMatchObject({ state: 'ready', acceptedRate: 20, totalAccepted: 40 });
+    // 4 calls in a 200 ms window would be 20/s; the controller's figure over the last second says 7/s
+    const figured = figures({
+      ratePerSec: 7,
+      errorShare: 0.25,
+      latencyMsMean: 122.8,
+      latencyMsP50: 122.7,
+      latencyMsP99: 122.9,
+    });
+    const services = [
+      {
+        id: 'a',
+        state: 'ready' as const,
+        accepted: 0,
+        totalAccepted: 0,
+        figures: { spanMs: 1000, inPerSec: 0, out: figured },
+      },
+      {
+        id: 'b',
+        state: 'ready' as const,
+        accepted: 4,
+        totalAccepted: 40,
+        figures: { spanMs: 1000, inPerSec: 6.5, out: figures({}) },
+      },
+    ];
+    store.getState().actions.ingestFrame(frame([linkTraffic(4, 32, { figures: figured })], { services }));
+    expect(store.getState().links.l1).toMatchObject({
+      rate: 7,
+      attemptRate: 7,
+      errorShare: 0.25,
+      latencyMs: 122.8,
+      p50Ms: 122.7,
+      p99Ms: 122.9,
+      total: 32,
+    });
+    expect(store.getState().services.a).toMatchObject({ outRate: 7 });
+    expect(store.getState().services.b).toMatchObject({ state: 'ready', acceptedRate: 6.5, totalAccepted: 40 });
   });
 
   it('keeps the same object for a link whose numbers did not change, so its label does not re-render', () => {
@@ -85,24 +119,37 @@ describe('traffic store', () => {
     expect(store.getState().refusals.b).toEqual([{ from: 'x', reason: 'not-linked', count: 3 }]);
   });
 
-  it('keeps p50/p99, out rates, a point of history per second, and recent samples; pause drops frames', () => {
+  it('keeps p50/p99 while quiet, a point of history per second from the figures, and recent samples; pause drops frames', () => {
     const store = createTrafficStore();
     const { actions } = store.getState();
     actions.reset('w');
     const sample = { linkId: 'l1', traceId: 'a'.repeat(32), outcome: 'ok' as const, latencyMs: 3 };
+    const busy = figures({ ratePerSec: 20, failedShare: 0.05, errorShare: 0.05, latencyMsP50: 2, latencyMsP99: 8 });
+    const services = [
+      {
+        id: 'a',
+        state: 'ready' as const,
+        accepted: 0,
+        totalAccepted: 0,
+        figures: { spanMs: 1000, inPerSec: 0, out: busy },
+      },
+      {
+        id: 'b',
+        state: 'ready' as const,
+        accepted: 4,
+        totalAccepted: 40,
+        figures: { spanMs: 1000, inPerSec: 20, out: figures({}) },
+      },
+    ];
     for (let i = 1; i <= 5; i++) {
       actions.ingestFrame(
-        frame([linkTraffic(4, i * 4, { latencyMsP50: 2, latencyMsP99: 8, errors: i === 5 ? 1 : 0 })], {
-          at: i * 200,
-          samples: i === 1 ? [sample] : [],
-        }),
+        frame([linkTraffic(4, i * 4, { figures: busy })], { at: i * 200, samples: i === 1 ? [sample] : [], services }),
       );
     }
-    // a window with no calls keeps the last quantiles instead of showing 0
+    // a second with no calls keeps the last quantiles instead of showing 0
     actions.ingestFrame(frame([linkTraffic(0, 20)], { at: 1200 }));
     const state = store.getState();
-    expect(state.links.l1).toMatchObject({ p50Ms: 2, p99Ms: 8 });
-    expect(state.services.b?.outRate).toBe(0);
+    expect(state.links.l1).toMatchObject({ rate: 0, p50Ms: 2, p99Ms: 8 });
     expect(state.samples).toEqual([sample]);
     expect(state.historyVersion).toBe(1);
     expect(actions.history('link:l1')).toEqual([{ at: 1000, rate: 20, errors: 1, p99Ms: 8 }]);

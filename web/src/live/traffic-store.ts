@@ -1,5 +1,8 @@
 // Live traffic, kept apart from the editor store and from React Flow: frames arrive five times a second and only
 // the few components that show a number (link labels, node badges) and the particle overlay subscribe to them.
+// The figures (rates, failed shares, latency quantiles and mean) come computed in each frame (@dw/world
+// figures.ts, by the controller's aggregator, over the last FIGURE_WINDOW_MS): they are read here, never
+// computed again, so a label, an inspector and a chart show the same number.
 import {
   type ActiveFault,
   type BreakerState,
@@ -7,6 +10,7 @@ import {
   type DeployStatus,
   type DeployStep,
   type FaultList,
+  FIGURE_WINDOW_MS,
   FRAME_INTERVAL_MS,
   type MessageSample,
   type RefusalReason,
@@ -17,9 +21,8 @@ import {
 } from '@dw/world';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
-/** Averages cover about this long, so a label's rate is "requests per second over the last second". */
-export const RATE_WINDOW_MS = 1000;
-const FRAMES_KEPT = Math.max(1, Math.round(RATE_WINDOW_MS / FRAME_INTERVAL_MS));
+/** Figures cover about this long, so a label's rate is "requests per second over the last second". */
+export const RATE_WINDOW_MS = FIGURE_WINDOW_MS;
 /** History: one point per second for the last five minutes, per link and per service. */
 export const HISTORY_POINTS = 300;
 /** Sampled messages kept for the inspector (each can be opened as a trace). */
@@ -36,15 +39,14 @@ export interface HistoryPoint {
 export interface LinkLive {
   from: string;
   to: string;
-  /** Requests per second over the last ~second. */
+  /** Requests per second over the last ~second (the frame's figures.ratePerSec). */
   rate: number;
-  /** Calls per second including refused ones, and the share of each outcome, over the same window. */
+  /** Calls per second including failed and refused ones, and the share of each outcome, over the same window. */
   attemptRate: number;
   errorShare: number;
   refusedShare: number;
-  /** Mean latency over the same window, ms. */
+  /** Mean, p50 and p99 latency over the same window, ms; the last ones seen while the link is quiet. */
   latencyMs: number;
-  /** p50 and p99 latency of the latest frame that carried calls, ms (from the services' histograms). */
   p50Ms: number;
   p99Ms: number;
   /** Since deploy. */
@@ -76,6 +78,8 @@ export interface ServiceLive {
   detail?: string;
   /** Each copy, when it runs more than once (from the status events). */
   replicas?: ReplicaLive[];
+  /** The figures its kind reports (a queue's depth, a store's keys), by name: the latest frame's. */
+  gauges?: Record<string, number>;
 }
 
 export interface ReplicaLive {
@@ -204,11 +208,19 @@ function sameReplicas(a: ReplicaLive[] | undefined, b: ReplicaLive[] | undefined
   });
 }
 
+function sameGauges(a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(b);
+  return keys.length === Object.keys(a).length && keys.every((k) => a[k] === b[k]);
+}
+
 function sameService(a: ServiceLive | undefined, b: ServiceLive): boolean {
   return (
     !!a &&
     a.state === b.state &&
     sameReplicas(a.replicas, b.replicas) &&
+    sameGauges(a.gauges, b.gauges) &&
     a.acceptedRate === b.acceptedRate &&
     a.outRate === b.outRate &&
     a.totalAccepted === b.totalAccepted &&
@@ -221,45 +233,44 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 const NO_HISTORY: readonly HistoryPoint[] = [];
 
 export function createTrafficStore(): TrafficStore {
-  /** The last second of frames, oldest first. */
-  let recent: TrafficFrame[] = [];
   let history = new Map<string, HistoryPoint[]>();
-  /** The second being gathered: per key, requests, errors, worst p99, and how long it covers. */
-  let gathering = new Map<string, { requests: number; errors: number; p99: number }>();
+  /** How much of the second being gathered the frames so far cover. */
   let gatheredMs = 0;
 
-  const gather = (key: string, requests: number, errors: number, p99: number) => {
-    const g = gathering.get(key) ?? { requests: 0, errors: 0, p99: 0 };
-    g.requests += requests;
-    g.errors += errors;
-    g.p99 = Math.max(g.p99, p99);
-    gathering.set(key, g);
+  const point = (key: string, at: number, rate: number, errors: number, p99Ms: number) => {
+    const points = history.get(key) ?? [];
+    points.push({ at, rate: round1(rate), errors: round1(errors), p99Ms: round1(p99Ms) });
+    if (points.length > HISTORY_POINTS) points.splice(0, points.length - HISTORY_POINTS);
+    history.set(key, points);
   };
 
-  /** Adds the frame to the second being gathered; true when a second was completed into history. */
+  /**
+   * Once a second of frames has come, adds a point per link and service: the figures of the frame that ends it,
+   * which cover that second. True when it did.
+   */
   const record = (frame: TrafficFrame): boolean => {
-    for (const link of frame.links) {
-      gather(`link:${link.id}`, link.requests, link.errors + link.refused, link.latencyMsP99 ?? 0);
-      // a service's history: what it accepted, and how its own calls fared; a client's: what it sent
-      gather(`service:${link.from}`, 0, link.errors + link.refused, link.latencyMsP99 ?? 0);
-      gather(`out:${link.from}`, link.requests, link.errors + link.refused, link.latencyMsP99 ?? 0);
-    }
-    for (const s of frame.services) gather(`service:${s.id}`, s.accepted, 0, 0);
     gatheredMs += frame.windowMs || FRAME_INTERVAL_MS;
-    if (gatheredMs < 1000) return false;
-    for (const [key, g] of gathering) {
-      const points = history.get(key) ?? [];
-      points.push({
-        at: frame.at,
-        rate: round1((g.requests * 1000) / gatheredMs),
-        errors: g.errors,
-        p99Ms: round1(g.p99),
-      });
-      if (points.length > HISTORY_POINTS) points.splice(0, points.length - HISTORY_POINTS);
-      history.set(key, points);
-    }
-    gathering = new Map();
+    if (gatheredMs < RATE_WINDOW_MS) return false;
     gatheredMs = 0;
+    for (const link of frame.links) {
+      const f = link.figures;
+      point(
+        `link:${link.id}`,
+        frame.at,
+        f?.ratePerSec ?? 0,
+        (f?.ratePerSec ?? 0) * (f?.failedShare ?? 0),
+        f?.latencyMsP99 ?? 0,
+      );
+    }
+    for (const s of frame.services) {
+      // a service's history: what it accepted, and how its own calls fared; a client's (out:): what it sent
+      const out = s.figures?.out;
+      const failures = (out?.ratePerSec ?? 0) * (out?.failedShare ?? 0);
+      point(`service:${s.id}`, frame.at, s.figures?.inPerSec ?? 0, failures, out?.latencyMsP99 ?? 0);
+      if (frame.links.some((l) => l.from === s.id)) {
+        point(`out:${s.id}`, frame.at, out?.ratePerSec ?? 0, failures, out?.latencyMsP99 ?? 0);
+      }
+    }
     return true;
   };
 
@@ -280,9 +291,7 @@ export function createTrafficStore(): TrafficStore {
     openTraceId: null,
     actions: {
       reset(worldId) {
-        recent = [];
         history = new Map();
-        gathering = new Map();
         gatheredMs = 0;
         set({
           worldId,
@@ -301,7 +310,6 @@ export function createTrafficStore(): TrafficStore {
       },
 
       setPaused(paused) {
-        recent = [];
         set({ paused, lastFrameAt: paused ? 0 : get().lastFrameAt });
       },
 
@@ -336,46 +344,26 @@ export function createTrafficStore(): TrafficStore {
         const state = get();
         if (frame.worldId !== state.worldId || state.paused) return;
         const completedSecond = record(frame);
-        recent.push(frame);
-        if (recent.length > FRAMES_KEPT) recent = recent.slice(-FRAMES_KEPT);
-        const spanMs = recent.reduce((sum, f) => sum + (f.windowMs || FRAME_INTERVAL_MS), 0) || FRAME_INTERVAL_MS;
-        const perSecond = (count: number) => round1((count * 1000) / spanMs);
-
-        const windowSums = new Map<
-          string,
-          { requests: number; errors: number; refused: number; latency: number; answered: number }
-        >();
-        for (const f of recent) {
-          for (const link of f.links) {
-            const sum = windowSums.get(link.id) ?? { requests: 0, errors: 0, refused: 0, latency: 0, answered: 0 };
-            sum.requests += link.requests;
-            // senders that do not report answers: a call that neither failed nor was refused was answered
-            sum.answered += link.answered ?? link.requests - link.errors - link.refused;
-            sum.errors += link.errors;
-            sum.refused += link.refused;
-            sum.latency += link.latencyMsAvg * link.requests;
-            windowSums.set(link.id, sum);
-          }
-        }
         const links: Record<string, LinkLive> = {};
         for (const link of frame.links) {
-          const sum = windowSums.get(link.id) ?? { requests: 0, errors: 0, refused: 0, latency: 0, answered: 0 };
-          const attempts = Math.max(sum.requests, sum.errors + sum.refused);
+          const f = link.figures;
           const previous = state.links[link.id];
+          const quiet = !f || f.ratePerSec === 0;
           const next: LinkLive = {
             from: link.from,
             to: link.to,
-            p50Ms: link.requests > 0 ? (link.latencyMsP50 ?? 0) : (previous?.p50Ms ?? 0),
-            p99Ms: link.requests > 0 ? (link.latencyMsP99 ?? 0) : (previous?.p99Ms ?? 0),
-            rate: perSecond(sum.requests),
-            attemptRate: perSecond(attempts),
-            errorShare: attempts > 0 ? sum.errors / attempts : 0,
-            refusedShare: attempts > 0 ? sum.refused / attempts : 0,
-            latencyMs: sum.requests > 0 ? sum.latency / sum.requests : link.latencyMsAvg,
+            rate: f?.ratePerSec ?? 0,
+            attemptRate: f?.ratePerSec ?? 0,
+            errorShare: f?.errorShare ?? 0,
+            refusedShare: f?.refusedShare ?? 0,
+            // a quiet link keeps the latencies it last had instead of showing 0
+            latencyMs: quiet ? (previous?.latencyMs ?? 0) : f.latencyMsMean,
+            p50Ms: quiet ? (previous?.p50Ms ?? 0) : f.latencyMsP50,
+            p99Ms: quiet ? (previous?.p99Ms ?? 0) : f.latencyMsP99,
             total: link.total.requests,
             errors: link.total.errors,
             refused: link.total.refused,
-            mutualTls: sum.answered > 0,
+            mutualTls: (f?.answered ?? 0) > 0,
             handshakes: link.total.handshakes ?? 0,
           };
           if (link.totalRetries) next.retries = link.totalRetries;
@@ -383,32 +371,26 @@ export function createTrafficStore(): TrafficStore {
           links[link.id] = previous && sameLink(previous, next) ? previous : next;
         }
 
-        const accepted = new Map<string, number>();
-        for (const f of recent) {
-          for (const s of f.services) accepted.set(s.id, (accepted.get(s.id) ?? 0) + s.accepted);
-        }
-        const out = new Map<string, number>();
-        for (const link of frame.links) {
-          out.set(link.from, (out.get(link.from) ?? 0) + (windowSums.get(link.id)?.requests ?? 0));
-        }
         const services: Record<string, ServiceLive> = { ...state.services };
         for (const s of frame.services) {
           const previous = state.services[s.id];
           const next: ServiceLive = {
             state: s.state,
-            acceptedRate: perSecond(accepted.get(s.id) ?? 0),
-            outRate: perSecond(out.get(s.id) ?? 0),
+            acceptedRate: s.figures?.inPerSec ?? 0,
+            outRate: s.figures?.out.ratePerSec ?? 0,
             totalAccepted: s.totalAccepted,
           };
           if (previous?.detail !== undefined && previous.state === s.state) next.detail = previous.detail;
+          if (s.gauges) {
+            const gauges = Object.fromEntries(s.gauges.map((g) => [g.name, g.value]));
+            next.gauges = sameGauges(previous?.gauges, gauges) ? previous?.gauges : gauges;
+          } else if (previous?.gauges) next.gauges = previous.gauges;
           if (previous?.replicas) {
             // states and pids come with the status events; the frame adds what each copy accepted
-            const rates = new Map(
-              (s.replicas ?? []).map((r) => [r.replica, frame.windowMs > 0 ? (r.accepted * 1000) / frame.windowMs : 0]),
-            );
+            const rates = new Map((s.replicas ?? []).map((r) => [r.replica, r.inPerSec ?? 0]));
             const replicas = previous.replicas.map((r) => {
               const rate = rates.get(r.replica);
-              return rate === undefined ? r : { ...r, acceptedRate: Math.round(rate * 10) / 10 };
+              return rate === undefined ? r : { ...r, acceptedRate: rate };
             });
             next.replicas = sameReplicas(previous.replicas, replicas) ? previous.replicas : replicas;
           }
@@ -451,6 +433,7 @@ export function createTrafficStore(): TrafficStore {
           totalAccepted: previous?.totalAccepted ?? 0,
         };
         if (status.detail) next.detail = status.detail;
+        if (previous?.gauges) next.gauges = previous.gauges;
         if (status.replicas) {
           const replicas = status.replicas.map(({ replica, state, pid }): ReplicaLive => {
             const rate = previous?.replicas?.find((r) => r.replica === replica)?.acceptedRate;
@@ -494,7 +477,6 @@ export function createTrafficStore(): TrafficStore {
       },
 
       deployStarted(serviceIds) {
-        recent = [];
         const services: Record<string, ServiceLive> = { ...get().services };
         for (const id of serviceIds) {
           const previous = services[id];
@@ -507,7 +489,6 @@ export function createTrafficStore(): TrafficStore {
       },
 
       stopped() {
-        recent = [];
         const services: Record<string, ServiceLive> = {};
         for (const id of Object.keys(get().services)) {
           services[id] = { state: 'stopped', acceptedRate: 0, totalAccepted: 0 };

@@ -28,6 +28,11 @@ export function useLiveConnection(): void {
     };
 
     socket.on('connect', () => watch(editor.getState().worldId));
+    // A controller that shuts down ends every socket itself ("io server disconnect"), after which socket.io does
+    // not reconnect on its own: ask again, so that the page watches the world once the controller is back.
+    socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect') socket.connect();
+    });
     socket.on('traffic:frame', (frame) => {
       if (frame.worldId !== editor.getState().worldId) return;
       if (performance.now() < editor.getState().ignoreFramesUntil) return;

@@ -40,3 +40,8 @@ const NONE: RefusalLive[] = [];
 export function useRefusals(id: string): RefusalLive[] {
   return useTraffic((s) => s.refusals[id] ?? NONE);
 }
+
+/** The latest value of a figure a node's kind reports (a queue's depth), on the display clock; undefined before any. */
+export function useGauge(id: string, name: string): number | undefined {
+  return useTrafficShown((s) => s.services[id]?.gauges?.[name]);
+}

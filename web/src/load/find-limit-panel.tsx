@@ -10,7 +10,8 @@ export function FindLimitPanel({ clientId }: { clientId: string }) {
   const deployed = useEditor((s) => s.deployedRev !== null);
   const rps = useEditor((s) => {
     const node = s.nodes.find((n) => n.id === clientId);
-    return node?.data.kind === 'client' ? node.data.config.rps : 0;
+    const config = node?.data.config;
+    return config && 'rps' in config && typeof config.rps === 'number' ? config.rps : 0;
   });
   const { pushToast } = useEditorActions();
   const [busy, setBusy] = useState(false);

@@ -4,19 +4,10 @@ import type { ServiceKind } from '@dw/world';
 import { useReactFlow } from '@xyflow/react';
 import { type DragEvent, useCallback } from 'react';
 import { ComposeButtons } from '../compose/compose-buttons';
+import { PALETTE } from '../kinds';
 import { useEditor, useEditorActions, useStores } from '../store/editor-context';
 import { freeSpot } from './free-spot';
 import { KIND_MIME, NODE_SIZE } from './palette-drag';
-
-const ITEMS: { kind: ServiceKind; title: string; description: string }[] = [
-  { kind: 'client', title: 'Client', description: 'Generates requests at a steady rate.' },
-  { kind: 'service', title: 'Service', description: 'Handles requests and fans out to its links.' },
-  {
-    kind: 'intruder',
-    title: 'Intruder',
-    description: 'Attacks what it links to with a bad credential, or impersonates a service.',
-  },
-];
 
 export function Palette() {
   const actions = useEditorActions();
@@ -44,11 +35,11 @@ export function Palette() {
   return (
     <aside className="dw-palette" aria-label="Palette">
       <h2 className="dw-panel-title">Add</h2>
-      {ITEMS.map((item) => (
+      {PALETTE.map((item) => (
         <button
           key={item.kind}
           type="button"
-          className={`dw-palette__item dw-palette__item--${item.kind}`}
+          className={`dw-palette__item dw-kind--${item.kind}`}
           data-testid={`palette-${item.kind}`}
           draggable={!disabled}
           disabled={disabled}
@@ -59,7 +50,7 @@ export function Palette() {
           <span className="dw-palette__swatch" aria-hidden="true" />
           <span className="dw-palette__text">
             <span className="dw-palette__title">{item.title}</span>
-            <span className="dw-palette__description">{item.description}</span>
+            <span className="dw-palette__description">{item.summary}</span>
           </span>
         </button>
       ))}

@@ -1,6 +1,13 @@
 // Pure edits behind the scenario panel: a new scenario, a step of each kind, moving items, and assertions as a
 // form (metric, target, comparator, threshold, unit) written back to the text the world file keeps.
-import type { AssertionMetric, AssertionOp, Scenario, ScenarioStep, World } from '@dw/world';
+import {
+  type AssertionMetric,
+  type AssertionOp,
+  kindOf,
+  type Scenario,
+  type ScenarioStep,
+  type World,
+} from '@dw/world';
 
 /** What a step does, as the panel offers it (latency, abort, drop and partition are faults on a link). */
 export type StepKind = 'latency' | 'abort' | 'drop' | 'partition' | 'pause' | 'resume' | 'kill' | 'heal';
@@ -55,8 +62,9 @@ export function changeStepKind(step: ScenarioStep, kind: StepKind, world: World)
   return makeStep(kind, step.atS, target);
 }
 
+/** The first node a link may lead to (a service), else the first node: a step that acts on a process targets it. */
 function firstService(world: World): string {
-  return (world.services.find((s) => s.kind === 'service') ?? world.services[0])?.id ?? '';
+  return (world.services.find((s) => kindOf(s).facts.callable === true) ?? world.services[0])?.id ?? '';
 }
 
 /** A new step after the last one: latency on the first link, or a kill when the world has no link. */
@@ -155,9 +163,9 @@ export function readAssertion(text: string): AssertionForm | null {
   };
 }
 
-/** A first assertion for a world: errors of its first client under 1%, or p99 of its first link under 200 ms. */
+/** A first assertion for a world: errors of its first load source under 1%, or p99 of its first link under 200 ms. */
 export function newAssertion(world: World): string {
-  const client = world.services.find((s) => s.kind === 'client');
+  const client = world.services.find((s) => kindOf(s).facts.loadControl);
   if (client) return `errors(${client.id}) < 1%`;
   const link = world.links[0];
   return link ? `p99(${link.from}->${link.to}) < 200ms` : 'errors(client) < 1%';

@@ -1,10 +1,11 @@
 // Automatic layout: a small layered (Sugiyama-style) layout. Layers by longest path from the clients along
 // links (cycles are broken by ignoring links back to a node already on the path), then each layer ordered by
 // the average position of its callers, a few sweeps down and up. Left to right, like the diagram reads.
+import { isKnownKind, kindOf } from '@dw/world';
 import type { XYPosition } from '@xyflow/react';
 
 export interface LayoutInput {
-  /** Anything not a service (clients, intruders) only calls: it starts a layer 0 path. */
+  /** A node of a kind no link may lead to (a client, a gateway, an intruder) starts a layer 0 path. */
   nodes: readonly { id: string; kind: string }[];
   links: readonly { from: string; to: string }[];
 }
@@ -31,7 +32,8 @@ export function layeredLayout({ nodes, links }: LayoutInput): Map<string, XYPosi
     for (const next of out.get(id) ?? []) visit(next, depth + 1);
     onPath.delete(id);
   };
-  const roots = nodes.filter((n) => n.kind !== 'service' || (into.get(n.id)?.length ?? 0) === 0).map((n) => n.id);
+  const callable = (kind: string) => isKnownKind(kind) && kindOf(kind).facts.callable === true;
+  const roots = nodes.filter((n) => !callable(n.kind) || (into.get(n.id)?.length ?? 0) === 0).map((n) => n.id);
   for (const id of roots) visit(id, 0);
   for (const id of ids) if (!layer.has(id)) visit(id, 0); // a cycle nobody enters
   const layers: string[][] = [];

@@ -1,44 +1,8 @@
 import { EXAMPLE_WORLD, type WorldRecord } from '@dw/world';
 import { describe, expect, it } from 'vitest';
-import { ApiError, type HttpClient } from '../api/http-client';
-import { createTrafficStore } from '../live/traffic-store';
-import { createEditorStore, selectDirty, selectDraftWorld } from './editor-store';
-
-function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
-  const record: WorldRecord = { id: 'shop', rev: 1, world: structuredClone(EXAMPLE_WORLD) };
-  const fail = () => Promise.reject(new Error('not in this test'));
-  return {
-    health: async () => ({ ok: true }),
-    listWorlds: async () => [{ id: 'shop', name: 'shop', updatedAt: '2026-01-01T00:00:00Z' }],
-    createWorld: fail,
-    getWorld: async () => structuredClone(record),
-    saveWorld: async (_id, body) => ({ id: 'shop', rev: body.rev + 1, world: body.world as WorldRecord['world'] }),
-    deleteWorld: fail,
-    deploy: async () => ({ rev: 2 }),
-    deployStatus: async () => ({ rev: null, services: [] }),
-    previewDeploy: async () => ({
-      deployedRev: 1,
-      plan: { start: [], restart: ['orders'], stop: [], keep: [], scale: [] },
-      summary: '1 restart',
-      budget: { limit: 20, processes: 4, adds: 0, left: 16, fits: true },
-    }),
-    stop: async () => undefined,
-    traces: async () => ({ traces: [] }),
-    trace: fail,
-    importCompose: fail,
-    composeUrl: (id) => `/api/worlds/${id}/compose`,
-    serviceCertificate: fail,
-    renewIdentities: fail,
-    rotateCa: fail,
-    ...overrides,
-  };
-}
-
-async function openExample(http = fakeHttp()) {
-  const store = createEditorStore({ http, traffic: createTrafficStore() });
-  await store.getState().actions.boot();
-  return store;
-}
+import { ApiError } from '../api/http-client';
+import { selectDirty, selectDraftWorld } from './editor-store';
+import { fakeHttp, openExample } from './fake-http';
 
 describe('editor store', () => {
   it('keeps a deny policy through the draft, and drops it when the link allows again', async () => {

@@ -1,36 +1,23 @@
-// How the draft world looks to React Flow: one node type per service kind, one edge type for links.
-import type {
-  ClientConfig,
-  Display,
-  IntruderConfig,
-  LinkPolicy,
-  RestartPolicy,
-  ServiceConfig,
-  ServiceKind,
-} from '@dw/world';
+// How the draft world looks to React Flow: one node type per kind, one edge type for links. Node data is derived
+// from the world's node schemas (@dw/world): a node's data is its world node without id and position, so a new
+// kind's fields arrive here by themselves.
+import type { LinkPolicy, NodeOf, ServiceKind, WorldService } from '@dw/world';
 import type { Edge, Node } from '@xyflow/react';
 
-/**
- * Node data is a union with one variant per kind: each carries only its own config; clients and services also
- * what an imported compose service came from (image, ports), shown but never run, and their restart policy.
- */
-export type ClientNodeData = { kind: 'client'; config: ClientConfig; display?: Display; restart?: RestartPolicy };
-export type ServiceNodeData = {
-  kind: 'service';
-  config: ServiceConfig;
-  display?: Display;
-  restart?: RestartPolicy;
-  /** How many copies run (absent: one). */
-  replicas?: number;
-};
-export type IntruderNodeData = { kind: 'intruder'; config: IntruderConfig };
-export type EditorNodeData = ClientNodeData | ServiceNodeData | IntruderNodeData;
+/** What a node of kind K carries besides its id and position: its kind, its config, and its kind's own fields. */
+export type NodeDataOf<K extends ServiceKind> = Omit<NodeOf<K>, 'id' | 'position'>;
+export type EditorNodeData = { [K in ServiceKind]: NodeDataOf<K> }[ServiceKind];
 
-export type ClientFlowNode = Node<ClientNodeData, 'client'>;
-export type ServiceFlowNode = Node<ServiceNodeData, 'service'>;
-export type IntruderFlowNode = Node<IntruderNodeData, 'intruder'>;
 /** A node's React Flow id is its service id (a DNS label); its type is its kind. */
-export type EditorNode = ClientFlowNode | ServiceFlowNode | IntruderFlowNode;
+export type FlowNodeOf<K extends ServiceKind> = Node<NodeDataOf<K>, K>;
+export type EditorNode = { [K in ServiceKind]: FlowNodeOf<K> }[ServiceKind];
+
+export type ClientNodeData = NodeDataOf<'client'>;
+export type ServiceNodeData = NodeDataOf<'service'>;
+export type IntruderNodeData = NodeDataOf<'intruder'>;
+export type ClientFlowNode = FlowNodeOf<'client'>;
+export type ServiceFlowNode = FlowNodeOf<'service'>;
+export type IntruderFlowNode = FlowNodeOf<'intruder'>;
 
 /** A link carries only what the world file says of it (its policy, its weight): live numbers never flow through
  * React Flow. */
@@ -38,4 +25,4 @@ export type LinkEdgeData = { policy?: LinkPolicy; weight?: number };
 export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
 export type EditorEdge = LinkFlowEdge;
 
-export type { ServiceKind };
+export type { ServiceKind, WorldService };

@@ -2,29 +2,10 @@
 import { type Scenario, type Settings, WORLD_VERSION, type World, type WorldService } from '@dw/world';
 import type { EditorEdge, EditorNode } from './flow-types';
 
+/** A world node as React Flow's node: its id and position apart, everything else its data. */
 export function toNode(service: WorldService): EditorNode {
-  const position = { ...service.position };
-  switch (service.kind) {
-    case 'client':
-    case 'service': {
-      const extra = {
-        ...(service.display ? { display: service.display } : {}),
-        ...(service.restart ? { restart: service.restart } : {}),
-      };
-      if (service.kind === 'client') {
-        return { id: service.id, type: 'client', position, data: { kind: 'client', config: service.config, ...extra } };
-      }
-      const replicas = service.replicas !== undefined ? { replicas: service.replicas } : {};
-      return {
-        id: service.id,
-        type: 'service',
-        position,
-        data: { kind: 'service', config: service.config, ...extra, ...replicas },
-      };
-    }
-    case 'intruder':
-      return { id: service.id, type: 'intruder', position, data: { kind: 'intruder', config: service.config } };
-  }
+  const { id, position, ...data } = service;
+  return { id, type: service.kind, position: { ...position }, data } as EditorNode;
 }
 
 export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[] } {
@@ -45,21 +26,7 @@ export function toFlow(world: World): { nodes: EditorNode[]; edges: EditorEdge[]
 
 function toService(node: EditorNode): WorldService {
   const position = { x: Math.round(node.position.x), y: Math.round(node.position.y) };
-  switch (node.data.kind) {
-    case 'client':
-    case 'service': {
-      const extra = {
-        ...(node.data.display ? { display: node.data.display } : {}),
-        ...(node.data.restart ? { restart: node.data.restart } : {}),
-      };
-      if (node.data.kind === 'client')
-        return { id: node.id, kind: 'client', position, config: node.data.config, ...extra };
-      const replicas = node.data.replicas !== undefined ? { replicas: node.data.replicas } : {};
-      return { id: node.id, kind: 'service', position, config: node.data.config, ...extra, ...replicas };
-    }
-    case 'intruder':
-      return { id: node.id, kind: 'intruder', position, config: node.data.config };
-  }
+  return { ...node.data, id: node.id, position } as WorldService;
 }
 
 export interface DraftParts {

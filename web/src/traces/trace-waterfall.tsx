@@ -96,13 +96,23 @@ export function TraceWaterfall() {
               key={s.spanId}
               className={`dw-trace__row dw-trace__row--${s.kind} dw-trace__row--${s.outcome}`}
               data-testid="trace-span"
-              data-hop={s.kind === 'client' ? `${s.service}->${s.to}` : s.service}
+              data-hop={
+                s.kind === 'client'
+                  ? `${s.service}->${s.to}`
+                  : s.kind === 'internal'
+                    ? `${s.service}:${s.name}`
+                    : s.service
+              }
             >
               <span className="dw-trace__name" style={{ paddingLeft: `${d * 12}px` }}>
                 {s.kind === 'client' ? (
                   <>
                     {s.service} <span className="dw-muted">→</span> {s.to}
                   </>
+                ) : s.kind === 'internal' ? (
+                  <em>
+                    {s.service}: {s.name ?? 'inside'}
+                  </em>
                 ) : (
                   <strong>{s.service}</strong>
                 )}
@@ -119,8 +129,9 @@ export function TraceWaterfall() {
         })}
       </ol>
       <p className="dw-muted dw-trace__legend">
-        Rows: a call (caller → callee, as the caller timed it) and its handling (bold, as the callee timed it), indented
-        under what caused it. Bars share one time axis from the first span's start.
+        Rows: a call (caller → callee, as the caller timed it), its handling (bold, as the callee timed it) and a wait
+        inside one (italic: a message waiting in a queue), indented under what caused it. Bars share one time axis from
+        the first span's start.
       </p>
     </div>
   );

@@ -29,6 +29,32 @@ export interface Template {
 
 export const TEMPLATES: readonly Template[] = [
   {
+    key: 'order-queue',
+    title: 'Shop with an order queue, a worker and a store',
+    world: {
+      version: 1,
+      name: 'order queue',
+      settings: { hopBudget: 8 },
+      services: [
+        { id: 'shop', kind: 'client', position: { x: 0, y: 130 }, config: { rps: 20, payloadBytes: 64 } },
+        {
+          id: 'orders',
+          kind: 'queue',
+          position: { x: 260, y: 130 },
+          config: { inFlightPerConsumer: 16, maxAttempts: 5, backoffMs: 100, deliveryTimeoutMs: 3000 },
+        },
+        {
+          id: 'worker',
+          kind: 'service',
+          position: { x: 520, y: 130 },
+          config: { latencyMs: 2, store: { readShare: 0.3, writeShare: 0.7, keys: 500, valueBytes: 128 } },
+        },
+        { id: 'db', kind: 'store', position: { x: 780, y: 130 }, config: {} },
+      ],
+      links: links(['shop', 'orders'], ['orders', 'worker'], ['worker', 'db']),
+    },
+  },
+  {
     key: 'gateway-shop',
     title: 'Shop behind a gateway (fan-out)',
     world: {

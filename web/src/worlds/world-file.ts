@@ -1,5 +1,5 @@
 // World files: what Export downloads and Import reads. Import says exactly what is wrong and where.
-import { type Problem, validateWorld, type World } from '@dw/world';
+import { type Problem, slugOf, validateWorld, type World } from '@dw/world';
 
 export type ParsedWorldFile = { ok: true; world: World } | { ok: false; message: string; problems: Problem[] };
 
@@ -30,11 +30,7 @@ export function parseWorldFile(text: string, fileName: string): ParsedWorldFile 
 
 /** The file name an export gets: the world's name as a slug. */
 export function worldFileName(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return `${slug || 'world'}.world.json`;
+  return `${slugOf(name)}.world.json`;
 }
 
 /** Starts a browser download of the world as pretty JSON. */

@@ -1,0 +1,21 @@
+// The events of running worlds, by name: what the deployments emit on the deployer's bus and the socket plugin,
+// the scenario runner and "find the limit" subscribe to. Every payload is a shape of @dw/world.
+import type { DeployProgressEvent, FaultList, ServiceLogLine, ServiceStatusEvent, TrafficFrame } from '@dw/world';
+import { EventBus } from '../events/event-bus.js';
+
+export interface DeployEvents {
+  /** A service's state changed (service:status). */
+  status: ServiceStatusEvent;
+  /** A service of a deploy reached a step (deploy:progress). */
+  progress: DeployProgressEvent;
+  /** A deployment's traffic window closed (traffic:frame). */
+  frame: TrafficFrame;
+  /** The faults in force on a world changed (faults:changed). */
+  faults: FaultList;
+  /** A service process wrote a line (service:log). */
+  log: ServiceLogLine;
+}
+
+export type DeployEventBus = EventBus<DeployEvents>;
+
+export const deployEventBus = (): DeployEventBus => new EventBus<DeployEvents>();
