@@ -54,7 +54,7 @@ test('import a compose file, see it drawn with its warnings, export it as compos
 
   const worldId = await worldIdOf(page);
   const saved = await api<WorldRecord>(`/api/worlds/${worldId}`);
-  expect(saved.world.services.find((s) => s.id === 'web')?.kind).toBe('client');
+  expect(saved.world.services.find((s) => s.id === 'web')?.kind).toBe('gateway'); // nginx in front: the door from outside
 
   const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export compose' }).click();

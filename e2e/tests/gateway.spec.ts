@@ -25,9 +25,9 @@ test('a gateway from the palette forwards /orders/ to orders, answers 404 with i
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl() });
   const worldId = await openNewWorld(page, WORLD);
 
-  // The palette offers a gateway, in the world's kind order, with its own colour.
+  // The palette offers a gateway among every kind, with its own colour.
   const palette = page.getByLabel('Palette');
-  await expect(palette.locator('[data-testid^="palette-"]')).toHaveCount(4);
+  await expect(palette.locator('[data-testid^="palette-"]')).toHaveCount(6); // client, service, gateway, queue, store, intruder
   await expect(page.getByTestId('palette-gateway')).toContainText('Gateway');
   await shot(page, testInfo, 'palette');
 

@@ -320,6 +320,13 @@ export function createServiceServer(opts: {
       minVersion: 'TLSv1.3',
     },
     (req, res) => {
+      // The door's clients have no certificate of the mesh: nothing to keep checking, they reach the door only.
+      if (opts.door && !(req.socket as TLSSocket).authorized) {
+        handle(req, res).catch(() => {
+          if (!res.headersSent) send(res, 500, { error: 'internal', message: 'the request could not be handled' });
+        });
+        return;
+      }
       const conn = connections.admit(req.socket as TLSSocket);
       if (conn === undefined) {
         // A request on a connection whose certificate is no longer valid: refused, and the connection closes.
@@ -341,7 +348,10 @@ export function createServiceServer(opts: {
     },
   ) as ServiceServer;
   server.inbound = connections;
-  server.on('secureConnection', (socket: TLSSocket) => connections.track(socket));
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (opts.door && !socket.authorized) return; // a door client (above), not a caller of the mesh
+    connections.track(socket);
+  });
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

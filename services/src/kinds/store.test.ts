@@ -100,6 +100,9 @@ describe('a store', () => {
     const port = await freePort();
     /** key -> the value of its last acknowledged write */
     const acked = new Map<string, string>();
+    /** key -> values sent after its last acknowledged write and never answered (cut by the kill): a write
+     * that was not acknowledged may or may not have landed, so reading one of these instead is no loss. */
+    const unanswered = new Map<string, Set<string>>();
     let sent = 0;
     for (let round = 0; round < 6; round++) {
       const proc = await startStore(port, data.dir);
@@ -115,9 +118,12 @@ describe('a store', () => {
           const value = `v-${round}-${i}-${w}`;
           sent++;
           const reply = await app.request('PUT', `/kv/${key}`, value);
-          if (reply === null) gone = true;
-          else if (reply.status === 200 || reply.status === 201) {
+          if (reply === null) {
+            gone = true;
+            if (acked.has(key)) unanswered.set(key, (unanswered.get(key) ?? new Set()).add(value));
+          } else if (reply.status === 200 || reply.status === 201) {
             acked.set(key, value);
+            unanswered.delete(key);
             mine++;
           }
         }
@@ -134,7 +140,8 @@ describe('a store', () => {
     const wrong: string[] = [];
     for (const [key, value] of acked) {
       const got = await app.request('GET', `/kv/${key}`);
-      if (got?.status !== 200 || got.body.toString() !== value) {
+      const read = got?.body.toString() ?? '';
+      if (got?.status !== 200 || (read !== value && !unanswered.get(key)?.has(read))) {
         wrong.push(`${key}: ${got?.status} ${got?.body.toString()} (acknowledged ${value})`);
       }
     }
