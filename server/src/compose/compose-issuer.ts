@@ -10,9 +10,9 @@ import type { TLSSocket } from 'node:tls';
 import { issueLeafForKey, type KeyPairPem } from '@dw/pki';
 import { RenewRequest, type RenewResponse } from '@dw/world';
 import Value from 'typebox/value';
+import { Refusal, readBody, send } from './issuer-http.js';
 
 export const RENEW_PATH = '/renew';
-const MAX_BODY_BYTES = 8192;
 
 export interface IssuerOptions {
   worldId: string;
@@ -25,38 +25,6 @@ export interface IssuerOptions {
   /** Added to the lifetime, as notBefore is back-dated by it (pki's CLOCK_SKEW_MS). */
   clockSkewMs: number;
   log: (message: string) => void;
-}
-
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
-  res.end(json);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Refusal(413, 'too-large', `the body must be at most ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** The service id the caller's verified certificate names, or a Refusal. */

@@ -10,10 +10,10 @@ import * as https from 'node:https';
 import { issueLeafForKey, type KeyPairPem } from '@dw/pki';
 import { EnrollRequest, type EnrollResponse, enrollRequestText, enrollResponseText } from '@dw/world';
 import Value from 'typebox/value';
+import { Refusal, readBody, send } from '../compose/issuer-http.js';
 import { hmac, sameProof } from './enrollment-proof.js';
 
 export const ENROLL_PATH = '/enroll';
-const MAX_BODY_BYTES = 8192;
 /** Tokens shorter than this are refused outright (the export draws 32 random bytes). */
 export const MIN_TOKEN_LENGTH = 16;
 
@@ -29,38 +29,6 @@ export interface EnrollmentOptions {
   leafLifetimeMs: number;
   clockSkewMs: number;
   log: (message: string) => void;
-}
-
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
-  res.end(json);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Refusal(413, 'too-large', `the body must be at most ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function checkKey(publicKeyPem: string): void {
