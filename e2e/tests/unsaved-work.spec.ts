@@ -7,11 +7,12 @@ import { api, baseUrl, openNewWorld, shot } from './support';
 
 test('leaving with unsaved work asks first; staying keeps the draft', async ({ page }, testInfo) => {
   const id = await openNewWorld(page, FAN_WORLD);
-  // An id that is not a DNS label: the draft cannot be saved (nor autosaved) until it is fixed.
-  await page.getByTestId('node-orders').click();
-  const serviceId = page.getByLabel('Service id');
-  await serviceId.fill('Orders Service');
-  await serviceId.press('Tab');
+  // A negative rate: the draft cannot be saved (nor autosaved) until it is fixed.
+  await page.getByTestId('node-shopper').click();
+  const rps = page.getByLabel('Requests per second');
+  await rps.fill('-5');
+  await rps.press('Tab');
+  await expect(page.getByText('rate (req/s) must be at least 0, not -5')).toBeVisible();
   await expect(page.getByTestId('unsaved-mark')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Deploy' })).toBeDisabled();
   await shot(page, testInfo, 'error-state');
@@ -26,7 +27,7 @@ test('leaving with unsaved work asks first; staying keeps the draft', async ({ p
   await expect.poll(() => asked).toEqual(['beforeunload']);
   expect(page.isClosed()).toBe(false);
   await expect(page.getByTestId('unsaved-mark')).toBeVisible();
-  await expect(page.getByLabel('Service id')).toHaveValue('Orders Service');
+  await expect(page.getByLabel('Requests per second')).toHaveValue('-5');
   expect((await api<WorldRecord>(`/api/worlds/${id}`)).rev).toBe(1);
 });
 

@@ -1,6 +1,6 @@
 // The diagram: React Flow in controlled mode over the editor store, the drop target for palette items, and the
 // particle overlay on top.
-import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
+import { Background, Controls, type FinalConnectionState, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect } from 'react';
 import { entryOf } from '../kinds';
 import { DeployProgressSummary } from '../live/deploy-progress-summary';
@@ -57,6 +57,19 @@ export function EditorCanvas() {
     [actions],
   );
 
+  // A link dropped where it may not go says why (a node cannot call itself, a client cannot be called...).
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromNode) return;
+      const under = event.target instanceof Element ? event.target.closest('.react-flow__node') : null;
+      const target = state.toNode?.id ?? under?.getAttribute('data-id');
+      if (!target) return; // let go on the empty canvas: nothing was asked
+      const why = actions.connectionRefusal({ source: state.fromNode.id, target });
+      if (why) actions.pushToast({ tone: 'info', title: 'No link drawn', message: why, ttlMs: 6000 });
+    },
+    [actions],
+  );
+
   return (
     <div className="dw-canvas">
       <ReactFlow<EditorNode, EditorEdge>
@@ -68,6 +81,7 @@ export function EditorCanvas() {
         onNodesChange={actions.onNodesChange}
         onEdgesChange={actions.onEdgesChange}
         onConnect={actions.connect}
+        onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         onDragOver={onDragOver}
         onDrop={onDrop}

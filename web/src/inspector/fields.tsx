@@ -1,6 +1,6 @@
 // Labelled inputs with their validation message beside them. Number fields keep what the person typed, so a bad
 // value stays on screen (as NaN in the draft) and validateWorld explains it.
-import { type ReactNode, useEffect, useId, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useState } from 'react';
 
 interface FieldShellProps {
   id: string;
@@ -37,10 +37,11 @@ interface TextFieldProps {
   hint?: ReactNode;
   onChange(value: string): void;
   onBlur?(): void;
+  onKeyDown?(event: KeyboardEvent<HTMLInputElement>): void;
   spellCheck?: boolean;
 }
 
-export function TextField({ label, value, message, hint, onChange, onBlur, spellCheck }: TextFieldProps) {
+export function TextField({ label, value, message, hint, onChange, onBlur, onKeyDown, spellCheck }: TextFieldProps) {
   const id = useId();
   return (
     <FieldShell id={id} label={label} message={message} hint={hint}>
@@ -55,19 +56,27 @@ export function TextField({ label, value, message, hint, onChange, onBlur, spell
         aria-describedby={message || hint ? `${id}-message` : undefined}
         onChange={(event) => onChange(event.target.value)}
         onBlur={onBlur}
+        onKeyDown={onKeyDown}
       />
     </FieldShell>
   );
 }
 
-/** "" is "not set" for optional fields; anything unparsable becomes NaN, which validation reports. */
-function parseNumber(text: string, optional: boolean): number | undefined {
-  const trimmed = text.trim();
+/**
+ * "" is "not set" for optional fields; anything unparsable becomes NaN, which validation reports. `scale` is how
+ * the field shows the value (100: a share of 1 typed as a percent; "20" or "20%" is 0.2).
+ */
+export function parseNumber(text: string, optional: boolean, scale = 1): number | undefined {
+  const trimmed = text.trim().replace(/%$/, '').trim();
   if (trimmed === '') return optional ? undefined : Number.NaN;
-  return Number(trimmed);
+  const typed = Number(trimmed);
+  return scale === 1 ? typed : Number((typed / scale).toPrecision(12));
 }
 
-const formatNumber = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '' : String(value));
+export function formatNumber(value: number | undefined, scale = 1): string {
+  if (value === undefined || Number.isNaN(value)) return '';
+  return String(scale === 1 ? value : Number((value * scale).toPrecision(12)));
+}
 
 interface NumberFieldProps {
   label: string;
@@ -77,6 +86,8 @@ interface NumberFieldProps {
   optional?: boolean;
   placeholder?: string;
   unit?: string;
+  /** Shows value x scale and takes what is typed / scale: 100 for a share of 1 shown as a percent (unit "%"). */
+  scale?: number;
   onChange(value: number | undefined): void;
 }
 
@@ -88,16 +99,19 @@ export function NumberField({
   optional = false,
   placeholder,
   unit,
+  scale = 1,
   onChange,
 }: NumberFieldProps) {
   const id = useId();
-  const [text, setText] = useState(() => formatNumber(value));
+  const [text, setText] = useState(() => formatNumber(value, scale));
 
   // Follow the draft when it changes elsewhere (another node selected, a reload), but not while the text
   // already means the same number ("0.50" stays "0.50").
   useEffect(() => {
-    setText((current) => (Object.is(parseNumber(current, optional), value) ? current : formatNumber(value)));
-  }, [value, optional]);
+    setText((current) =>
+      Object.is(parseNumber(current, optional, scale), value) ? current : formatNumber(value, scale),
+    );
+  }, [value, optional, scale]);
 
   return (
     <FieldShell id={id} label={label} message={message} hint={hint}>
@@ -114,7 +128,7 @@ export function NumberField({
           aria-describedby={message || hint ? `${id}-message` : undefined}
           onChange={(event) => {
             setText(event.target.value);
-            onChange(parseNumber(event.target.value, optional));
+            onChange(parseNumber(event.target.value, optional, scale));
           }}
         />
         {unit && <span className="dw-input-group__unit">{unit}</span>}

@@ -61,7 +61,7 @@ describe('editor store', () => {
   it('maps a bad value to its node and field', async () => {
     const store = await openExample();
     store.getState().actions.setNodeData('shopper', { kind: 'client', config: { rps: Number.NaN } });
-    expect(store.getState().problems.nodes.shopper?.['config/rps']).toMatch(/rps/);
+    expect(store.getState().problems.nodes.shopper?.['config/rps']).toMatch(/^rate \(req\/s\) must be/);
   });
 
   it('saves with the base revision, and on 409 keeps the draft and offers a reload', async () => {

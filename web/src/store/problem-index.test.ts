@@ -14,7 +14,7 @@ describe('problem index', () => {
     world.services[1]!.config = { latencyMs: 5, errorRate: 2 };
     const index = problemsOf(world);
     expect(Object.keys(index.nodes)).toEqual(['orders']);
-    expect(index.nodes.orders?.['config/errorRate']).toMatch(/errorRate/);
+    expect(index.nodes.orders?.['config/errorRate']).toMatch(/^error rate must be at most 100%, not 200%/);
   });
 
   it('puts a bad link end on the link, and a bad name on the world', () => {

@@ -1,5 +1,6 @@
 // Maps validateWorld's problems (JSON pointers) onto what the editor shows: nodes, links and their fields.
 import type { Problem, World } from '@dw/world';
+import { plainMessage } from './problem-words';
 
 /** Messages by field path inside one thing, e.g. "id", "config/rps", "config/latencyMs/min", "" for the whole. */
 export type FieldMessages = Record<string, string>;
@@ -26,8 +27,10 @@ function decode(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
-export function indexProblems(problems: Problem[], world: World): ProblemIndex {
-  if (problems.length === 0) return NO_PROBLEMS;
+export function indexProblems(found: Problem[], world: World): ProblemIndex {
+  if (found.length === 0) return NO_PROBLEMS;
+  // every message in the editor's words (labels, percents, names), wherever it is shown
+  const problems = found.map((p) => ({ pointer: p.pointer, message: plainMessage(p, world) }));
   const index: ProblemIndex = { list: problems, nodes: {}, links: {}, world: {} };
   for (const problem of problems) {
     const tokens = problem.pointer.split('/').slice(1).map(decode);

@@ -1,7 +1,7 @@
 // The client in the editor: it generates requests, so its live line counts the calls it sends; its node shows its
 // rate and payload. It only calls: node-frame gives it a source handle only (its kind's facts say so).
 import './client.css';
-import type { ClientConfig } from '@dw/world';
+import { type ClientConfig, MAX_RPS } from '@dw/world';
 import type { NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { NodeFrame } from '../../canvas/node-frame';
@@ -12,7 +12,8 @@ import { ClientFields } from './client-fields';
 const LIVE = 'sent';
 
 function describe(config: ClientConfig): string {
-  const rps = Number.isFinite(config.rps) ? `${config.rps} req/s` : 'rate?';
+  // a rate the world refuses (negative, beyond the limit) is not shown as if it ran: the inspector says why
+  const rps = Number.isFinite(config.rps) && config.rps >= 0 && config.rps <= MAX_RPS ? `${config.rps} req/s` : 'rate?';
   return config.payloadBytes ? `${rps} · ${config.payloadBytes} B` : rps;
 }
 

@@ -15,10 +15,16 @@ const LIVE = 'accepted';
 function describe(config: ServiceConfig, replicas: number | undefined): string {
   const { min, max } = latencyBounds(config.latencyMs);
   const latency =
-    !Number.isFinite(min) || !Number.isFinite(max) ? 'latency?' : min === max ? `${min} ms` : `${min}–${max} ms`;
+    !Number.isFinite(min) || !Number.isFinite(max) || min < 0 || max < min
+      ? 'latency?'
+      : min === max
+        ? `${min} ms`
+        : `${min}–${max} ms`;
   const errorRate = config.errorRate ?? 0;
+  // a value the world refuses (the inspector says why) is not shown as if it ran: "?" rather than "2000% errors"
+  const rateShown = Number.isFinite(errorRate) && errorRate >= 0 && errorRate <= 1 ? formatPercent(errorRate) : '?';
   const copies = replicas !== undefined && replicas !== 1 ? ` · ×${Number.isFinite(replicas) ? replicas : '?'}` : '';
-  return `${latency} · ${Number.isFinite(errorRate) ? formatPercent(errorRate) : '?'} errors${copies}`;
+  return `${latency} · ${rateShown} errors${copies}`;
 }
 
 export const ServiceNodeView = memo(function ServiceNodeView({ id, data, selected }: NodeProps<FlowNodeOf<'service'>>) {

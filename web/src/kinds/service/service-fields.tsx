@@ -78,8 +78,10 @@ export function ServiceFields({ id, config, messages, onChange }: ConfigFieldsPr
         value={config.errorRate}
         optional
         placeholder="0"
+        unit="%"
+        scale={100}
         message={messages['config/errorRate']}
-        hint="Share of requests answered with an error, 0 to 1."
+        hint="Share of requests answered with an error, 0 to 100 %."
         onChange={(errorRate) => {
           const { errorRate: _, ...rest } = config;
           onChange(errorRate === undefined ? rest : { ...rest, errorRate });

@@ -2,6 +2,7 @@
 // store (or has a workload already). Each call is a GET, a PUT or a DELETE of a key drawn from the key space.
 import { DEFAULT_STORE_WORKLOAD, type ServiceConfig, type StoreWorkload } from '@dw/world';
 import { NumberField } from '../../inspector/fields';
+import { formatPercent } from '../../live/format';
 import { useEditor } from '../../store/editor-context';
 import type { ConfigFieldsProps } from '../kind-entry';
 import { deleteShareOf, linksToStore, withWorkloadField } from './store-workload';
@@ -26,18 +27,22 @@ export function StoreWorkloadFields({ id, config, messages, onChange }: ConfigFi
           label="Read share"
           value={workload?.readShare}
           optional
-          placeholder={String(DEFAULT_STORE_WORKLOAD.readShare)}
+          placeholder={String(DEFAULT_STORE_WORKLOAD.readShare * 100)}
+          unit="%"
+          scale={100}
           message={messages['config/store/readShare']}
-          hint="GETs, 0 to 1."
+          hint="GETs, 0 to 100 %."
           onChange={(v) => set('readShare', v)}
         />
         <NumberField
           label="Write share"
           value={workload?.writeShare}
           optional
-          placeholder={String(DEFAULT_STORE_WORKLOAD.writeShare)}
+          placeholder={String(DEFAULT_STORE_WORKLOAD.writeShare * 100)}
+          unit="%"
+          scale={100}
           message={messages['config/store/writeShare']}
-          hint={`PUTs; the rest (${deletes}) are DELETEs.`}
+          hint={`PUTs; the rest (${formatPercent(deletes)}) are DELETEs.`}
           onChange={(v) => set('writeShare', v)}
         />
       </div>

@@ -72,6 +72,8 @@ export interface DraftActions {
   connect(connection: Connection): void;
   /** A link may go from `source` to `target`: the target's kind may be called, the source may have links. */
   canConnect(connection: Pick<Connection, 'source' | 'target'>): boolean;
+  /** Why a link from `source` to `target` cannot be drawn, in words for a toast; null when it can. */
+  connectionRefusal(connection: Pick<Connection, 'source' | 'target'>): string | null;
   addNode(kind: ServiceKind, position: XYPosition): string;
   setNodeData(id: string, data: EditorNodeData): void;
   /** Renames a node and rewrites its links; false (and nothing changes) when the id is empty or taken. */
@@ -135,6 +137,21 @@ export function selectDraftWorld(state: EditorState): World {
 const deselected = <T extends { selected?: boolean }>(items: T[]): T[] =>
   items.map((item) => (item.selected ? { ...item, selected: false } : item));
 
+/** The fields an edit of a node's data changed ("config/latencyMs", "restart"): what names the field typed into. */
+function changedFields(before: object | undefined, after: object): string[] {
+  const a = (before ?? {}) as Record<string, unknown>;
+  const b = after as Record<string, unknown>;
+  const changed: string[] = [];
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
+    const inner = [a[key], b[key]].every((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
+    if (key === 'config' && inner)
+      changed.push(...changedFields(a[key] as object, b[key] as object).map((k) => `config/${k}`));
+    else changed.push(key);
+  }
+  return changed.sort();
+}
+
 export function draftSlice({ set, get }: SliceKit, history: HistoryKeeper): Slice<DraftState, DraftActions> {
   /** Change counters are unique for the store's life, so a state restored by undo keeps its own. */
   let seqCounter = 0;
@@ -144,12 +161,21 @@ export function draftSlice({ set, get }: SliceKit, history: HistoryKeeper): Slic
   let removingLinks = false;
   let dragging = false;
 
-  /** Applies an edit to the draft: one undo step, a new change counter, and validation. */
+  /** The field the last edit typed into (see `edit`); null after any other edit. */
+  let typing: string | null = null;
+
+  /**
+   * Applies an edit to the draft: one undo step, a new change counter, and validation. `step` false joins the
+   * previous step; a string names the field being typed into, and keystrokes in the same field, one after
+   * another, are one step ("120" in a latency field undoes at once, not one digit at a time).
+   */
   function edit(
     patch: Partial<Pick<DraftState, 'name' | 'settings' | 'nodes' | 'edges' | 'scenarios'>>,
-    newStep = true,
+    step: boolean | string = true,
   ) {
-    if (newStep) history.remember();
+    const sameField = typeof step === 'string' && step === typing;
+    if (step !== false && !sameField) history.remember();
+    typing = typeof step === 'string' ? step : null;
     const state = get();
     const problems = revalidate(toWorld({ ...state, ...patch }), state.problems);
     set({ ...patch, problems, changeSeq: ++seqCounter });
@@ -202,17 +228,20 @@ export function draftSlice({ set, get }: SliceKit, history: HistoryKeeper): Slic
     },
 
     setName(name) {
-      edit({ name });
+      edit({ name }, 'world:name');
     },
 
     setHopBudget(hopBudget) {
       const { hopBudget: _, ...rest } = get().settings ?? {};
-      edit({ settings: hopBudget === undefined ? rest : { ...rest, hopBudget } });
+      edit({ settings: hopBudget === undefined ? rest : { ...rest, hopBudget } }, 'world:hopBudget');
     },
 
     setLeafLifetime(leafLifetimeMinutes) {
       const { leafLifetimeMinutes: _, ...rest } = get().settings ?? {};
-      edit({ settings: leafLifetimeMinutes === undefined ? rest : { ...rest, leafLifetimeMinutes } });
+      edit(
+        { settings: leafLifetimeMinutes === undefined ? rest : { ...rest, leafLifetimeMinutes } },
+        'world:leafLifetime',
+      );
     },
 
     setScenarios(scenarios) {
@@ -246,14 +275,27 @@ export function draftSlice({ set, get }: SliceKit, history: HistoryKeeper): Slic
       else set({ edges });
     },
 
-    canConnect({ source, target }) {
-      if (!source || !target || source === target) return false;
+    canConnect(connection) {
+      return actions.connectionRefusal(connection) === null;
+    },
+
+    connectionRefusal({ source, target }) {
+      if (!source || !target) return 'a link needs a node at each end';
+      if (source === target) {
+        return `${source} cannot call itself: a link joins two different nodes (drag from its right edge to another node)`;
+      }
       const { nodes, edges } = get();
       const to = nodes.find((n) => n.id === target)?.data;
       const from = nodes.find((n) => n.id === source)?.data;
-      if (!to || !from || kindOf(to.kind).facts.callable !== true) return false;
-      if (kindOf(from.kind).noLinksFrom?.(from.config)) return false;
-      return !edges.some((e) => e.source === source && e.target === target);
+      if (!to || !from) return 'a link needs a node at each end';
+      const callable = kindOf(to.kind).facts.callable;
+      if (callable !== true) return `${source} cannot call ${target}: ${callable.why}`;
+      const noLinks = kindOf(from.kind).noLinksFrom?.(from.config);
+      if (noLinks) return `${source} cannot call ${target}: ${noLinks}`;
+      if (edges.some((e) => e.source === source && e.target === target)) {
+        return `${source} already calls ${target}: one link says it (select it to change its weight or policy)`;
+      }
+      return null;
     },
 
     connect(connection) {
@@ -278,25 +320,32 @@ export function draftSlice({ set, get }: SliceKit, history: HistoryKeeper): Slic
     },
 
     setNodeData(id, data) {
-      edit({
-        nodes: get().nodes.map((n): EditorNode => {
-          if (n.id !== id || n.data.kind !== data.kind) return n;
-          // What the node was imported from stays; fields set to undefined are dropped (absent means default).
-          const display = 'display' in n.data && n.data.display ? { display: n.data.display } : {};
-          const next = Object.fromEntries(Object.entries({ ...data, ...display }).filter(([, v]) => v !== undefined));
-          return { ...n, type: data.kind, data: next } as EditorNode;
-        }),
-      });
+      const before = get().nodes.find((n) => n.id === id)?.data;
+      edit(
+        {
+          nodes: get().nodes.map((n): EditorNode => {
+            if (n.id !== id || n.data.kind !== data.kind) return n;
+            // What the node was imported from stays; fields set to undefined are dropped (absent means default).
+            const display = 'display' in n.data && n.data.display ? { display: n.data.display } : {};
+            const next = Object.fromEntries(Object.entries({ ...data, ...display }).filter(([, v]) => v !== undefined));
+            return { ...n, type: data.kind, data: next } as EditorNode;
+          }),
+        },
+        `node:${id}:${changedFields(before, data).join(',')}`,
+      );
     },
 
     setLinkWeight(id, weight) {
-      edit({
-        edges: get().edges.map((e): EditorEdge => {
-          if (e.id !== id) return e;
-          const { weight: _, ...data } = e.data ?? {};
-          return { ...e, data: weight === undefined ? data : { ...data, weight } };
-        }),
-      });
+      edit(
+        {
+          edges: get().edges.map((e): EditorEdge => {
+            if (e.id !== id) return e;
+            const { weight: _, ...data } = e.data ?? {};
+            return { ...e, data: weight === undefined ? data : { ...data, weight } };
+          }),
+        },
+        `link:${id}:weight`,
+      );
     },
 
     renameNode(id, nextId) {
