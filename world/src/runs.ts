@@ -114,12 +114,15 @@ export type RunDetail = Static<typeof RunDetail>;
 /** At most this many frames in one answer of GET /api/runs/:runId/frames. */
 export const MAX_FRAMES_PER_PAGE = 1500;
 
-/** `?from=&to=` (epoch ms, frames with from <= at < to) and `?limit=` of GET /api/runs/:runId/frames. */
+/**
+ * `?from=&to=` (epoch ms, whole numbers: frames with from <= at < to) and `?limit=` (1 to MAX_FRAMES_PER_PAGE) of
+ * GET /api/runs/:runId/frames. Query strings are not coerced: they are checked as text.
+ */
 export const RunFramesQuery = Type.Object(
   {
-    from: Type.Optional(Type.Number({ minimum: 0 })),
-    to: Type.Optional(Type.Number({ minimum: 0 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_FRAMES_PER_PAGE })),
+    from: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+    to: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
   },
   strict,
 );
