@@ -366,24 +366,25 @@ async function summarize(path: string): Promise<Kept> {
   const lines = text.split('\n').filter((line) => line !== '');
   const start = JSON.parse(lines[0] ?? '') as RunStartRecord;
   if (start.t !== 'start') throw new Error('its first line is not the start of a run');
-  let frames = 0;
   let last = start.at;
   let ended: number | null = null;
-  let truncated = false;
-  for (const line of lines) {
-    if (line.startsWith('{"t":"frame"')) frames++;
-    else if (line.startsWith('{"t":"truncated"')) truncated = true;
-  }
-  // the last whole line says when it ended (or, after a crash, when it last recorded something)
-  for (let i = lines.length - 1; i > 0; i--) {
+  // the last whole line says when it ended (or, after a crash, when it last recorded something); a torn last
+  // line (a write cut by a kill) is left out
+  while (lines.length > 1) {
     try {
-      const record = JSON.parse(lines[i] as string) as RunRecord;
+      const record = JSON.parse(lines[lines.length - 1] as string) as RunRecord;
       if (record.t === 'end') ended = record.at;
       last = record.at;
       break;
     } catch {
-      // a torn last line
+      lines.pop();
     }
+  }
+  let frames = 0;
+  let truncated = false;
+  for (const line of lines) {
+    if (line.startsWith('{"t":"frame"')) frames++;
+    else if (line.startsWith('{"t":"truncated"')) truncated = true;
   }
   const summary: RunSummary = {
     runId: start.runId,
