@@ -13,6 +13,7 @@ import {
 } from '@dw/world';
 import { type PlayerState, ReplayPlayer } from '../../runs/replay-player';
 import { errorToast } from '../toasts';
+import { deployedAt } from './deploy-slice';
 import { draftOf } from './draft-slice';
 import { clearedHistory } from './history-slice';
 import { selectDirty } from './saves-slice';
@@ -96,6 +97,9 @@ export function runsSlice({ set, get, http, traffic }: SliceKit): Slice<RunsStat
           ...draftOf(file.world),
           ...clearedHistory(),
           savedSeq: 0,
+          // labels, badges and charts show what ran: the run's revision, as if deployed (panels that act on a
+          // running world check `replay` and stay away)
+          ...deployedAt(file.run.rev),
           loadSeq: get().loadSeq + 1,
           comparison: null,
           runsOpen: false,
