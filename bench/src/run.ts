@@ -174,7 +174,7 @@ try {
   if (all || wanted.has('recording')) {
     process.stdout.write('recording runs: controller CPU on against off, recorded bytes against message rate\n');
     const rate = Number(process.env.BENCH_RECORDING_RATE ?? 1000);
-    const runs: RecordingCpuRun[] = await runRecordingCpu(rate, quick ? 1 : 3, quick ? 4000 : 10_000);
+    const runs: RecordingCpuRun[] = await runRecordingCpu(rate, quick ? 1 : 5, quick ? 4000 : 15_000);
     const medianOf = (on: boolean, pick: (r: RecordingCpuRun) => number) =>
       median(runs.filter((r) => r.recording === on).map(pick));
     const offShare = medianOf(false, (r) => r.cpuShare);
