@@ -1,6 +1,8 @@
 // The runs kept in the data directory: one append-only NDJSON file per run (`<data>/runs/<runId>.ndjson`, 0600),
 // whose first line is its start (world, revision) and whose lines are RunRecords of @dw/world. Lines are kept in
-// memory and written (then fdatasync'd) at most every `flushIntervalMs` (1 s), so a controller killed with -9
+// memory and written at most every FLUSH_INTERVAL_MS (1 s), so a controller killed with -9 (whose writes the kernel
+// already holds) loses at most the last second; they are fdatasync'd every SYNC_INTERVAL_MS and when a run ends, so
+// a machine that loses power loses at most that much (each sync costs the controller system time: bench/recording).
 // loses at most the last second; a reader skips a torn last line. Bounded: a run stops growing at `maxRunBytes`
 // (a `truncated` line says so), and the oldest ENDED runs are removed while the total passes `maxTotalBytes` or
 // the count passes `maxRuns` -- never a run being recorded.
@@ -32,8 +34,10 @@ export const DEFAULT_RUN_LIMITS: RunLimits = {
   logLinesPerSecond: 50,
 };
 
-/** At most this long between a record and its write to disk (and fdatasync). */
+/** At most this long between a record and its write to the file. */
 export const FLUSH_INTERVAL_MS = 1000;
+/** At most this long between a write and its fdatasync (a run's end is synced at once). */
+export const SYNC_INTERVAL_MS = 5000;
 
 /** Room kept at the end of a full run for its `truncated` and `end` lines. */
 const END_RESERVE_BYTES = 256;
@@ -66,6 +70,8 @@ interface Kept {
 class Recording {
   private pending: string[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  private unsynced = false;
+  private syncedAt = Date.now();
   private full = false;
   private second = 0;
   private spansThisSecond = 0;
@@ -125,15 +131,25 @@ class Recording {
     if (record.t === 'frame') this.kept.summary.frames++;
   }
 
-  /** Writes what waits, then fdatasync; flushes run one after another. */
-  flush(): Promise<void> {
-    if (this.pending.length === 0) return this.flushing;
+  /**
+   * Writes what waits; fdatasync when `sync` or SYNC_INTERVAL_MS after the last one. Flushes run one after another.
+   */
+  flush(sync = false): Promise<void> {
+    if (this.pending.length === 0 && !sync) return this.flushing;
     const text = this.pending.join('');
     this.pending = [];
     this.flushing = this.flushing.then(async () => {
       const handle = await this.handle;
-      await handle.write(text);
-      await handle.datasync();
+      if (text !== '') {
+        await handle.write(text);
+        this.unsynced = true;
+      }
+      const now = Date.now();
+      if (this.unsynced && (sync || now - this.syncedAt >= SYNC_INTERVAL_MS)) {
+        await handle.datasync();
+        this.unsynced = false;
+        this.syncedAt = now;
+      }
     });
     return this.flushing;
   }
@@ -144,7 +160,7 @@ class Recording {
     this.ended = true;
     this.kept.summary.endedAt = at;
     try {
-      await this.flush();
+      await this.flush(true);
     } finally {
       await (await this.handle).close();
     }
