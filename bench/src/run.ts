@@ -1,6 +1,6 @@
 // `npm run bench` at the root: every benchmark, each against a reference measured in the same run. Results go to
 // stdout and bench/results/latest.json; BENCHMARKS.md explains the method and records a run.
-// Select with arguments: chain, frames, browser, queue, store (default: these five), soak (only by name: 10
+// Select with arguments: chain, frames, recording, browser, queue, store (default: these six), soak (only by name: 10
 // minutes), churn (only by name: 2 minutes). Quick settings: BENCH_QUICK=1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -13,6 +13,7 @@ import { type QueueKind, type QueueResult, runQueue, runStore, type StoreKind, t
 import { type FrameResult, runFrames } from './frames.js';
 import { BenchPki } from './pki.js';
 import { stopAll } from './procs.js';
+import { type RecordingCpuRun, runRecordingBytes, runRecordingCpu } from './recording.js';
 import { runSoak, type SoakResult, segmentTable } from './soak.js';
 
 const wanted = new Set(process.argv.slice(2));
@@ -169,6 +170,31 @@ try {
     const results: FrameResult[] = await withController((c) => runFrames(c, rates, quick ? 3000 : 6000));
     const base = results[0]?.bytesPerSec ?? 1;
     report.frames = results.map((r) => ({ ...r, bytesRatioTo100: Math.round((r.bytesPerSec / base) * 1000) / 1000 }));
+  }
+  if (all || wanted.has('recording')) {
+    process.stdout.write('recording runs: controller CPU on against off, recorded bytes against message rate\n');
+    const rate = Number(process.env.BENCH_RECORDING_RATE ?? 1000);
+    const runs: RecordingCpuRun[] = await runRecordingCpu(rate, quick ? 1 : 5, quick ? 4000 : 15_000);
+    const medianOf = (on: boolean, pick: (r: RecordingCpuRun) => number) =>
+      median(runs.filter((r) => r.recording === on).map(pick));
+    const offShare = medianOf(false, (r) => r.cpuShare);
+    const onShare = medianOf(true, (r) => r.cpuShare);
+    const offPerMessage = medianOf(false, (r) => r.cpuUsPerMessage);
+    const onPerMessage = medianOf(true, (r) => r.cpuUsPerMessage);
+    const rates =
+      process.env.BENCH_RATES?.split(',').map(Number) ?? (quick ? [100, 1000] : [100, 300, 1000, 2000, 3000]);
+    const bytes = await runRecordingBytes(rates, quick ? 3000 : 6000);
+    const base = bytes[0]?.recordedBytesPerSec || 1;
+    report.recording = {
+      rate,
+      runs,
+      medianCpuShare: { off: offShare, on: onShare },
+      cpuRatio: Math.round((onShare / offShare) * 1000) / 1000,
+      medianCpuUsPerMessage: { off: offPerMessage, on: onPerMessage },
+      cpuPerMessageRatio: Math.round((onPerMessage / offPerMessage) * 1000) / 1000,
+      bytes: bytes.map((r) => ({ ...r, bytesRatioTo100: Math.round((r.recordedBytesPerSec / base) * 1000) / 1000 })),
+    };
+    process.stdout.write(`  ${JSON.stringify(report.recording)}\n`);
   }
   if (all || wanted.has('browser')) {
     process.stdout.write('the editor in headless Chromium, 100 services, 150 links, ~2 req/s per link\n');

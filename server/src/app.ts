@@ -16,6 +16,9 @@ import { typeboxValidatorCompiler } from './http/validation.js';
 import { kubernetesRoutes } from './kubernetes/kubernetes-routes.js';
 import { livePlugin } from './live/live-plugin.js';
 import { loadRoutes } from './load/load-routes.js';
+import { runRoutes } from './runs/run-routes.js';
+import type { RunLimits } from './runs/run-store.js';
+import { runsPlugin } from './runs/runs-plugin.js';
 import { scenarioRoutes } from './scenarios/scenario-routes.js';
 import { metricsRoutes } from './traffic/metrics-routes.js';
 import { telemetryRoutes } from './traffic/telemetry-routes.js';
@@ -52,6 +55,8 @@ export interface AppOptions {
    * deploy/process-budget.ts); main.ts takes it from DW_MAX_PROCESSES.
    */
   maxProcesses?: number;
+  /** Runs (runs/): record every deploy (default true), their limits, and the largest run file an import takes. */
+  runs?: { record?: boolean; limits?: Partial<RunLimits>; importLimit?: number };
 }
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -89,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxProcesses: options.maxProcesses,
   });
   await app.register(livePlugin, { access: options.access ?? {} });
+  await app.register(runsPlugin, { record: !observe && options.runs?.record !== false, limits: options.runs?.limits });
 
   await app.register(healthRoutes, { observing: observe?.worldId });
   await app.register(worldsRoutes);
@@ -100,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(loadRoutes);
   await app.register(telemetryRoutes);
   await app.register(traceRoutes);
+  await app.register(runRoutes, { importLimit: options.runs?.importLimit });
   await app.register(metricsRoutes);
   await app.register(composeRoutes);
   await app.register(kubernetesRoutes);

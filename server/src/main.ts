@@ -5,6 +5,8 @@
 // then everything but the editor's files needs the controller token (DW_TOKEN, or one generated and printed
 // here); DW_HOSTS then limits the Host names it answers to (DW_TELEMETRY_HOSTS: more, for telemetry only).
 // DW_MAX_PROCESSES caps the processes every world together may run (default: from the machine's memory).
+// Runs (runs/run-store.ts): DW_RUNS=0 records none; DW_RUN_MAX_MB (one run), DW_RUNS_MAX_MB (all together),
+// DW_RUNS_MAX (how many), DW_RUN_IMPORT_MAX_MB (largest file an import takes).
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +15,7 @@ import Value from 'typebox/value';
 import { buildApp } from './app.js';
 import { parseProcessBudget } from './deploy/process-budget.js';
 import { type AccessOptions, LOOPBACK_NAMES } from './http/access-guard.js';
+import { runSettingsFromEnv } from './runs/run-settings.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -43,6 +46,14 @@ const webDir = process.env.DW_WEB_DIR
 let maxProcesses: number | undefined;
 try {
   maxProcesses = parseProcessBudget(process.env.DW_MAX_PROCESSES);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+
+let runs: ReturnType<typeof runSettingsFromEnv>;
+try {
+  runs = runSettingsFromEnv(process.env);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
@@ -104,6 +115,7 @@ const app = await buildApp({
   logger: { level: process.env.LOG_LEVEL || 'info' },
   access,
   maxProcesses,
+  runs,
 });
 
 let shuttingDown = false;

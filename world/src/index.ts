@@ -11,6 +11,7 @@ export * from './kind-data.js';
 export * from './load.js';
 export * from './pointer.js';
 export * from './reconcile.js';
+export * from './runs.js';
 export * from './scenario.js';
 export * from './schema-problems.js';
 export * from './service-routes.js';

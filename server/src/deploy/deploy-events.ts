@@ -1,6 +1,15 @@
 // The events of running worlds, by name: what the deployments emit on the deployer's bus and the socket plugin,
 // the scenario runner and "find the limit" subscribe to. Every payload is a shape of @dw/world.
-import type { DeployProgressEvent, FaultList, ServiceLogLine, ServiceStatusEvent, TrafficFrame } from '@dw/world';
+import type {
+  DeployProgressEvent,
+  FaultList,
+  ScenarioProgress,
+  ServiceLogLine,
+  ServiceStatusEvent,
+  Span,
+  TrafficFrame,
+  World,
+} from '@dw/world';
 import { EventBus } from '../events/event-bus.js';
 
 export interface DeployEvents {
@@ -14,6 +23,14 @@ export interface DeployEvents {
   faults: FaultList;
   /** A service process wrote a line (service:log). */
   log: ServiceLogLine;
+  /** A deploy of a world begins (fresh, in place or replacing what ran): a new run (runs/run-recorder.ts). */
+  deployed: { worldId: string; rev: number; world: World };
+  /** A world's deployment ended (stopped, or its deploy failed): its run ends. */
+  stopped: { worldId: string };
+  /** Sampled spans a service reported (accepted batches only). */
+  spans: { worldId: string; spans: readonly Span[] };
+  /** A line of a scenario played on the controller (scenario:progress). */
+  scenario: ScenarioProgress;
 }
 
 export type DeployEventBus = EventBus<DeployEvents>;

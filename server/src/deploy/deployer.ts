@@ -263,6 +263,7 @@ export class Deployer {
         this.options.log.error(`deploy of world "${worldId}" rev ${rev} failed: ${(error as Error).message}`);
         this.failed.set(worldId, { world, detail });
         const at = Date.now();
+        if (!this.deployments.has(worldId)) this.emitStopped(worldId);
         for (const service of world.services) {
           this.events.emit('progress', {
             worldId,
@@ -290,6 +291,7 @@ export class Deployer {
     const { mode, plan } = deployDecision(previous?.world ?? null, world, previous?.downServices());
     if (previous && mode === 'in-place') {
       const started = Date.now();
+      this.events.emit('deployed', { worldId, rev, world });
       try {
         await previous.reconcile(rev, world, plan);
       } catch (error) {
@@ -304,6 +306,7 @@ export class Deployer {
     }
     if (previous) await this.stopNow(worldId);
     const started = Date.now();
+    this.events.emit('deployed', { worldId, rev, world });
     const deployment = await Deployment.prepare({
       worldId,
       rev,
@@ -357,8 +360,18 @@ export class Deployer {
       // its faults ended with its processes
       if (deployment.faults.list().faults.length > 0)
         this.events.emit('faults', { worldId, faults: [] } satisfies FaultList);
+      this.emitStopped(worldId);
     }
     this.options.log.info(`stopped world "${worldId}" rev ${deployment.rev}`);
+  }
+
+  /** Its run ends (a listener that throws is logged, never keeps a stop from finishing). */
+  private emitStopped(worldId: string): void {
+    try {
+      this.events.emit('stopped', { worldId });
+    } catch (error) {
+      this.options.log.error(`world "${worldId}": ${(error as Error).message}`);
+    }
   }
 
   /** Stops the world's deployment after whatever is queued; answers the status once every process is gone. */

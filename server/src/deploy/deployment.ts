@@ -393,7 +393,11 @@ export class Deployment {
   /** Takes a batch whose token matched (telemetry-intake.ts says which count). */
   ingest(batch: TelemetryBatch): IngestResult {
     if (this.stopping) return 'stale';
-    return this.intake.ingest(batch, this.processes);
+    const result = this.intake.ingest(batch, this.processes);
+    if (result === 'accepted' && batch.spans?.length) {
+      this.options.events.emit('spans', { worldId: this.worldId, spans: batch.spans });
+    }
+    return result;
   }
 
   /** Ends every process (SIGTERM, SIGKILL after ~1 s) and removes the identities; resolves when all are gone. */

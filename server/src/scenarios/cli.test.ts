@@ -1,8 +1,13 @@
 // The scenario command line as CI runs it: the built bundle, a world file, real processes. Two runs that differ
 // only in one threshold: the one the injected latency respects exits 0, the one it breaks exits 1 and says why.
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RunFile, runEvents } from '@dw/world';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { schemaProblems } from '../http/validation.js';
 import { ensureBundles } from '../testing/bundles.js';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
 import { fixturePath } from '../testing/worlds.js';
@@ -36,13 +41,31 @@ describe('scenario command line', () => {
     expect(pass.stdout).toMatch(/PASS {2}p99\(shopper->orders\) < 10s: p99\(shopper->orders\) = [\d.]+ ms/);
     expect(pass.stdout).toContain('passed: 2 assertion(s) held');
 
-    const fail = await run([world, '--assert', errors, '--assert', 'p99(shopper->orders) < 100ms']);
+    // a failing check leaves its run in the file --record names: the world, its frames, the fault that played
+    const recordTo = join(await mkdtemp(join(tmpdir(), 'dw-scenario-run-')), 'run.json');
+    const fail = await run([
+      world,
+      '--assert',
+      errors,
+      '--assert',
+      'p99(shopper->orders) < 100ms',
+      '--record',
+      recordTo,
+    ]);
     console.log(fail.stdout);
     expect(fail.code).toBe(1);
     expect(fail.stdout).toMatch(
       /FAIL {2}p99\(shopper->orders\) < 100ms: p99\(shopper->orders\) = [\d.]+ ms, needed < 100\.0 ms/,
     );
     expect(fail.stdout).toContain('failed: 1 of 2 check(s) did not hold');
+    const file = JSON.parse(await readFile(recordTo, 'utf8')) as RunFile;
+    expect(schemaProblems(RunFile, file)).toEqual([]);
+    expect(file.run.endedAt).not.toBeNull();
+    expect(file.records.filter((r) => r.t === 'frame').length).toBe(file.run.frames);
+    expect(runEvents(file.records).map((e) => `${e.kind} ${e.text}`)).toEqual(
+      expect.arrayContaining(['fault latency on l2', expect.stringMatching(/^scenario .*\+150 ms on link l2/)]),
+    );
+    await rm(dirname(recordTo), { recursive: true, force: true });
   }, 90_000);
 
   it('reads quantiles from the histograms of the whole run: a callee of 100-120 ms gives p50 and p90 in range', async () => {

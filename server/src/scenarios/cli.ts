@@ -3,9 +3,12 @@
 // 0 when every one holds, 1 when one does not (each with what was measured), 2 when it could not run.
 //
 //   node server/dist/scenario.js <world.json> [--scenario <name>] [--assert "<assertion>"]... [--duration <s>]
+//                                [--record <run.json>]
 //
 // --assert (repeatable) replaces the scenario's assertions, e.g. --assert "p99(a->b) < 200ms".
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// --record writes the run (world, recording, traces: the file of GET /api/runs/:runId/export) to that file, passed
+// or failed, so a failing check in CI leaves a run to open in the editor (Runs, Import).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,7 +16,8 @@ import { type Assertion, parseAssertion, type Scenario, validateWorld } from '@d
 import { buildApp } from '../app.js';
 import { runScenario } from './runner.js';
 
-const USAGE = 'usage: scenario <world.json> [--scenario <name>] [--assert "<assertion>"]... [--duration <seconds>]';
+const USAGE =
+  'usage: scenario <world.json> [--scenario <name>] [--assert "<assertion>"]... [--duration <seconds>] [--record <run.json>]';
 
 function fail(message: string): never {
   process.stderr.write(`scenario: ${message}\n${USAGE}\n`);
@@ -28,6 +32,7 @@ const { values, positionals } = (() => {
         scenario: { type: 'string' },
         assert: { type: 'string', multiple: true },
         duration: { type: 'string' },
+        record: { type: 'string' },
       },
     });
   } catch (error) {
@@ -74,6 +79,21 @@ if (values.assert) {
   });
 }
 
+/** Writes the world's latest run, once it ended, as the export file. */
+async function writeRun(worldId: string, path: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  let run = app.runs.list(worldId)[0];
+  while (run && run.endedAt === null && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    run = app.runs.list(worldId)[0];
+  }
+  if (!run) throw new Error('no run was recorded');
+  const exported = await app.inject(`/api/runs/${run.runId}/export`);
+  if (exported.statusCode !== 200) throw new Error(`could not export the run: ${exported.body}`);
+  await writeFile(path, exported.body);
+  process.stdout.write(`run ${run.runId} (${run.frames} frames) written to ${path}\n`);
+}
+
 const dataDir = await mkdtemp(join(tmpdir(), 'dw-scenario-'));
 const app = await buildApp({ dataDir, seedExample: false, logger: false });
 let exitCode = 2;
@@ -106,6 +126,7 @@ try {
       : `scenario "${scenario.name}" failed: ${failed} of ${outcome.results.length + outcome.stepErrors.length} check(s) did not hold\n`,
   );
   exitCode = failed === 0 ? 0 : 1;
+  if (values.record) await writeRun(id, values.record);
 } catch (error) {
   process.stderr.write(`scenario: could not run: ${(error as Error).message}\n`);
   exitCode = 2;

@@ -47,7 +47,11 @@ export async function runScenario(
     keepRunning?: boolean;
   },
 ): Promise<ScenarioOutcome> {
-  const { say } = options;
+  // every line also goes into the world's run (runs/run-recorder.ts)
+  const say = (line: string) => {
+    options.say(line);
+    app.deployer.events.emit('scenario', { worldId, name: scenario.name, line, done: false });
+  };
   const assertions =
     options.assertions ??
     scenario.assertions.map((text) => {

@@ -12,6 +12,10 @@ import type {
   Health,
   IdentityRoll,
   Problem,
+  RunDetail,
+  RunFile,
+  RunImported,
+  RunSummary,
   ServiceCertificate,
   StoreKeyList,
   StoreValue,
@@ -75,6 +79,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 export const worldPath = (id: string) => `/api/worlds/${encodeURIComponent(id)}`;
+export const runPath = (runId: string) => `/api/runs/${encodeURIComponent(runId)}`;
 
 export const httpClient = {
   health: () => request<Health>('GET', '/api/health'),
@@ -117,6 +122,18 @@ export const httpClient = {
   /** "Clear data": a queue's messages or a store's keys, gone (the running process forgets them, or its files go). */
   clearData: (id: string, nodeId: string) =>
     request<DataCleared>('DELETE', `${worldPath(id)}/nodes/${encodeURIComponent(nodeId)}/data`),
+  /** The runs the controller recorded of a world, newest first. */
+  worldRuns: (id: string) => request<RunSummary[]>('GET', `${worldPath(id)}/runs`),
+  /** Every run the controller keeps (imported ones included), newest first. */
+  allRuns: () => request<RunSummary[]>('GET', '/api/runs'),
+  /** A run's summary, world, totals per link and service, and events. */
+  run: (runId: string) => request<RunDetail>('GET', runPath(runId)),
+  /** A run as one file: its world and whole recording (what replay plays). */
+  runFile: (runId: string) => request<RunFile>('GET', `${runPath(runId)}/export`),
+  /** Where a run downloads as one file. */
+  runExportUrl: (runId: string) => `${runPath(runId)}/export`,
+  importRun: (file: unknown) => request<RunImported>('POST', '/api/runs/import', file),
+  deleteRun: (runId: string) => request<void>('DELETE', runPath(runId)),
 };
 
 export type HttpClient = typeof httpClient;

@@ -5,6 +5,9 @@ import { EditorCanvas } from '../canvas/editor-canvas';
 import { Inspector } from '../inspector/inspector';
 import { useLiveConnection } from '../live/use-live-connection';
 import { Palette } from '../palette/palette';
+import { CompareView } from '../runs/compare-view';
+import { ReplayBar } from '../runs/replay-bar';
+import { RunsPanel } from '../runs/runs-panel';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { ToastStack } from '../toasts/toast-stack';
 import { Toolbar } from '../toolbar/toolbar';
@@ -47,6 +50,7 @@ function BootState() {
 export function App() {
   const worldId = useEditor((s) => s.worldId);
   const deployedRev = useEditor((s) => s.deployedRev);
+  const replayRunId = useEditor((s) => s.replay?.run.runId);
   const actions = useEditorActions();
   useLiveConnection();
   useShortcuts();
@@ -63,8 +67,11 @@ export function App() {
         className="dw-app"
         data-world-id={worldId ?? undefined}
         data-deployed-rev={deployedRev === null ? '' : String(deployedRev)}
+        data-replay={replayRunId}
       >
         <Toolbar />
+        <ReplayBar />
+        <CompareView />
         <main className="dw-main">
           <Palette />
           <EditorCanvas />
@@ -72,6 +79,7 @@ export function App() {
           <BootState />
         </main>
         <PlanDialog />
+        <RunsPanel />
         <TraceWaterfall />
         <ToastStack />
       </div>

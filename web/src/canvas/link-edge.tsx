@@ -54,13 +54,21 @@ export const LinkEdgeView = memo(function LinkEdgeView({
   data,
 }: EdgeProps<LinkFlowEdge>) {
   const invalid = useEditor((s) => s.problems.links[id] !== undefined);
+  // two runs compared: the link coloured by what got better or worse (runs/compare-view.tsx)
+  const verdict = useEditor((s) => s.comparison?.verdicts[id]);
   const [hovered, setHovered] = useState(false);
   const from = useNodeBox(source);
   const to = useNodeBox(target);
   const curve = linkCurve(sourceX, sourceY, targetX, targetY);
   const middle = pointOnCurve(curve, 0.5, { x: 0, y: 0 } as Point);
   const deny = data?.policy === 'deny';
-  const classes = ['dw-link', deny && 'dw-link--deny', invalid && 'dw-link--invalid', selected && 'dw-link--selected'];
+  const classes = [
+    'dw-link',
+    deny && 'dw-link--deny',
+    invalid && 'dw-link--invalid',
+    selected && 'dw-link--selected',
+    verdict && verdict !== 'same' && `dw-link--${verdict}`,
+  ];
   const arrowClasses = [
     'dw-link-arrow',
     deny && 'dw-link-arrow--deny',
@@ -71,7 +79,12 @@ export const LinkEdgeView = memo(function LinkEdgeView({
     // biome-ignore lint/a11y/noStaticElementInteractions: hovering only reveals the label; the edge itself is focusable
     <g onMouseEnter={() => setHovered(true)} onMouseLeave={() => setHovered(false)}>
       <BaseEdge id={id} path={curvePath(curve)} className={classes.filter(Boolean).join(' ')} interactionWidth={16} />
-      <path d={arrowPath(curve)} className={arrowClasses.filter(Boolean).join(' ')} data-testid={`link-arrow-${id}`} />
+      <path
+        d={arrowPath(curve)}
+        className={arrowClasses.filter(Boolean).join(' ')}
+        data-testid={`link-arrow-${id}`}
+        data-verdict={verdict}
+      />
       <EdgeLabelRenderer>
         <LinkStatsLabel
           linkId={id}

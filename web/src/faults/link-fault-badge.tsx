@@ -10,6 +10,8 @@ export function LinkFaultBadge({ linkId, x, y }: { linkId: string; x: number; y:
   const breaker = useTraffic((s) => s.links[linkId]?.breaker);
   const retries = useTraffic((s) => s.links[linkId]?.retries ?? 0);
   const deployed = useEditor((s) => s.deployedRev !== null);
+  // a replay shows the faults it recorded; they are not there to remove
+  const replaying = useEditor((s) => s.replay !== null);
   const { heal } = useFaultActions();
   const tripped = breaker !== undefined && breaker !== 'closed';
   if (!deployed || (faults.length === 0 && !tripped && retries === 0)) return null;
@@ -25,15 +27,17 @@ export function LinkFaultBadge({ linkId, x, y }: { linkId: string; x: number; y:
       {faults.map((f) => (
         <span key={f.id} className="dw-fault-chip">
           <span aria-hidden="true">⚡</span> {describeFault(f.fault)}
-          <button
-            type="button"
-            className="dw-fault-chip__remove"
-            aria-label={`Remove fault ${describeFault(f.fault)} on ${linkId}`}
-            title="Remove this fault"
-            onClick={() => void heal(f.id)}
-          >
-            ×
-          </button>
+          {!replaying && (
+            <button
+              type="button"
+              className="dw-fault-chip__remove"
+              aria-label={`Remove fault ${describeFault(f.fault)} on ${linkId}`}
+              title="Remove this fault"
+              onClick={() => void heal(f.id)}
+            >
+              ×
+            </button>
+          )}
         </span>
       ))}
       {tripped && <span className={`dw-breaker dw-breaker--${breaker}`}>breaker {breaker}</span>}

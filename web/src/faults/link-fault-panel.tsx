@@ -7,7 +7,7 @@ import { useEditor } from '../store/editor-context';
 import { useFaultActions, useLinkFaults } from './use-faults';
 
 export function LinkFaultPanel({ linkId }: { linkId: string }) {
-  const deployed = useEditor((s) => s.deployedRev !== null);
+  const deployed = useEditor((s) => s.deployedRev !== null && s.replay === null); // a replay is not live
   const faults = useLinkFaults(linkId);
   const { inject, heal } = useFaultActions();
   const [ms, setMs] = useState<number | undefined>(200);

@@ -9,7 +9,7 @@ import { useFaultActions, useServicePause } from './use-faults';
 const RUNNING = new Set(['ready', 'starting', 'restarting', 'paused']);
 
 export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
-  const deployed = useEditor((s) => s.deployedRev !== null);
+  const deployed = useEditor((s) => s.deployedRev !== null && s.replay === null); // a replay is not live
   const state = useTraffic((s) => s.services[serviceId]?.state);
   const replicas = useReplicas(serviceId);
   const [picked, setPicked] = useState<number | 'all'>(1);

@@ -8,7 +8,7 @@ type Action = 'renew' | 'rotate';
 
 export function IdentityActions() {
   const worldId = useEditor((s) => s.worldId);
-  const deployed = useEditor((s) => s.deployedRev !== null);
+  const deployed = useEditor((s) => s.deployedRev !== null && s.replay === null); // a replay is not live
   const [busy, setBusy] = useState<Action | null>(null);
   const [result, setResult] = useState<{ action: Action; roll: IdentityRoll } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);

@@ -10,6 +10,8 @@ export function useLiveConnection(): void {
   useEffect(() => {
     const socket = connectWorldSocket();
     let watched: string | null = null;
+    // a replay feeds the traffic store from a recording: live events wait until it ends (then the world reloads)
+    const replaying = () => editor.getState().replay !== null;
 
     const watch = (worldId: string | null) => {
       if (watched && watched !== worldId && socket.connected) socket.emit('world:unwatch', { worldId: watched });
@@ -34,25 +36,25 @@ export function useLiveConnection(): void {
       if (reason === 'io server disconnect') socket.connect();
     });
     socket.on('traffic:frame', (frame) => {
-      if (frame.worldId !== editor.getState().worldId) return;
+      if (frame.worldId !== editor.getState().worldId || replaying()) return;
       if (performance.now() < editor.getState().ignoreFramesUntil) return;
       traffic.getState().actions.ingestFrame(frame);
       editor.getState().actions.observeDeployedRev(frame.rev);
     });
     socket.on('faults:changed', (list) => {
-      if (list.worldId !== editor.getState().worldId) return;
+      if (list.worldId !== editor.getState().worldId || replaying()) return;
       traffic.getState().actions.ingestFaults(list);
     });
     socket.on('deploy:progress', (progress) => {
-      if (progress.worldId !== editor.getState().worldId) return;
+      if (progress.worldId !== editor.getState().worldId || replaying()) return;
       traffic.getState().actions.ingestProgress(progress);
     });
     socket.on('scenario:progress', (progress) => {
-      if (progress.worldId !== editor.getState().worldId) return;
+      if (progress.worldId !== editor.getState().worldId || replaying()) return;
       traffic.getState().actions.ingestScenario(progress);
     });
     socket.on('service:status', (status) => {
-      if (status.worldId !== editor.getState().worldId) return;
+      if (status.worldId !== editor.getState().worldId || replaying()) return;
       traffic.getState().actions.ingestStatus(status);
       // A status with no revision means nothing of this world runs any more.
       if (status.rev !== null) editor.getState().actions.observeDeployedRev(status.rev);

@@ -7,7 +7,7 @@ import { useEditor, useEditorActions } from '../store/editor-context';
 
 export function FindLimitPanel({ clientId }: { clientId: string }) {
   const worldId = useEditor((s) => s.worldId);
-  const deployed = useEditor((s) => s.deployedRev !== null);
+  const deployed = useEditor((s) => s.deployedRev !== null && s.replay === null); // a replay is not live
   const rps = useEditor((s) => {
     const node = s.nodes.find((n) => n.id === clientId);
     const config = node?.data.config;

@@ -11,7 +11,7 @@ import { KIND_MIME, NODE_SIZE } from './palette-drag';
 
 export function Palette() {
   const actions = useEditorActions();
-  const disabled = useEditor((s) => s.worldId === null || s.observing !== null);
+  const disabled = useEditor((s) => s.worldId === null || s.observing !== null || s.replay !== null);
   const flow = useReactFlow();
   const { editor } = useStores();
 

@@ -1,7 +1,7 @@
 // The editor's one store, made by a factory and combined from slices (./slices), each its own concern and file:
 // catalog (which worlds exist, which is open), draft (the open world as React Flow nodes and edges, and every
 // edit), history (undo, redo), saves (one at a time, with the base revision), deploy (plan, deploy with the
-// revision, stop) and toasts. Every action is inside the store (`state.actions`); no state lives outside it.
+// revision, stop), runs (replay, compare, import a recorded run) and toasts. Every action is inside the store (`state.actions`); no state lives outside it.
 // Components select narrowly; live traffic lives in the separate traffic store.
 import { validateWorld } from '@dw/world';
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -11,6 +11,7 @@ import { type CatalogActions, type CatalogState, catalogSlice } from './slices/c
 import { type DeployActions, type DeployState, deploySlice } from './slices/deploy-slice';
 import { type DraftActions, type DraftState, draftSlice, selectDraftWorld } from './slices/draft-slice';
 import { type HistoryActions, type HistoryState, historySlice } from './slices/history-slice';
+import { type RunsActions, type RunsState, runsSlice } from './slices/runs-slice';
 import { type SavesActions, type SavesState, savesSlice } from './slices/saves-slice';
 import type { SliceKit } from './slices/slice-kit';
 import { type ToastsActions, type ToastsState, toastsSlice } from './slices/toasts-slice';
@@ -22,6 +23,7 @@ export type EditorActions = CatalogActions &
   HistoryActions &
   SavesActions &
   DeployActions &
+  RunsActions &
   ToastsActions;
 
 export type EditorState = CatalogState &
@@ -29,6 +31,7 @@ export type EditorState = CatalogState &
   HistoryState &
   SavesState &
   DeployState &
+  RunsState &
   ToastsState & {
     /** What the store is waiting for (one thing at a time), shown in the toolbar. */
     busy: Busy;
@@ -51,12 +54,14 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
     const saves = savesSlice(kit);
     const deploy = deploySlice(kit);
     const catalog = catalogSlice(kit);
+    const runs = runsSlice(kit);
     return {
       ...catalog.state,
       ...draft.state,
       ...history.state,
       ...saves.state,
       ...deploy.state,
+      ...runs.state,
       ...toasts.state,
       busy: null,
       actions: {
@@ -65,6 +70,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
         ...history.actions,
         ...saves.actions,
         ...deploy.actions,
+        ...runs.actions,
         ...toasts.actions,
       },
     };

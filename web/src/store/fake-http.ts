@@ -36,6 +36,13 @@ export function fakeHttp(overrides: Partial<HttpClient> = {}): HttpClient {
     deadLetters: fail,
     clearData: fail,
     rotateCa: fail,
+    worldRuns: async () => [],
+    allRuns: async () => [],
+    run: fail,
+    runFile: fail,
+    runExportUrl: (runId) => `/api/runs/${runId}/export`,
+    importRun: fail,
+    deleteRun: fail,
     ...overrides,
   };
 }

@@ -26,6 +26,7 @@ export function Toolbar() {
   const baseRev = useEditor((s) => s.baseRev);
   const blocker = useDeployBlocker();
   const observing = useEditor((s) => s.observing);
+  const replaying = useEditor((s) => s.replay !== null);
   const actions = useEditorActions();
 
   const saveBlocker = !loaded
@@ -59,6 +60,16 @@ export function Toolbar() {
           New world
         </button>
         <WorldMenu />
+        <button
+          type="button"
+          className="dw-button"
+          data-testid="runs-button"
+          disabled={!loaded}
+          onClick={() => void actions.showRuns(true)}
+          title="Recorded runs of this world: replay, compare, export, import"
+        >
+          Runs
+        </button>
       </div>
       <div className="dw-toolbar__spacer" />
       <PauseButton />
@@ -72,7 +83,18 @@ export function Toolbar() {
           Observing compose · read-only
         </span>
       )}
-      {observing === null && (
+      {replaying && (
+        <button
+          type="button"
+          className="dw-pill dw-pill--info"
+          data-testid="replay-pill"
+          onClick={() => void actions.leaveReplay()}
+          title="A recorded run is shown: nothing can be saved or deployed. Click to go back to live."
+        >
+          Replay · back to live
+        </button>
+      )}
+      {observing === null && !replaying && (
         <div className="dw-toolbar__actions">
           {blocker && loaded && (
             <button type="button" className="dw-blocker" onClick={() => actions.select(null)} title="Show the problems">

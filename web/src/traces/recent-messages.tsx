@@ -39,7 +39,7 @@ export function LinkMessages({ linkId }: { linkId: string }) {
 export function RecentTraces() {
   const { traffic } = useStores();
   const worldId = useEditor((s) => s.worldId);
-  const deployed = useEditor((s) => s.deployedRev !== null);
+  const deployed = useEditor((s) => s.deployedRev !== null && s.replay === null); // a replay is not live
   const [traces, setTraces] = useState<TraceSummary[]>(NONE);
   useEffect(() => {
     if (!worldId || !deployed) {

@@ -10,7 +10,7 @@ import { doorUrl } from './try-request';
 export function useDoorUrl(id: string, tls: boolean): string | null {
   const state = useServiceState(id);
   const worldId = useEditor((s) => s.worldId);
-  const deployedRev = useEditor((s) => s.deployedRev);
+  const deployedRev = useEditor((s) => (s.replay === null ? s.deployedRev : null));
   const ready = state === 'ready';
   const running = state !== 'idle' && state !== 'stopped';
   const [port, setPort] = useState<number | null>(null);

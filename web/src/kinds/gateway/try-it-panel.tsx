@@ -43,7 +43,7 @@ function Answer({ id, answer }: { id: string; answer: GatewayTryAnswer }) {
 
 export function TryItPanel({ id }: { id: string }) {
   const worldId = useEditor((s) => s.worldId);
-  const deployed = useEditor((s) => s.deployedRev !== null);
+  const deployed = useEditor((s) => s.deployedRev !== null && s.replay === null); // a replay is not live
   const tls = useEditor((s) => {
     const data = s.nodes.find((n) => n.id === id)?.data;
     return data !== undefined && 'tls' in data.config && data.config.tls === true;

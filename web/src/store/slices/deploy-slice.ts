@@ -45,7 +45,7 @@ export function deploySlice({ set, get, http, traffic }: SliceKit): Slice<Deploy
   const actions: DeployActions = {
     async requestDeploy() {
       const state = get();
-      if (!state.worldId || state.problems.list.length > 0 || state.busy !== null) return;
+      if (!state.worldId || state.problems.list.length > 0 || state.busy !== null || state.replay !== null) return;
       const worldId = state.worldId;
       const first = state.deployedRev === null;
       set({ busy: 'planning' });

@@ -76,6 +76,8 @@ export function savesSlice({ set, get, http }: SliceKit): Slice<SavesState, Save
     state: savedAt(null),
     actions: {
       async save() {
+        // a replay shows a recorded revision: it is never saved over the world
+        if (get().replay !== null) return false;
         // Wait for a save in flight; it may already have saved everything this one would.
         while (inFlight) {
           if (!(await inFlight)) return false;
