@@ -28,7 +28,11 @@ async function json<T>(response: Response, what: string): Promise<T> {
 /** `env`: more of the controller's environment (e.g. DW_MAX_PROCESSES). */
 export async function startController(env: Record<string, string> = {}): Promise<Controller> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dw-bench-data-'));
-  const child = start(SERVER_MAIN, { PORT: '0', HOST: '127.0.0.1', DW_DATA: dataDir, LOG_LEVEL: 'warn', ...env }, 'controller');
+  const child = start(
+    SERVER_MAIN,
+    { PORT: '0', HOST: '127.0.0.1', DW_DATA: dataDir, LOG_LEVEL: 'warn', ...env },
+    'controller',
+  );
   const [, base] = await waitForLine(child, /running at (http:\/\/[\d.:]+)/, 20_000, 'controller');
   const url = (path: string) => `${base}${path}`;
   const headers = { 'content-type': 'application/json' };

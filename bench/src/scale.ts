@@ -61,7 +61,7 @@ export interface FrameCadence {
   medianMs: number;
   p95Ms: number;
   maxMs: number;
-  /** Links in the last frame that carried requests (traffic flows through the tree). */
+  /** Links that carried requests in the frames measured (traffic flows through the tree), of n - 1. */
   linksWithTraffic: number;
 }
 
@@ -156,7 +156,11 @@ async function startReference(n: number, files: { certFile: string; keyFile: str
   for (let i = 0; i < n; i++) {
     // the first one is profiled, if asked: one is enough to see where a start goes
     const execArgv = profile && i === 0 ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
-    const child = fork(BARE, [], { env: { DW_REFERENCE_CONFIG: config }, execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(BARE, [], {
+      env: { DW_REFERENCE_CONFIG: config },
+      execArgv,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     children.push(child);
     listening.push(
       new Promise<void>((resolve, reject) => {
@@ -198,11 +202,11 @@ async function frameCadence(controller: Controller, worldId: string, n: number, 
     reconnection: false,
   });
   const arrivals: number[] = [];
-  let last: { links: { requests: number }[] } | undefined;
+  const busy = new Set<string>();
   socket.on('traffic:frame', (frame) => {
     if (frame.worldId !== worldId) return;
     arrivals.push(performance.now());
-    last = frame;
+    for (const link of frame.links) if (link.requests > 0) busy.add(link.id);
   });
   try {
     await new Promise<void>((resolve, reject) =>
@@ -221,7 +225,7 @@ async function frameCadence(controller: Controller, worldId: string, n: number, 
     medianMs: round(median(gaps), 1),
     p95Ms: round(sorted[Math.floor(sorted.length * 0.95)] ?? 0, 1),
     maxMs: round(Math.max(0, ...gaps), 1),
-    linksWithTraffic: last?.links.filter((l) => l.requests > 0).length ?? 0,
+    linksWithTraffic: busy.size,
   };
 }
 

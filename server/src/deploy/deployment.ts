@@ -128,8 +128,6 @@ export class Deployment {
     });
     this.startOrder = new StartOrder({
       processes: () => this.processes.values(),
-      host: options.host,
-      controller: () => this.controller,
       stopping: () => this.stopping !== undefined,
     });
     this.announcer = new PeerAnnouncer((p) => this.processes.get(p.key) === p);
