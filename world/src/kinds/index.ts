@@ -11,6 +11,14 @@ import { queue } from './queue.js';
 import { service } from './service.js';
 import { store } from './store.js';
 
+export * from './client.js';
+export * from './gateway.js';
+export * from './intruder.js';
+export type { Allowed, ConfigContext, Credential, GaugeSpec, KindDescriptor, KindFacts } from './kind.js';
+export * from './queue.js';
+export * from './service.js';
+export * from './store.js';
+
 /** Every kind, in the order the palette shows them. */
 export const KIND_LIST = [client, service, gateway, queue, store, intruder] as const;
 
