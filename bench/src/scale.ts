@@ -258,6 +258,7 @@ export async function runScale(
   for (const n of sizes) {
     // the reference first: it leaves nothing behind
     const ref = await startReference(n, leaf);
+    process.stdout.write(`  n=${n}: the reference listens after ${Math.round(ref.ms)} ms; deploying\n`);
     const referenceMemory = memories(ref.children.map((c) => c.pid as number));
     const referenceCpuS = ref.children.reduce((s, c) => s + cpuSecondsOf(c.pid as number), 0);
     await stopReference(ref.children);
