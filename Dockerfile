@@ -6,6 +6,8 @@ FROM ${BASE_IMAGE}
 WORKDIR /app
 COPY services/package.json services/package.json
 COPY services/dist/main.js services/dist/main.js
+# what main.js loads only when needed (undici, for a service with peers)
+COPY services/dist/chunks services/dist/chunks
 COPY server/package.json server/package.json
 COPY server/dist/standalone.js server/dist/compose-pki.js server/dist/enroll.js server/dist/
 COPY web/dist web/dist

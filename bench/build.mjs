@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/run.ts', 'src/reference-server.ts', 'src/reference-store.ts'],
+  entryPoints: ['src/run.ts', 'src/reference-server.ts', 'src/reference-store.ts', 'src/reference-bare.ts'],
   outdir: 'dist',
   absWorkingDir: import.meta.dirname,
   bundle: true,

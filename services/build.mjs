@@ -1,10 +1,15 @@
 // Bundles the service runtime into one self-contained file, dist/main.js, that the controller forks with plain
-// `node services/dist/main.js` (and that a container can run with nothing else installed).
+// `node services/dist/main.js` (and that a container can run with nothing else installed), with the chunks it loads
+// only when needed in dist/chunks/.
 import { build } from 'esbuild';
 
 await build({
   entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+  outdir: 'dist',
+  // what only some processes load (undici: only those that call peers) goes in chunks of its own, so the others
+  // do not even compile it
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   absWorkingDir: import.meta.dirname,
   bundle: true,
   platform: 'node',

@@ -25,7 +25,7 @@ async function json<T>(response: Response, what: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** `env` adds to the controller's environment (e.g. DW_RUNS=0: record no run). */
+/** `env` adds to the controller's environment (e.g. DW_RUNS=0: record no run, DW_MAX_PROCESSES). */
 export async function startController(env: Record<string, string> = {}): Promise<Controller> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dw-bench-data-'));
   const child = start(

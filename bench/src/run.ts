@@ -1,7 +1,7 @@
 // `npm run bench` at the root: every benchmark, each against a reference measured in the same run. Results go to
 // stdout and bench/results/latest.json; BENCHMARKS.md explains the method and records a run.
 // Select with arguments: chain, frames, recording, browser, queue, store (default: these six), soak (only by name: 10
-// minutes), churn (only by name: 2 minutes). Quick settings: BENCH_QUICK=1.
+// minutes), churn (only by name: 2 minutes), scale (only by name: a few minutes). Quick settings: BENCH_QUICK=1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { CONTROLLER_ID } from '@dw/world';
@@ -14,6 +14,7 @@ import { type FrameResult, runFrames } from './frames.js';
 import { BenchPki } from './pki.js';
 import { stopAll } from './procs.js';
 import { type RecordingCpuRun, runRecordingBytes, runRecordingCpu } from './recording.js';
+import { runScale } from './scale.js';
 import { runSoak, type SoakResult, segmentTable } from './soak.js';
 
 const wanted = new Set(process.argv.slice(2));
@@ -147,8 +148,11 @@ async function durables(which: { queue: boolean; store: boolean }): Promise<void
   }
 }
 
-async function withController<T>(fn: (c: Awaited<ReturnType<typeof startController>>) => Promise<T>): Promise<T> {
-  const controller = await startController();
+async function withController<T>(
+  fn: (c: Awaited<ReturnType<typeof startController>>) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
+  const controller = await startController(env);
   try {
     return await fn(controller);
   } finally {
@@ -203,6 +207,19 @@ try {
   }
   if (all || wanted.has('queue') || wanted.has('store')) {
     await durables({ queue: all || wanted.has('queue'), store: all || wanted.has('store') });
+  }
+  // Many services on one machine (a few minutes): only when asked for by name. BENCH_SCALE_N=50,100,200 (default).
+  if (wanted.has('scale')) {
+    const sizes = (process.env.BENCH_SCALE_N ?? '50,100,200').split(',').map(Number);
+    process.stdout.write(`scale: a tree of N services deployed by the controller, N = ${sizes.join(', ')}\n`);
+    const pki = await BenchPki.create('bench');
+    try {
+      // room for the largest world whatever this machine's default process budget
+      const env = { DW_MAX_PROCESSES: String(Math.max(...sizes) + 10) };
+      report.scale = await withController((c) => runScale(c, pki, sizes, { framesMs: quick ? 5000 : 10_000 }), env);
+    } finally {
+      pki.cleanup();
+    }
   }
   // Memory under connection churn, the soak's companion: only when asked for by name.
   if (wanted.has('churn')) {

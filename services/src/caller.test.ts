@@ -4,12 +4,13 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCA, issueLeaf, type KeyPairPem } from '@dw/pki';
 import { HOPS_HEADER, type Peer, parseTraceparent, TRACEPARENT_HEADER } from '@dw/world';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Caller } from './caller.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Caller, loadHttpClient } from './caller.js';
 import { Stats } from './stats.js';
 import { rootContext, Tracer } from './tracing.js';
 
 const servers: https.Server[] = [];
+beforeAll(loadHttpClient);
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });

@@ -12,7 +12,7 @@ import {
   TRACEPARENT_HEADER,
   type TraceContext,
 } from '@dw/world';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { LinkPolicy } from './call-policy.js';
 import { Deadlines } from './deadlines.js';
 import { FaultTable } from './faults.js';
@@ -139,6 +139,16 @@ function errorCodes(err: unknown): string[] {
   return codes;
 }
 
+/** undici's Pool, once loaded: only a process that calls peers loads undici (its load is much of a start's CPU). */
+let PoolOfUndici: typeof Pool | undefined;
+
+/** Loads the HTTP client a Caller with peers needs; call (and await) it before making one. Idempotent. */
+export async function loadHttpClient(): Promise<void> {
+  // bundled, undici (CommonJS) comes as the default export of its chunk; from node_modules, with named ones too
+  const undici = (await import('undici')) as typeof import('undici') & { default?: typeof import('undici') };
+  PoolOfUndici ??= undici.Pool ?? undici.default?.Pool;
+}
+
 export class Caller {
   /** Per link: the addresses its peer answers at (url, then alsoAt), each with its pool. */
   private readonly endpoints = new Map<string, Endpoint[]>();
@@ -236,7 +246,8 @@ export class Caller {
   }
 
   private endpoint(worldId: string, peer: Peer, url: string, secureContext: tls.SecureContext): Endpoint {
-    const pool = new Pool(url, {
+    if (!PoolOfUndici) throw new Error('a Caller with peers needs loadHttpClient() first');
+    const pool = new PoolOfUndici(url, {
       connections: MAX_CONNECTIONS_PER_PEER,
       keepAliveTimeout: KEEP_ALIVE_MS,
       headersTimeout: CALL_TIMEOUT_MS,

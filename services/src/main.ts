@@ -1,7 +1,7 @@
 // The entry of one service process: `node services/dist/main.js` with DW_SPAWN_CONFIG in the environment.
 // Exit codes: 0 after SIGTERM/SIGINT or when the parent's IPC channel goes away, 2 for a bad spawn config or
 // unreadable identity files, 1 for anything else fatal (e.g. the port is taken).
-import { SPAWN_CONFIG_ENV } from '@dw/world';
+import { type ServiceReady, SPAWN_CONFIG_ENV } from '@dw/world';
 import { parseSpawnConfig } from './config.js';
 import { type IdentityPem, loadIdentity } from './identity.js';
 import { createLog } from './log.js';
@@ -60,7 +60,13 @@ async function main(): Promise<void> {
     log.error(`cannot start: ${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.trim());
     process.exit(1);
   }
-  if (shuttingDown) await runtime.stop().finally(() => process.exit(0));
+  if (shuttingDown) {
+    await runtime.stop().finally(() => process.exit(0));
+    return;
+  }
+  // Ready (it listens, when its kind serves): the controller that forked it counts it ready on this message.
+  const ready: ServiceReady = { type: 'service:ready' };
+  if (process.connected) process.send?.(ready, () => {}); // a parent that just went away: 'disconnect' ends us
 }
 
 process.on('uncaughtException', (err) => {

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { type ClientCallPolicy, kindOf, type SpawnConfig } from '@dw/world';
-import { Caller } from './caller.js';
+import { Caller, loadHttpClient } from './caller.js';
 import { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import { listenForReloads } from './identity-reload.js';
@@ -35,6 +35,7 @@ export async function startRuntime(config: SpawnConfig, identity: IdentityPem, l
   const faults = new FaultTable(config.faults);
   // Timeout, retries and breaker, where the kind's config has them (or its runtime says).
   const behaviour = config.behaviour as { calls?: ClientCallPolicy };
+  if (config.peers.length > 0) await loadHttpClient();
   const caller = new Caller(config.worldId, config.peers, identity, stats, {
     closedMeansRefused: kind.closedMeansRefused === true,
     tracer,

@@ -1,5 +1,6 @@
-// Reports the stats window to the controller: one POST per interval over one kept-alive connection, a
-// heartbeat at least once a second, never one message per request.
+// Reports the stats window to the controller: one POST per interval over one kept-alive connection (node:http:
+// a process that calls nobody never loads undici), a heartbeat at least once a second, never one message per
+// request.
 //
 // Nothing is lost to a failed or slow POST. A batch whose POST failed or timed out (2 s) is kept and sent again,
 // unchanged and with the same seq, at the next tick, and nothing newer is sent before it is delivered; meanwhile
@@ -10,8 +11,10 @@
 // per link, caller and refusal reason (at most MAX_REFUSAL_KEYS), not per request or per second. A batch the
 // controller rejects (a 4xx other than 408 and 429: its schema or token is wrong) is dropped, as sending it again
 // cannot help; `dropped` counts those.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { type Gauge, MAX_GAUGES, TELEMETRY_TOKEN_HEADER, type TelemetryBatch, type TelemetryTarget } from '@dw/world';
-import { Pool } from 'undici';
 import type { Log } from './log.js';
 import type { Stats } from './stats.js';
 import type { Tracer } from './tracing.js';
@@ -20,7 +23,8 @@ export const HEARTBEAT_MS = 1000;
 const POST_TIMEOUT_MS = 2000;
 
 export class TelemetryReporter {
-  private readonly pool: Pool;
+  private readonly url: URL;
+  private readonly agent: http.Agent;
   private readonly path: string;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -45,16 +49,11 @@ export class TelemetryReporter {
     /** The figures its kind reports of itself, read at each batch (a queue's depth...). */
     private readonly gauges?: () => Gauge[],
   ) {
-    const url = new URL(target.url);
-    this.path = url.pathname + url.search;
-    this.pool = new Pool(url.origin, {
-      connections: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: POST_TIMEOUT_MS,
-      bodyTimeout: POST_TIMEOUT_MS,
-      connect: { timeout: POST_TIMEOUT_MS },
-    });
-    this.pool.on('connectionError', () => {});
+    this.url = new URL(target.url);
+    this.path = this.url.pathname + this.url.search;
+    // one connection, kept alive
+    const options = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
+    this.agent = this.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
   }
 
   /** Marks the process ready, sends the first batch now and then one per interval. */
@@ -109,16 +108,10 @@ export class TelemetryReporter {
     let problem: string | undefined;
     let retry = true;
     try {
-      const res = await this.pool.request({
-        path: this.path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [TELEMETRY_TOKEN_HEADER]: this.target.token },
-        body: JSON.stringify(batch),
-      });
-      await res.body.dump();
-      if (res.statusCode < 200 || res.statusCode >= 300) {
-        problem = `the controller answered ${res.statusCode}`;
-        retry = res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429;
+      const status = await this.postOnce(JSON.stringify(batch));
+      if (status < 200 || status >= 300) {
+        problem = `the controller answered ${status}`;
+        retry = status >= 500 || status === 408 || status === 429;
       }
     } catch (err) {
       problem = `${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.trim();
@@ -145,6 +138,39 @@ export class TelemetryReporter {
     this.failing = true;
   }
 
+  /** One POST of `body`; its status once the answer is read, or a rejection (also after POST_TIMEOUT_MS). */
+  private postOnce(body: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const client = this.url.protocol === 'https:' ? https : http;
+      const req = client.request(
+        {
+          host: this.url.hostname.replace(/^\[|\]$/g, ''),
+          port: this.url.port || undefined,
+          path: this.path,
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            [TELEMETRY_TOKEN_HEADER]: this.target.token,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+          res.on('close', () => {
+            if (!res.complete) reject(new Error('the answer was cut off'));
+          });
+        },
+      );
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${POST_TIMEOUT_MS} ms`)), POST_TIMEOUT_MS);
+      req.on('close', () => clearTimeout(timer));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
   /**
    * Stops the interval, waits for the POST in flight, sends the undelivered batch if there is one, and one last
    * batch; bounded by `timeoutMs`.
@@ -168,6 +194,6 @@ export class TelemetryReporter {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.pool.destroy().catch(() => {});
+    this.agent.destroy();
   }
 }

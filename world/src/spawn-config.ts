@@ -50,6 +50,13 @@ export const PeersUpdate = Type.Object({ type: Type.Literal('peers:update'), pee
 export type PeersUpdate = Static<typeof PeersUpdate>;
 
 /**
+ * From a service process over its IPC channel, once: it is ready (it listens, when its kind serves). The controller
+ * counts it ready on this, without probing it or waiting for its first telemetry batch.
+ */
+export const ServiceReady = Type.Object({ type: Type.Literal('service:ready') }, strict);
+export type ServiceReady = Static<typeof ServiceReady>;
+
+/**
  * How long a process may take to answer a reload that gives it a leaf of a new CA (a rotation's second step):
  * it answers once its outbound calls on the old leaf are over, which its per-attempt timeout bounds.
  */

@@ -128,8 +128,6 @@ export class Deployment {
     });
     this.startOrder = new StartOrder({
       processes: () => this.processes.values(),
-      host: options.host,
-      controller: () => this.controller,
       stopping: () => this.stopping !== undefined,
     });
     this.announcer = new PeerAnnouncer((p) => this.processes.get(p.key) === p);
@@ -350,12 +348,13 @@ export class Deployment {
   private changed(process: ServiceProcess): void {
     this.progress.changed(process); // first: what follows may start clients, whose steps come after this one
     this.faults.processChanged(process);
-    this.startOrder.changed(process);
     if (process.state === 'ready' && this.allReadyAt === null) {
       if ([...this.processes.values()].every((p) => p.state === 'ready')) this.allReadyAt = Date.now();
     }
     this.announcer.check();
     this.options.events.emit('status', this.statusEvent(process));
+    // last: what it starts now (a caller once this callee is ready) is told after this change
+    this.startOrder.changed(process);
   }
 
   /** The status of the service `process` is a copy of, with every copy when it runs more than once. */

@@ -1,5 +1,5 @@
 // One service process: spawned with plain `node` and its spawn config, tracked from start to exit, and
-// supervised: starting -> ready (first ready batch or /_dw/health) -> crashed when it exits on its own, then by
+// supervised: starting -> ready (its service:ready message over IPC, or its first ready batch) -> crashed when it exits on its own, then by
 // its restart policy restarting (a new pid) -> ready again; paused while SIGSTOPped; stopped after stop().
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
@@ -8,6 +8,7 @@ import {
   type Peer,
   type PeersUpdate,
   type RestartPolicy,
+  ServiceReady,
   type ServiceState,
   SPAWN_CONFIG_ENV,
   type SpawnConfig,
@@ -130,8 +131,14 @@ export class ServiceProcess {
     if (this.pid !== null) this.options.onPid?.(this.pid, true);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.stdout.push(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
-    // The channel makes the child die with us, and carries identity reloads (renewal, CA rotation).
+    // The channel makes the child die with us, says when it is ready, and carries identity reloads (renewal, CA
+    // rotation).
     child.on('message', (message) => {
+      // ready: it said so once it listens (no probe, no waiting for its first telemetry batch)
+      if (Value.Check(ServiceReady, message)) {
+        if (child === this.child) this.markReady();
+        return;
+      }
       if (!Value.Check(IdentityReloaded, message)) return;
       const waiting = this.reloads.get(message.seq);
       this.reloads.delete(message.seq);
