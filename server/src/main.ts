@@ -4,7 +4,8 @@
 // once it listens, unless started with --no-resume or DW_RESUME=0. HOST may name another address only with DW_ALLOW_REMOTE=1, and
 // then everything but the editor's files needs the controller token (DW_TOKEN, or one generated and printed
 // here); DW_HOSTS then limits the Host names it answers to (DW_TELEMETRY_HOSTS: more, for telemetry only).
-// DW_MAX_PROCESSES caps the processes every world together may run (default: from the machine's memory).
+// DW_MAX_PROCESSES caps the processes every world together may run (default: from the machine's memory). In remote
+// mode, worlds that run code of their own (handlers, process commands) are refused unless DW_ALLOW_CODE=1.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +105,8 @@ const app = await buildApp({
   logger: { level: process.env.LOG_LEVEL || 'info' },
   access,
   maxProcesses,
+  // a world's own code (handlers, commands) runs as this user: in remote mode only when asked for on purpose
+  allowOwnCode: token === undefined || process.env.DW_ALLOW_CODE === '1',
 });
 
 let shuttingDown = false;
@@ -163,6 +166,11 @@ else {
   // The token travels in the fragment, which browsers never send: the editor reads it and sends it as a header.
   console.log(`Distributed World is running at ${shown}/#token=${token}`);
   console.log('Remote mode: everything but the editor itself needs that token (authorization: Bearer <token>).');
+  console.log(
+    process.env.DW_ALLOW_CODE === '1'
+      ? 'DW_ALLOW_CODE=1: worlds may run code of their own (handlers, commands) as this user, for anyone with the token.'
+      : 'Worlds that run code of their own (handlers, process commands) are refused: DW_ALLOW_CODE=1 allows them.',
+  );
 }
 
 // Resume the worlds that were deployed when the controller last ran (opt out: --no-resume or DW_RESUME=0).

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Peer, TraceContext } from '@dw/world';
 import type { Answer, Behaviour, InboundRequest } from './behaviour.js';
 import type { Caller, Exchange } from './caller.js';
-import type { Log } from './log.js';
+import { type Log, LogLimit } from './log.js';
 
 /** What a handler is given of the request it answers. */
 export interface HandlerRequest {
@@ -181,7 +181,7 @@ export function handlerBehaviour(opts: {
   const { handler, serviceId, worldId, caller, log } = opts;
   const peers = new Map(opts.peers.map((p) => [p.id, p]));
   const peerIds = [...peers.keys()].sort();
-  const limit = new LogLimit(log);
+  const limit = new LogLimit(log, 20, 'handler');
   const logLine = (...parts: unknown[]) => {
     const text = parts.map((p) => (typeof p === 'string' ? p : safeJson(p))).join(' ');
     limit.write(`handler: ${text.length > MAX_LOG_CHARS ? `${text.slice(0, MAX_LOG_CHARS)}...` : text}`);
@@ -242,27 +242,6 @@ export function handlerBehaviour(opts: {
       return { status: 500, body: { error: 'handler', message } };
     }
   };
-}
-
-/** At most LOG_LINES_PER_SECOND lines a second from a handler; the rest are counted and said once. */
-const LOG_LINES_PER_SECOND = 20;
-class LogLimit {
-  private second = 0;
-  private lines = 0;
-  private left = 0;
-  constructor(private readonly log: Log) {}
-  write(line: string): void {
-    const now = Math.floor(Date.now() / 1000);
-    if (now !== this.second) {
-      if (this.left > 0)
-        this.log.info(`handler: ${this.left} more line(s) left out (at most ${LOG_LINES_PER_SECOND} a second)`);
-      this.second = now;
-      this.lines = 0;
-      this.left = 0;
-    }
-    if (this.lines++ < LOG_LINES_PER_SECOND) this.log.info(line);
-    else this.left++;
-  }
 }
 
 function safeJson(value: unknown): string {

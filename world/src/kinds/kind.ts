@@ -40,6 +40,11 @@ export interface KindFacts {
    * called with GET/PUT/DELETE of keys rather than the mesh's POST).
    */
   namedToCallers?: boolean;
+  /**
+   * The controller's environment variables its process gets besides its spawn config (a process node's
+   * program needs PATH to be found, HOME and LANG as most runtimes expect). Absent: none.
+   */
+  hostEnvironment?: readonly string[];
 }
 
 /** A figure a kind reports of itself in its telemetry (`gauges`), as its node shows it. */
@@ -74,6 +79,11 @@ export interface KindBehaviour<C> {
   publishPort?(config: C): number;
   /** Compose import: the config of a node made from a compose service of a matching image (its published ports). */
   fromCompose?(spec: { image: string; publishedPorts: number[] }): C;
+  /**
+   * The code of the person's own it runs (a handler, a command), for people ("its handler"), or undefined when
+   * it runs none. A controller in remote mode refuses such worlds unless it was started to allow them.
+   */
+  runsCode?(config: C): string | undefined;
   /** The service whose callers are told it answers for it too (an impostor's target). */
   answersFor?(config: C): string | undefined;
 }

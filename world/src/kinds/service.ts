@@ -143,6 +143,7 @@ export const service = defineKind({
   },
   serves: () => true,
   trafficSource: () => false,
+  runsCode: (config) => (config.handler === undefined ? undefined : 'its handler'),
   checkConfig(config, at) {
     const { latencyMs: _, ...rest } = config;
     return [
