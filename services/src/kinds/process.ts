@@ -85,7 +85,8 @@ process.on('SIGINT', end);
 `;
 
 interface Program {
-  keeper: ChildProcess;
+  /** Absent when the program runs elsewhere (compose: its own container, sharing this one's network). */
+  keeper?: ChildProcess;
   port: number;
   egress: http.Server;
   exited: Promise<number | null>;
@@ -243,9 +244,15 @@ async function startProgram(context: KindContext<'process'>): Promise<Program> {
   egress.keepAliveTimeout = 5_000;
   egress.headersTimeout = 10_000;
   egress.requestTimeout = 30_000;
-  egress.listen(0, '127.0.0.1');
+  egress.listen(config.behaviour.egressPort ?? 0, '127.0.0.1');
   await once(egress, 'listening');
   const egressPort = (egress.address() as AddressInfo).port;
+  const { programPort } = config.behaviour;
+  if (programPort !== undefined) {
+    // compose: the program is a container of its own on this network; it starts after this one, so no waiting
+    log.info(`program: in its own container at 127.0.0.1:${programPort}, egress on port ${egressPort}`);
+    return { port: programPort, egress, exited: new Promise<number | null>(() => {}), stopping: false };
+  }
   const port = await freePort();
   const { command, cwd } = config.behaviour;
   const keeper = spawn(process.execPath, ['-e', KEEPER, JSON.stringify({ command, cwd })], {
@@ -375,6 +382,7 @@ export const processRuntime = defineKindRuntime<'process', Program>({
         program.egress.closeAllConnections();
         program.egress.close();
         agent.destroy();
+        if (!program.keeper) return;
         program.keeper.kill('SIGTERM');
         await Promise.race([program.exited, sleep(PROGRAM_GRACE_MS + 500)]);
       },

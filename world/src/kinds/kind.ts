@@ -77,8 +77,17 @@ export interface KindBehaviour<C> {
   credential?(config: C): Credential;
   /** For a kind whose compose mapping publishes a port: the port on 127.0.0.1 its config asks for. */
   publishPort?(config: C): number;
+  /**
+   * Compose: its program runs as a container of its own (this image, told PORT = `port`, DW_EGRESS = `egressPort`
+   * and `env`) that shares its network, beside it as its sidecar; or why it cannot run in containers.
+   */
+  composeProgram?(
+    config: C,
+  ): { image: string; port: number; egressPort: number; env: Record<string, string> } | { why: string };
+  /** Compose import: a node's config from the behaviour its exported spawn config carries (what the export added, left out). */
+  fromExportedBehaviour?(behaviour: Record<string, unknown>): C;
   /** Compose import: the config of a node made from a compose service of a matching image (its published ports). */
-  fromCompose?(spec: { image: string; publishedPorts: number[] }): C;
+  fromCompose?(spec: { image: string; publishedPorts: number[]; targetPorts: number[] }): C;
   /**
    * The code of the person's own it runs (a handler, a command), for people ("its handler"), or undefined when
    * it runs none. A controller in remote mode refuses such worlds unless it was started to allow them.

@@ -34,6 +34,13 @@ export const ProcessConfig = Type.Object(
     image: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\s$]+$' })),
     /** The port the program's image listens on in compose (its PORT there); default 8080. */
     imagePort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    /**
+     * Set by the compose export: the program runs in a container of its own that shares this one's network and
+     * listens on this port; the sidecar starts nothing and only forwards (and the command is not run).
+     */
+    programPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    /** Set by the compose export: the egress's port (fixed, since the program's container is told it). */
+    egressPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
     /** Timeout, retries and breaker of its calls through the egress. */
     calls: Type.Optional(ClientCallPolicy),
   },
@@ -49,6 +56,8 @@ export type ProcessNode = Static<typeof ProcessNode>;
 
 /** The port a process's image listens on in compose when its config names none. */
 export const DEFAULT_PROCESS_IMAGE_PORT = 8080;
+/** The egress's port inside a process's network in compose. */
+export const COMPOSE_EGRESS_PORT = 15001;
 
 export const processKind = defineKind({
   kind: 'process',
@@ -73,9 +82,26 @@ export const processKind = defineKind({
   trafficSource: () => false,
   runsCode: (config) =>
     `the command "${config.command.length > 60 ? `${config.command.slice(0, 60)}...` : config.command}"`,
-  fromCompose: ({ image, publishedPorts }) => ({
-    command: `docker run --rm -p 127.0.0.1:$PORT:${publishedPorts[0] ?? DEFAULT_PROCESS_IMAGE_PORT} ${image}`,
-    image,
-    ...(publishedPorts[0] !== undefined ? { imagePort: publishedPorts[0] } : {}),
-  }),
+  composeProgram: (config) =>
+    config.image === undefined
+      ? { why: 'a process node runs in compose only with an image for its program (its command runs on this machine)' }
+      : {
+          image: config.image,
+          port: config.imagePort ?? DEFAULT_PROCESS_IMAGE_PORT,
+          env: config.env ?? {},
+          egressPort: COMPOSE_EGRESS_PORT,
+        },
+  fromExportedBehaviour: ({ programPort: _, egressPort: __, ...config }) => config as ProcessConfig,
+  fromCompose: ({ image, targetPorts }) => {
+    // the port its program listens on in its container (the published one's target)
+    const port = targetPorts[0] ?? DEFAULT_PROCESS_IMAGE_PORT;
+    // Locally its image runs under docker with its port on $PORT; built from source only, it has no image yet
+    // and the person says how it runs here.
+    return image === ''
+      ? {
+          command: 'echo "say how this program runs here: it must serve plain HTTP on 127.0.0.1:$PORT" >&2; exit 1',
+          imagePort: port,
+        }
+      : { command: `docker run --rm -p 127.0.0.1:$PORT:${port} ${image}`, image, imagePort: port };
+  },
 });
