@@ -13,11 +13,12 @@ import { ServiceFields } from './service-fields';
 const LIVE = 'accepted';
 
 function describe(config: ServiceConfig, replicas: number | undefined): string {
+  const copies = replicas !== undefined && replicas !== 1 ? ` · ×${Number.isFinite(replicas) ? replicas : '?'}` : '';
+  if (config.handler !== undefined) return `its own handler${copies}`;
   const { min, max } = latencyBounds(config.latencyMs);
   const latency =
     !Number.isFinite(min) || !Number.isFinite(max) ? 'latency?' : min === max ? `${min} ms` : `${min}–${max} ms`;
   const errorRate = config.errorRate ?? 0;
-  const copies = replicas !== undefined && replicas !== 1 ? ` · ×${Number.isFinite(replicas) ? replicas : '?'}` : '';
   return `${latency} · ${Number.isFinite(errorRate) ? formatPercent(errorRate) : '?'} errors${copies}`;
 }
 
