@@ -37,7 +37,7 @@ class Handler(BaseHTTPRequestHandler):
             status, body = self.call('/' + self.path[len('/via/'):] + '/charge')
             return self.answer(200, {'peerStatus': status, 'peer': body})
         self.answer(200, {
-            'hello': 'from python', 'pid': os.getpid(), 'caller': self.headers['x-dw-caller'],
+            'hello': 'from python', 'pid': os.getpid(), 'caller': self.headers['x-dw-caller'], 'host': self.headers['host'],
             'traceparent': self.headers['traceparent'], 'env': sorted(os.environ.keys()),
         })
 
@@ -131,6 +131,8 @@ describe('a process behind its sidecar', () => {
     expect(answer.status, answer.body).toBe(200);
     const body = JSON.parse(answer.body ?? '');
     expect(body).toMatchObject({ hello: 'from python', caller: 'client' });
+    // HTTP/1.1 wants a Host (Node's own server answers 400 without one): the program's own address
+    expect(body.host).toMatch(/^127\.0\.0\.1:\d+$/);
     // what it is told and its node's own; PORT is the sidecar's to set, never the node's env (the port it listens
     // on is the one the sidecar forwards to, or this answer would not have come). Nothing else of the sidecar's:
     // not its spawn config (the telemetry token), not a secret of the controller's. (sh, pyenv and Python add

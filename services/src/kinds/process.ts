@@ -321,6 +321,9 @@ function forward(program: Program, agent: http.Agent) {
       }
       const body = inbound.body ?? Buffer.alloc(0);
       headers.push(
+        // (given as a list, headers get no Host of Node's own, and HTTP/1.1 servers refuse a request without one)
+        'host',
+        `127.0.0.1:${program.port}`,
         TRACEPARENT_HEADER,
         formatTraceparent(trace),
         HOPS_HEADER,
