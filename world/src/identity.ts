@@ -34,6 +34,21 @@ export function slugOf(name: string): string {
   return slug || 'world';
 }
 
+/**
+ * A world name no other world has, so two worlds are never told apart by id alone: "shop" when it is free, else
+ * "shop (2)", "shop (3)"... (within a world name's 100 characters).
+ */
+export function uniqueWorldName(name: string, taken: Iterable<string>): string {
+  const names = new Set(taken);
+  if (!names.has(name)) return name;
+  const base = name.replace(/ \(\d+\)$/, '');
+  for (let i = 2; ; i++) {
+    const suffix = ` (${i})`;
+    const candidate = `${base.slice(0, 100 - suffix.length)}${suffix}`;
+    if (!names.has(candidate)) return candidate;
+  }
+}
+
 /** The SPIFFE id of a service: spiffe://<world-id>/<service-id>. */
 export function spiffeId(worldId: string, serviceId: string): string {
   return `spiffe://${worldId}/${serviceId}`;

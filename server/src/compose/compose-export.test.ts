@@ -414,7 +414,8 @@ describe('compose export', () => {
     for (const service of COMPOSE_WORLD.services) {
       const spec = doc.services[service.id]!;
       expect(spec.volumes).toEqual([`identity-${service.id}:/identity`]); // rw: it writes its renewed leaf
-      expect(spec.restart).toBe('unless-stopped');
+      // the world's restart policy, "no" by default as locally (compose's own default too)
+      expect(spec.restart).toBe(('restart' in service ? service.restart : undefined) ?? 'no');
       expect(spec.image).toBe('distributed-world:latest');
       expect(spec.build).toBeUndefined();
       expect(spec.command).toEqual(waitForIdentityCommand());

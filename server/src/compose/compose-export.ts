@@ -4,6 +4,7 @@
 // Pure: no I/O. What it writes holds no private key; keys exist only in the volumes the pki service fills.
 import { randomBytes } from 'node:crypto';
 import {
+  DEFAULT_RESTART_POLICY,
   isDurable,
   kindOf,
   leafLifetimeMsOf,
@@ -328,7 +329,8 @@ export function composeForWorld(
     services[config.serviceId] = {
       image,
       command: waitForIdentityCommand(),
-      environment: { [SPAWN_CONFIG_ENV]: JSON.stringify(config) },
+      // Indented JSON, written as a YAML block: readable and editable, and what the container runs with.
+      environment: { [SPAWN_CONFIG_ENV]: JSON.stringify(config, null, 2) },
       // Read-write: the service writes its renewed leaf and its new key here (nobody else's volume, no CA key).
       volumes: [
         `${identityVolume(config.serviceId)}:${IDENTITY_DIR}`,
@@ -339,7 +341,7 @@ export function composeForWorld(
       healthcheck: tcpHealthcheck(COMPOSE_SERVICE_PORT),
       // a door from the host (a gateway's): published on 127.0.0.1 only
       ...(publish !== undefined ? { ports: [`127.0.0.1:${publish}:${COMPOSE_SERVICE_PORT}`] } : {}),
-      // the world's restart policy has compose's names; without one, compose keeps it running
+      // the world's restart policy has compose's names; a node without one does not restart, as locally
       restart: restartOf(world, config.serviceId) ?? 'unless-stopped',
       // Copies of the service: Docker runs them under one DNS name (no container_name), which answers with every
       // copy's address, and each copy shares the identity volume (one identity, as locally).
@@ -384,6 +386,10 @@ export function composeForWorld(
   for (const id of ids) volumes[identityVolume(id)] = null;
   for (const id of durable) volumes[dataVolumeOf(id)] = null;
   const about: Record<string, unknown> = { world: worldId, name: world.name, rev };
+  // What a compose service cannot say, kept for an import to take back: the layout, the settings, the scenarios.
+  about.nodes = Object.fromEntries(world.services.map((s) => [s.id, nodeExtras(s)]));
+  if (world.settings && Object.keys(world.settings).length > 0) about.settings = world.settings;
+  if (world.scenarios && world.scenarios.length > 0) about.scenarios = world.scenarios;
   if (observerName) about.observer = `http://127.0.0.1:${observerPort}/?world=${worldId}#token=${observerToken}`;
   if (leftOut.length > 0) about['left-out'] = leftOut.map(({ id, why }) => `${id} (${why})`);
   return escapeInterpolation({
@@ -403,7 +409,10 @@ const HEADER = [
 ].join('\n');
 
 export function composeYaml(input: ComposeExportInput, options: ComposeExportOptions = {}): string {
-  return HEADER + stringify(composeForWorld(input, options), { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1 quoting, as docker-compose (PyYAML) reads it: `restart: "no"` stays a string, not false.
+  return (
+    HEADER + stringify(composeForWorld(input, options), { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })
+  );
 }
 
 /** compose-spec's `deploy: { replicas }` for a service that runs more than once; nothing otherwise. */
@@ -413,8 +422,19 @@ function replicasOf(world: World, serviceId: string): { deploy?: { replicas: num
   return replicas > 1 ? { deploy: { replicas } } : {};
 }
 
-/** A service's restart policy from the world (same names as compose), if it has one. */
+/**
+ * A service's restart policy from the world (same names as compose): its own, or the world's default ("no") for
+ * a kind that has one; undefined for a kind without a policy.
+ */
 function restartOf(world: World, serviceId: string): string | undefined {
   const node = world.services.find((s) => s.id === serviceId);
-  return node ? nodeRestart(node) : undefined;
+  if (!node || !('restart' in kindOf(node).node.properties)) return undefined;
+  return nodeRestart(node) ?? DEFAULT_RESTART_POLICY;
+}
+
+/** A node's place on the diagram and its display notes: what its spawn config does not carry. */
+function nodeExtras(node: World['services'][number]): Record<string, unknown> {
+  const extras: Record<string, unknown> = { x: node.position.x, y: node.position.y };
+  if ('display' in node && node.display && Object.keys(node.display).length > 0) extras.display = node.display;
+  return extras;
 }

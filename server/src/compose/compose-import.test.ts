@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Display, resolvePointer, validateWorld, type World, type WorldService } from '@dw/world';
+import { type Display, defaultConfig, resolvePointer, validateWorld, type World, type WorldService } from '@dw/world';
 import { fixtureWorld } from '@dw/world/fixtures';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -542,5 +542,83 @@ describe('environment mentions', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('compose round trip (export, then import)', () => {
+  /** Everything a world holds that compose itself has no word for. */
+  const RICH: World = {
+    ...MESH_WORLD,
+    name: 'rich shop',
+    settings: { hopBudget: 5, leafLifetimeMinutes: 30 },
+    services: [
+      ...MESH_WORLD.services.map((s, i): WorldService => {
+        const moved = { ...s, position: { x: 17.5 + i * 211, y: -42 + i * 3 } } as WorldService;
+        if (s.id === 'orders') return { ...moved, restart: 'always' } as WorldService;
+        if (s.id === 'payments') return { ...moved, restart: 'on-failure' } as WorldService;
+        if (s.id === 'inventory')
+          return { ...moved, display: { image: 'my/inventory:1', ports: ['8080:80'] } } as WorldService;
+        return moved;
+      }),
+      {
+        id: 'mallory',
+        kind: 'intruder',
+        position: { x: 5, y: 300 },
+        config: defaultConfig('intruder'),
+      } as WorldService,
+    ],
+    links: [
+      ...MESH_WORLD.links.map((l) => (l.id === 'l2' ? { ...l, weight: 3 } : l)),
+      { id: 'l9', from: 'mallory', to: 'orders' },
+    ],
+    scenarios: [
+      {
+        name: 'cut inventory',
+        durationS: 10,
+        steps: [{ atS: 2, do: 'fault', fault: { kind: 'partition', linkId: 'l3' } }],
+        assertions: ['errors(shopper) < 50%'],
+      },
+    ],
+  };
+
+  it('keeps restart policies, layout, display, settings, link weights and scenarios, and names what it left out', async () => {
+    expect(validateWorld(RICH).ok, JSON.stringify(validateWorld(RICH))).toBe(true);
+    const text = composeYaml({ worldId: 'rich-shop-abc123', rev: 4, world: RICH });
+    const { world, warnings } = await imported(text);
+    const withoutIntruder: World = {
+      ...RICH,
+      services: RICH.services.filter((s) => s.id !== 'mallory'),
+      links: RICH.links.filter((l) => l.from !== 'mallory'),
+    };
+    expect(world).toEqual(withoutIntruder);
+    // the intruder is not lost without a word
+    const leftOut = warnings.filter((w) => w.pointer.startsWith('/x-distributed-world/left-out'));
+    expect(leftOut).toHaveLength(1);
+    expect(leftOut[0]!.message).toMatch(/^mallory \(.+\): it was not exported/);
+  });
+
+  it('writes restart "no" quoted (docker-compose reads YAML 1.1, where a bare no is false), and the config readable', () => {
+    const text = composeYaml({ worldId: 'rich-shop-abc123', rev: 4, world: RICH });
+    expect(text).toMatch(/^ {4}restart: "no"$/m); // shopper and inventory: the world's default
+    expect(text).toMatch(/^ {4}restart: always$/m);
+    expect(text).not.toMatch(/unless-stopped(?![\s\S]*dw-)/); // only the added services keep running
+    // one field per line, as a YAML block: readable and editable
+    expect(text).toMatch(/DW_SPAWN_CONFIG: \|-?\n {8}\{\n {10}"[a-zA-Z]+": /);
+  });
+
+  it("takes compose's own restart policies from a file it did not write, and says what it cannot take", async () => {
+    const { world, warnings } = await imported(
+      [
+        'services:',
+        '  web: { image: nginx, restart: unless-stopped, depends_on: [api] }',
+        '  api: { image: my/api, restart: "on-failure:3" }',
+        '  job: { image: my/job, restart: sometimes }',
+      ].join('\n'),
+    );
+    expect(node(world, 'api')).toMatchObject({ restart: 'on-failure' });
+    expect(node(world, 'job')).not.toHaveProperty('restart');
+    expect(warnings.find((w) => w.pointer === '/services/job/restart')?.message).toMatch(/not sometimes|"sometimes"/);
+    // unless-stopped: a world's services stop only when the world does, so it is "always"
+    expect(node(world, 'web')).toMatchObject({ kind: 'gateway', restart: 'always' });
   });
 });

@@ -24,6 +24,8 @@ import {
   OBSERVE_ENV,
   PKI_CONFIG_ENV,
   type Problem,
+  RESTART_POLICIES,
+  type RestartPolicy,
   type ServiceKind,
   SPAWN_CONFIG_ENV,
   validateWorld,
@@ -310,7 +312,7 @@ function mentionedIn(value: string, trie: NameTrie): number[] {
 interface SpawnHints {
   kind: ServiceKind;
   behaviour: unknown;
-  peers: { linkId: string; id: string }[];
+  peers: { linkId: string; id: string; weight?: number }[];
   allowedCallers: Set<string>;
   worldId: string;
 }
@@ -328,7 +330,11 @@ function spawnHintsOf(raw: string | undefined): SpawnHints | null {
     if (!isKnownKind(value.kind) || !kindOf(value.kind).facts.compose.runs || !Array.isArray(value.peers)) return null;
     const peers = (value.peers as Json[])
       .filter((p) => isObject(p) && typeof p.id === 'string' && typeof p.linkId === 'string')
-      .map((p) => ({ linkId: p.linkId as string, id: p.id as string }));
+      .map((p) => ({
+        linkId: p.linkId as string,
+        id: p.id as string,
+        ...(typeof p.weight === 'number' ? { weight: p.weight } : {}),
+      }));
     const allowedCallers = new Set(
       Array.isArray(value.allowedCallers) ? value.allowedCallers.filter((c): c is string => typeof c === 'string') : [],
     );
@@ -450,7 +456,7 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
   const linkIds = new Set<string>();
   let nextLink = 1;
   let linksFull = false;
-  const addLink = (from: string, to: string, source: string, linkId?: string, deny = false) => {
+  const addLink = (from: string, to: string, source: string, linkId?: string, deny = false, weight?: number) => {
     if (from === to && linkId === undefined) return;
     const key = `${from}\n${to}`;
     if (linked.has(key) && linkId === undefined) return;
@@ -464,7 +470,13 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     while (linkIds.has(id)) id = `l${++nextLink}`;
     if (!linkId) nextLink++;
     linkIds.add(id);
-    links.push(deny ? { id, from, to, policy: 'deny' } : { id, from, to });
+    links.push({
+      id,
+      from,
+      to,
+      ...(deny ? { policy: 'deny' as const } : {}),
+      ...(weight !== undefined && weight !== 1 ? { weight } : {}),
+    });
     linkSources.push(source);
   };
   const target = (at: string, name: string, how: string): string | null => {
@@ -483,7 +495,7 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
         // A route the callee does not allow is a deny link.
         const callee = to === null ? undefined : byId.get(to)?.hints;
         const deny = !!callee && !callee.allowedCallers.has(`spiffe://${hints.worldId}/${name}`);
-        if (to) addLink(id, to, source, peer.linkId, deny);
+        if (to) addLink(id, to, source, peer.linkId, deny, peer.weight);
         else warn(at, `its spawn config calls "${peer.id}", which is not a service of this file: no link`);
       }
       continue;
@@ -544,10 +556,14 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
   // Kinds: our own when exported by us; else an entry point (calls others, called by none) is a client.
   const called = new Set(links.map((l) => l.to));
   const calls = new Set(links.map((l) => l.from));
+  // An exported world's own layout: each node where it was drawn (when every node has its place).
+  const markerNodes = marker && isObject(marker.nodes) ? (marker.nodes as Json) : undefined;
+  let placed = 0;
   const nodes: WorldService[] = entries.map(({ name, id, spec, hints }) => {
     const display: Display = {};
-    if (typeof spec.image === 'string') display.image = literalOf(spec.image).slice(0, 300);
-    if (Array.isArray(spec.ports)) {
+    // our own services run our image: what they show comes from x-distributed-world instead
+    if (typeof spec.image === 'string' && !hints) display.image = literalOf(spec.image).slice(0, 300);
+    if (Array.isArray(spec.ports) && !hints) {
       const ports = spec.ports.map(portOf).filter((p): p is string => p !== null);
       if (ports.length > 0) display.ports = ports.slice(0, 64).map((p) => literalOf(p).slice(0, 100));
     }
@@ -590,13 +606,25 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
         : (byImage || ownProgram) && kind.fromCompose
           ? kind.fromCompose({ image, publishedPorts: published, targetPorts: targets })
           : defaultConfig(kind.kind);
+    const restart = restartFrom(spec.restart, `/services/${esc(name)}/restart`, kind, warn);
+    const extras = isObject(markerNodes?.[id]) ? (markerNodes[id] as Json) : undefined;
+    if (extras && typeof extras.x === 'number' && typeof extras.y === 'number') {
+      Object.assign(position, { x: extras.x, y: extras.y });
+      placed++;
+    }
+    const markedDisplay =
+      hints && extras && isObject(extras.display) && 'display' in kind.node.properties
+        ? { display: extras.display }
+        : {};
     return {
       id,
       kind: kind.kind,
       position,
       config,
       ...(replicas > 1 ? { replicas } : {}),
+      ...(restart !== undefined ? { restart } : {}),
       ...withDisplay,
+      ...markedDisplay,
     } as WorldService;
   });
 
@@ -613,7 +641,20 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
   );
   const keptSources = kept.map((i) => linkSources[i]!);
   const world: World = { version: 1, name: name.slice(0, 100), services: nodes, links: kept.map((i) => links[i]!) };
-  layOut(world);
+  if (placed < nodes.length) layOut(world);
+  // An exported world's settings and scenarios, as written (validated with the world, pointing here).
+  if (marker && isObject(marker.settings)) world.settings = marker.settings as World['settings'];
+  if (marker && Array.isArray(marker.scenarios)) world.scenarios = marker.scenarios as World['scenarios'];
+  if (marker && Array.isArray(marker['left-out'])) {
+    (marker['left-out'] as unknown[]).forEach((entry, i) => {
+      if (typeof entry === 'string') {
+        warn(
+          `/x-distributed-world/left-out/${i}`,
+          `${entry.slice(0, 200)}: it was not exported, so it is not in this world`,
+        );
+      }
+    });
+  }
 
   const serviceSources = entries.map((e) => `/services/${esc(e.name)}`);
   const configSources = entries.map((e, i) =>
@@ -627,9 +668,39 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
       return field === 'config' ? configSources[at]! : serviceSources[at]!;
     }
     if (top === 'links' && Number.isInteger(at) && keptSources[at] !== undefined) return keptSources[at]!;
+    if ((top === 'scenarios' || top === 'settings') && marker) return `/x-distributed-world${worldPointer}`;
+    if (top === 'services' && field === 'restart' && serviceSources[at] !== undefined) {
+      return `${serviceSources[at]}/restart`;
+    }
     return '';
   };
   return { world, warnings, sourceOf };
+}
+
+/**
+ * A compose `restart:` as the world's policy, for a kind that has one. "unless-stopped" becomes "always" (a world's
+ * service stops only when the world does); "no", the world's default, is left unsaid.
+ */
+function restartFrom(
+  value: unknown,
+  at: string,
+  kind: AnyKind,
+  warn: (pointer: string, message: string) => void,
+): RestartPolicy | undefined {
+  if (value === undefined || value === null || value === false) return undefined; // YAML 1.1's bare `no`
+  if (!('restart' in kind.node.properties)) {
+    warn(at, `${article(kind.kind)} has no restart policy: "restart" left out`);
+    return undefined;
+  }
+  const policy = typeof value === 'string' ? value.split(':')[0] : undefined; // on-failure:3 -> on-failure
+  if (policy === 'unless-stopped') return 'always';
+  if (policy === 'no') return undefined;
+  if (policy !== undefined && (RESTART_POLICIES as readonly string[]).includes(policy)) return policy as RestartPolicy;
+  warn(
+    at,
+    `restart must be one of no, on-failure, always, unless-stopped, not ${JSON.stringify(value).slice(0, 40)}: not restarted`,
+  );
+  return undefined;
 }
 
 /**

@@ -28,7 +28,7 @@ afterEach(async () => {
 const fixture = (name: string) => readFileSync(new URL(`../testing/compose/${name}`, import.meta.url), 'utf8');
 
 describe('GET /api/worlds/:id/compose and POST /api/import/compose', () => {
-  it('exports a saved world as a compose.yaml download with no key in it', async () => {
+  it('exports a saved world as <name>.compose.yaml, named after the world, with no key in it', async () => {
     t = await tempApp();
     const created: WorldRecord = (
       await t.app.inject({ method: 'POST', url: '/api/worlds', payload: MESH_WORLD })
@@ -36,7 +36,7 @@ describe('GET /api/worlds/:id/compose and POST /api/import/compose', () => {
     const response = await t.app.inject(`/api/worlds/${created.id}/compose?observerPort=18123`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/yaml/);
-    expect(response.headers['content-disposition']).toBe('attachment; filename="compose.yaml"');
+    expect(response.headers['content-disposition']).toBe('attachment; filename="mesh.compose.yaml"');
     expect(response.body).not.toMatch(/PRIVATE KEY/);
     const doc = parse(response.body);
     expect(doc['x-distributed-world']).toMatchObject({ world: created.id, name: 'mesh', rev: 1 });

@@ -5,7 +5,7 @@
 // validator of POST /api/worlds before anything is written (400 invalid-world, pointers into the compose file).
 
 import { setImmediate } from 'node:timers/promises';
-import { ComposeExportQuery, ComposeImportResult, ErrorBody, IdParams } from '@dw/world';
+import { ComposeExportQuery, ComposeImportResult, ErrorBody, IdParams, slugOf, uniqueWorldName } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpProblem } from '../http/errors.js';
 import { composeYaml } from './compose-export.js';
@@ -33,7 +33,7 @@ export const composeRoutes: FastifyPluginAsync = async (app) => {
       );
       return reply
         .type('application/yaml; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="compose.yaml"')
+        .header('content-disposition', `attachment; filename="${slugOf(stored.world.name)}.compose.yaml"`)
         .send(yaml);
     },
   );
@@ -67,8 +67,18 @@ export const composeRoutes: FastifyPluginAsync = async (app) => {
       }
       const imported = await worldFromCompose(text, { name }, reader);
       await setImmediate(); // other requests between building the world and validating it
-      const saved = await app.worldStore.create(checkImportedWorld(imported));
+      const world = checkImportedWorld(imported);
       const { warnings } = imported;
+      // An exported world comes back beside the one it was exported from: never under the same name.
+      const unique = uniqueWorldName(
+        world.name,
+        app.worldStore.list().map((w) => w.name),
+      );
+      if (unique !== world.name) {
+        warnings.push({ pointer: '', message: `a world is already named "${world.name}": this one is "${unique}"` });
+        world.name = unique;
+      }
+      const saved = await app.worldStore.create(world);
       return reply.code(201).send({ id: saved.id, rev: saved.rev, world: saved.world, warnings });
     },
   );

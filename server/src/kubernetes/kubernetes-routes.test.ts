@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe('GET /api/worlds/:id/kubernetes', () => {
-  it('exports a saved world as a kubernetes.yaml download: one document per object, no key in it', async () => {
+  it('exports a saved world as <name>.kubernetes.yaml: one document per object, no key in it', async () => {
     t = await tempApp();
     const created: WorldRecord = (
       await t.app.inject({ method: 'POST', url: '/api/worlds', payload: MESH_WORLD })
@@ -19,7 +19,7 @@ describe('GET /api/worlds/:id/kubernetes', () => {
     const response = await t.app.inject(`/api/worlds/${created.id}/kubernetes?observerPort=18123`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/yaml/);
-    expect(response.headers['content-disposition']).toBe('attachment; filename="kubernetes.yaml"');
+    expect(response.headers['content-disposition']).toBe('attachment; filename="mesh.kubernetes.yaml"');
     expect(response.body).not.toMatch(/PRIVATE KEY/);
     expect(response.body).toContain(`kubectl -n dw-${created.id} port-forward service/dw-observer 18123:4400`);
     const objects = parseAllDocuments(response.body).map((d) => d.toJS());

@@ -1,7 +1,7 @@
 // GET /api/worlds/:id/kubernetes: the saved world as Kubernetes manifests (one multi-document YAML, no private
 // key in it). `?namespace=` chooses the namespace (default dw-<world id>), `?observer=false` leaves the observer
 // out, `?observerPort=N` is the local port of the port-forward the header and the URL name (default 4401).
-import { ErrorBody } from '@dw/world';
+import { ErrorBody, slugOf } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { HttpProblem } from '../http/errors.js';
@@ -42,7 +42,7 @@ export const kubernetesRoutes: FastifyPluginAsync = async (app) => {
       }
       return reply
         .type('application/yaml; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="kubernetes.yaml"')
+        .header('content-disposition', `attachment; filename="${slugOf(stored.world.name)}.kubernetes.yaml"`)
         .send(yaml);
     },
   );

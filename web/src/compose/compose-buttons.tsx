@@ -1,6 +1,6 @@
-// Import a compose file as a new world; export the open world as compose.yaml or as Kubernetes manifests
-// (kubernetes.yaml), saving pending edits first.
-import type { ErrorBody } from '@dw/world';
+// Import a compose file as a new world; export the open world as <name>.compose.yaml or as Kubernetes manifests
+// (<name>.kubernetes.yaml), saving pending edits first.
+import { type ErrorBody, slugOf } from '@dw/world';
 import { type ChangeEvent, useRef } from 'react';
 import { authorizationHeader } from '../api/controller-token';
 import { ApiError, worldPath } from '../api/http-client';
@@ -39,6 +39,7 @@ export function ComposeButtons() {
   const invalid = useEditor((s) => s.problems.list.length > 0);
   const observing = useEditor((s) => s.observing !== null);
   const worldId = useEditor((s) => s.worldId);
+  const worldName = useEditor((s) => s.name);
   const actions = useEditorActions();
   const input = useRef<HTMLInputElement>(null);
 
@@ -49,14 +50,14 @@ export function ComposeButtons() {
   };
   const onExport = async () => {
     const url = await actions.exportCompose();
-    if (url) download(url, 'compose.yaml');
+    if (url) download(url, `${slugOf(worldName)}.compose.yaml`);
   };
   const onExportKubernetes = async () => {
     // Saves pending edits first (what exportCompose does), then fetches, so that a refusal shows as a toast.
     if (worldId === null || !(await actions.exportCompose())) return;
     try {
       const url = URL.createObjectURL(await kubernetesManifests(worldId));
-      download(url, 'kubernetes.yaml');
+      download(url, `${slugOf(worldName)}.kubernetes.yaml`);
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (error) {
       actions.pushToast(errorToast('Could not export for Kubernetes', error));

@@ -2,7 +2,7 @@
 // exporting and deleting them. Opening a world gives every other slice its fresh start (the draft of the world,
 // no history, its saved revision, what runs of it). Before another world opens, a valid draft is saved and an
 // invalid one is dropped only if the person agrees.
-import type { World, WorldRecord, WorldSummary } from '@dw/world';
+import { uniqueWorldName, type World, type WorldRecord, type WorldSummary } from '@dw/world';
 import { ApiError } from '../../api/http-client';
 import { layeredLayout } from '../auto-layout';
 import type { EditorState } from '../editor-store';
@@ -153,7 +153,12 @@ export function catalogSlice({ set, get, http, traffic }: SliceKit): Slice<Catal
       if (!(await leaveCurrent())) return;
       set({ busy: 'creating' });
       try {
-        opened(await http.createWorld(world ?? { version: 1, name: 'untitled', services: [], links: [] }));
+        const fresh = world ?? { version: 1, name: 'untitled', services: [], links: [] };
+        const name = uniqueWorldName(
+          fresh.name,
+          get().worlds.map((w) => w.name),
+        );
+        opened(await http.createWorld({ ...fresh, name }));
       } catch (error) {
         set({ busy: null });
         toast(errorToast('Could not create a world', error));
