@@ -233,7 +233,7 @@ describe('compose export', () => {
       network_mode: 'service:api',
       environment: { MODE: 'demo', PORT: '5000', DW_EGRESS: '15001', DW_SERVICE: 'api', DW_WORLD: 'shop-abc123' },
       depends_on: { api: { condition: 'service_started' } },
-      restart: 'unless-stopped',
+      restart: 'no', // the node's policy, as its sidecar's (the world's default here)
     });
     // the sidecar is the world's image with the node's identity volume; the program has no volume, no key
     expect(sidecar.image).toBe(doc.services.checkout?.image);
