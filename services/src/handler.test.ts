@@ -86,14 +86,14 @@ async function startCheckout(handler = CHECKOUT) {
     }),
   );
   await sink.waitFor('the three ready', () => ['checkout', 'payments', 'inventory'].every((id) => sink.of(id).length));
-  const ask = (path: string) =>
+  const ask = (path: string, headers: Record<string, string> = {}) =>
     mtlsRequest(pCheckout, {
       servername: 'checkout',
       ca: client.caPem,
       cert: client.certPem,
       key: client.keyPem,
       path,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
     });
   return { proc, inventory, ask };
 }
@@ -101,7 +101,8 @@ async function startCheckout(handler = CHECKOUT) {
 describe('a service with a handler', () => {
   it('calls its linked peers through the mesh and combines their answers; the calls count on its links', async () => {
     const { proc, inventory, ask } = await startCheckout();
-    const answer = await ask('/order');
+    const traceId = 'ef'.repeat(16);
+    const answer = await ask('/order', { traceparent: `00-${traceId}-${'12'.repeat(8)}-01` });
     expect(answer.status, answer.body).toBe(200);
     expect(JSON.parse(answer.body ?? '')).toEqual({ paid: 200, payments: 'payments', stock: 3, from: 'client' });
     // the handler's calls are the world's: counted on checkout's links, accepted by the callees from checkout
@@ -117,6 +118,18 @@ describe('a service with a handler', () => {
     await sink.waitFor('inventory accepting the call', () => accepted().reduce((n, i) => n + i.accepted, 0) === 1);
     await sink.waitFor('the ctx.log line', () => /handler: stock asked for hat by checkout/.test(inventory.output()));
     expect(proc.output()).toMatch(/its own handler/);
+    // traced as any service's calls: checkout's span, its two calls under it, each callee's span under its call
+    const spansOf = () => sink.batches.flatMap((b) => b.spans ?? []).filter((s) => s.traceId === traceId);
+    await sink.waitFor('the five spans', () => spansOf().length >= 5);
+    const spans = spansOf();
+    const server = spans.find((s) => s.service === 'checkout' && s.kind === 'server');
+    expect(server?.parentId).toBe('12'.repeat(8));
+    const calls = spans.filter((s) => s.service === 'checkout' && s.kind === 'client');
+    expect(calls.map((s) => s.to).sort()).toEqual(['inventory', 'payments']);
+    for (const call of calls) {
+      expect(call.parentId).toBe(server?.spanId);
+      expect(spans.find((s) => s.service === call.to && s.kind === 'server')?.parentId).toBe(call.spanId);
+    }
   });
 
   it('refuses a call to a service it has no link to, with a clear error', async () => {

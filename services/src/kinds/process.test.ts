@@ -1,5 +1,6 @@
 // A process node: a Python program (the standard library's HTTP server) behind its sidecar, in real processes
 // of dist/main.js talking mutual TLS on 127.0.0.1 (build first: `cd services && node build.mjs`).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +83,7 @@ const alive = (pid: number) => {
   }
 };
 
-async function startWorld(command = 'python3 server.py') {
+async function startWorld(command = 'python3 server.py', attach: { programPort?: number; egressPort?: number } = {}) {
   const [pApi, pPayments] = [await freePort(), await freePort()];
   children.spawn(
     spawnConfig(pki, await pki.identity('payments'), sink, {
@@ -102,7 +103,7 @@ async function startWorld(command = 'python3 server.py') {
       peers: [{ linkId: 'to-payments', id: 'payments', url: `https://127.0.0.1:${pPayments}` }],
     }),
     kind: 'process',
-    behaviour: { command, cwd: dir, env: { GREETING: 'hi', PORT: 'not this one' } },
+    behaviour: { command, cwd: dir, env: { GREETING: 'hi', PORT: 'not this one' }, ...attach },
   } as SpawnConfig;
   // the environment the controller gives a process node: its spawn config, PATH, HOME, LANG (serviceEnvironment)
   const sidecar = children.spawn(config, {
@@ -200,6 +201,34 @@ describe('a process behind its sidecar', () => {
     const pid2 = JSON.parse((await second.as('client', '/hello')).body ?? '').pid as number;
     second.sidecar.proc.kill('SIGKILL');
     await sink.waitFor('the program gone after SIGKILL', () => !alive(pid2), 5000);
+  });
+
+  it('forwards to a program that runs elsewhere on its network (compose: programPort), and gives it a fixed egress', async () => {
+    const [programPort, egressPort] = [await freePort(), await freePort()];
+    // the program started on its own (in compose: its container), told where the egress will be
+    const program = spawn('python3', ['server.py'], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(programPort),
+        DW_EGRESS: String(egressPort),
+      },
+      stdio: 'ignore',
+    });
+    try {
+      const { as } = await startWorld('exit 7', { programPort, egressPort });
+      // it starts in parallel, as a container would: until it listens the sidecar answers 502, and nothing waits
+      let answer = await as('client', '/via/payments');
+      for (let i = 0; i < 100 && answer.status === 502; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        answer = await as('client', '/via/payments');
+      }
+      expect(answer.status, answer.body).toBe(200);
+      expect(JSON.parse(answer.body ?? '')).toEqual({ peerStatus: 200, peer: { ok: true, serviceId: 'payments' } });
+    } finally {
+      program.kill('SIGKILL');
+    }
   });
 
   it('fails to start, with the reason, when its program exits before it listens', async () => {
