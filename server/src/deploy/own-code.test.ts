@@ -113,14 +113,22 @@ describe('own code in remote mode', () => {
     ensureServiceRuntime();
     const t = await tempApp({ access: { token: TOKEN } });
     try {
-      const created = await t.app.inject({ method: 'POST', url: '/api/worlds', headers, payload: world });
+      // a handler and a command: both named in the refusal
+      const both: World = {
+        ...world,
+        services: [
+          ...world.services,
+          { id: 'api', kind: 'process', position: { x: 0, y: 100 }, config: { command: 'python3 api.py' } },
+        ],
+      };
+      const created = await t.app.inject({ method: 'POST', url: '/api/worlds', headers, payload: both });
       expect(created.statusCode).toBe(201);
       const { id } = created.json<WorldRecord>();
       const refused = await t.app.inject({ method: 'POST', url: `/api/worlds/${id}/deploy`, headers });
       expect(refused.statusCode).toBe(403);
       expect(refused.json<ErrorBody>()).toMatchObject({
         error: 'own-code-refused',
-        message: expect.stringContaining('"checkout": its handler'),
+        message: expect.stringContaining('("checkout": its handler, "api": the command "python3 api.py")'),
       });
       expect(t.app.deployer.find(id)).toBeUndefined();
     } finally {
