@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Span, SpawnConfig, TelemetryBatch } from '@dw/world';
+import { processKind, type Span, type SpawnConfig, type TelemetryBatch } from '@dw/world';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Children, freePort, mtlsRequest, spawnConfig, stop, TelemetrySink, TestPki } from '../testing.js';
 
@@ -229,6 +229,12 @@ describe('a process behind its sidecar', () => {
     } finally {
       program.kill('SIGKILL');
     }
+  });
+
+  it("runs a new node's default command: a Python server answering hello, serving no file of this machine", async () => {
+    const { as } = await startWorld(processKind.defaults().command);
+    const answer = await as('client', '/');
+    expect(answer).toEqual({ status: 200, body: 'hello\n' });
   });
 
   it('fails to start, with the reason, when its program exits before it listens', async () => {

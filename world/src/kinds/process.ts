@@ -13,6 +13,12 @@ import { defineKind } from './kind.js';
 /** The variables the sidecar sets for the program itself: never taken from the node's `env`. */
 export const PROCESS_RESERVED_ENV = ['PORT', 'DW_EGRESS', 'DW_SERVICE', 'DW_WORLD'] as const;
 
+/** A new process node's command: a few lines of Python's standard library answering "hello" on $PORT. */
+export const DEFAULT_PROCESS_COMMAND =
+  "python3 -c 'import os;from http.server import BaseHTTPRequestHandler as B,HTTPServer as S;" +
+  'f=lambda s:(s.send_response(200),s.send_header("content-length","6"),s.end_headers(),s.wfile.write(b"hello\\n"));' +
+  'S(("127.0.0.1",int(os.environ["PORT"])),type("H",(B,),{"do_GET":f,"do_POST":f})).serve_forever()\'';
+
 /** How long the program has to listen on its port by default. */
 export const DEFAULT_PROCESS_START_MS = 15_000;
 
@@ -65,7 +71,8 @@ export const processKind = defineKind({
   summary:
     'runs your own program (a command) behind a sidecar: mutual TLS and links in front of it, an egress to its links',
   config: ProcessConfig,
-  defaults: () => ({ command: 'python3 -m http.server $PORT --bind 127.0.0.1' }),
+  // A program that serves nothing of this machine's (not a directory listing): it answers "hello" to anything.
+  defaults: () => ({ command: DEFAULT_PROCESS_COMMAND }),
   node: ProcessNode,
   spawn: spawnVariant('process', ProcessConfig, Identity),
   facts: {
