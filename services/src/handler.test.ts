@@ -3,7 +3,7 @@
 // handler of its own) and combines their answers; a call to a service it has no link to; a handler that throws;
 // one that does not compile.
 import { existsSync } from 'node:fs';
-import type { TelemetryBatch } from '@dw/world';
+import type { SpawnConfig, TelemetryBatch } from '@dw/world';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Children, freePort, MAIN_JS, mtlsRequest, spawnConfig, TelemetrySink, TestPki } from './testing.js';
 
@@ -51,7 +51,7 @@ export default async (request, ctx) => {
 const sum = (batches: TelemetryBatch[], linkId: string) =>
   batches.flatMap((b) => b.calls).reduce((n, c) => (c.linkId === linkId ? n + c.requests : n), 0);
 
-async function startCheckout(handler = CHECKOUT) {
+async function startCheckout(handler = CHECKOUT, faults?: SpawnConfig['faults']) {
   const [pCheckout, pPayments, pInventory] = [await freePort(), await freePort(), await freePort()];
   const client = await pki.identity('client');
   const checkout = await pki.identity('checkout');
@@ -72,8 +72,8 @@ async function startCheckout(handler = CHECKOUT) {
       behaviour: { handler: INVENTORY },
     }),
   );
-  const proc = children.spawn(
-    spawnConfig(pki, checkout, sink, {
+  const proc = children.spawn({
+    ...spawnConfig(pki, checkout, sink, {
       serviceId: 'checkout',
       kind: 'service',
       port: pCheckout,
@@ -84,7 +84,8 @@ async function startCheckout(handler = CHECKOUT) {
       ],
       behaviour: { handler },
     }),
-  );
+    ...(faults ? { faults } : {}),
+  });
   await sink.waitFor('the three ready', () => ['checkout', 'payments', 'inventory'].every((id) => sink.of(id).length));
   const ask = (path: string, headers: Record<string, string> = {}) =>
     mtlsRequest(pCheckout, {
@@ -140,6 +141,20 @@ describe('a service with a handler', () => {
       error: 'handler',
       message: expect.stringContaining('"checkout" is not linked to "shipping"'),
     });
+  });
+
+  it("meets its links' faults as any service: a partitioned link fails its ctx.call, said in the answer", async () => {
+    const partition = { latencyMs: 0, jitterMs: 0, abortPercent: 0, dropPercent: 0, partition: true };
+    const { ask } = await startCheckout(CHECKOUT, { links: [{ linkId: 'to-inventory', ...partition }] });
+    const answer = await ask('/order');
+    expect(answer.status).toBe(500);
+    expect(JSON.parse(answer.body ?? '')).toEqual({
+      error: 'handler',
+      message: 'the call from "checkout" to "inventory" got no answer (down, timed out or cut by a fault)',
+    });
+    await sink.waitFor('the failed call on its link', () =>
+      sink.of('checkout').some((b) => b.calls.some((c) => c.linkId === 'to-inventory' && c.errors > 0)),
+    );
   });
 
   it('answers 500 to the request its handler throws on, and the next request as usual', async () => {
