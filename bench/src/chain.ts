@@ -1,9 +1,10 @@
 // Mesh overhead and telemetry cost: a 3-hop chain (a -> b -> c) driven at concurrency 10 by a closed-loop load
 // client, as our services (telemetry on, then off) and as minimal Node mTLS servers using the same client library.
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOPS_HEADER, SPAWN_CONFIG_ENV, type SpawnConfig, spiffeId, TELEMETRY_TOKEN_HEADER } from '@dw/world';
 import { Pool } from 'undici';
@@ -16,7 +17,12 @@ const REFERENCE_MAIN = fileURLToPath(new URL('./reference-server.js', import.met
 const HOPS = ['a', 'b', 'c'].slice(0, Math.min(3, Math.max(1, Number(process.env.BENCH_CHAIN_LENGTH ?? 3))));
 const TOKEN = 'bench-token-0123456789abcdef';
 
-export type ChainKind = 'reference' | 'mesh-telemetry-on' | 'mesh-telemetry-off';
+/**
+ * mesh-sidecar and mesh-handler: the mesh with telemetry on, hop b being a `process` node (a minimal Node HTTP
+ * program behind its sidecar, calling c through the egress) or a service with a handler calling c through
+ * ctx.call; mesh-telemetry-on, where b is a built-in service, is their reference.
+ */
+export type ChainKind = 'reference' | 'mesh-telemetry-on' | 'mesh-telemetry-off' | 'mesh-sidecar' | 'mesh-handler';
 
 export interface ChainResult {
   kind: ChainKind;
@@ -33,17 +39,60 @@ export interface ChainResult {
   cpuUsPerRequest: { a: number; b: number; c: number; load: number };
 }
 
-/** User + system CPU time of a process so far, in microseconds (Linux /proc; clock ticks of 10 ms). */
-function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return 0;
+/**
+ * User + system CPU time of a process and every process under it so far, in microseconds (Linux /proc; clock
+ * ticks of 10 ms): a sidecar's own and its program's (under its keeper and shell) together.
+ */
+function cpuMicros(pid: number | undefined, depth = 0): number {
+  if (pid === undefined || depth > 4) return 0;
+  let total = 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    total += (Number(fields[11]) + Number(fields[12])) * 10_000;
   } catch {
     return 0;
   }
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    children = [];
+  }
+  for (const child of children) total += cpuMicros(child, depth + 1);
+  return total;
 }
+
+/** The program of the sidecar benchmark: answers each call after one call to c through its egress. */
+const SIDECAR_PROGRAM = `
+import * as http from 'node:http';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const egress = Number(process.env.DW_EGRESS);
+http.createServer((req, res) => {
+  req.resume();
+  const headers = { 'content-length': '0' };
+  for (const name of ['traceparent', 'x-dw-hops']) if (req.headers[name]) headers[name] = req.headers[name];
+  const out = http.request({ host: '127.0.0.1', port: egress, path: '/c/', method: 'POST', agent, headers }, (answer) => {
+    answer.resume();
+    answer.on('end', () => {
+      res.writeHead(answer.statusCode === 200 ? 200 : 502, { 'content-type': 'application/json', 'content-length': '11' });
+      res.end('{"ok":true}');
+    });
+  });
+  out.on('error', () => { res.writeHead(502, { 'content-length': '0' }); res.end(); });
+  out.end();
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+/** The handler of the handler benchmark: the same, through ctx.call. */
+const HANDLER = `export default async (request, ctx) => {
+  const answer = await ctx.call('c');
+  return { status: answer.status === 200 ? 200 : 502, body: { ok: true } };
+};`;
 
 /** A telemetry endpoint that accepts batches and counts them (the controller's role, minus the aggregation). */
 export async function telemetrySink(): Promise<{ url: string; batches: () => number; close: () => Promise<void> }> {
@@ -64,15 +113,22 @@ export async function telemetrySink(): Promise<{ url: string; batches: () => num
   };
 }
 
-async function startMesh(pki: BenchPki, leaves: Map<string, LeafFiles>, telemetry: boolean, sinkUrl: string) {
+async function startMesh(
+  pki: BenchPki,
+  leaves: Map<string, LeafFiles>,
+  telemetry: boolean,
+  sinkUrl: string,
+  middle: 'service' | 'process' | 'handler' = 'service',
+) {
+  const programFile = join(pki.dir, 'sidecar-program.mjs');
+  if (middle === 'process') writeFileSync(programFile, SIDECAR_PROGRAM);
   const ports = await Promise.all(HOPS.map(() => freePort()));
   const started: Promise<unknown>[] = [];
   const children: ChildProcess[] = [];
   HOPS.forEach((id, i) => {
     const leaf = leaves.get(id) as LeafFiles;
     const next = HOPS[i + 1];
-    const config: SpawnConfig = {
-      kind: 'service',
+    const common = {
       worldId: pki.worldId,
       serviceId: id,
       rev: 1,
@@ -82,8 +138,13 @@ async function startMesh(pki: BenchPki, leaves: Map<string, LeafFiles>, telemetr
       allowedCallers: [spiffeId(pki.worldId, i === 0 ? 'load' : (HOPS[i - 1] as string))],
       hopBudget: 8,
       telemetry: { url: sinkUrl, token: TOKEN, intervalMs: 100, enabled: telemetry },
-      behaviour: { latencyMs: 0, errorRate: 0 },
     };
+    const config: SpawnConfig =
+      id === 'b' && middle === 'process'
+        ? { ...common, kind: 'process', behaviour: { command: `"${process.execPath}" "${programFile}"` } }
+        : id === 'b' && middle === 'handler'
+          ? { ...common, kind: 'service', behaviour: { handler: HANDLER } }
+          : { ...common, kind: 'service', behaviour: { latencyMs: 0, errorRate: 0 } };
     const child = start(SERVICE_MAIN, { [SPAWN_CONFIG_ENV]: JSON.stringify(config) }, `service ${id}`);
     children.push(child);
     started.push(waitForLine(child, /listening on https:/, 15_000, `service ${id}`));
@@ -197,7 +258,13 @@ export async function runChain(
     const { port, children } =
       kind === 'reference'
         ? await startReference(leaves)
-        : await startMesh(pki, leaves, kind === 'mesh-telemetry-on', sinkUrl);
+        : await startMesh(
+            pki,
+            leaves,
+            kind !== 'mesh-telemetry-off',
+            sinkUrl,
+            kind === 'mesh-sidecar' ? 'process' : kind === 'mesh-handler' ? 'handler' : 'service',
+          );
     const load = leaves.get('load') as LeafFiles;
     const result = await drive(port, children, load, opts.concurrency, opts.warmupMs, opts.measureMs);
     return { kind, ...result };

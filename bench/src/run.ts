@@ -1,7 +1,7 @@
 // `npm run bench` at the root: every benchmark, each against a reference measured in the same run. Results go to
 // stdout and bench/results/latest.json; BENCHMARKS.md explains the method and records a run.
-// Select with arguments: chain, frames, recording, browser, queue, store (default: these six), soak (only by name: 10
-// minutes), churn (only by name: 2 minutes), scale (only by name: a few minutes). Quick settings: BENCH_QUICK=1.
+// Select with arguments: chain, sidecar, frames, recording, browser, queue, store (default: these seven), soak (only by
+// name: 10 minutes), churn (only by name: 2 minutes), scale (only by name: a few minutes). Quick settings: BENCH_QUICK=1.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { CONTROLLER_ID } from '@dw/world';
@@ -68,6 +68,48 @@ async function chains(): Promise<void> {
       meshOverheadRatio: Math.round((on / reference) * 1000) / 1000,
       telemetryCostRatio: Math.round((on / off) * 1000) / 1000,
       telemetryBatchesReceived: sink.batches(),
+    };
+  } finally {
+    await sink.close();
+    pki.cleanup();
+  }
+}
+
+/**
+ * What a sidecar costs: the same 3-hop chain with hop b a built-in service (the reference), a process node (a
+ * minimal Node program behind its sidecar, calling c through its egress), and a service with a handler.
+ */
+async function sidecars(): Promise<void> {
+  const pki = await BenchPki.create('bench');
+  const sink = await telemetrySink();
+  try {
+    const leaves = new Map(
+      await Promise.all(['load', 'a', 'b', 'c'].map(async (id) => [id, await pki.leaf(id)] as const)),
+    );
+    const opts = { concurrency: 10, warmupMs: quick ? 1000 : 2000, measureMs: quick ? 3000 : 8000 };
+    const count = quick ? 1 : 3;
+    const kinds: ChainResult['kind'][] = ['mesh-telemetry-on', 'mesh-sidecar', 'mesh-handler'];
+    const runs = await rounds(kinds, count, (kind) => runChain(kind, pki, leaves, sink.url, opts), 'sidecar');
+    const of = (kind: ChainResult['kind'], pick: (r: ChainResult) => number) =>
+      median(runs.filter((r) => r.kind === kind).map(pick));
+    const ratio = (x: number, y: number) => Math.round((x / y) * 1000) / 1000;
+    const builtIn = of('mesh-telemetry-on', (r) => r.perSec);
+    const sidecar = of('mesh-sidecar', (r) => r.perSec);
+    const handler = of('mesh-handler', (r) => r.perSec);
+    const cpuB = (kind: ChainResult['kind']) => of(kind, (r) => r.cpuUsPerRequest.b);
+    report.sidecar = {
+      settings: { ...opts, rounds: count },
+      runs,
+      medianPerSec: { builtIn, sidecar, handler },
+      sidecarRateRatio: ratio(sidecar, builtIn),
+      handlerRateRatio: ratio(handler, builtIn),
+      medianCpuUsPerRequestOfB: {
+        builtIn: cpuB('mesh-telemetry-on'),
+        sidecar: cpuB('mesh-sidecar'),
+        handler: cpuB('mesh-handler'),
+      },
+      sidecarCpuRatio: ratio(cpuB('mesh-sidecar'), cpuB('mesh-telemetry-on')),
+      handlerCpuRatio: ratio(cpuB('mesh-handler'), cpuB('mesh-telemetry-on')),
     };
   } finally {
     await sink.close();
@@ -165,6 +207,12 @@ try {
   if (all || wanted.has('chain')) {
     process.stdout.write('mesh overhead and telemetry cost (3-hop chain, concurrency 10)\n');
     await chains();
+  }
+  if (all || wanted.has('sidecar')) {
+    process.stdout.write(
+      "a sidecar's cost: the 3-hop chain with b built in, a process behind its sidecar, a handler\n",
+    );
+    await sidecars();
   }
   if (all || wanted.has('frames')) {
     process.stdout.write('frame bytes per second against message rate (2 clients, 5 services, 10 links)\n');

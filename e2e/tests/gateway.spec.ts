@@ -27,7 +27,7 @@ test('a gateway from the palette forwards /orders/ to orders, answers 404 with i
 
   // The palette offers a gateway among every kind, with its own colour.
   const palette = page.getByLabel('Palette');
-  await expect(palette.locator('[data-testid^="palette-"]')).toHaveCount(6); // client, service, gateway, queue, store, intruder
+  await expect(palette.locator('[data-testid^="palette-"]')).toHaveCount(7); // client, service, process, gateway, queue, store, intruder
   await expect(page.getByTestId('palette-gateway')).toContainText('Gateway');
   await shot(page, testInfo, 'palette');
 

@@ -64,3 +64,31 @@ test('the mTLS-under-attack template: shoppers get through, every intruder is re
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.locator('[data-deployed-rev=""]')).toBeVisible();
 });
+
+test('the own-code template: a checkout handler calling payments and inventory, traffic on every link', async ({
+  page,
+}, testInfo) => {
+  await page.goto(process.env.DW_E2E_URL as string);
+  const before = await worldIdOf(page);
+  await page.getByRole('button', { name: 'World menu' }).click();
+  await page.getByTestId('template-own-handlers').click();
+  await expect.poll(() => worldIdOf(page)).not.toBe(before);
+  const saved = await api<WorldRecord>(`/api/worlds/${await worldIdOf(page)}`);
+  expect(saved.world.services.map((s) => s.id)).toEqual(['shoppers', 'checkout', 'payments', 'inventory']);
+  // its code is in the inspector's editor
+  await page.getByTestId('node-checkout').click({ position: { x: 60, y: 12 } });
+  await expect(page.getByTestId('handler-editor-checkout').locator('.cm-content')).toContainText("ctx.call('payments'");
+
+  await page.getByRole('button', { name: 'Deploy' }).click();
+  for (const s of saved.world.services) {
+    await expect(page.getByTestId(`node-${s.id}`)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+  }
+  for (const link of saved.world.links) {
+    await expect
+      .poll(() => numberAttr(page.getByTestId(`link-stats-${link.id}`), 'data-rate'), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+  }
+  await shot(page, testInfo, 'own-handlers-deployed');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.locator('[data-deployed-rev=""]')).toBeVisible();
+});

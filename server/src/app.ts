@@ -57,6 +57,12 @@ export interface AppOptions {
   maxProcesses?: number;
   /** Runs (runs/): record every deploy (default true), their limits, and the largest run file an import takes. */
   runs?: { record?: boolean; limits?: Partial<RunLimits>; importLimit?: number };
+  /**
+   * It may deploy worlds that run the person's own code (a service's handler, a process node's command), which
+   * runs as the controller's user. Default: yes on loopback, no in remote mode (`access.token` set); main.ts
+   * allows it in remote mode only with DW_ALLOW_CODE=1.
+   */
+  allowOwnCode?: boolean;
 }
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -92,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     controllerUrl: options.controllerUrl,
     frameIntervalMs: options.frameIntervalMs,
     maxProcesses: options.maxProcesses,
+    ownCode: options.allowOwnCode ?? options.access?.token === undefined,
   });
   await app.register(livePlugin, { access: options.access ?? {} });
   await app.register(runsPlugin, { record: !observe && options.runs?.record !== false, limits: options.runs?.limits });

@@ -7,6 +7,7 @@
 // DW_MAX_PROCESSES caps the processes every world together may run (default: from the machine's memory).
 // Runs (runs/run-store.ts): DW_RUNS=0 records none; DW_RUN_MAX_MB (one run), DW_RUNS_MAX_MB (all together),
 // DW_RUNS_MAX (how many), DW_RUN_IMPORT_MAX_MB (largest file an import takes).
+// In remote mode, worlds that run code of their own (handlers, process commands) are refused unless DW_ALLOW_CODE=1.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +117,8 @@ const app = await buildApp({
   access,
   maxProcesses,
   runs,
+  // a world's own code (handlers, commands) runs as this user: in remote mode only when asked for on purpose
+  allowOwnCode: token === undefined || process.env.DW_ALLOW_CODE === '1',
 });
 
 let shuttingDown = false;
@@ -175,6 +178,11 @@ else {
   // The token travels in the fragment, which browsers never send: the editor reads it and sends it as a header.
   console.log(`Distributed World is running at ${shown}/#token=${token}`);
   console.log('Remote mode: everything but the editor itself needs that token (authorization: Bearer <token>).');
+  console.log(
+    process.env.DW_ALLOW_CODE === '1'
+      ? 'DW_ALLOW_CODE=1: worlds may run code of their own (handlers, commands) as this user, for anyone with the token.'
+      : 'Worlds that run code of their own (handlers, process commands) are refused: DW_ALLOW_CODE=1 allows them.',
+  );
 }
 
 // Resume the worlds that were deployed when the controller last ran (opt out: --no-resume or DW_RESUME=0).

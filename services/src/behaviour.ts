@@ -7,8 +7,10 @@ import type { CallOutcome } from './stats.js';
 export interface Answer {
   status: number;
   body: Record<string, unknown>;
-  /** Sent instead of `body` as application/octet-stream (a store's value). */
+  /** Sent instead of `body` as application/octet-stream (a store's value), or as `headers` say. */
   bytes?: Buffer;
+  /** Headers of its own, names in lower case (a handler's answer); its content-type is the bytes' type. */
+  headers?: Record<string, string>;
 }
 
 /** What a behaviour may read of an accepted request besides its hops and trace. */
@@ -20,6 +22,8 @@ export interface InboundRequest {
   from: string;
   /** The body, read to its end, when the kind asked for bodies (`readsBody`); otherwise null. */
   body: Buffer | null;
+  /** The raw header pairs, when the kind reads bodies (`readsBody`); otherwise absent. */
+  headers?: readonly string[];
 }
 
 /**

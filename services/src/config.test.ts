@@ -31,7 +31,7 @@ describe('parseSpawnConfig', () => {
     expect(parseSpawnConfig(undefined)).toEqual({ ok: false, problems: [expect.stringMatching(/is not set/)] });
     expect(problems('nope')).toEqual([expect.stringMatching(/^\/: a spawn config must be a JSON object/)]);
     expect(problems({ ...valid, kind: 'database' })).toEqual([
-      '/kind: must be one of "client", "service", "gateway", "queue", "store", "intruder", not "database"',
+      '/kind: must be one of "client", "service", "process", "gateway", "queue", "store", "intruder", not "database"',
     ]);
     expect(problems({ ...valid, listen: { host: '127.0.0.1', port: -1 } })).toEqual([
       expect.stringMatching(/^\/listen\/port: /),

@@ -1,6 +1,6 @@
 // The entry of one service process: `node services/dist/main.js` with DW_SPAWN_CONFIG in the environment.
 // Exit codes: 0 after SIGTERM/SIGINT or when the parent's IPC channel goes away, 2 for a bad spawn config or
-// unreadable identity files, 1 for anything else fatal (e.g. the port is taken).
+// unreadable identity files or a handler that does not compile, 1 for anything else fatal (e.g. the port is taken).
 import { type ServiceReady, SPAWN_CONFIG_ENV } from '@dw/world';
 import { parseSpawnConfig } from './config.js';
 import { type IdentityPem, loadIdentity } from './identity.js';
@@ -57,7 +57,13 @@ async function main(): Promise<void> {
   try {
     runtime = await startRuntime(config, identity, log);
   } catch (err) {
-    log.error(`cannot start: ${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.trim());
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_DW_BAD_CONFIG') {
+      // its config cannot work (a handler that does not compile): said as it is, and starting again changes nothing
+      log.error((err as Error).message);
+      process.exit(EXIT_BAD_CONFIG);
+    }
+    log.error(`cannot start: ${code ?? ''} ${(err as Error).message}`.trim());
     process.exit(1);
   }
   if (shuttingDown) {

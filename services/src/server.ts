@@ -38,12 +38,12 @@ function sendAnswer(res: ServerResponse, answer: Answer): void {
     send(res, answer.status, answer.body);
     return;
   }
-  res.writeHead(answer.status, [
-    'content-type',
-    'application/octet-stream',
-    'content-length',
-    String(answer.bytes.length),
-  ]);
+  const head = ['content-type', answer.headers?.['content-type'] ?? 'application/octet-stream'];
+  if (answer.headers) {
+    for (const [name, value] of Object.entries(answer.headers)) if (name !== 'content-type') head.push(name, value);
+  }
+  head.push('content-length', String(answer.bytes.length));
+  res.writeHead(answer.status, head);
   res.end(answer.bytes);
 }
 
@@ -276,6 +276,7 @@ export function createServiceServer(opts: {
         url: req.url ?? '/',
         from: caller.id,
         body,
+        ...(opts.readsBody ? { headers: req.rawHeaders } : {}),
       });
     } catch (err) {
       answer = { status: 500, body: { error: 'internal', message: (err as Error).message } };

@@ -174,8 +174,9 @@ export interface Child {
 export class Children {
   private readonly all: Child[] = [];
 
-  spawn(config: unknown, opts: { raw?: string } = {}): Child {
-    const env = { ...process.env, [SPAWN_CONFIG_ENV]: opts.raw ?? JSON.stringify(config) };
+  /** `env`: the environment besides the spawn config (default: this process's). */
+  spawn(config: unknown, opts: { raw?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+    const env = { ...(opts.env ?? process.env), [SPAWN_CONFIG_ENV]: opts.raw ?? JSON.stringify(config) };
     const proc = spawn(process.execPath, [MAIN_JS], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let text = '';
     proc.stdout?.on('data', (c: Buffer) => {

@@ -6,6 +6,7 @@ export * from './events.js';
 export * from './example.js';
 export * from './faults.js';
 export * from './figures.js';
+export * from './handler-syntax.js';
 export * from './identity.js';
 export * from './kind-data.js';
 export * from './load.js';

@@ -46,6 +46,14 @@ describe('planDeploy', () => {
       { restart: ['payments'], keep: ['inventory', 'orders', 'shopper'] },
     ],
     [
+      'a changed handler restarts only that service',
+      base,
+      edit((w) => {
+        (w.services[2]!.config as { handler: string }).handler = 'export default async () => ({ body: 1 });';
+      }),
+      { restart: ['payments'], keep: ['inventory', 'orders', 'shopper'] },
+    ],
+    [
       'config key order does not matter',
       base,
       edit((w) => {

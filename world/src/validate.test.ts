@@ -414,7 +414,7 @@ describe('a gateway', () => {
     ).toEqual([
       {
         pointer: '/services/0/kind',
-        message: 'unknown kind "database": use one of client, service, gateway, queue, store, intruder',
+        message: 'unknown kind "database": use one of client, service, process, gateway, queue, store, intruder',
       },
     ]);
   });

@@ -54,7 +54,36 @@ const DURABLE_WORLD: World = {
   ],
 };
 
+/** A checkout (a handler) calling api, a program of the person's own in an image, and one without an image. */
+const PROCESS_WORLD: World = {
+  version: 1,
+  name: 'own programs',
+  services: [
+    { id: 'shop', kind: 'client', position: { x: 0, y: 0 }, config: { rps: 5 } },
+    {
+      id: 'checkout',
+      kind: 'service',
+      position: { x: 0, y: 0 },
+      config: { handler: "export default async (r, ctx) => ctx.call('api');" },
+    },
+    {
+      id: 'api',
+      kind: 'process',
+      position: { x: 0, y: 0 },
+      config: { command: 'python3 api.py', image: 'example/api:1.2', imagePort: 5000, env: { MODE: 'demo' } },
+    },
+    { id: 'legacy', kind: 'process', position: { x: 0, y: 0 }, config: { command: './legacy' } },
+  ],
+  links: [
+    { id: 'l1', from: 'shop', to: 'checkout' },
+    { id: 'l2', from: 'checkout', to: 'api' },
+    { id: 'l3', from: 'api', to: 'checkout' },
+    { id: 'l4', from: 'checkout', to: 'legacy' },
+  ],
+};
+
 const WORLDS: [string, World][] = [
+  ['process', PROCESS_WORLD],
   ['durable', DURABLE_WORLD],
   ['gateway', GATEWAY_WORLD],
   ['replicated', REPLICATED_WORLD],
@@ -189,6 +218,57 @@ describe('compose export', () => {
     }
   });
 
+  it("runs a process node's image beside its sidecar, in the sidecar's network; the identity stays with the sidecar", () => {
+    const { doc } = exported(PROCESS_WORLD);
+    const about = (doc as unknown as { 'x-distributed-world': { 'left-out': string[] } })['x-distributed-world'];
+    // without an image there is nothing to run in a container: left out, and said why
+    expect(about['left-out']).toEqual([
+      'legacy (a process node runs in compose only with an image for its program (its command runs on this machine))',
+    ]);
+    expect(doc.services.legacy).toBeUndefined();
+    const sidecar = doc.services.api as Service & { environment: Record<string, string>; volumes: string[] };
+    const program = doc.services['api-program'] as unknown as Record<string, unknown>;
+    expect(program).toEqual({
+      image: 'example/api:1.2',
+      network_mode: 'service:api',
+      environment: { MODE: 'demo', PORT: '5000', DW_EGRESS: '15001', DW_SERVICE: 'api', DW_WORLD: 'shop-abc123' },
+      depends_on: { api: { condition: 'service_started' } },
+      restart: 'no', // the node's policy, as its sidecar's (the world's default here)
+    });
+    // the sidecar is the world's image with the node's identity volume; the program has no volume, no key
+    expect(sidecar.image).toBe(doc.services.checkout?.image);
+    expect(sidecar.volumes).toEqual(['identity-api:/identity']);
+    const spawn = JSON.parse(uninterpolate(sidecar.environment.DW_SPAWN_CONFIG as string));
+    expect(spawn).toMatchObject({
+      kind: 'process',
+      serviceId: 'api',
+      behaviour: { programPort: 5000, egressPort: 15001, image: 'example/api:1.2' },
+    });
+    expect(parseSpawnConfig(JSON.stringify(spawn)).ok).toBe(true);
+    // callers reach the sidecar by the node's name, as any service
+    const checkout = JSON.parse(
+      uninterpolate(
+        (doc.services.checkout as unknown as { environment: Record<string, string> }).environment
+          .DW_SPAWN_CONFIG as string,
+      ),
+    );
+    expect(checkout.peers.map((p: { url: string }) => p.url)).toEqual(['https://api:8443']);
+  });
+
+  it('gives back a process node, its image and its command, after an import of the exported file', async () => {
+    const { world, warnings } = await worldFromCompose(exported(PROCESS_WORLD).text);
+    expect(world.services.map((s) => s.id).sort()).toEqual(['api', 'checkout', 'shop']);
+    // as it was drawn: what the export added for compose (the program's and the egress's ports) is not kept
+    expect(world.services.find((s) => s.id === 'api')).toMatchObject({
+      kind: 'process',
+      config: { command: 'python3 api.py', image: 'example/api:1.2', imagePort: 5000, env: { MODE: 'demo' } },
+    });
+    expect(world.services.find((s) => s.id === 'api')?.config).not.toHaveProperty('programPort');
+    expect(warnings.map((w) => w.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^"api-program" is the program of the process node "api"/)]),
+    );
+  });
+
   it('the schema check can fail: it refuses what compose refuses', () => {
     const { doc } = exported(COMPOSE_WORLD);
     const broken = structuredClone(doc) as unknown as { services: Record<string, Record<string, unknown>> };
@@ -204,6 +284,7 @@ describe('compose export', () => {
     ['mesh without observer', MESH_WORLD, { observer: false }],
     ['replicated (deploy.replicas)', REPLICATED_WORLD, {}],
     ['durable (data volumes)', DURABLE_WORLD, {}],
+    ['process (a program beside its sidecar)', PROCESS_WORLD, {}],
   ];
   it.for(CONFIG_CASES)('%s: passes `docker-compose config -q`', ([_name, world, options], ctx) => {
     if (noDockerCompose) ctx.skip(noDockerCompose);

@@ -38,6 +38,12 @@ export const DATA_DIR = '/data';
 export const TELEMETRY_INTERVAL_MS = 250;
 
 export interface ComposeExportOptions {
+  /**
+   * A process node's program runs as a container of its own sharing its sidecar's network (compose's
+   * `network_mode: service:<sidecar>`); false (engines without it: swarm, Kubernetes) leaves process nodes out.
+   * Default true.
+   */
+  programs?: boolean;
   /** The image every container runs (built from this repository by the pki service's build section). */
   image?: string;
   /** The build context, relative to the compose file: the repository root. null leaves the build section out. */
@@ -158,6 +164,8 @@ export interface ContainerPlan {
   leafLifetimeMs: number;
   /** The nodes that keep data (queues, stores): each gets its own volume, mounted at DATA_DIR. */
   durable: string[];
+  /** The programs of process nodes: each a container of its image sharing its node's network. */
+  programs: { id: string; image: string; port: number; egressPort: number; env: Record<string, string> }[];
 }
 
 /** The named volume (compose, swarm) or claim (Kubernetes) that holds a durable node's data. */
@@ -166,14 +174,25 @@ export const dataVolumeOf = (id: string) => `data-${id}`;
 /** The world as containers, for any engine: compose and swarm (below), Kubernetes (../kubernetes/). */
 export function containerPlan(
   input: ComposeExportInput,
-  options: Pick<ComposeExportOptions, 'observer' | 'token'> = {},
+  options: Pick<ComposeExportOptions, 'observer' | 'token' | 'programs'> = {},
 ): ContainerPlan {
   const { worldId, rev } = input;
   // Kinds a compose file cannot hold (intruders attack with credentials the compose issuer does not make) stay
-  // in the playground, and so do their links.
+  // in the playground, and so do their links; so do process nodes without an image, or where the engine cannot
+  // put a program beside its sidecar.
+  const programs: ContainerPlan['programs'] = [];
   const leftOut = input.world.services.flatMap((s) => {
-    const compose = kindOf(s).facts.compose;
-    return compose.runs ? [] : [{ id: s.id, why: compose.why }];
+    const descriptor = kindOf(s);
+    const compose = descriptor.facts.compose;
+    if (!compose.runs) return [{ id: s.id, why: compose.why }];
+    const program = descriptor.composeProgram?.(s.config);
+    if (program === undefined) return [];
+    if ('why' in program) return [{ id: s.id, why: program.why }];
+    if (options.programs !== true) {
+      return [{ id: s.id, why: "this engine cannot run a process node's program beside its sidecar (compose can)" }];
+    }
+    programs.push({ id: s.id, ...program });
+    return [];
   });
   const gone = new Set(leftOut.map((s) => s.id));
   const world: World = {
@@ -209,6 +228,13 @@ export function containerPlan(
     dataDirOf: () => DATA_DIR,
   });
   const durable = world.services.filter(isDurable).map((s) => s.id);
+  // A process node's sidecar forwards to its program's container (the same network) and starts nothing.
+  for (const program of programs) {
+    const config = configs.find((c) => c.serviceId === program.id);
+    if (config?.kind === 'process') {
+      config.behaviour = { ...config.behaviour, programPort: program.port, egressPort: program.egressPort };
+    }
+  }
   // Every member renews its own leaf from the issuer, at 2/3 of the world's leaf lifetime (as locally).
   const leafLifetimeMs = leafLifetimeMsOf(world);
   for (const config of configs) {
@@ -218,7 +244,7 @@ export function containerPlan(
       lifetimeMs: leafLifetimeMs,
     };
   }
-  return { world, leftOut, ids, configs, pkiName, observerName, token, leafLifetimeMs, durable };
+  return { world, leftOut, ids, configs, pkiName, observerName, token, leafLifetimeMs, durable, programs };
 }
 
 /** The observer's environment (the same in every engine): a controller that observes, in remote mode. */
@@ -250,7 +276,7 @@ export function composeForWorld(
   options: ComposeExportOptions = {},
 ): Record<string, unknown> {
   const { worldId, rev } = input;
-  const plan = containerPlan(input, options);
+  const plan = containerPlan(input, { ...options, programs: options.programs ?? true });
   const { world, leftOut, ids, configs, pkiName, observerName, leafLifetimeMs } = plan;
   const durable = new Set(plan.durable);
   const image = options.image ?? DEFAULT_IMAGE;
@@ -320,6 +346,27 @@ export function composeForWorld(
       // Copies of the service: Docker runs them under one DNS name (no container_name), which answers with every
       // copy's address, and each copy shares the identity volume (one identity, as locally).
       ...replicasOf(world, config.serviceId),
+    };
+  }
+  // A process node's program: its image in a container that shares the sidecar's network (it listens on
+  // 127.0.0.1:PORT there, and reaches its links at 127.0.0.1:DW_EGRESS). Its identity stays in the sidecar's volume.
+  const taken = new Set(Object.keys(services));
+  for (const id of ids) taken.add(id);
+  for (const program of plan.programs) {
+    const name = freeName(`${program.id}-program`, taken);
+    taken.add(name);
+    services[name] = {
+      image: program.image,
+      network_mode: `service:${program.id}`,
+      environment: {
+        ...program.env,
+        PORT: String(program.port),
+        DW_EGRESS: String(program.egressPort),
+        DW_SERVICE: program.id,
+        DW_WORLD: worldId,
+      },
+      depends_on: { [program.id]: { condition: 'service_started' } },
+      restart: restartOf(world, program.id) ?? 'unless-stopped',
     };
   }
   const observerPort = options.observerPort ?? OBSERVER_HOST_PORT;

@@ -34,6 +34,40 @@ async function imported(text: string) {
 }
 
 describe('compose import', () => {
+  it('makes a service of an image of its own that serves on a published port a process node running that image', async () => {
+    const text = [
+      'services:',
+      '  web:',
+      '    image: example/web:2',
+      '    depends_on: [api]',
+      '  api:',
+      '    image: registry.example/team/api:1.4',
+      '    ports: ["127.0.0.1:9000:5000"]',
+      '    depends_on: [cache]',
+      '  cache:',
+      '    image: redis:7',
+      '  worker:',
+      '    image: example/worker:1',
+      '',
+    ].join('\n');
+    const { world, warnings } = await imported(text);
+    expect(node(world, 'api')).toMatchObject({
+      kind: 'process',
+      config: {
+        command: 'docker run --rm -p 127.0.0.1:$PORT:5000 registry.example/team/api:1.4',
+        image: 'registry.example/team/api:1.4',
+        imagePort: 5000,
+      },
+    });
+    expect(warnings.find((w) => w.pointer === '/services/api')?.message).toMatch(
+      /^"api" became a process: its program is the image "registry.example\/team\/api:1.4"/,
+    );
+    // no published port: a stand-in as before; a known image: its kind; an entry point: a client
+    expect(node(world, 'worker')?.kind).toBe('service');
+    expect(node(world, 'cache')?.kind).toBe('store');
+    expect(node(world, 'web')?.kind).toBe('client');
+  });
+
   it('a voting stack: depends_on maps become links, front ends become clients, profiles and networks warn', async () => {
     const { world, warnings } = await imported(fixture('voting.yaml'));
     expect(world.services.map((s) => s.id)).toEqual(['vote', 'result', 'worker', 'redis', 'db', 'seed']);
@@ -47,8 +81,18 @@ describe('compose import', () => {
       '/services/db/image',
       '/services/redis/image',
       '/services/seed/profiles',
+      '/services/vote',
       '/volumes',
     ]);
+    // vote is built from source and serves on a published port: a program of the person's own, a process node
+    expect(node(world, 'vote')?.kind).toBe('process');
+    expect(node(world, 'vote')?.config).toEqual({
+      command: 'echo "say how this program runs here: it must serve plain HTTP on 127.0.0.1:$PORT" >&2; exit 1',
+      imagePort: 80,
+    });
+    expect(warnings.find((w) => w.pointer === '/services/vote')?.message).toMatch(
+      /^"vote" became a process: it is built from source, so say in its command how it runs here/,
+    );
     // the database and the cache are stores, and the warnings say why
     expect(node(world, 'db')?.kind).toBe('store');
     expect(node(world, 'redis')?.kind).toBe('store');

@@ -242,6 +242,16 @@ function publishedPortOf(port: unknown): number | null {
   return Number.isInteger(published) && published > 0 && published < 65536 ? published : null;
 }
 
+/** The container port a compose `ports` entry publishes ("8080:80" -> 80, { target: 80 }), when it says one. */
+function targetPortOf(port: unknown): number | null {
+  const target = isObject(port)
+    ? Number(port.target)
+    : typeof port === 'string' || typeof port === 'number'
+      ? Number(String(port).split('/')[0]!.split(':').pop())
+      : Number.NaN;
+  return Number.isInteger(target) && target > 0 && target < 65536 ? target : null;
+}
+
 // A hostname-like mention of a service name in a value: `http://api:8080`, `db`, `redis:6379`, `user@db/x`.
 // A mention starts where a run of [A-Za-z0-9_.-] starts and ends where the text ends or at a character not in
 // [A-Za-z0-9_-] (so `db.internal` mentions `db`). Every name is looked up at once in a trie of the names, so a
@@ -405,6 +415,19 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
       warn(at, `"${name}" is the identity issuer or observer of an exported world, not one of its services: left out`);
       continue;
     }
+    // A process node's program, exported beside its sidecar in the sidecar's network: part of that node.
+    const sharedWith =
+      typeof spec.network_mode === 'string' && spec.network_mode.startsWith('service:')
+        ? spec.network_mode.slice('service:'.length)
+        : undefined;
+    const sidecar = sharedWith !== undefined ? services[sharedWith] : undefined;
+    if (isObject(sidecar) && environmentOf(sidecar.environment).has(SPAWN_CONFIG_ENV)) {
+      warn(
+        at,
+        `"${name}" is the program of the process node "${sharedWith}" of an exported world (its image is in that node's config): left out`,
+      );
+      continue;
+    }
     if (entries.length >= MAX_SERVICES) {
       warn(at, `a world holds at most ${MAX_SERVICES} services: "${name}" and the rest are left out`);
       break;
@@ -546,7 +569,27 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     }
     const image = typeof spec.image === 'string' ? literalOf(spec.image) : '';
     const byImage = image ? KIND_LIST.find((k) => k.composeImages?.test(image)) : undefined;
-    const kind = kindOf(hints?.kind ?? byImage?.kind ?? (calls.has(id) && !called.has(id) ? 'client' : 'service'));
+    const published = (Array.isArray(spec.ports) ? spec.ports : []).flatMap((p) => {
+      const port = publishedPortOf(p);
+      return port === null ? [] : [port];
+    });
+    const targets = (Array.isArray(spec.ports) ? spec.ports : []).flatMap((p) => {
+      const port = publishedPortOf(p) === null ? null : targetPortOf(p);
+      return port === null ? [] : [port];
+    });
+    const entryPoint = calls.has(id) && !called.has(id);
+    // A program of the person's own (an image or a build, serving on a published port): a process node runs it.
+    const ownProgram =
+      !hints && !byImage && !entryPoint && (image !== '' || spec.build !== undefined) && published.length > 0;
+    const kind = kindOf(hints?.kind ?? byImage?.kind ?? (ownProgram ? 'process' : entryPoint ? 'client' : 'service'));
+    if (ownProgram) {
+      warn(
+        `/services/${esc(name)}`,
+        image !== ''
+          ? `"${name}" became a process: its program is the image "${image}", run here with docker on $PORT (change its command to run it another way)`
+          : `"${name}" became a process: it is built from source, so say in its command how it runs here (on 127.0.0.1:$PORT)`,
+      );
+    }
     if (!hints && byImage) {
       const why = kind.composeImagesAre ? `: it is one of the ${kind.composeImagesAre}` : '';
       warn(
@@ -557,15 +600,11 @@ export function worldFromComposeData(root: Json, options: { name?: string } = {}
     const withDisplay = Object.keys(display).length > 0 && 'display' in kind.node.properties ? { display } : {};
     const position = { x: 0, y: 0 };
     const replicas = replicaCountOf(spec, `/services/${esc(name)}`, kind);
-    const published = (Array.isArray(spec.ports) ? spec.ports : []).flatMap((p) => {
-      const port = publishedPortOf(p);
-      return port === null ? [] : [port];
-    });
     const config =
       hints?.kind === kind.kind && isObject(hints.behaviour)
-        ? hints.behaviour
-        : byImage && kind.fromCompose
-          ? kind.fromCompose({ image, publishedPorts: published })
+        ? (kind.fromExportedBehaviour?.(hints.behaviour) ?? hints.behaviour)
+        : (byImage || ownProgram) && kind.fromCompose
+          ? kind.fromCompose({ image, publishedPorts: published, targetPorts: targets })
           : defaultConfig(kind.kind);
     const restart = restartFrom(spec.restart, `/services/${esc(name)}/restart`, kind, warn);
     const extras = isObject(markerNodes?.[id]) ? (markerNodes[id] as Json) : undefined;

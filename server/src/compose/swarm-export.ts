@@ -43,7 +43,7 @@ function hostModePort(short: string) {
 }
 
 export function swarmForWorld(input: ComposeExportInput, options: SwarmExportOptions = {}): Record<string, unknown> {
-  const compose = composeForWorld(input, { ...options, buildContext: null }) as {
+  const compose = composeForWorld(input, { ...options, buildContext: null, programs: false }) as {
     'x-distributed-world': Record<string, unknown>;
     services: Record<string, Service>;
     volumes: Record<string, null>;

@@ -54,6 +54,8 @@ export interface DeployerPluginOptions {
   frameIntervalMs?: number;
   /** How many processes every world together may run (default: defaultProcessBudget(), from the memory). */
   maxProcesses?: number;
+  /** It may deploy worlds that run the person's own code (handlers, commands); default true. */
+  ownCode?: boolean;
 }
 
 export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', async (app, options) => {
@@ -88,6 +90,7 @@ export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', as
     record: new DeployedRecord(app.worldStore.dataDir),
     guardian,
     maxProcesses,
+    ownCode: options.ownCode ?? true,
   });
   app.decorate('deployer', deployer);
   await removeOrphanedIdentities(app.worldStore.deploymentsDir, app.log);

@@ -14,6 +14,7 @@ import {
   type FaultList,
   isDurable,
   type ObserveConfig,
+  ownCodeOf,
   type ProcessBudget,
   processCountOf,
   type ServiceStatusEvent,
@@ -48,6 +49,11 @@ export interface DeployerOptions {
   guardian?: Guardian;
   /** How many processes every world together may run (process-budget.ts). */
   maxProcesses: number;
+  /**
+   * It may deploy worlds that run the person's own code (a service's handler, a process node's command): false
+   * in remote mode unless the controller was started with DW_ALLOW_CODE=1. Default true.
+   */
+  ownCode?: boolean;
 }
 
 /** The path of services/dist/main.js, or a 503 that says how to build it. */
@@ -161,6 +167,21 @@ export class Deployer {
     return budgetFor(this.options.maxProcesses, others, this.held(worldId), processCountOf(world));
   }
 
+  /**
+   * Throws 403 own-code-refused when `world` runs code of the person's own (handlers, commands) and this
+   * controller may not run it: in remote mode, anyone with the token could run anything as the controller's user.
+   */
+  assertOwnCodeAllowed(worldId: string, world: World): void {
+    if (this.options.ownCode !== false) return;
+    const own = ownCodeOf(world);
+    if (own.length === 0) return;
+    throw new HttpProblem(
+      403,
+      'own-code-refused',
+      `world "${worldId}" runs code of its own (${own.map((o) => `"${o.id}": ${o.what}`).join(', ')}), and this controller is in remote mode: it runs such code only when started with DW_ALLOW_CODE=1, since the code runs as the controller's user`,
+    );
+  }
+
   /** Throws the 409 process-budget when a deploy of `world` would take the controller over its budget. */
   assertFits(worldId: string, world: World): void {
     const budget = this.budget(worldId, world);
@@ -235,6 +256,7 @@ export class Deployer {
       throw stale;
     }
     if (this.closed) throw new HttpProblem(503, 'shutting-down', 'the controller is shutting down');
+    this.assertOwnCodeAllowed(worldId, stored.world);
     const runtime = resolveServiceRuntime(this.options.runtimePath);
     const telemetryUrl = this.options.telemetryUrl();
     const { rev } = stored;

@@ -3,6 +3,7 @@
 // its restart policy restarting (a new pid) -> ready again; paused while SIGSTOPped; stopped after stop().
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  hostEnvironmentOf,
   type IdentityReload,
   IdentityReloaded,
   type Peer,
@@ -43,10 +44,15 @@ export interface ServiceProcessOptions {
  * NODE_CHANNEL_SERIALIZATION_MODE for the IPC channel itself). Left out on purpose: PATH (node is spawned by its
  * absolute path, process.execPath, and the runtime spawns nothing), NODE_OPTIONS (the runtime is a plain bundle;
  * inherited loader hooks or --require would run foreign code in it), HOME, LANG and TZ (it reads no files of the
- * user's, formats nothing by locale and logs no local times).
+ * user's, formats nothing by locale and logs no local times). A kind whose facts name `hostEnvironment` (a
+ * process node, whose program needs PATH to be found) gets those of the controller's variables too, and only those.
  */
-export function serviceEnvironment(config: SpawnConfig): NodeJS.ProcessEnv {
-  return { [SPAWN_CONFIG_ENV]: JSON.stringify(config) };
+export function serviceEnvironment(config: SpawnConfig, host: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // a kind that runs a program of the person's (a process node) passes these on to it: PATH finds the program
+  for (const name of hostEnvironmentOf(config)) if (host[name] !== undefined) env[name] = host[name];
+  env[SPAWN_CONFIG_ENV] = JSON.stringify(config);
+  return env;
 }
 
 /** How a deployment names one process: the service id for its first copy, `id#n` for copy n (ids have no #). */

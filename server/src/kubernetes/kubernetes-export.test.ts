@@ -382,6 +382,27 @@ describe('NetworkPolicies: the links, enforced by the cluster', () => {
     expect(admits(policies, member('stranger'), member('orders'), 8443)).toBe(false);
   });
 
+  it('a process node is left out, and said why (its program beside a sidecar is compose only, for now)', () => {
+    const world = {
+      version: 1,
+      name: 'w',
+      services: [
+        node('shopper', 'client'),
+        node('orders'),
+        { id: 'api', kind: 'process', position: { x: 0, y: 0 }, config: { command: 'x', image: 'example/api:1' } },
+      ],
+      links: [
+        { id: 'l1', from: 'shopper', to: 'orders' },
+        { id: 'l2', from: 'orders', to: 'api' },
+      ],
+    } as World;
+    const { objects, leftOut } = kubernetesForWorld(input(world));
+    expect(leftOut).toEqual([
+      { id: 'api', why: "this engine cannot run a process node's program beside its sidecar (compose can)" },
+    ]);
+    expect(objects.some((o) => o.metadata?.name === 'api')).toBe(false);
+  });
+
   it('an unlinked service is not allowed, and neither is a pod from outside the world', () => {
     const policies = policiesOf({
       version: 1,

@@ -4,6 +4,7 @@ import { clientRuntime } from './client.js';
 import { gatewayRuntime } from './gateway.js';
 import { intruderRuntime } from './intruder.js';
 import type { KindRuntime } from './kind-runtime.js';
+import { processRuntime } from './process.js';
 import { queueRuntime } from './queue.js';
 import { serviceRuntime } from './service.js';
 import { storeRuntime } from './store.js';
@@ -11,6 +12,7 @@ import { storeRuntime } from './store.js';
 const RUNTIMES: { [K in ServiceKind]: KindRuntime<K, any> } = {
   client: clientRuntime,
   service: serviceRuntime,
+  process: processRuntime,
   gateway: gatewayRuntime,
   queue: queueRuntime,
   store: storeRuntime,

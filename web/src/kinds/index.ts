@@ -10,6 +10,7 @@ import { clientEntry } from './client';
 import { gatewayEntry } from './gateway';
 import { intruderEntry } from './intruder';
 import type { ConfigFieldsProps, KindEntry } from './kind-entry';
+import { processEntry } from './process';
 import { queueEntry } from './queue';
 import { serviceEntry } from './service';
 import { storeEntry } from './store';
@@ -17,6 +18,7 @@ import { storeEntry } from './store';
 const ENTRIES: { readonly [K in ServiceKind]: KindEntry<K> } = {
   client: clientEntry,
   service: serviceEntry,
+  process: processEntry,
   gateway: gatewayEntry,
   queue: queueEntry,
   store: storeEntry,

@@ -21,6 +21,35 @@ const intruder = (id: string, x: number, y: number, config: IntruderConfig): Wor
 });
 const links = (...pairs: [string, string][]) => pairs.map(([from, to], i) => ({ id: `l${i + 1}`, from, to }));
 
+/** Calls payments and inventory at once and answers with both: an order is placed when paid and in stock. */
+const CHECKOUT_HANDLER = `// Runs for every call a linked caller makes. ctx.call reaches the services this one links to.
+export default async (request, ctx) => {
+  const item = ['hat', 'scarf', 'boots'][Math.floor(Math.random() * 3)];
+  const [paid, stock] = await Promise.all([
+    ctx.call('payments', { method: 'POST', path: '/charge', body: { item, amount: 12 } }),
+    ctx.call('inventory', { method: 'GET', path: '/stock/' + item }),
+  ]);
+  if (paid.status !== 200) return { status: 402, body: { item, error: 'payment refused' } };
+  const { left } = stock.json();
+  return { status: left > 0 ? 200 : 409, body: { item, paid: paid.json().id, left } };
+};
+`;
+
+const PAYMENTS_HANDLER = `// Charges an order: one in twenty cards is declined.
+export default async (request, ctx) => {
+  const { item, amount } = request.json();
+  if (Math.random() < 0.05) return { status: 402, body: { declined: true } };
+  return { body: { id: ctx.service + '-' + Date.now().toString(36), item, amount } };
+};
+`;
+
+const INVENTORY_HANDLER = `// How many of an item are left (made up: a number from the item's name).
+export default async (request) => {
+  const item = request.path.split('/').pop();
+  return { body: { item, left: item.length % 4 } };
+};
+`;
+
 export interface Template {
   key: string;
   title: string;
@@ -146,6 +175,22 @@ export const TEMPLATES: readonly Template[] = [
         { id: 'l5', from: 'stale', to: 'payments' },
         { id: 'l6', from: 'stranger', to: 'payments' },
       ],
+    },
+  },
+  {
+    key: 'own-handlers',
+    title: 'Your own code: a checkout that calls payments and inventory',
+    world: {
+      version: 1,
+      name: 'own handlers',
+      settings: { hopBudget: 8 },
+      services: [
+        client('shoppers', 0, 130, 5),
+        { id: 'checkout', kind: 'service', position: { x: 260, y: 130 }, config: { handler: CHECKOUT_HANDLER } },
+        { id: 'payments', kind: 'service', position: { x: 520, y: 0 }, config: { handler: PAYMENTS_HANDLER } },
+        { id: 'inventory', kind: 'service', position: { x: 520, y: 260 }, config: { handler: INVENTORY_HANDLER } },
+      ],
+      links: links(['shoppers', 'checkout'], ['checkout', 'payments'], ['checkout', 'inventory']),
     },
   },
 ];

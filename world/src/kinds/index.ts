@@ -7,6 +7,7 @@ import { client } from './client.js';
 import { gateway } from './gateway.js';
 import { intruder } from './intruder.js';
 import type { ConfigContext, Credential, KindDescriptor } from './kind.js';
+import { processKind } from './process.js';
 import { queue } from './queue.js';
 import { service } from './service.js';
 import { store } from './store.js';
@@ -15,17 +16,19 @@ export * from './client.js';
 export * from './gateway.js';
 export * from './intruder.js';
 export type { Allowed, ConfigContext, Credential, GaugeSpec, KindDescriptor, KindFacts } from './kind.js';
+export * from './process.js';
 export * from './queue.js';
 export * from './service.js';
 export * from './store.js';
 
 /** Every kind, in the order the palette shows them. */
-export const KIND_LIST = [client, service, gateway, queue, store, intruder] as const;
+export const KIND_LIST = [client, service, processKind, gateway, queue, store, intruder] as const;
 
 /** One node of the diagram; `kind` decides the shape of `config`. */
 export const WorldService = Type.Union([
   client.node,
   service.node,
+  processKind.node,
   gateway.node,
   queue.node,
   store.node,
@@ -39,6 +42,7 @@ export const SERVICE_KINDS: readonly ServiceKind[] = KIND_LIST.map((k) => k.kind
 export const SpawnConfig = Type.Union([
   client.spawn,
   service.spawn,
+  processKind.spawn,
   gateway.spawn,
   queue.spawn,
   store.spawn,
@@ -168,4 +172,19 @@ export function namedToCallers(node: { kind: ServiceKind }): boolean {
   return kindOf(node).facts.namedToCallers === true;
 }
 
-export { client, gateway, intruder, queue, service, store };
+/** What of a world runs the person's own code (handlers, commands): each node's id and what it runs. */
+export function ownCodeOf(world: { services: readonly WorldService[] }): { id: string; what: string }[] {
+  const found: { id: string; what: string }[] = [];
+  for (const node of world.services) {
+    const what = kindOf(node).runsCode?.(node.config);
+    if (what !== undefined) found.push({ id: node.id, what });
+  }
+  return found;
+}
+
+/** The controller's environment variables a node's process gets besides its spawn config (facts.hostEnvironment). */
+export function hostEnvironmentOf(node: { kind: ServiceKind }): readonly string[] {
+  return kindOf(node).facts.hostEnvironment ?? [];
+}
+
+export { client, gateway, intruder, processKind, queue, service, store };

@@ -40,6 +40,11 @@ export interface KindFacts {
    * called with GET/PUT/DELETE of keys rather than the mesh's POST).
    */
   namedToCallers?: boolean;
+  /**
+   * The controller's environment variables its process gets besides its spawn config (a process node's
+   * program needs PATH to be found, HOME and LANG as most runtimes expect). Absent: none.
+   */
+  hostEnvironment?: readonly string[];
 }
 
 /** A figure a kind reports of itself in its telemetry (`gauges`), as its node shows it. */
@@ -72,8 +77,22 @@ export interface KindBehaviour<C> {
   credential?(config: C): Credential;
   /** For a kind whose compose mapping publishes a port: the port on 127.0.0.1 its config asks for. */
   publishPort?(config: C): number;
+  /**
+   * Compose: its program runs as a container of its own (this image, told PORT = `port`, DW_EGRESS = `egressPort`
+   * and `env`) that shares its network, beside it as its sidecar; or why it cannot run in containers.
+   */
+  composeProgram?(
+    config: C,
+  ): { image: string; port: number; egressPort: number; env: Record<string, string> } | { why: string };
+  /** Compose import: a node's config from the behaviour its exported spawn config carries (what the export added, left out). */
+  fromExportedBehaviour?(behaviour: Record<string, unknown>): C;
   /** Compose import: the config of a node made from a compose service of a matching image (its published ports). */
-  fromCompose?(spec: { image: string; publishedPorts: number[] }): C;
+  fromCompose?(spec: { image: string; publishedPorts: number[]; targetPorts: number[] }): C;
+  /**
+   * The code of the person's own it runs (a handler, a command), for people ("its handler"), or undefined when
+   * it runs none. A controller in remote mode refuses such worlds unless it was started to allow them.
+   */
+  runsCode?(config: C): string | undefined;
   /** The service whose callers are told it answers for it too (an impostor's target). */
   answersFor?(config: C): string | undefined;
 }

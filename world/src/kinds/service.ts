@@ -2,6 +2,7 @@
 // and answers, failing a share of requests by its error rate.
 import Type, { type Static } from 'typebox';
 import { ServiceCallPolicy } from '../call-policy.js';
+import { describeHandlerSyntaxError, handlerSyntaxError } from '../handler-syntax.js';
 import {
   displayField,
   Latency,
@@ -17,6 +18,9 @@ import { Identity, spawnVariant } from '../spawn-common.js';
 import { defineKind } from './kind.js';
 import { DEFAULT_STORE_WORKLOAD, StoreWorkload } from './store.js';
 
+/** The largest handler a service may carry (its source text, in characters). */
+export const MAX_HANDLER_CHARS = 64 * 1024;
+
 export const ServiceConfig = Type.Object(
   {
     latencyMs: Type.Optional(Latency),
@@ -25,6 +29,13 @@ export const ServiceConfig = Type.Object(
     calls: Type.Optional(ServiceCallPolicy),
     /** How its calls to the stores it links to read and write keys (defaults: DEFAULT_STORE_WORKLOAD). */
     store: Type.Optional(StoreWorkload),
+    /**
+     * Its own code: a JavaScript module whose default export is `async (request, ctx) => response` (see
+     * services/README.md, "Handler code"). With one, the handler answers every call (latency, error rate and the
+     * calls mode no longer apply; timeout, retries and breaker still do, on its ctx.call). At most
+     * MAX_HANDLER_CHARS characters.
+     */
+    handler: Type.Optional(Type.String({ maxLength: MAX_HANDLER_CHARS })),
   },
   strict,
 );
@@ -104,10 +115,19 @@ function storeShareProblems(config: Record<string, unknown>, at: string): Proble
   ];
 }
 
+/** A handler that does not parse is never deployed: said with its line and column. */
+function handlerProblems(config: Record<string, unknown>, at: string): Problem[] {
+  const { handler } = config;
+  if (typeof handler !== 'string' || handler.length > MAX_HANDLER_CHARS) return [];
+  const error = handlerSyntaxError(handler);
+  return error ? [{ pointer: `${at}/handler`, message: describeHandlerSyntaxError(error) }] : [];
+}
+
 export const service = defineKind({
   kind: 'service',
   title: 'Service',
-  summary: 'handles requests: waits its latency, calls every service it links to, fails a share by its error rate',
+  summary:
+    'handles requests: waits its latency, calls every service it links to, fails a share by its error rate; or runs its own handler code',
   config: ServiceConfig,
   defaults: () => ({ latencyMs: 5, errorRate: 0 }),
   node: ServiceNode,
@@ -123,12 +143,14 @@ export const service = defineKind({
   },
   serves: () => true,
   trafficSource: () => false,
+  runsCode: (config) => (config.handler === undefined ? undefined : 'its handler'),
   checkConfig(config, at) {
     const { latencyMs: _, ...rest } = config;
     return [
       ...schemaProblems(ServiceConfig, rest, at, 'config'),
       ...latencyProblems(config, at),
       ...storeShareProblems(config, at),
+      ...handlerProblems(config, at),
     ];
   },
 });

@@ -13,6 +13,8 @@ import { ServiceFields } from './service-fields';
 const LIVE = 'accepted';
 
 function describe(config: ServiceConfig, replicas: number | undefined): string {
+  const copies = replicas !== undefined && replicas !== 1 ? ` · ×${Number.isFinite(replicas) ? replicas : '?'}` : '';
+  if (config.handler !== undefined) return `its own handler${copies}`;
   const { min, max } = latencyBounds(config.latencyMs);
   const latency =
     !Number.isFinite(min) || !Number.isFinite(max) || min < 0 || max < min
@@ -23,7 +25,6 @@ function describe(config: ServiceConfig, replicas: number | undefined): string {
   const errorRate = config.errorRate ?? 0;
   // a value the world refuses (the inspector says why) is not shown as if it ran: "?" rather than "2000% errors"
   const rateShown = Number.isFinite(errorRate) && errorRate >= 0 && errorRate <= 1 ? formatPercent(errorRate) : '?';
-  const copies = replicas !== undefined && replicas !== 1 ? ` · ×${Number.isFinite(replicas) ? replicas : '?'}` : '';
   return `${latency} · ${rateShown} errors${copies}`;
 }
 

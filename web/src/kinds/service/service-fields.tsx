@@ -1,8 +1,10 @@
-// A service's behaviour: the latency it adds (fixed, or drawn from a range) and how often it fails.
+// A service's behaviour: the latency it adds (fixed, or drawn from a range) and how often it fails; or its own
+// code (a handler), in a code editor.
 import { type Latency, MAX_LATENCY_MS, type ServiceConfig } from '@dw/world';
 import { useId } from 'react';
 import { NumberField } from '../../inspector/fields';
 import type { ConfigFieldsProps } from '../kind-entry';
+import { HANDLER_TEMPLATE, HandlerEditor } from './handler-editor';
 import { StoreWorkloadFields } from './store-workload-fields';
 
 export function ServiceFields({ id, config, messages, onChange }: ConfigFieldsProps<ServiceConfig>) {
@@ -88,6 +90,39 @@ export function ServiceFields({ id, config, messages, onChange }: ConfigFieldsPr
         }}
       />
       <StoreWorkloadFields id={id} config={config} messages={messages} onChange={onChange} />
+      <fieldset className="dw-fieldset">
+        <legend className="dw-field__label">Handler (your own code)</legend>
+        {config.handler === undefined ? (
+          <button
+            type="button"
+            className="dw-button"
+            data-testid={`handler-add-${id}`}
+            onClick={() => onChange({ ...config, handler: HANDLER_TEMPLATE })}
+          >
+            Write a handler
+          </button>
+        ) : (
+          <>
+            <HandlerEditor
+              id={id}
+              value={config.handler}
+              message={messages['config/handler']}
+              onChange={(handler) => onChange({ ...config, handler })}
+            />
+            <button
+              type="button"
+              className="dw-button"
+              data-testid={`handler-remove-${id}`}
+              onClick={() => {
+                const { handler: _, ...rest } = config;
+                onChange(rest);
+              }}
+            >
+              Remove the handler
+            </button>
+          </>
+        )}
+      </fieldset>
     </>
   );
 }
