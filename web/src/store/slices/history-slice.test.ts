@@ -7,7 +7,11 @@ describe('history slice', () => {
   it('keeps the last 100 steps: undoing them all stops at the state 100 edits back', async () => {
     const store = await openExample();
     const { actions } = store.getState();
-    for (let i = 1; i <= HISTORY_LIMIT + 5; i++) actions.setName(`name ${i}`);
+    // two fields in turn: keystrokes in one field, one after another, are one step
+    for (let i = 1; i <= HISTORY_LIMIT + 5; i++) {
+      if (i % 2 === 1) actions.setName(`name ${i}`);
+      else actions.setHopBudget((i % 60) + 1);
+    }
     expect(store.getState().past).toHaveLength(HISTORY_LIMIT);
     for (let i = 0; i < HISTORY_LIMIT + 5; i++) actions.undo();
     expect(selectDraftWorld(store.getState()).name).toBe('name 5');
