@@ -228,11 +228,13 @@ export function containerPlan(
     dataDirOf: () => DATA_DIR,
   });
   const durable = world.services.filter(isDurable).map((s) => s.id);
-  // A process node's sidecar forwards to its program's container (the same network) and starts nothing.
+  // A node with a program (its kind's composeProgram) has a sidecar that forwards to the program's container (the
+  // same network) and starts nothing; its kind's fromExportedBehaviour takes these two back out on import.
   for (const program of programs) {
     const config = configs.find((c) => c.serviceId === program.id);
-    if (config?.kind === 'process') {
-      config.behaviour = { ...config.behaviour, programPort: program.port, egressPort: program.egressPort };
+    if (config) {
+      const behaviour = { ...config.behaviour, programPort: program.port, egressPort: program.egressPort };
+      config.behaviour = behaviour as typeof config.behaviour;
     }
   }
   // Every member renews its own leaf from the issuer, at 2/3 of the world's leaf lifetime (as locally).
