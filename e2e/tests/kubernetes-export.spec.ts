@@ -29,7 +29,7 @@ test('Export Kubernetes downloads the manifests; a world Kubernetes cannot name 
   const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export Kubernetes' }).click();
   const download = await downloading;
-  expect(download.suggestedFilename()).toBe('kubernetes.yaml');
+  expect(download.suggestedFilename()).toBe('k8s-shop.kubernetes.yaml');
   const text = await readFile(await download.path(), 'utf8');
   expect(text).not.toContain('PRIVATE KEY');
   expect(text).toContain(`kubectl -n dw-${worldId} port-forward service/dw-observer`);
