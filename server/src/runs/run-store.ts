@@ -290,6 +290,22 @@ export class RunStore {
     return true;
   }
 
+  /**
+   * Removes every run recorded of a world (its world is deleted); one still recorded is ended first. Imported runs
+   * stay: they belong to no world of this controller. Returns how many went.
+   */
+  async deleteWorld(worldId: string): Promise<number> {
+    await this.end(worldId);
+    const gone = [...this.runs.values()]
+      .map((kept) => kept.summary)
+      .filter((summary) => summary.worldId === worldId && !summary.imported);
+    for (const { runId } of gone) {
+      this.runs.delete(runId);
+      await rm(fileOf(this.dir, runId), { force: true });
+    }
+    return gone.length;
+  }
+
   /** Saves an imported run (records already checked) under a new id: ended, read-only. */
   async import(records: RunRecord[], start: RunStartRecord): Promise<RunSummary> {
     const runId = newRunId();

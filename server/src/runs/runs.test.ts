@@ -209,6 +209,25 @@ describe('run limits', () => {
       return (still?.frames ?? 0) > framesBefore + 2 ? true : undefined;
     });
   }, 90_000);
+
+  it('deleting a world removes its recorded runs, the running one too; an imported run stays', async () => {
+    // room again (the test before shrank the limits to nothing)
+    Object.assign(t.app.runs.limits, { maxTotalBytes: 512 * 1024 * 1024, maxRuns: 200 });
+    const [running] = t.app.runs.list();
+    const worldId = running?.worldId as string;
+    expect(running?.endedAt).toBeNull();
+    const file = (await t.app.inject(`/api/runs/${running?.runId}/export`)).json() as RunFile;
+    const imported = await t.app.inject({ method: 'POST', url: '/api/runs/import', payload: file });
+    expect(imported.statusCode, imported.body).toBe(201);
+    const copy = imported.json().run as RunSummary;
+    const recorded = t.app.runs.list(worldId).filter((r) => !r.imported);
+    expect(recorded.length).toBeGreaterThan(0);
+
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/worlds/${worldId}` })).statusCode).toBe(204);
+    for (const run of recorded) expect((await t.app.inject(`/api/runs/${run.runId}`)).statusCode).toBe(404);
+    expect(await readdir(join(t.dataDir, 'runs'))).toEqual([`${copy.runId}.ndjson`]);
+    expect(t.app.runs.list().map((r) => r.runId)).toEqual([copy.runId]);
+  }, 30_000);
 });
 
 describe('a controller killed with -9 mid-run', () => {
