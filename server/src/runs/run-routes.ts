@@ -14,8 +14,6 @@ import {
   RunParams,
   type RunRecord,
   type RunStartRecord,
-  runEvents,
-  runTotals,
 } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpProblem } from '../http/errors.js';
@@ -59,12 +57,10 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, optio
     { schema: { params: RunParams, response: { 200: RunDetail, 404: ErrorBody } } },
     async (request) => {
       const { runId } = request.params;
-      const records = await recordsOf(runId);
-      const start = startOf(runId, records);
+      const facts = await runs.factsOf(runId);
       const run = runs.get(runId);
-      if (!run) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
-      const totals = runTotals(records.flatMap((r) => (r.t === 'frame' ? [r.frame] : [])));
-      return { run, world: start.world, ...totals, events: runEvents(records) };
+      if (!facts || !run) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
+      return { run, ...facts };
     },
   );
 
@@ -82,17 +78,9 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, optio
       const from = Number(request.query.from ?? 0);
       const to = request.query.to === undefined ? Number.POSITIVE_INFINITY : Number(request.query.to);
       const limit = Math.min(Number(request.query.limit ?? MAX_FRAMES_PER_PAGE), MAX_FRAMES_PER_PAGE);
-      const frames = [];
-      let next: number | null = null;
-      for (const record of await recordsOf(runId)) {
-        if (record.t !== 'frame' || record.frame.at < from || record.frame.at >= to) continue;
-        if (frames.length === limit) {
-          next = record.frame.at;
-          break;
-        }
-        frames.push(record.frame);
-      }
-      return { runId, frames, next };
+      const page = await runs.framesPage(runId, from, to, limit);
+      if (!page) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
+      return { runId, ...page };
     },
   );
 

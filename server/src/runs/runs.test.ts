@@ -124,6 +124,11 @@ describe('a recorded run of a real mesh', () => {
     const page = await json<RunFramesPage>(app, `/api/runs/${run.runId}/frames?from=${middle.at}&limit=3`);
     expect(page.frames.map((f) => f.at)).toEqual(recorded.slice(5, 8).map((f) => f.at));
     expect(page.next).toBe(recorded[8]?.at);
+    const between = await json<RunFramesPage>(
+      app,
+      `/api/runs/${run.runId}/frames?from=${middle.at}&to=${recorded[7]?.at}`,
+    );
+    expect(between).toEqual({ runId: run.runId, frames: recorded.slice(5, 7), next: null });
     const bad = await app.inject(`/api/runs/${run.runId}/frames?limit=99999`);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().problems[0].pointer).toBe('/limit');
@@ -146,6 +151,8 @@ describe('a recorded run of a real mesh', () => {
       const copied = await json<RunDetail>(other.app, `/api/runs/${copy.runId}`);
       expect(copied.links).toEqual(detail.links);
       expect(copied.services).toEqual(detail.services);
+      const copiedFrames = await json<RunFramesPage>(other.app, `/api/runs/${copy.runId}/frames`);
+      expect(copiedFrames.frames).toEqual(recorded);
       // a broken file says what is wrong and where
       const broken = structuredClone(file);
       (broken.records[3] as { t: string }).t = 'nonsense';
