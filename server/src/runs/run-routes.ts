@@ -12,7 +12,6 @@ import {
   RunImported,
   RunList,
   RunParams,
-  type RunRecord,
   type RunStartRecord,
 } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
@@ -29,17 +28,6 @@ export interface RunRoutesOptions {
 
 export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, options) => {
   const runs = app.runs;
-
-  const recordsOf = async (runId: string): Promise<RunRecord[]> => {
-    const records = await runs.records(runId);
-    if (!records) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
-    return records;
-  };
-  const startOf = (runId: string, records: RunRecord[]): RunStartRecord => {
-    const start = records[0];
-    if (start?.t !== 'start') throw new HttpProblem(500, 'broken-run', `run "${runId}" has no start record`);
-    return start;
-  };
 
   app.get('/api/runs', { schema: { response: { 200: RunList } } }, async () => runs.list());
 
@@ -89,12 +77,13 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, optio
     { schema: { params: RunParams, response: { 200: RunFile, 404: ErrorBody } } },
     async (request, reply) => {
       const { runId } = request.params;
-      const records = await recordsOf(runId);
-      const start = startOf(runId, records);
+      const lines = await runs.lines(runId);
       const run = runs.get(runId);
-      if (!run) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
-      // written by hand: a recording is large, and its records are already what the schema says
-      const body = `{"format":"dw-run/1","run":${JSON.stringify(run)},"world":${JSON.stringify(start.world)},"records":[${records.map((r) => JSON.stringify(r)).join(',\n')}]}`;
+      if (!lines || !run) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
+      const start = JSON.parse(lines[0] ?? '{}') as RunStartRecord;
+      if (start.t !== 'start') throw new HttpProblem(500, 'broken-run', `run "${runId}" has no start record`);
+      // written by hand from the recorded lines: a recording is large, and its lines are already what the schema says
+      const body = `{"format":"dw-run/1","run":${JSON.stringify(run)},"world":${JSON.stringify(start.world)},"records":[${lines.join(',\n')}]}`;
       return reply
         .type('application/json')
         .header('content-disposition', `attachment; filename="run-${start.worldId}-${runId}.json"`)

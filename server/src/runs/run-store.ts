@@ -264,6 +264,34 @@ export class RunStore {
     }
   }
 
+  /**
+   * A run's lines as written (a torn last line left out), for an export that copies them without parsing each
+   * one; the first is its start. Undefined: no such run.
+   */
+  async lines(runId: string): Promise<string[] | undefined> {
+    if (!this.runs.has(runId)) return undefined;
+    for (const recording of this.recording.values()) {
+      if (recording.kept.summary.runId === runId) await recording.flush().catch(() => {});
+    }
+    let text: string;
+    try {
+      text = await readFile(fileOf(this.dir, runId), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const lines = text.split('\n').filter((line) => line !== '');
+    const last = lines.at(-1);
+    if (last !== undefined && lines.length > 1) {
+      try {
+        JSON.parse(last);
+      } catch {
+        lines.pop();
+      }
+    }
+    return lines;
+  }
+
   /** A run's world, totals and events (undefined: no such run). An ended run's are read once and kept. */
   async factsOf(runId: string): Promise<RunFacts | undefined> {
     const known = this.facts.get(runId);
