@@ -315,11 +315,13 @@ async function checkWorld(engine, world, yaml, observerPort, started, upSeconds)
     await sleep(TRAFFIC_FOR_MS);
 
     const perLink = world.links.map((l) => `${l.from}->${l.to} ${totals.get(l.id).requests}`).join(', ');
-    check(
+    const flowing = check(
       'requests flow on every link over mTLS (observer frames)',
       world.links.every((l) => totals.get(l.id).requests > 0),
       `${frames} frames in ${TRAFFIC_FOR_MS / 1000} s: ${perLink}`,
     );
+    // what the services said, so a silent link can be told apart from a dead caller
+    if (!flowing) log(`the services' last log lines:\n${engine.logs().trim().split('\n').slice(-60).join('\n')}`);
     const errors = [...totals.values()].reduce((sum, t) => sum + t.errors + t.refused, 0);
     check('no errors or refusals on the links', errors === 0, `${errors}`);
 
