@@ -9,6 +9,7 @@ import { MAX_PAYLOAD_BYTES, OUTSIDE_ID, type Peer, parseTraceparent, TRACEPARENT
 import type { Exchange } from '../caller.js';
 import { childOf, newSpanId, nowMs, rootContext } from '../tracing.js';
 import { defineKindRuntime, type KindContext } from './kind-runtime.js';
+import { readBody, sendJson } from './plain-http.js';
 
 /** The first byte of a TLS record that carries a handshake (a ClientHello). */
 const TLS_HANDSHAKE = 0x16;
@@ -28,27 +29,6 @@ const NOT_FORWARDED = new Set([
   'x-dw-hops',
   TRACEPARENT_HEADER,
 ]);
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
-  res.end(json);
-}
-
-/** Reads a request body, at most `limit` bytes; null when it is larger or the client went away. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) resolve(null);
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', () => resolve(null));
-  });
-}
 
 /** The route a door request takes: the service its first path segment names, and the rest of the path. */
 export function doorRoute(url: string): { id: string; path: string } | null {

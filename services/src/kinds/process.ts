@@ -31,6 +31,7 @@ import { LogLimit } from '../log.js';
 import { parseHops } from '../server.js';
 import { rootContext } from '../tracing.js';
 import { defineKindRuntime, type KindContext } from './kind-runtime.js';
+import { readBody, sendJson } from './plain-http.js';
 
 /** The verified service id of the caller, as the sidecar tells the program. */
 export const CALLER_HEADER = 'x-dw-caller';
@@ -149,27 +150,6 @@ function linesTo(stream: NodeJS.ReadableStream | null, write: (line: string) => 
     }
   });
   return last;
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
-  res.end(json);
-}
-
-/** Reads a body, at most `limit` bytes; null when it is larger or the sender went away. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) resolve(null);
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', () => resolve(null));
-  });
 }
 
 /** The egress: /<peer>/<path> from the program to a linked peer, through the caller. */

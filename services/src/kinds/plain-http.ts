@@ -1,0 +1,24 @@
+// The plain-HTTP side of the kinds that face a program or the host (a gateway's door, a process's sidecar and
+// egress): a JSON answer, and a body read into memory within a bound.
+import type http from 'node:http';
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+/** Reads a request body, at most `limit` bytes; null when it is larger or the sender went away. */
+export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) resolve(null);
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', () => resolve(null));
+  });
+}
