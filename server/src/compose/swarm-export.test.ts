@@ -140,7 +140,8 @@ describe('swarm export', () => {
 
   it("is loaded by Docker's own stack loader (`docker stack config`, offline)", (ctx) => {
     // Named in the test summary when skipped (`npm run test:compose` deploys the stack on a real engine in CI).
-    if (!stackConfig) ctx.skip('no docker client with `docker stack config` (Docker 23 or later): apt-get install docker.io');
+    if (!stackConfig)
+      ctx.skip('no docker client with `docker stack config` (Docker 23 or later): apt-get install docker.io');
     const dir = mkdtempSync(join(tmpdir(), 'dw-swarm-'));
     try {
       const file = join(dir, 'stack.yaml');
