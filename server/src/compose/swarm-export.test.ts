@@ -138,7 +138,10 @@ describe('swarm export', () => {
     expect(stack.services.worker?.volumes?.some((v) => v.startsWith('data-'))).toBe(false);
   });
 
-  it.skipIf(!stackConfig)("is loaded by Docker's own stack loader (`docker stack config`, offline)", () => {
+  it("is loaded by Docker's own stack loader (`docker stack config`, offline)", (ctx) => {
+    // Named in the test summary when skipped (`npm run test:compose` deploys the stack on a real engine in CI).
+    if (!stackConfig)
+      ctx.skip('no docker client with `docker stack config` (Docker 23 or later): apt-get install docker.io');
     const dir = mkdtempSync(join(tmpdir(), 'dw-swarm-'));
     try {
       const file = join(dir, 'stack.yaml');
