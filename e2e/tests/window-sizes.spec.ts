@@ -21,7 +21,7 @@ type Named = { name: string; box: Box };
 const overlap = (a: Box, b: Box) =>
   a.x + 0.5 < b.x + b.width && b.x + 0.5 < a.x + a.width && a.y + 0.5 < b.y + b.height && b.y + 0.5 < a.y + a.height;
 
-const describe = (n: Named) =>
+const label = (n: Named) =>
   `${n.name} [${Math.round(n.box.x)},${Math.round(n.box.y)} ${Math.round(n.box.width)}x${Math.round(n.box.height)}]`;
 
 /** Every pair of these boxes that overlap, as words. */
@@ -30,7 +30,7 @@ function overlapping(boxes: readonly Named[], others: readonly Named[] = boxes):
   for (const [i, a] of boxes.entries()) {
     for (const [j, b] of others.entries()) {
       if (others === boxes && j <= i) continue;
-      if (overlap(a.box, b.box)) found.push(`${describe(a)} overlaps ${describe(b)}`);
+      if (overlap(a.box, b.box)) found.push(`${label(a)} overlaps ${label(b)}`);
     }
   }
   return found;
@@ -101,7 +101,7 @@ async function checkLayout(page: Page, worldName: string, what: string, viewport
   expect.soft(overlapping(controls), `${what}: header controls that overlap`).toEqual([]);
   const outside = controls
     .filter((c) => c.box.x < 0 || c.box.y < 0 || c.box.x + c.box.width > viewport.width + 0.5)
-    .map(describe);
+    .map(label);
   expect.soft(outside, `${what}: header controls outside the window`).toEqual([]);
 
   // The world picker shows the whole name, not "un…".
@@ -125,7 +125,7 @@ async function checkLayout(page: Page, worldName: string, what: string, viewport
         n.box.x + n.box.width > pane.box.x + pane.box.width ||
         n.box.y + n.box.height > pane.box.y + pane.box.height,
     )
-    .map(describe);
+    .map(label);
   expect.soft(cut, `${what}: nodes cut off by the canvas's edge`).toEqual([]);
   const minimap = await boxesOf(page, '.react-flow__minimap');
   expect(minimap, 'the minimap shows').toHaveLength(1);
@@ -144,12 +144,12 @@ async function checkLayout(page: Page, worldName: string, what: string, viewport
   const legend = await boxesOf(page, '.dw-legend li');
   if (!paletteBox) throw new Error('no palette');
   expect(legend.length, 'legend entries').toBe(3);
-  expect.soft(paletteBox.box.y + paletteBox.box.height, `${what}: the palette's bottom`).toBeLessThanOrEqual(
-    viewport.height + 0.5,
-  );
+  expect
+    .soft(paletteBox.box.y + paletteBox.box.height, `${what}: the palette's bottom`)
+    .toBeLessThanOrEqual(viewport.height + 0.5);
   const hidden = legend
     .filter((l) => l.box.y < paletteBox.box.y || l.box.y + l.box.height > paletteBox.box.y + paletteBox.box.height)
-    .map(describe);
+    .map(label);
   expect.soft(hidden, `${what}: legend entries out of the palette's view at its end`).toEqual([]);
   expect
     .soft(
@@ -253,7 +253,7 @@ test.describe('a new empty world', () => {
     await expect(inspector).toBeVisible();
     await expect(header).toHaveAttribute('data-tone', 'empty');
     await expect(inspector).toHaveAttribute('data-tone', 'empty');
-    expect(await inspector.innerText()).toContain((await header.innerText()).trim());
+    expect(await inspector.textContent()).toContain((await header.textContent())?.trim() ?? '');
     const danger = await page.evaluate(() => {
       const probe = document.createElement('span');
       probe.style.color = 'var(--dw-danger)';
@@ -268,7 +268,7 @@ test.describe('a new empty world', () => {
     // The Deploy button's tooltip gives the same reason.
     await expect(page.getByRole('button', { name: 'Deploy' })).toHaveAttribute(
       'title',
-      new RegExp((await header.innerText()).trim()),
+      new RegExp((await header.textContent())?.trim() ?? ''),
     );
   });
 });
