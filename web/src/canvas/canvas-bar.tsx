@@ -1,10 +1,12 @@
 // The diagram's own bar: undo/redo, copy/paste/duplicate, automatic layout. Short words, shortcuts in titles.
-import { useReactFlow } from '@xyflow/react';
 import { useEditor, useEditorActions } from '../store/editor-context';
 
-const FIT = { padding: 0.2, maxZoom: 1, duration: 200 } as const;
+interface CanvasBarProps {
+  /** Fits the diagram into view, animated over `duration` ms (the canvas's sticky fit). */
+  fit: (duration?: number) => void;
+}
 
-export function CanvasBar() {
+export function CanvasBar({ fit }: CanvasBarProps) {
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
   const hasClip = useEditor((s) => s.hasClip);
@@ -12,7 +14,6 @@ export function CanvasBar() {
   const open = useEditor((s) => s.worldId !== null);
   const empty = useEditor((s) => s.nodes.length === 0);
   const actions = useEditorActions();
-  const flow = useReactFlow();
   if (!open) return null;
   return (
     <div className="dw-canvas-bar" role="toolbar" aria-label="Diagram">
@@ -52,7 +53,7 @@ export function CanvasBar() {
         disabled={empty}
         onClick={() => {
           actions.autoLayout();
-          requestAnimationFrame(() => void flow.fitView(FIT));
+          requestAnimationFrame(() => fit(200));
         }}
       >
         Auto layout

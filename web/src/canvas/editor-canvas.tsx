@@ -1,7 +1,7 @@
 // The diagram: React Flow in controlled mode over the editor store, the drop target for palette items, and the
 // particle overlay on top.
 import { Background, Controls, type FinalConnectionState, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
-import { type DragEvent, useCallback, useEffect } from 'react';
+import { type DragEvent, useCallback, useEffect, useRef } from 'react';
 import { entryOf } from '../kinds';
 import { DeployProgressSummary } from '../live/deploy-progress-summary';
 import { ParticleOverlay } from '../live/particle-overlay';
@@ -9,13 +9,14 @@ import { NODE_SIZE, readDraggedKind } from '../palette/palette-drag';
 import { useEditor, useEditorActions, useStores } from '../store/editor-context';
 import type { EditorEdge, EditorNode } from '../store/flow-types';
 import { CanvasBar } from './canvas-bar';
+import { fitOptions, MINIMAP_SIZE } from './fit-view';
 import { edgeTypes, nodeTypes } from './node-and-edge-types';
+import { useStickyFit } from './use-sticky-fit';
 
 const DELETE_KEYS = ['Delete', 'Backspace'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
-const FIT_OPTIONS = { padding: 0.2, maxZoom: 1 } as const;
 const DEFAULT_EDGE_OPTIONS = { type: 'link' } as const;
-const MINIMAP_STYLE = { width: 168, height: 112 };
+const FIT_BUTTON_OPTIONS = fitOptions(200);
 const SNAP_GRID: [number, number] = [12, 12];
 
 const miniMapColour = (node: EditorNode): string => entryOf(node.data.kind).colour;
@@ -28,13 +29,19 @@ export function EditorCanvas() {
   const actions = useEditorActions();
   const { editor } = useStores();
   const flow = useReactFlow<EditorNode, EditorEdge>();
+  const canvas = useRef<HTMLDivElement>(null);
+  const { fit, follow, release, onMoveStart } = useStickyFit(canvas);
 
-  // A freshly opened world is fitted into view; an empty one starts at the origin, unzoomed.
+  // A freshly opened world is fitted into view (and stays fitted until moved); an empty one starts at the origin,
+  // unzoomed.
   useEffect(() => {
     if (loadSeq === 0) return;
-    if (editor.getState().nodes.length === 0) void flow.setViewport({ x: 40, y: 40, zoom: 1 });
-    else void flow.fitView(FIT_OPTIONS);
-  }, [loadSeq, editor, flow]);
+    if (editor.getState().nodes.length > 0) fit();
+    else {
+      release();
+      void flow.setViewport({ x: 40, y: 40, zoom: 1 });
+    }
+  }, [loadSeq, editor, flow, fit, release]);
 
   const onDragOver = useCallback((event: DragEvent) => {
     event.preventDefault();
@@ -71,7 +78,7 @@ export function EditorCanvas() {
   );
 
   return (
-    <div className="dw-canvas">
+    <div className="dw-canvas" ref={canvas}>
       <ReactFlow<EditorNode, EditorEdge>
         nodes={nodes}
         edges={edges}
@@ -83,6 +90,8 @@ export function EditorCanvas() {
         onConnect={actions.connect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
+        onMoveStart={onMoveStart}
+        onNodeDragStart={release}
         onDragOver={onDragOver}
         onDrop={onDrop}
         deleteKeyCode={DELETE_KEYS}
@@ -102,12 +111,17 @@ export function EditorCanvas() {
           nodeColor={miniMapColour}
           nodeStrokeWidth={0}
           ariaLabel="Overview"
-          style={MINIMAP_STYLE}
+          style={MINIMAP_SIZE}
         />
-        <Controls showInteractive={false} />
+        <Controls
+          showInteractive={false}
+          orientation="horizontal"
+          fitViewOptions={FIT_BUTTON_OPTIONS}
+          onFitView={follow}
+        />
         <ParticleOverlay />
       </ReactFlow>
-      <CanvasBar />
+      <CanvasBar fit={fit} />
       <DeployProgressSummary />
       {empty && (
         <div className="dw-empty-hint" role="note">

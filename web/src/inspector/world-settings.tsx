@@ -1,6 +1,7 @@
 // With nothing selected: the world's own settings, what it holds, and every problem in it.
 import { DEFAULT_HOP_BUDGET, DEFAULT_LEAF_LIFETIME_MINUTES, KIND_LIST } from '@dw/world';
 import { ScenarioPanel } from '../scenarios/scenario-panel';
+import { selectReadinessHint, selectReadinessMessage, selectReadinessTone } from '../store/deploy-readiness';
 import { useEditor, useEditorActions } from '../store/editor-context';
 import { plural, selectDraftWorld } from '../store/editor-store';
 import { problemSubject } from '../store/problem-index';
@@ -12,7 +13,23 @@ function ProblemList() {
   const problems = useEditor((s) => s.problems.list);
   const world = useEditor(selectDraftWorld);
   const actions = useEditorActions();
-  if (problems.length === 0) return <p className="dw-ok">No problems: ready to deploy.</p>;
+  const readiness = useEditor(selectReadinessTone);
+  const message = useEditor(selectReadinessMessage);
+  const hint = useEditor(selectReadinessHint);
+  if (readiness === 'empty') {
+    return (
+      <p className="dw-readiness dw-readiness--note" data-testid="world-readiness" data-tone="empty">
+        {message}: {hint}.
+      </p>
+    );
+  }
+  if (problems.length === 0) {
+    return (
+      <p className="dw-ok" data-testid="world-readiness" data-tone="ready">
+        No problems: ready to deploy.
+      </p>
+    );
+  }
   return (
     <section className="dw-inspector__section" aria-label="Problems">
       <h3 className="dw-section-title">

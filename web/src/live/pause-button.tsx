@@ -9,13 +9,16 @@ export function PauseButton() {
   return (
     <button
       type="button"
-      className={`dw-button${paused ? ' dw-button--active' : ''}`}
+      className={`dw-button dw-button--collapsible${paused ? ' dw-button--active' : ''}`}
       aria-pressed={paused}
       onClick={() => traffic.getState().actions.setPaused(!paused)}
       title={paused ? 'Resume the live view' : 'Hold the live view still (the world keeps running)'}
       data-testid="live-pause"
     >
-      {paused ? '▶ Resume' : '❚❚ Pause'}
+      <span className="dw-button__icon" aria-hidden="true">
+        {paused ? '▶' : '❚❚'}
+      </span>
+      <span className="dw-button__label">{paused ? 'Resume' : 'Pause'}</span>
     </button>
   );
 }

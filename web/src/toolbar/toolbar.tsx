@@ -1,20 +1,45 @@
 // The top bar: which world, its unsaved mark, the deployment's state, and Save / Deploy / Stop.
+// One row from 1024 px wide up: below 1280 px the brand keeps its mark and New world its "+", and the buttons
+// tighten; should it still be short of room (a long world name), it wraps onto a second row rather than let a
+// control shrink or slide under its neighbour (styles.css, "top bar").
 
 import { PauseButton } from '../live/pause-button';
+import { selectReadinessMessage, selectReadinessTone } from '../store/deploy-readiness';
 import { useEditor, useEditorActions } from '../store/editor-context';
-import { plural, selectDirty } from '../store/editor-store';
+import { selectDirty } from '../store/editor-store';
 import { DeployStatusPill } from './deploy-status-pill';
 import { WorldMenu } from './world-menu';
 import { WorldPicker } from './world-picker';
 
-function useDeployBlocker(): string | null {
-  return useEditor((s) => {
-    if (s.worldId === null) return 'No world is open';
-    if (s.busy === 'loading' || s.busy === 'creating') return 'Loading…';
-    if (s.problems.list.length > 0) return `${plural(s.problems.list.length, 'problem')} to fix`;
-    if (s.nodes.length === 0) return 'Nothing drawn yet';
-    return null;
-  });
+/** Why Deploy is off (the same words the world's inspector says), or null when it may deploy. */
+function useDeployBlocker(): { tone: string; message: string } | null {
+  const tone = useEditor(selectReadinessTone);
+  const message = useEditor(selectReadinessMessage);
+  return tone === 'ready' ? null : { tone, message };
+}
+
+/** The blocker beside Deploy: problems are a red link to their list; an empty world or a load, a quiet note. */
+function DeployBlocker({ tone, message }: { tone: string; message: string }) {
+  const actions = useEditorActions();
+  if (tone === 'problems') {
+    return (
+      <button
+        type="button"
+        className="dw-blocker"
+        data-testid="deploy-readiness"
+        data-tone={tone}
+        onClick={() => actions.select(null)}
+        title="Show the problems"
+      >
+        {message}
+      </button>
+    );
+  }
+  return (
+    <span className="dw-readiness" data-testid="deploy-readiness" data-tone={tone}>
+      {message}
+    </span>
+  );
 }
 
 export function Toolbar() {
@@ -39,9 +64,9 @@ export function Toolbar() {
 
   return (
     <header className="dw-toolbar">
-      <div className="dw-brand">
+      <div className="dw-brand" title="Distributed World">
         <span className="dw-brand__mark" aria-hidden="true" />
-        Distributed World
+        <span className="dw-brand__name">Distributed World</span>
       </div>
       <div className="dw-toolbar__world">
         <WorldPicker />
@@ -50,14 +75,22 @@ export function Toolbar() {
             <span aria-hidden="true">●</span> unsaved
           </span>
         )}
-        {!dirty && baseRev !== null && <span className="dw-muted">saved · rev {baseRev}</span>}
+        {!dirty && baseRev !== null && (
+          <span className="dw-muted dw-saved" title={`Saved as revision ${baseRev}`}>
+            saved · rev {baseRev}
+          </span>
+        )}
         <button
           type="button"
-          className="dw-button"
+          className="dw-button dw-button--collapsible"
           onClick={() => void actions.createWorld()}
           disabled={busy === 'creating' || observing !== null}
+          title="Start a new, empty world"
         >
-          New world
+          <span className="dw-button__icon" aria-hidden="true">
+            +
+          </span>
+          <span className="dw-button__label">New world</span>
         </button>
         <WorldMenu />
         <button
@@ -71,73 +104,70 @@ export function Toolbar() {
           Runs
         </button>
       </div>
-      <div className="dw-toolbar__spacer" />
-      <PauseButton />
-      <DeployStatusPill />
-      {observing !== null && (
-        <span
-          className="dw-pill dw-pill--info"
-          data-testid="observing"
-          title={`This controller only watches world "${observing}" running in docker compose, from its telemetry. Stop it with docker-compose down.`}
-        >
-          Observing compose · read-only
-        </span>
-      )}
-      {replaying && (
-        <button
-          type="button"
-          className="dw-pill dw-pill--info"
-          data-testid="replay-pill"
-          onClick={() => void actions.leaveReplay()}
-          title="A recorded run is shown: nothing can be saved or deployed. Click to go back to live."
-        >
-          Replay · back to live
-        </button>
-      )}
-      {observing === null && !replaying && (
-        <div className="dw-toolbar__actions">
-          {blocker && loaded && (
-            <button type="button" className="dw-blocker" onClick={() => actions.select(null)} title="Show the problems">
-              {blocker}
+      <div className="dw-toolbar__end">
+        <PauseButton />
+        <DeployStatusPill />
+        {observing !== null && (
+          <span
+            className="dw-pill dw-pill--info"
+            data-testid="observing"
+            title={`This controller only watches world "${observing}" running in docker compose, from its telemetry. Stop it with docker-compose down.`}
+          >
+            Observing compose · read-only
+          </span>
+        )}
+        {replaying && (
+          <button
+            type="button"
+            className="dw-pill dw-pill--info"
+            data-testid="replay-pill"
+            onClick={() => void actions.leaveReplay()}
+            title="A recorded run is shown: nothing can be saved or deployed. Click to go back to live."
+          >
+            Replay · back to live
+          </button>
+        )}
+        {observing === null && !replaying && (
+          <div className="dw-toolbar__actions">
+            {blocker && loaded && <DeployBlocker tone={blocker.tone} message={blocker.message} />}
+            <button
+              type="button"
+              className="dw-button"
+              onClick={() => void actions.save()}
+              disabled={saveBlocker !== null || busy !== null}
+              title={saveBlocker ?? 'Save (Ctrl+S)'}
+            >
+              Save
             </button>
-          )}
-          <button
-            type="button"
-            className="dw-button"
-            onClick={() => void actions.save()}
-            disabled={saveBlocker !== null || busy !== null}
-            title={saveBlocker ?? 'Save (Ctrl+S)'}
-          >
-            Save
-          </button>
-          <button
-            type="button"
-            className="dw-button dw-button--primary"
-            onClick={() => void actions.requestDeploy()}
-            disabled={blocker !== null || busy !== null}
-            title={
-              blocker
-                ? `Cannot deploy: ${blocker}`
-                : deployed
-                  ? 'Show what a redeploy changes, then apply it'
-                  : dirty
-                    ? 'Save, then deploy'
-                    : 'Deploy the saved world'
-            }
-          >
-            Deploy
-          </button>
-          <button
-            type="button"
-            className="dw-button"
-            onClick={() => void actions.stop()}
-            disabled={!deployed || busy !== null}
-            title={deployed ? 'Stop every process of this world' : 'Nothing is deployed'}
-          >
-            Stop
-          </button>
-        </div>
-      )}
+            <button
+              type="button"
+              className="dw-button dw-button--primary"
+              onClick={() => void actions.requestDeploy()}
+              disabled={blocker !== null || busy !== null}
+              title={
+                blocker
+                  ? `Cannot deploy: ${blocker.message}`
+                  : deployed
+                    ? 'Show what a redeploy changes, then apply it'
+                    : dirty
+                      ? 'Save, then deploy'
+                      : 'Deploy the saved world'
+              }
+            >
+              Deploy
+            </button>
+            <button
+              type="button"
+              className="dw-button"
+              onClick={() => void actions.stop()}
+              disabled={!deployed || busy !== null}
+              title={deployed ? 'Stop every process of this world' : 'Nothing is deployed'}
+            >
+              Stop
+            </button>
+          </div>
+        )}
+      </div>
     </header>
   );
 }

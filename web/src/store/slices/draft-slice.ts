@@ -221,7 +221,12 @@ export function draftSlice({ set, get }: SliceKit, history: HistoryKeeper): Slic
       const { nodes, edges } = get();
       if (nodes.length === 0) return;
       const positions = layeredLayout({
-        nodes: nodes.map((n) => ({ id: n.id, kind: n.data.kind })),
+        nodes: nodes.map((n) => ({
+          id: n.id,
+          kind: n.data.kind,
+          width: n.measured?.width,
+          height: n.measured?.height,
+        })),
         links: edges.map((e) => ({ from: e.source, to: e.target })),
       });
       edit({ nodes: nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position })) });
