@@ -70,6 +70,13 @@ export function EditorCanvas() {
     [actions],
   );
 
+  // Deleting a node that runs asks first (the delete dialog): its process keeps running until the next deploy.
+  const onBeforeDelete = useCallback(
+    async ({ nodes, edges }: { nodes: EditorNode[]; edges: EditorEdge[] }) =>
+      actions.requestRemove({ nodes: nodes.map((n) => n.id), links: edges.map((e) => e.id) }),
+    [actions],
+  );
+
   return (
     <div className="dw-canvas">
       <ReactFlow<EditorNode, EditorEdge>
@@ -86,6 +93,7 @@ export function EditorCanvas() {
         onDragOver={onDragOver}
         onDrop={onDrop}
         deleteKeyCode={DELETE_KEYS}
+        onBeforeDelete={onBeforeDelete}
         snapToGrid
         snapGrid={SNAP_GRID}
         multiSelectionKeyCode={MULTI_SELECT_KEYS}
