@@ -206,7 +206,8 @@ const composeEngine = {
     const id = compose(['ps', '-q', service]).stdout.trim();
     return JSON.parse(sh(DOCKER, ['inspect', '--format', '{{json .Mounts}}', id]).stdout);
   },
-  logs: () => compose(['logs', '--no-color'], { allowFail: true }).stdout,
+  logs: (tail) =>
+    compose(['logs', '--no-color', ...(tail ? ['--tail', String(tail)] : [])], { allowFail: true }).stdout,
   volume: (name) => `${project}_${name}`,
 };
 
@@ -235,12 +236,13 @@ const swarmEngine = {
     const [id] = tasksOf(service);
     return JSON.parse(sh(DOCKER, ['inspect', '--format', '{{json .Mounts}}', id]).stdout);
   },
-  logs() {
+  logs(tail) {
     const names = sh(DOCKER, ['stack', 'services', '--format', '{{.Name}}', stack]).stdout.trim().split('\n');
     return names
       .map((name) => {
-        const out = sh(DOCKER, ['service', 'logs', '--raw', '--no-trunc', name], { allowFail: true });
-        return `${out.stdout}${out.stderr}`;
+        const last = tail ? ['--tail', String(tail)] : [];
+        const out = sh(DOCKER, ['service', 'logs', '--raw', '--no-trunc', ...last, name], { allowFail: true });
+        return tail ? `--- ${name}\n${out.stdout}${out.stderr}` : `${out.stdout}${out.stderr}`;
       })
       .join('\n');
   },
@@ -315,11 +317,13 @@ async function checkWorld(engine, world, yaml, observerPort, started, upSeconds)
     await sleep(TRAFFIC_FOR_MS);
 
     const perLink = world.links.map((l) => `${l.from}->${l.to} ${totals.get(l.id).requests}`).join(', ');
-    check(
+    const flowing = check(
       'requests flow on every link over mTLS (observer frames)',
       world.links.every((l) => totals.get(l.id).requests > 0),
       `${frames} frames in ${TRAFFIC_FOR_MS / 1000} s: ${perLink}`,
     );
+    // what the services said, so a silent link can be told apart from a dead caller
+    if (!flowing) log(`the services' last log lines:\n${engine.logs(12)}`);
     const errors = [...totals.values()].reduce((sum, t) => sum + t.errors + t.refused, 0);
     check('no errors or refusals on the links', errors === 0, `${errors}`);
 

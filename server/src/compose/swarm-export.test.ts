@@ -103,6 +103,14 @@ describe('swarm export', () => {
     expect(stack.services['dw-pki']?.command).toEqual(['node', '/app/server/dist/compose-pki.js']);
   });
 
+  it('reads back the same under YAML 1.1 (docker stack deploy): a layout key "y" stays a string, not true', () => {
+    const text = swarmYaml({ worldId: 'shop-abc123', rev: 2, world: WORLD });
+    const doc = parse(text, { version: '1.1' }) as { 'x-distributed-world': { nodes: Record<string, object> } };
+    for (const node of WORLD.services) {
+      expect(doc['x-distributed-world'].nodes[node.id]).toMatchObject({ x: node.position.x, y: node.position.y });
+    }
+  });
+
   it('validates against the compose-spec schema, with no private key', () => {
     const validate = composeValidator();
     for (const world of [WORLD, MESH_WORLD]) {

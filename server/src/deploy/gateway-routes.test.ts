@@ -50,20 +50,24 @@ describe('POST /api/worlds/:id/gateways/:gatewayId/try', () => {
     const port = (await w.status()).services.find((s) => s.id === 'door')?.port;
     expect(body.url).toBe(`http://127.0.0.1:${port}`);
     expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
-    // The trace holds the door's span and the hops behind it (orders, and its call to payments).
+    // The trace holds the door's span and the hops behind it (orders, and its call to payments). Each service
+    // reports its spans in its own batches, so wait until the three have reported.
     const trace = await waitFor(
-      'the trace of the request, through payments',
+      'the trace of the request, from the door through orders to payments',
       async () => {
         const answer = await live.api<Trace>('GET', `/api/worlds/${w.id}/traces/${body.traceId}`);
-        return answer.status === 200 && answer.body.spans.some((s) => s.service === 'payments')
-          ? answer.body
-          : undefined;
+        if (answer.status !== 200) return undefined;
+        const services = new Set(answer.body.spans.map((s) => s.service));
+        return ['door', 'orders', 'payments'].every((id) => services.has(id)) ? answer.body : undefined;
       },
       10_000,
       200,
     );
-    const services = new Set(trace.spans.map((s) => s.service));
-    expect([...services].sort()).toEqual(['door', 'orders', 'payments']);
+    expect(new Set(trace.spans.map((s) => s.service))).toEqual(new Set(['door', 'orders', 'payments']));
+    // The door started it: its span is the one root, and every other span hangs under a span of this trace.
+    const ids = new Set(trace.spans.map((s) => s.spanId));
+    const roots = trace.spans.filter((s) => s.parentId === null || !ids.has(s.parentId));
+    expect(roots.map((s) => s.service)).toEqual(['door']);
   });
 
   it('passes the method, headers and body on, and the door answers 404 with its routes elsewhere', async () => {

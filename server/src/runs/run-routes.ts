@@ -12,10 +12,7 @@ import {
   RunImported,
   RunList,
   RunParams,
-  type RunRecord,
   type RunStartRecord,
-  runEvents,
-  runTotals,
 } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpProblem } from '../http/errors.js';
@@ -31,17 +28,6 @@ export interface RunRoutesOptions {
 
 export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, options) => {
   const runs = app.runs;
-
-  const recordsOf = async (runId: string): Promise<RunRecord[]> => {
-    const records = await runs.records(runId);
-    if (!records) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
-    return records;
-  };
-  const startOf = (runId: string, records: RunRecord[]): RunStartRecord => {
-    const start = records[0];
-    if (start?.t !== 'start') throw new HttpProblem(500, 'broken-run', `run "${runId}" has no start record`);
-    return start;
-  };
 
   app.get('/api/runs', { schema: { response: { 200: RunList } } }, async () => runs.list());
 
@@ -59,12 +45,10 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, optio
     { schema: { params: RunParams, response: { 200: RunDetail, 404: ErrorBody } } },
     async (request) => {
       const { runId } = request.params;
-      const records = await recordsOf(runId);
-      const start = startOf(runId, records);
+      const facts = await runs.factsOf(runId);
       const run = runs.get(runId);
-      if (!run) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
-      const totals = runTotals(records.flatMap((r) => (r.t === 'frame' ? [r.frame] : [])));
-      return { run, world: start.world, ...totals, events: runEvents(records) };
+      if (!facts || !run) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
+      return { run, ...facts };
     },
   );
 
@@ -82,17 +66,9 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, optio
       const from = Number(request.query.from ?? 0);
       const to = request.query.to === undefined ? Number.POSITIVE_INFINITY : Number(request.query.to);
       const limit = Math.min(Number(request.query.limit ?? MAX_FRAMES_PER_PAGE), MAX_FRAMES_PER_PAGE);
-      const frames = [];
-      let next: number | null = null;
-      for (const record of await recordsOf(runId)) {
-        if (record.t !== 'frame' || record.frame.at < from || record.frame.at >= to) continue;
-        if (frames.length === limit) {
-          next = record.frame.at;
-          break;
-        }
-        frames.push(record.frame);
-      }
-      return { runId, frames, next };
+      const page = await runs.framesPage(runId, from, to, limit);
+      if (!page) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
+      return { runId, ...page };
     },
   );
 
@@ -101,12 +77,13 @@ export const runRoutes: FastifyPluginAsync<RunRoutesOptions> = async (app, optio
     { schema: { params: RunParams, response: { 200: RunFile, 404: ErrorBody } } },
     async (request, reply) => {
       const { runId } = request.params;
-      const records = await recordsOf(runId);
-      const start = startOf(runId, records);
+      const lines = await runs.lines(runId);
       const run = runs.get(runId);
-      if (!run) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
-      // written by hand: a recording is large, and its records are already what the schema says
-      const body = `{"format":"dw-run/1","run":${JSON.stringify(run)},"world":${JSON.stringify(start.world)},"records":[${records.map((r) => JSON.stringify(r)).join(',\n')}]}`;
+      if (!lines || !run) throw new HttpProblem(404, 'not-found', `there is no run "${runId}" on this controller`);
+      const start = JSON.parse(lines[0] ?? '{}') as RunStartRecord;
+      if (start.t !== 'start') throw new HttpProblem(500, 'broken-run', `run "${runId}" has no start record`);
+      // written by hand from the recorded lines: a recording is large, and its lines are already what the schema says
+      const body = `{"format":"dw-run/1","run":${JSON.stringify(run)},"world":${JSON.stringify(start.world)},"records":[${lines.join(',\n')}]}`;
       return reply
         .type('application/json')
         .header('content-disposition', `attachment; filename="run-${start.worldId}-${runId}.json"`)

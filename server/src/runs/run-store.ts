@@ -7,10 +7,21 @@
 // (a `truncated` line says so), and the oldest ENDED runs are removed while the total passes `maxTotalBytes` or
 // the count passes `maxRuns` -- never a run being recorded.
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunRecord, RunStartRecord, RunSummary, World } from '@dw/world';
+import { createInterface } from 'node:readline';
+import {
+  type RunEvent,
+  type RunRecord,
+  type RunStartRecord,
+  type RunSummary,
+  runEvents,
+  runTotals,
+  type TrafficFrame,
+  type World,
+} from '@dw/world';
 import { ensurePrivateDir } from '../storage/atomic-write.js';
 
 export interface RunLimits {
@@ -45,6 +56,18 @@ const END_RESERVE_BYTES = 256;
 export const newRunId = (at = Date.now()) => `${at.toString(36)}-${randomBytes(3).toString('hex')}`;
 const fileOf = (dir: string, runId: string) => join(dir, `${runId}.ndjson`);
 const RUN_FILE = /^([a-z0-9]{1,16}-[0-9a-f]{6})\.ndjson$/;
+
+/** What GET /api/runs/:runId says of a run beyond its summary: computed once for an ended run, then kept. */
+export interface RunFacts {
+  world: World;
+  spanMs: number;
+  links: ReturnType<typeof runTotals>['links'];
+  services: ReturnType<typeof runTotals>['services'];
+  events: RunEvent[];
+}
+
+/** A frame's line starts `{"t":"frame","at":<ms>,` (JSON.stringify keeps the order it was built in). */
+const FRAME_LINE = /^\{"t":"frame","at":(\d+),/;
 
 /** Parses a recording's text: a line that does not parse (a torn last line after a crash) is skipped. */
 export function parseRecords(text: string): { records: RunRecord[]; skipped: number } {
@@ -169,6 +192,8 @@ class Recording {
 
 export class RunStore {
   private readonly runs = new Map<string, Kept>();
+  /** The facts of ended runs already read (small: totals per link and service, at most MAX_RUN_EVENTS events). */
+  private readonly facts = new Map<string, RunFacts>();
   /** The run being recorded, per world. */
   private readonly recording = new Map<string, Recording>();
   private timer: NodeJS.Timeout | undefined;
@@ -240,6 +265,95 @@ export class RunStore {
   }
 
   /**
+   * A run's lines as written (a torn last line left out), for an export that copies them without parsing each
+   * one; the first is its start. Undefined: no such run.
+   */
+  async lines(runId: string): Promise<string[] | undefined> {
+    if (!this.runs.has(runId)) return undefined;
+    for (const recording of this.recording.values()) {
+      if (recording.kept.summary.runId === runId) await recording.flush().catch(() => {});
+    }
+    let text: string;
+    try {
+      text = await readFile(fileOf(this.dir, runId), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const lines = text.split('\n').filter((line) => line !== '');
+    const last = lines.at(-1);
+    if (last !== undefined && lines.length > 1) {
+      try {
+        JSON.parse(last);
+      } catch {
+        lines.pop();
+      }
+    }
+    return lines;
+  }
+
+  /** A run's world, totals and events (undefined: no such run). An ended run's are read once and kept. */
+  async factsOf(runId: string): Promise<RunFacts | undefined> {
+    const known = this.facts.get(runId);
+    if (known) return known;
+    const records = await this.records(runId);
+    if (!records) return undefined;
+    const start = records[0];
+    if (start?.t !== 'start') throw new Error(`run "${runId}" has no start record`);
+    const totals = runTotals(records.flatMap((r) => (r.t === 'frame' ? [r.frame] : [])));
+    const facts: RunFacts = { world: start.world, ...totals, events: runEvents(records) };
+    if (this.runs.get(runId)?.summary.endedAt != null && !this.isRecording(runId)) this.facts.set(runId, facts);
+    return facts;
+  }
+
+  /**
+   * The frames of a run whose window closed in [from, to), at most `limit`, and the time of the next one. The file
+   * is read as a stream and only the page's lines are parsed, so a page costs the same whatever the run's size
+   * (undefined: no such run).
+   */
+  async framesPage(
+    runId: string,
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<{ frames: TrafficFrame[]; next: number | null } | undefined> {
+    if (!this.runs.has(runId)) return undefined;
+    for (const recording of this.recording.values()) {
+      if (recording.kept.summary.runId === runId) await recording.flush().catch(() => {});
+    }
+    const stream = createReadStream(fileOf(this.dir, runId), { encoding: 'utf8' });
+    const opened = new Promise<boolean>((resolve) => {
+      stream.once('open', () => resolve(true));
+      stream.once('error', () => resolve(false));
+    });
+    if (!(await opened)) return undefined;
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    const frames: TrafficFrame[] = [];
+    let next: number | null = null;
+    try {
+      for await (const line of lines) {
+        const at = FRAME_LINE.exec(line)?.[1];
+        if (at === undefined) continue;
+        const time = Number(at);
+        if (time < from || time >= to) continue;
+        if (frames.length === limit) {
+          next = time;
+          break;
+        }
+        try {
+          frames.push((JSON.parse(line) as { frame: TrafficFrame }).frame);
+        } catch {
+          // a torn last line after a crash
+        }
+      }
+    } finally {
+      lines.close();
+      stream.destroy();
+    }
+    return { frames, next };
+  }
+
+  /**
    * Starts recording a run of `worldId` at `rev` (ending the one it had). Synchronous, so that no event of the
    * deploy falls between two runs; the file is opened in the background and written at the next flush.
    */
@@ -286,8 +400,26 @@ export class RunStore {
     if (!this.runs.has(runId)) return false;
     if (this.isRecording(runId)) throw new Error('recording');
     this.runs.delete(runId);
+    this.facts.delete(runId);
     await rm(fileOf(this.dir, runId), { force: true });
     return true;
+  }
+
+  /**
+   * Removes every run recorded of a world (its world is deleted); one still recorded is ended first. Imported runs
+   * stay: they belong to no world of this controller. Returns how many went.
+   */
+  async deleteWorld(worldId: string): Promise<number> {
+    await this.end(worldId);
+    const gone = [...this.runs.values()]
+      .map((kept) => kept.summary)
+      .filter((summary) => summary.worldId === worldId && !summary.imported);
+    for (const { runId } of gone) {
+      this.runs.delete(runId);
+      this.facts.delete(runId);
+      await rm(fileOf(this.dir, runId), { force: true });
+    }
+    return gone.length;
   }
 
   /** Saves an imported run (records already checked) under a new id: ended, read-only. */
@@ -302,7 +434,8 @@ export class RunStore {
       else {
         if (record.t === 'frame') frames++;
         last = Math.max(last, record.at);
-        lines.push(JSON.stringify(record));
+        // a frame's line is written as the recorder writes it (t, at first): readers find frames by that prefix
+        lines.push(JSON.stringify(record.t === 'frame' ? { t: 'frame', at: record.at, frame: record.frame } : record));
       }
     }
     lines.unshift(JSON.stringify({ ...start, runId, imported: true } satisfies RunStartRecord));
@@ -366,6 +499,7 @@ export class RunStore {
     for (const kept of candidates) {
       if (total <= this.limits.maxTotalBytes && count <= this.limits.maxRuns) break;
       this.runs.delete(kept.summary.runId);
+      this.facts.delete(kept.summary.runId);
       total -= kept.bytes;
       count--;
       await rm(fileOf(this.dir, kept.summary.runId), { force: true }).catch((error: unknown) =>

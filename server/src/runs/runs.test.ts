@@ -124,6 +124,11 @@ describe('a recorded run of a real mesh', () => {
     const page = await json<RunFramesPage>(app, `/api/runs/${run.runId}/frames?from=${middle.at}&limit=3`);
     expect(page.frames.map((f) => f.at)).toEqual(recorded.slice(5, 8).map((f) => f.at));
     expect(page.next).toBe(recorded[8]?.at);
+    const between = await json<RunFramesPage>(
+      app,
+      `/api/runs/${run.runId}/frames?from=${middle.at}&to=${recorded[7]?.at}`,
+    );
+    expect(between).toEqual({ runId: run.runId, frames: recorded.slice(5, 7), next: null });
     const bad = await app.inject(`/api/runs/${run.runId}/frames?limit=99999`);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().problems[0].pointer).toBe('/limit');
@@ -146,6 +151,8 @@ describe('a recorded run of a real mesh', () => {
       const copied = await json<RunDetail>(other.app, `/api/runs/${copy.runId}`);
       expect(copied.links).toEqual(detail.links);
       expect(copied.services).toEqual(detail.services);
+      const copiedFrames = await json<RunFramesPage>(other.app, `/api/runs/${copy.runId}/frames`);
+      expect(copiedFrames.frames).toEqual(recorded);
       // a broken file says what is wrong and where
       const broken = structuredClone(file);
       (broken.records[3] as { t: string }).t = 'nonsense';
@@ -209,6 +216,25 @@ describe('run limits', () => {
       return (still?.frames ?? 0) > framesBefore + 2 ? true : undefined;
     });
   }, 90_000);
+
+  it('deleting a world removes its recorded runs, the running one too; an imported run stays', async () => {
+    // room again (the test before shrank the limits to nothing)
+    Object.assign(t.app.runs.limits, { maxTotalBytes: 512 * 1024 * 1024, maxRuns: 200 });
+    const [running] = t.app.runs.list();
+    const worldId = running?.worldId as string;
+    expect(running?.endedAt).toBeNull();
+    const file = (await t.app.inject(`/api/runs/${running?.runId}/export`)).json() as RunFile;
+    const imported = await t.app.inject({ method: 'POST', url: '/api/runs/import', payload: file });
+    expect(imported.statusCode, imported.body).toBe(201);
+    const copy = imported.json().run as RunSummary;
+    const recorded = t.app.runs.list(worldId).filter((r) => !r.imported);
+    expect(recorded.length).toBeGreaterThan(0);
+
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/worlds/${worldId}` })).statusCode).toBe(204);
+    for (const run of recorded) expect((await t.app.inject(`/api/runs/${run.runId}`)).statusCode).toBe(404);
+    expect(await readdir(join(t.dataDir, 'runs'))).toEqual([`${copy.runId}.ndjson`]);
+    expect(t.app.runs.list().map((r) => r.runId)).toEqual([copy.runId]);
+  }, 30_000);
 });
 
 describe('a controller killed with -9 mid-run', () => {

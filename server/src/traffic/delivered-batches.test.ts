@@ -22,4 +22,13 @@ describe('counting each telemetry batch once', () => {
     // a container restarted: pid 200 again, seq from 0
     expect(delivered.firstTime(batch(50 - REPLAY_WINDOW - 1, 200))).toBe(true);
   });
+
+  it('keeps replicas apart: two copies of a service, both pid 1 in their containers, each counting from 0', () => {
+    const delivered = new DeliveredBatches();
+    const copy = (replica: number, seq: number) => ({ serviceId: 'payments', replica, pid: 1, seq });
+    const seen = [];
+    for (let seq = 0; seq < 10; seq++) seen.push(delivered.firstTime(copy(0, seq)), delivered.firstTime(copy(1, seq)));
+    expect(seen.every(Boolean)).toBe(true);
+    expect(delivered.firstTime(copy(1, 9))).toBe(false);
+  });
 });

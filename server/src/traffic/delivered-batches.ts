@@ -15,14 +15,18 @@ export class DeliveredBatches {
   /** Copies seen (and not counted), since start. */
   copies = 0;
 
-  /** True the first time a batch is seen (then it is noted); false for a copy of one already counted. */
-  firstTime(batch: Pick<TelemetryBatch, 'serviceId' | 'pid' | 'seq'>): boolean {
-    const last = this.last.get(batch.serviceId);
+  /**
+   * True the first time a batch is seen (then it is noted); false for a copy of one already counted. Each replica
+   * counts its own seq: in containers every copy of a service is pid 1.
+   */
+  firstTime(batch: Pick<TelemetryBatch, 'serviceId' | 'replica' | 'pid' | 'seq'>): boolean {
+    const key = `${batch.serviceId}#${batch.replica ?? 0}`;
+    const last = this.last.get(key);
     if (last && last.pid === batch.pid && batch.seq <= last.seq && last.seq - batch.seq <= REPLAY_WINDOW) {
       this.copies++;
       return false;
     }
-    this.last.set(batch.serviceId, { pid: batch.pid, seq: batch.seq });
+    this.last.set(key, { pid: batch.pid, seq: batch.seq });
     return true;
   }
 }

@@ -1,4 +1,4 @@
-// /api/worlds: list, create, read, update (with the revision it was based on), delete.
+// /api/worlds: list, create, read, update (with the revision it was based on), delete (with its recorded runs).
 import { ErrorBody, IdParams, UpdateWorldBody, World, WorldRecord, WorldSummary } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
@@ -50,6 +50,8 @@ export const worldsRoutes: FastifyPluginAsync = async (app) => {
       await app.deployer.exclusive(id, async () => {
         await app.deployer.stopNow(id);
         await store.delete(id);
+        // its recorded runs go with it (imported runs stay)
+        await app.runs.deleteWorld(id);
       });
       return reply.code(204).send();
     },

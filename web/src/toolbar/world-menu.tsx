@@ -104,7 +104,11 @@ export function WorldMenu() {
           className="dw-menu__item dw-menu__item--danger"
           disabled={!open || busy}
           onClick={choose(() => {
-            if (window.confirm(`Delete the world "${name}"? Its deployment stops and its file is removed.`)) {
+            if (
+              window.confirm(
+                `Delete the world "${name}"? Its deployment stops, and its file and its recorded runs are removed.`,
+              )
+            ) {
               void actions.deleteWorld();
             }
           })}
