@@ -35,9 +35,7 @@ export function describeStep(
       const fault = step.fault;
       const link = 'linkId' in fault ? links.find((l) => l.id === fault.linkId) : undefined;
       const where =
-        'linkId' in fault
-          ? `link ${link ? `${link.from} → ${link.to}` : fault.linkId}`
-          : `service ${fault.serviceId}`;
+        'linkId' in fault ? `link ${link ? `${link.from} → ${link.to}` : fault.linkId}` : `service ${fault.serviceId}`;
       return `${describeFault(step.fault)} on ${where}`;
     }
     case 'kill':

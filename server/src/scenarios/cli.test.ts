@@ -63,7 +63,10 @@ describe('scenario command line', () => {
     expect(file.run.endedAt).not.toBeNull();
     expect(file.records.filter((r) => r.t === 'frame').length).toBe(file.run.frames);
     expect(runEvents(file.records).map((e) => `${e.kind} ${e.text}`)).toEqual(
-      expect.arrayContaining(['fault latency on l2', expect.stringMatching(/^scenario .*\+150 ms on link orders → payments/)]),
+      expect.arrayContaining([
+        'fault latency on l2',
+        expect.stringMatching(/^scenario .*\+150 ms on link orders → payments/),
+      ]),
     );
     await rm(dirname(recordTo), { recursive: true, force: true });
   }, 90_000);

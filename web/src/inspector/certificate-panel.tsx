@@ -61,7 +61,7 @@ export function credentialWords(credential: CallerCredential['credential']): str
     case 'none':
       return 'no certificate at all: the services it calls refuse the handshake (no certificate)';
     case 'foreign-ca':
-      return "a certificate from a CA outside this world: the services it calls refuse it (unknown CA)";
+      return 'a certificate from a CA outside this world: the services it calls refuse it (unknown CA)';
     case 'expired':
       return "a certificate of this world's CA that has expired: the services it calls refuse it (expired)";
     case 'own':

@@ -120,7 +120,11 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
       {running ? null : live}
       <CertificatePanel id={nodeId} />
       <div className="dw-inspector__actions">
-        <button type="button" className="dw-button dw-button--danger" onClick={() => actions.requestRemoveNodes([nodeId])}>
+        <button
+          type="button"
+          className="dw-button dw-button--danger"
+          onClick={() => actions.requestRemoveNodes([nodeId])}
+        >
           Delete {data.kind}
         </button>
         <span className="dw-muted">

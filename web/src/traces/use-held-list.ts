@@ -35,5 +35,10 @@ export function useHeldList<T>(live: readonly T[], keyOf: (item: T) => string): 
   const onBlur = useCallback((event: FocusEvent<HTMLElement>) => {
     if (!(event.relatedTarget instanceof Node && event.currentTarget.contains(event.relatedTarget))) setFocused(false);
   }, []);
-  return { shown: held ?? live, waiting, held: held !== null, bind: { onPointerEnter, onPointerLeave, onFocus, onBlur } };
+  return {
+    shown: held ?? live,
+    waiting,
+    held: held !== null,
+    bind: { onPointerEnter, onPointerLeave, onFocus, onBlur },
+  };
 }
