@@ -159,6 +159,7 @@ test('a sampled message clicked opens the trace of the row clicked, however many
     const x = box.x + box.width / 2;
     const y = box.y + box.height / 2;
     await page.mouse.move(x, y);
+    await page.waitForTimeout(300); // a person's pointer rests a moment before reading the row
     // the row shows the first 8 characters of its trace id
     const chosen = (await row.locator('code').textContent()) ?? '(none)';
     expect(chosen).toMatch(/^[0-9a-f]{8}$/);
