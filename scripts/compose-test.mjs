@@ -358,6 +358,7 @@ async function checkWorld(engine, world, yaml, observerPort, started, upSeconds)
         link: `${l.from}->${l.to}`,
         requests: now.requests - then.requests,
         bad: now.errors + now.refused - then.errors - then.refused,
+        refused: now.refused - then.refused,
       };
     });
     check(
@@ -365,11 +366,15 @@ async function checkWorld(engine, world, yaml, observerPort, started, upSeconds)
       !before.error && !after.error && after.serial !== before.serial,
       `${before.serial} (until ${before.validTo}) -> ${after.serial} (until ${after.validTo}), seen ${((Date.now() - waitStarted) / 1000).toFixed(1)} s into the wait`,
     );
-    check(
+    const renewedCleanly = check(
       'traffic flows on every link across the renewal with no error or refusal',
       during.every((d) => d.requests > 0 && d.bad === 0),
-      `${during.reduce((n, d) => n + d.requests, 0)} requests, ${during.reduce((n, d) => n + d.bad, 0)} failed: ${during.map((d) => `${d.link} ${d.requests}/${d.bad}`).join(', ')}`,
+      `${during.reduce((n, d) => n + d.requests, 0)} requests, ${during.reduce((n, d) => n + d.bad, 0)} failed (${during.reduce((n, d) => n + d.refused, 0)} of them refused): ${during.map((d) => `${d.link} ${d.requests}/${d.bad}`).join(', ')}`,
     );
+    if (!renewedCleanly) {
+      log(`refusals seen: ${JSON.stringify(refusals.slice(-5))}`);
+      log(`the services' last log lines:\n${engine.logs(12)}`);
+    }
   } finally {
     socket.close();
   }
