@@ -90,5 +90,7 @@ const HEADER = [
 ].join('\n');
 
 export function swarmYaml(input: ComposeExportInput, options: SwarmExportOptions = {}): string {
-  return HEADER + stringify(swarmForWorld(input, options), { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
+  return (
+    HEADER + stringify(swarmForWorld(input, options), { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })
+  );
 }

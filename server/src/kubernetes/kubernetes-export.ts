@@ -517,6 +517,8 @@ export function kubernetesYaml(input: ComposeExportInput, options: KubernetesExp
     `# Remove it all: kubectl delete namespace ${exported.namespace}`,
     '',
   ].join('\n');
-  const docs = exported.objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' }));
+  const docs = exported.objects.map((o) =>
+    stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' }),
+  );
   return `${header}${docs.map((d) => `---\n${d}`).join('')}`;
 }
