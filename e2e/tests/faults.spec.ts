@@ -105,7 +105,7 @@ test('a scenario saved with the world plays in the browser: its faults show on t
   const run = page.getByTestId('scenario-run');
   await expect(run).toHaveAttribute('data-done', 'true', { timeout: 10_000 });
   await expect(run).toHaveAttribute('data-passed', 'true');
-  await expect(run).toContainText('+300 ms on link l2');
+  await expect(run).toContainText('+300 ms on link orders → payments');
   await expect(run).toContainText('PASS errors(shopper)');
   const shot = testInfo.outputPath('scenario-played.png');
   await page.screenshot({ path: shot });

@@ -70,7 +70,7 @@ test('a scenario built in the panel from scratch is checked as it is typed, save
   const run = page.getByTestId('scenario-run');
   await expect(run).toHaveAttribute('data-done', 'true', { timeout: 30_000 });
   await expect(run).toHaveAttribute('data-passed', 'true');
-  await expect(run).toContainText('+150 ms on link l2');
+  await expect(run).toContainText('+150 ms on link orders → payments');
   await expect(run).toContainText('PASS p99(orders->payments)');
   await run.scrollIntoViewIfNeeded();
   await shot(page, testInfo, 'scenario-played');

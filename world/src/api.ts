@@ -220,6 +220,35 @@ export const ServiceCertificate = Type.Object(
 );
 export type ServiceCertificate = Static<typeof ServiceCertificate>;
 
+/**
+ * The same route for a node that serves nothing (an intruder, unless it is an impostor): it listens for no one, so
+ * there is no handshake to read a certificate from. What it has is the credential the controller issued it to
+ * call with: `credential` says which kind (none, from a foreign CA, expired, a valid one of its own), `presents`
+ * the client certificate it offers when it calls (null: it offers none).
+ */
+export const CallerCredential = Type.Object(
+  {
+    worldId: Type.String(),
+    serviceId: Type.String(),
+    serves: Type.Literal(false),
+    credential: Type.Union([
+      Type.Literal('none'),
+      Type.Literal('foreign-ca'),
+      Type.Literal('expired'),
+      Type.Literal('own'),
+    ]),
+    presents: Type.Union([CertificateInfo, Type.Null()]),
+    /** Epoch ms when the controller read it. */
+    readAt: Type.Number(),
+  },
+  strict,
+);
+export type CallerCredential = Static<typeof CallerCredential>;
+
+/** What GET …/certificate answers: the certificate a node serves with, or the credential it calls with. */
+export const NodeCertificate = Type.Union([ServiceCertificate, CallerCredential]);
+export type NodeCertificate = Static<typeof NodeCertificate>;
+
 /** The largest body "try it" sends to a gateway, and the most of its answer it hands back (1 MiB each). */
 export const GATEWAY_TRY_MAX_BYTES = 1024 * 1024;
 /** How long "try it" waits for a gateway's whole answer. */

@@ -90,6 +90,13 @@ describe('describeStep', () => {
     expect(describeStep(step)).toBe(words);
   });
 
+  it('names a link by its ends when it knows the links, as a person drew them', () => {
+    const links = [{ id: 'l2', from: 'orders', to: 'payments' }];
+    const step = { atS: 1, do: 'fault', fault: { kind: 'partition', linkId: 'l2' } } as const;
+    expect(describeStep(step, links)).toMatch(/ on link orders → payments$/);
+    expect(describeStep({ ...step, fault: { kind: 'partition', linkId: 'l9' } }, links)).toMatch(/ on link l9$/);
+  });
+
   it('a resume of a service that is not in the world is pointed at', () => {
     const world = {
       ...JSON.parse(JSON.stringify(EXAMPLE_WORLD)),

@@ -22,11 +22,20 @@ export const ScenarioStep = Type.Union([
 ]);
 export type ScenarioStep = Static<typeof ScenarioStep>;
 
-/** A step in words: "+150 ms on link l2", "kill orders", "heal: remove every fault". */
-export function describeStep(step: ScenarioStep): string {
+/**
+ * A step in words: "+150 ms on link shopper → orders" (given the world's links; "link l2" without them, or for a
+ * link it does not have), "kill orders", "heal: remove every fault".
+ */
+export function describeStep(
+  step: ScenarioStep,
+  links: readonly { id: string; from: string; to: string }[] = [],
+): string {
   switch (step.do) {
     case 'fault': {
-      const where = 'linkId' in step.fault ? `link ${step.fault.linkId}` : `service ${step.fault.serviceId}`;
+      const fault = step.fault;
+      const link = 'linkId' in fault ? links.find((l) => l.id === fault.linkId) : undefined;
+      const where =
+        'linkId' in fault ? `link ${link ? `${link.from} → ${link.to}` : fault.linkId}` : `service ${fault.serviceId}`;
       return `${describeFault(step.fault)} on ${where}`;
     }
     case 'kill':

@@ -1,6 +1,9 @@
 // /api/worlds/:id/deploy: deploy the saved world, read what runs, stop it; and a service's own stats over mTLS.
+import { readFile } from 'node:fs/promises';
 import { describeCertificate } from '@dw/pki';
 import {
+  type CallerCredential,
+  credentialOf,
   DeployPreview,
   DeployRequest,
   DeployStarted,
@@ -8,9 +11,11 @@ import {
   ErrorBody,
   IdentityRoll,
   IdParams,
-  ServiceCertificate,
+  NodeCertificate,
+  type ServiceCertificate,
   ServiceParams,
   ServiceStats,
+  servesOf,
   serviceIdFromSpiffe,
 } from '@dw/world';
 import type { FastifyPluginAsync } from 'fastify';
@@ -162,12 +167,31 @@ export const deployRoutes: FastifyPluginAsync = async (app) => {
     {
       schema: {
         params: ServiceParams,
-        response: { 200: ServiceCertificate, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody },
+        response: { 200: NodeCertificate, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody },
       },
     },
-    async (request): Promise<ServiceCertificate> => {
+    async (request): Promise<ServiceCertificate | CallerCredential> => {
       const { id, serviceId } = request.params;
       const { deployment, service } = runningService(id, serviceId);
+      const node = { kind: service.config.kind, config: service.config.behaviour };
+      if (!servesOf(node)) {
+        // It listens for no one (an intruder): no handshake to read; what it calls with is the file it was given.
+        const { identity } = service.config;
+        const certFile = 'certFile' in identity ? identity.certFile : undefined;
+        let presents: CallerCredential['presents'] = null;
+        if (certFile !== undefined) {
+          try {
+            presents = describeCertificate(await readFile(certFile, 'utf8'));
+          } catch (error) {
+            throw new HttpProblem(
+              502,
+              'probe-failed',
+              `could not read the certificate "${serviceId}" calls with: ${(error as Error).message}`,
+            );
+          }
+        }
+        return { worldId: id, serviceId, serves: false, credential: credentialOf(node), presents, readAt: Date.now() };
+      }
       let pem: string;
       try {
         pem = await servedCertificatePem({ host: '127.0.0.1', port: service.port, serviceId }, deployment.controller);

@@ -1,6 +1,13 @@
 // The handshake matrix again, driven by intruder nodes of a deployed world: each refusal reaches the live
 // stream with its reason, and the intruders' links count their refused attempts.
-import type { ClientToServerEvents, ServerToClientEvents, SpawnConfig, TrafficFrame } from '@dw/world';
+import type {
+  CallerCredential,
+  ClientToServerEvents,
+  ServerToClientEvents,
+  ServiceCertificate,
+  SpawnConfig,
+  TrafficFrame,
+} from '@dw/world';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployWatched } from '../testing/deployed-world.js';
@@ -88,5 +95,30 @@ describe('intruders', () => {
     expect(nocert?.identity).toEqual({ caFile: expect.any(String) });
     const orders = configs.find((c) => c.serviceId === 'orders');
     expect(orders?.peers[0]?.alsoAt).toHaveLength(1);
+  });
+  it('answers the certificate route for an intruder with what it calls with, never a failed handshake', async () => {
+    const read = async (id: string) => {
+      const response = await t.app.inject({ url: `/api/worlds/${worldId}/deploy/services/${id}/certificate` });
+      expect(response.statusCode, `${id}: ${response.body}`).toBe(200);
+      expect(response.body).not.toMatch(/PRIVATE KEY|BEGIN/);
+      return response.json() as CallerCredential;
+    };
+    const nocert = await read('nocert');
+    expect(nocert).toMatchObject({ serves: false, credential: 'none', presents: null });
+    const outsider = await read('outsider');
+    expect(outsider).toMatchObject({ serves: false, credential: 'foreign-ca' });
+    expect(outsider.presents?.issuer).toContain('outside-the-world');
+    const stale = await read('stale');
+    expect(stale.credential).toBe('expired');
+    expect(Date.parse(stale.presents?.notAfter ?? '')).toBeLessThan(Date.now());
+    const sneak = await read('sneak');
+    expect(sneak.credential).toBe('own');
+    expect(sneak.presents?.uris).toEqual([`spiffe://${worldId}/sneak`]);
+    expect(Date.parse(sneak.presents?.notAfter ?? '')).toBeGreaterThan(Date.now());
+    // an impostor serves: its certificate is read from a handshake with it, as any service's
+    const mallory = (
+      await t.app.inject({ url: `/api/worlds/${worldId}/deploy/services/mallory/certificate` })
+    ).json() as ServiceCertificate;
+    expect(mallory.certificate.uris).toEqual([`spiffe://${worldId}/mallory`]);
   });
 });

@@ -37,7 +37,7 @@ describe('scenario command line', () => {
     const pass = await run([world, '--assert', errors, '--assert', 'p99(shopper->orders) < 10s']);
     console.log(pass.stdout);
     expect(pass.code, pass.stderr).toBe(0);
-    expect(pass.stdout).toContain('+150 ms on link l2');
+    expect(pass.stdout).toContain('+150 ms on link orders → payments');
     expect(pass.stdout).toMatch(/PASS {2}p99\(shopper->orders\) < 10s: p99\(shopper->orders\) = [\d.]+ ms/);
     expect(pass.stdout).toContain('passed: 2 assertion(s) held');
 
@@ -63,7 +63,10 @@ describe('scenario command line', () => {
     expect(file.run.endedAt).not.toBeNull();
     expect(file.records.filter((r) => r.t === 'frame').length).toBe(file.run.frames);
     expect(runEvents(file.records).map((e) => `${e.kind} ${e.text}`)).toEqual(
-      expect.arrayContaining(['fault latency on l2', expect.stringMatching(/^scenario .*\+150 ms on link l2/)]),
+      expect.arrayContaining([
+        'fault latency on l2',
+        expect.stringMatching(/^scenario .*\+150 ms on link orders → payments/),
+      ]),
     );
     await rm(dirname(recordTo), { recursive: true, force: true });
   }, 90_000);

@@ -59,6 +59,8 @@ export async function runScenario(
       if (!parsed.ok) throw new Error(parsed.message);
       return parsed.value;
     });
+  // the log names a link by its ends ("shopper → orders"), as the person drew it
+  const links = app.worldStore.require(worldId).world.links;
   const { done } = app.deployer.deploy(worldId);
   await done;
   const deadline = Date.now() + READY_WITHIN_MS;
@@ -85,9 +87,9 @@ export async function runScenario(
       setTimeout(() => {
         const at = ((Date.now() - started) / 1000).toFixed(1);
         applyStep(app, worldId, step)
-          .then(() => say(`${at}s  ${describeStep(step)}`))
+          .then(() => say(`${at}s  ${describeStep(step, links)}`))
           .catch((error: unknown) => {
-            const line = `step at ${step.atS} s (${describeStep(step)}) failed: ${(error as Error).message}`;
+            const line = `step at ${step.atS} s (${describeStep(step, links)}) failed: ${(error as Error).message}`;
             stepErrors.push(line);
             say(`${at}s  ${line}`);
           });

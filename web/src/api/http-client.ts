@@ -11,12 +11,12 @@ import type {
   GatewayTryRequest,
   Health,
   IdentityRoll,
+  NodeCertificate,
   Problem,
   RunDetail,
   RunFile,
   RunImported,
   RunSummary,
-  ServiceCertificate,
   StoreKeyList,
   StoreValue,
   Trace,
@@ -105,7 +105,7 @@ export const httpClient = {
   renewIdentities: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/renew`),
   rotateCa: (id: string) => request<IdentityRoll>('POST', `${worldPath(id)}/deploy/rotate-ca`),
   serviceCertificate: (id: string, serviceId: string) =>
-    request<ServiceCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
+    request<NodeCertificate>('GET', `${worldPath(id)}/deploy/services/${encodeURIComponent(serviceId)}/certificate`),
   /** One request through a running gateway's door, sent by the controller (the page cannot reach the door). */
   tryGateway: (id: string, gatewayId: string, body: GatewayTryRequest) =>
     request<GatewayTryAnswer>('POST', `${worldPath(id)}/gateways/${encodeURIComponent(gatewayId)}/try`, body),

@@ -12,6 +12,7 @@ import { useEditor, useEditorActions } from '../store/editor-context';
 import { ToastStack } from '../toasts/toast-stack';
 import { Toolbar } from '../toolbar/toolbar';
 import { TraceWaterfall } from '../traces/trace-waterfall';
+import { DeleteDialog } from './delete-dialog';
 import { PlanDialog } from './plan-dialog';
 import { useAutosave } from './use-autosave';
 import { useShortcuts } from './use-shortcuts';
@@ -79,6 +80,7 @@ export function App() {
           <BootState />
         </main>
         <PlanDialog />
+        <DeleteDialog />
         <RunsPanel />
         <TraceWaterfall />
         <ToastStack />

@@ -77,6 +77,13 @@ export function EditorCanvas() {
     [actions],
   );
 
+  // Deleting a node that runs asks first (the delete dialog): its process keeps running until the next deploy.
+  const onBeforeDelete = useCallback(
+    async ({ nodes, edges }: { nodes: EditorNode[]; edges: EditorEdge[] }) =>
+      actions.requestRemove({ nodes: nodes.map((n) => n.id), links: edges.map((e) => e.id) }),
+    [actions],
+  );
+
   return (
     <div className="dw-canvas" ref={canvas}>
       <ReactFlow<EditorNode, EditorEdge>
@@ -95,6 +102,7 @@ export function EditorCanvas() {
         onDragOver={onDragOver}
         onDrop={onDrop}
         deleteKeyCode={DELETE_KEYS}
+        onBeforeDelete={onBeforeDelete}
         snapToGrid
         snapGrid={SNAP_GRID}
         multiSelectionKeyCode={MULTI_SELECT_KEYS}

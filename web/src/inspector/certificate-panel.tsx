@@ -1,6 +1,15 @@
 // The certificate a running node presents (read by the controller from a real TLS handshake with it), with a
-// live countdown to its expiry, and the identities its links allow to call it. Public parts only.
-import type { ServiceCertificate } from '@dw/world';
+// live countdown to its expiry, and the identities its links allow to call it. A node that serves nothing (an
+// intruder) has no server certificate: the panel says so, and shows the credential it calls with instead (what the
+// controller issued it). Public parts only.
+import {
+  type CallerCredential,
+  type CertificateInfo,
+  credentialOf,
+  type NodeCertificate,
+  type ServiceCertificate,
+  servesOf,
+} from '@dw/world';
 import { useEffect, useState } from 'react';
 import { ApiError, httpClient } from '../api/http-client';
 import { useEditor, useTraffic } from '../store/editor-context';
@@ -46,11 +55,58 @@ function Countdown({ notAfter }: { notAfter: string }) {
   );
 }
 
+/** What a credential is, and what the services it calls make of it, in words. */
+export function credentialWords(credential: CallerCredential['credential']): string {
+  switch (credential) {
+    case 'none':
+      return 'no certificate at all: the services it calls refuse the handshake (no certificate)';
+    case 'foreign-ca':
+      return 'a certificate from a CA outside this world: the services it calls refuse it (unknown CA)';
+    case 'expired':
+      return "a certificate of this world's CA that has expired: the services it calls refuse it (expired)";
+    case 'own':
+      return 'a valid certificate in its own name: the handshake succeeds, and the services it calls refuse the call because no link allows it (not linked)';
+  }
+}
+
+function CertificateFields({ certificate }: { certificate: CertificateInfo }) {
+  return (
+    <>
+      <ReadOnlyField label="Subject">{certificate.subject}</ReadOnlyField>
+      <ReadOnlyField label="Names">
+        {[...certificate.dnsNames.map((n) => `DNS ${n}`), ...certificate.uris].map((n) => (
+          <span key={n} className="dw-cert__name">
+            {n}
+          </span>
+        ))}
+      </ReadOnlyField>
+      <ReadOnlyField label="Serial">
+        <code className="dw-cert__code" data-testid="cert-serial">
+          {certificate.serial}
+        </code>
+      </ReadOnlyField>
+      <ReadOnlyField label="Issuer">{certificate.issuer}</ReadOnlyField>
+      <ReadOnlyField label="Valid">
+        {new Date(certificate.notBefore).toLocaleString()} – {new Date(certificate.notAfter).toLocaleString()}
+      </ReadOnlyField>
+      <ReadOnlyField label="Expires in">
+        <Countdown notAfter={certificate.notAfter} />
+      </ReadOnlyField>
+      <ReadOnlyField label="SHA-256">
+        <code className="dw-cert__code dw-cert__fingerprint" data-testid="cert-fingerprint">
+          {certificate.fingerprint256}
+        </code>
+      </ReadOnlyField>
+    </>
+  );
+}
+
 export function CertificatePanel({ id }: { id: string }) {
   const worldId = useEditor((s) => s.worldId);
   const rev = useEditor((s) => s.deployedRev);
+  const node = useEditor((s) => s.nodes.find((n) => n.id === id)?.data);
   const ready = useTraffic((s) => s.services[id]?.state === 'ready');
-  const [answer, setAnswer] = useState<ServiceCertificate | null>(null);
+  const [answer, setAnswer] = useState<NodeCertificate | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
@@ -78,48 +134,45 @@ export function CertificatePanel({ id }: { id: string }) {
     };
   }, [worldId, rev, ready, id]);
 
-  if (!ready) return null;
+  if (!ready || !node) return null;
+  // The drawing says whether it serves; what runs may be of an older revision, so the answer has the last word.
+  const serves = answer ? !('serves' in answer) : servesOf(node);
+  if (!serves) {
+    const credential = answer && 'serves' in answer ? answer.credential : credentialOf(node);
+    const presents = answer && 'serves' in answer ? answer.presents : null;
+    return (
+      <section className="dw-inspector__section dw-cert" aria-label="Certificate" data-testid="certificate-panel">
+        <h3 className="dw-section-title">Certificate</h3>
+        <p data-testid="cert-serves-nothing">
+          {id} serves nothing: it listens for no one, so it has no server certificate to show.
+        </p>
+        <ReadOnlyField label="Calls with">
+          <span data-testid="cert-credential" data-credential={credential}>
+            {credentialWords(credential)}
+          </span>
+        </ReadOnlyField>
+        {problem && <p className="dw-field__message">{problem}</p>}
+        {presents && <CertificateFields certificate={presents} />}
+      </section>
+    );
+  }
+  const served = answer && !('serves' in answer) ? (answer as ServiceCertificate) : null;
   return (
     <section className="dw-inspector__section dw-cert" aria-label="Certificate" data-testid="certificate-panel">
       <h3 className="dw-section-title">Certificate</h3>
       {problem && <p className="dw-field__message">{problem}</p>}
-      {!answer && !problem && <p className="dw-muted">Reading the certificate…</p>}
-      {answer && (
+      {!served && !problem && <p className="dw-muted">Reading the certificate…</p>}
+      {served && (
         <>
-          <ReadOnlyField label="Subject">{answer.certificate.subject}</ReadOnlyField>
-          <ReadOnlyField label="Names">
-            {[...answer.certificate.dnsNames.map((n) => `DNS ${n}`), ...answer.certificate.uris].map((n) => (
-              <span key={n} className="dw-cert__name">
-                {n}
-              </span>
-            ))}
-          </ReadOnlyField>
-          <ReadOnlyField label="Serial">
-            <code className="dw-cert__code" data-testid="cert-serial">
-              {answer.certificate.serial}
-            </code>
-          </ReadOnlyField>
-          <ReadOnlyField label="Issuer">{answer.certificate.issuer}</ReadOnlyField>
-          <ReadOnlyField label="Valid">
-            {new Date(answer.certificate.notBefore).toLocaleString()} –{' '}
-            {new Date(answer.certificate.notAfter).toLocaleString()}
-          </ReadOnlyField>
-          <ReadOnlyField label="Expires in">
-            <Countdown notAfter={answer.certificate.notAfter} />
-          </ReadOnlyField>
-          <ReadOnlyField label="SHA-256">
-            <code className="dw-cert__code dw-cert__fingerprint" data-testid="cert-fingerprint">
-              {answer.certificate.fingerprint256}
-            </code>
-          </ReadOnlyField>
+          <CertificateFields certificate={served.certificate} />
           <ReadOnlyField label="May call it">
-            {answer.allowedCallers.length === 0 ? (
+            {served.allowedCallers.length === 0 ? (
               <span className="dw-muted" data-testid="cert-callers">
                 no one
               </span>
             ) : (
               <span data-testid="cert-callers">
-                {answer.allowedCallers.map((c) => (
+                {served.allowedCallers.map((c) => (
                   <span key={c.spiffeId} className="dw-cert__name" title={c.spiffeId}>
                     {c.serviceId ?? c.spiffeId}
                   </span>

@@ -69,11 +69,12 @@ export function LinkInspector({ linkId }: { linkId: string }) {
           : `Only ${edge.target} accepts calls from ${edge.source} over this link: its certificate names the caller, and calls without an allowing link are refused.`}
       </p>
       {live && (
-        <section className="dw-inspector__section" aria-label="Live">
+        // one line per figure, whatever the numbers: the sampled messages below never move under the pointer
+        <section className="dw-inspector__section dw-link-live" aria-label="Live">
           <h3 className="dw-section-title">Live</h3>
           <ReadOnlyField label="Rate">{formatRate(live.rate)}</ReadOnlyField>
           <ReadOnlyField label="Total">
-            {formatCount(live.total)} requests · {formatCount(live.errors)} errors · {formatCount(live.refused)} refused
+            {formatCount(live.total)} req · {formatCount(live.errors)} err · {formatCount(live.refused)} refused
           </ReadOnlyField>
           <ReadOnlyField label="Mutual TLS">
             <span data-testid="link-mtls">
@@ -82,21 +83,21 @@ export function LinkInspector({ linkId }: { linkId: string }) {
                   <LockIcon className="dw-lock" /> both ends authenticated
                 </>
               ) : (
-                'no call answered in the last second'
+                'no call answered, last 1 s'
               )}
             </span>
           </ReadOnlyField>
           <ReadOnlyField label="Connections">
             <span data-testid="link-handshakes">
-              {formatCount(live.handshakes)} new handshakes · {formatCount(Math.max(0, live.total - live.handshakes))}{' '}
-              requests on reused connections
+              {formatCount(live.handshakes)} handshakes · {formatCount(Math.max(0, live.total - live.handshakes))}{' '}
+              reused
             </span>
           </ReadOnlyField>
           <ReadOnlyField label="Failed">
-            {formatPercent(live.errorShare + live.refusedShare)} of calls, last second
+            {formatPercent(live.errorShare + live.refusedShare)} of calls, last 1 s
           </ReadOnlyField>
           <ReadOnlyField label="Latency">
-            p50 {Math.round(live.p50Ms * 10) / 10} ms · p99 {Math.round(live.p99Ms * 10) / 10} ms · mean{' '}
+            p50 {Math.round(live.p50Ms * 10) / 10} · p99 {Math.round(live.p99Ms * 10) / 10} · mean{' '}
             {Math.round(live.latencyMs * 10) / 10} ms
           </ReadOnlyField>
           <h3 className="dw-section-title">History</h3>

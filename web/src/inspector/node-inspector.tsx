@@ -1,6 +1,7 @@
 // The selected node: its id and kind, its kind's own config fields (from the kind registry), the fields its kind's
 // facts allow (replicas, restart and call policy), its kind's own panels (a gateway's try it), its live numbers,
-// its process.
+// its process. While it runs, what it is doing comes first (live, its own panels, its process) and its settings
+// follow under their own title; while nothing runs, the settings are all there is.
 import {
   type AnyKind,
   type ClientCallPolicy,
@@ -12,7 +13,7 @@ import {
 import { ServiceFaultPanel } from '../faults/service-fault-panel';
 import { entryOf } from '../kinds';
 import { FindLimitPanel } from '../load/find-limit-panel';
-import { useEditor, useEditorActions } from '../store/editor-context';
+import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
 import type { EditorNodeData } from '../store/flow-types';
 import type { FieldMessages } from '../store/problem-index';
 import { CallPolicyFields, callPolicyShape } from './call-policy-fields';
@@ -45,7 +46,13 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
   const messages = useEditor((s) => s.problems.nodes[nodeId]) ?? NO_MESSAGES;
   const links = useEditor((s) => s.edges.filter((e) => e.source === nodeId || e.target === nodeId).length);
   const actions = useEditorActions();
+  const deployed = useEditor((s) => s.deployedRev !== null && s.replay === null);
+  const alive = useTraffic((s) => {
+    const live = s.services[nodeId];
+    return live !== undefined && live.state !== 'stopped';
+  });
   if (!data) return null;
+  const running = deployed && alive;
   const descriptor = kindOf(data.kind);
   const entry = entryOf(data.kind);
   const { Fields, Panels } = entry;
@@ -53,12 +60,8 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
   const shape = callPolicyShape(descriptor);
   const update = (patch: Partial<CommonFields> | { config: EditorNodeData['config'] }) =>
     actions.setNodeData(nodeId, { ...data, ...patch } as EditorNodeData);
-  return (
-    <div className="dw-inspector__body">
-      <header className="dw-inspector__header">
-        <span className={`dw-kind-badge dw-kind--${data.kind}`}>{data.kind}</span>
-        <h2 className="dw-inspector__title">{nodeId || '(no id)'}</h2>
-      </header>
+  const settings = (
+    <>
       <ServiceIdField id={nodeId} />
       <ReadOnlyField label="Kind">{data.kind}</ReadOnlyField>
       <p className="dw-muted dw-kind-note">{kindNote(descriptor)}</p>
@@ -88,13 +91,40 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
           }}
         />
       )}
-      {Panels && <Panels key={nodeId} id={nodeId} />}
+    </>
+  );
+  const live = (
+    <>
       <NodeLivePanel id={nodeId} measure={entry.live} />
+      {Panels && <Panels key={nodeId} id={nodeId} />}
       <ServiceFaultPanel serviceId={nodeId} />
       {descriptor.facts.loadControl && <FindLimitPanel clientId={nodeId} />}
+    </>
+  );
+  return (
+    <div className="dw-inspector__body" data-running={running}>
+      <header className="dw-inspector__header">
+        <span className={`dw-kind-badge dw-kind--${data.kind}`}>{data.kind}</span>
+        <h2 className="dw-inspector__title">{nodeId || '(no id)'}</h2>
+      </header>
+      {/* the settings keep their place in the tree either way, so a field being typed in keeps its focus */}
+      {running ? live : null}
+      <section
+        className={running ? 'dw-inspector__section' : 'dw-inspector__settings'}
+        aria-label="Settings"
+        data-testid="node-settings"
+      >
+        {running && <h3 className="dw-section-title">Settings</h3>}
+        {settings}
+      </section>
+      {running ? null : live}
       <CertificatePanel id={nodeId} />
       <div className="dw-inspector__actions">
-        <button type="button" className="dw-button dw-button--danger" onClick={() => actions.removeNode(nodeId)}>
+        <button
+          type="button"
+          className="dw-button dw-button--danger"
+          onClick={() => actions.requestRemoveNodes([nodeId])}
+        >
           Delete {data.kind}
         </button>
         <span className="dw-muted">

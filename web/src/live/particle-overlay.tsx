@@ -191,7 +191,19 @@ export function ParticleOverlay() {
       } else start();
     };
     document.addEventListener('visibilitychange', onVisibility);
-    const unsubscribe = traffic.subscribe(start);
+    const unsubscribe = traffic.subscribe((state, previous) => {
+      // Another world opened, or this one stopped: the dots in flight stood for traffic that no longer exists
+      // here, so none of them may finish its trip on what is shown now.
+      const forgotten =
+        state.worldId !== previous.worldId ||
+        (state.links !== previous.links && state.lastFrameAt === 0 && Object.keys(state.links).length === 0);
+      if (forgotten) {
+        engine.clear();
+        stop();
+        return;
+      }
+      start();
+    });
     start();
     return () => {
       unsubscribe();

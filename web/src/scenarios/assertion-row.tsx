@@ -71,7 +71,7 @@ export function AssertionRow({ text, index, world, message, onChange }: Assertio
     <li className={className} data-testid={`check-${index}`}>
       <div className="dw-scenario-item__line">
         <select
-          className="dw-select dw-select--compact"
+          className="dw-select dw-select--compact dw-scenario-item__grow"
           aria-label={`${name} metric`}
           value={form.metric}
           onChange={(event) => set(changeMetric(form, event.target.value as AssertionMetric, world))}
@@ -82,6 +82,9 @@ export function AssertionRow({ text, index, world, message, onChange }: Assertio
             </option>
           ))}
         </select>
+        <span className="dw-scenario-item__tools">{remove}</span>
+      </div>
+      <div className="dw-scenario-item__line">
         <span className="dw-scenario-item__at">of</span>
         <select
           className="dw-select dw-select--compact dw-scenario-item__grow"
@@ -95,7 +98,6 @@ export function AssertionRow({ text, index, world, message, onChange }: Assertio
             </option>
           ))}
         </select>
-        <span className="dw-scenario-item__tools">{remove}</span>
       </div>
       <div className="dw-scenario-item__line">
         <span className="dw-scenario-item__at">is</span>

@@ -1,12 +1,16 @@
 // The world's scenarios (saved with it, like every other edit: autosave and undo): name, length, a timeline of
 // faults on links and services, and the checks that decide whether the run passed. Validation is the server's
-// (validateWorld on the draft); each message sits under the step or check it is about. A saved scenario plays
-// on the controller and acts on the diagram; its timeline and the verdict of its assertions show below.
+// (validateWorld on the draft); each message sits under the step or check it is about. A scenario plays on the
+// controller, on the saved world (Play saves pending edits first) and acts on the diagram; what Play will do to
+// what runs is said beside it before it is pressed, and a disabled Play says why. The run's lines and verdict
+// show under the scenario that plays, scrolled into view when it starts and when it ends.
 import type { Scenario } from '@dw/world';
+import { useEffect, useRef } from 'react';
 import { request, worldPath } from '../api/http-client';
 import { NumberField, TextField } from '../inspector/fields';
-import { useEditor, useEditorActions, useTraffic } from '../store/editor-context';
-import { selectDraftWorld } from '../store/editor-store';
+import type { ScenarioRun } from '../live/traffic-store';
+import { useEditor, useEditorActions, useStores, useTraffic } from '../store/editor-context';
+import { type EditorState, selectBehindDeployed, selectDirty, selectDraftWorld } from '../store/editor-store';
 import { AssertionRow } from './assertion-row';
 import { messagesUnder } from './messages';
 import { newAssertion, newScenario, newStep, removeItem, replaceItem } from './scenario-edits';
@@ -14,22 +18,91 @@ import { StepRow } from './step-row';
 
 const NONE: Scenario[] = [];
 
+/** Why Play cannot be pressed now, or null when it can. */
+function playBlocked(state: EditorState, invalid: boolean, playing: boolean): string | null {
+  if (playing) return 'A scenario is playing: wait for its verdict.';
+  if (state.replay !== null) return 'A recorded run is shown: go back to live to play.';
+  if (invalid) return 'Fix the problems of this scenario to play it.';
+  if (state.problems.list.length > 0) return 'Fix the problems of the world (listed above) to play it.';
+  // a save in flight does not block: Play waits for it, then saves what is left
+  if (state.busy !== null && state.busy !== 'saving') return `Wait until ${state.busy} is done.`;
+  return null;
+}
+
+/** What Play is about to do to what runs, said before it is pressed. */
+function playNote(state: EditorState, durationS: number): string {
+  const saves = selectDirty(state) ? 'saves your edits, then ' : '';
+  const length = Number.isFinite(durationS) ? `${durationS} s` : 'its length';
+  if (state.deployedRev === null) {
+    return `Play ${saves}deploys the world (nothing runs now), then runs this timeline for ${length}. The world keeps running afterwards, its faults removed.`;
+  }
+  if (selectBehindDeployed(state)) {
+    return `Play ${saves}deploys the drawing first: it differs from what runs now (rev ${state.deployedRev}), so what changed starts, restarts or stops. Then it runs this timeline for ${length}.`;
+  }
+  return `Play ${saves}runs this timeline on what runs now (rev ${state.deployedRev}) for ${length}; nothing restarts.`;
+}
+
+/** A run's lines, and once it ends its verdict; scrolled into view when it starts and when it ends. */
+function RunView({ run }: { run: ScenarioRun }) {
+  const box = useRef<HTMLDivElement>(null);
+  const verdict = useRef<HTMLDivElement>(null);
+  const key = `${run.name}|${run.done}`;
+  useEffect(() => {
+    const target = key.endsWith('|true') ? verdict.current : box.current;
+    target?.scrollIntoView({ block: 'nearest' });
+  }, [key]);
+  const held = run.results?.filter((r) => r.ok).length ?? 0;
+  const checks = run.results?.length ?? 0;
+  return (
+    <div
+      ref={box}
+      className={`dw-scenario-run${run.done ? (run.passed ? ' dw-scenario-run--passed' : ' dw-scenario-run--failed') : ''}`}
+      data-testid="scenario-run"
+      data-done={run.done}
+      data-passed={run.passed === undefined ? '' : String(run.passed)}
+      aria-live="polite"
+    >
+      <pre className="dw-detail">{run.lines.join('\n')}</pre>
+      {run.done && (
+        <div ref={verdict} className="dw-scenario-run__verdict" data-testid="scenario-verdict">
+          <strong>{run.passed ? 'Passed' : 'Failed'}</strong>
+          {checks > 0 && (
+            <span className="dw-muted">
+              {' '}
+              · {held} of {checks} check{checks === 1 ? '' : 's'} held
+            </span>
+          )}
+          {run.results?.map((r) => (
+            <p key={r.text + r.message} className={r.ok ? 'dw-muted' : 'dw-field__message'}>
+              {r.ok ? 'PASS' : 'FAIL'} {r.message}
+            </p>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
 function ScenarioEditor({ index }: { index: number }) {
   const scenarios = useEditor((s) => s.scenarios ?? NONE);
   const scenario = scenarios[index];
   const world = useEditor(selectDraftWorld);
   const problems = useEditor((s) => s.problems.world);
-  const dirty = useEditor((s) => s.changeSeq !== s.savedSeq);
   const worldId = useEditor((s) => s.worldId);
   const run = useTraffic((s) => s.scenarioRun);
   const actions = useEditorActions();
-  if (!scenario) return null;
+  const { editor } = useStores();
   const at = `scenarios/${index}`;
-  const update = (next: Scenario) => actions.setScenarios(replaceItem(scenarios, index, next));
   const invalid = Object.keys(problems).some((key) => key === at || key.startsWith(`${at}/`));
   const playing = run !== null && !run.done;
+  const blocked = useEditor((s) => playBlocked(s, invalid, playing));
+  const note = useEditor((s) => playNote(s, scenario?.durationS ?? Number.NaN));
+  if (!scenario) return null;
+  const update = (next: Scenario) => actions.setScenarios(replaceItem(scenarios, index, next));
   const play = async () => {
     if (!worldId) return;
+    // a scenario plays the saved world: what is drawn is saved first (as Deploy does)
+    if (selectDirty(editor.getState()) && !(await actions.save())) return;
     try {
       await request('POST', `${worldPath(worldId)}/scenario-runs`, { name: scenario.name });
     } catch (error) {
@@ -123,14 +196,8 @@ function ScenarioEditor({ index }: { index: number }) {
         <button
           type="button"
           className="dw-button dw-button--primary dw-button--small"
-          disabled={playing || dirty || invalid || !worldId}
-          title={
-            invalid
-              ? 'Fix the problems of this scenario first'
-              : dirty
-                ? 'Saving… a scenario plays the saved world'
-                : undefined
-          }
+          disabled={blocked !== null || !worldId}
+          aria-describedby={`dw-play-why-${index}`}
           onClick={() => void play()}
         >
           ▶ Play {scenario.name}
@@ -143,6 +210,14 @@ function ScenarioEditor({ index }: { index: number }) {
           Remove
         </button>
       </div>
+      <p
+        id={`dw-play-why-${index}`}
+        className={blocked ? 'dw-scenario__why dw-scenario__why--blocked' : 'dw-scenario__why'}
+        data-testid={`play-note-${index}`}
+      >
+        {blocked ?? note}
+      </p>
+      {run && run.name === scenario.name && <RunView run={run} />}
     </div>
   );
 }
@@ -178,21 +253,8 @@ export function ScenarioPanel() {
         // biome-ignore lint/suspicious/noArrayIndexKey: a scenario's place is its identity while its name is edited
         <ScenarioEditor key={i} index={i} />
       ))}
-      {run && (
-        <div
-          className={`dw-scenario-run${run.done ? (run.passed ? ' dw-scenario-run--passed' : ' dw-scenario-run--failed') : ''}`}
-          data-testid="scenario-run"
-          data-done={run.done}
-          data-passed={run.passed === undefined ? '' : String(run.passed)}
-        >
-          <pre className="dw-detail">{run.lines.join('\n')}</pre>
-          {run.results?.map((r) => (
-            <p key={r.text + r.message} className={r.ok ? 'dw-muted' : 'dw-field__message'}>
-              {r.ok ? 'PASS' : 'FAIL'} {r.message}
-            </p>
-          ))}
-        </div>
-      )}
+      {/* a run of a scenario no longer named so (renamed, removed) still shows its lines */}
+      {run && !scenarios.some((sc) => sc.name === run.name) && <RunView run={run} />}
     </section>
   );
 }

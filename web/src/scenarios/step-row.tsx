@@ -99,18 +99,6 @@ export function StepRow({ step, index, count, world, messages, onChange }: StepR
           value={step.atS}
           onChange={(atS) => set({ ...step, atS: atS ?? Number.NaN })}
         />
-        <select
-          className="dw-select dw-select--compact dw-scenario-item__grow"
-          aria-label={`${name} action`}
-          value={kind}
-          onChange={(event) => set(changeStepKind(step, event.target.value as StepKind, world))}
-        >
-          {STEP_KINDS.map((k) => (
-            <option key={k.kind} value={k.kind}>
-              {k.label}
-            </option>
-          ))}
-        </select>
         <span className="dw-scenario-item__tools">
           <button
             type="button"
@@ -142,6 +130,21 @@ export function StepRow({ step, index, count, world, messages, onChange }: StepR
             ×
           </button>
         </span>
+      </div>
+      <div className="dw-scenario-item__line">
+        <span className="dw-scenario-item__at">do</span>
+        <select
+          className="dw-select dw-select--compact dw-scenario-item__grow"
+          aria-label={`${name} action`}
+          value={kind}
+          onChange={(event) => set(changeStepKind(step, event.target.value as StepKind, world))}
+        >
+          {STEP_KINDS.map((k) => (
+            <option key={k.kind} value={k.kind}>
+              {k.label}
+            </option>
+          ))}
+        </select>
       </div>
       {on !== null && (
         <div className="dw-scenario-item__line">

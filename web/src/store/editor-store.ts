@@ -77,6 +77,7 @@ export function createEditorStore({ http, traffic }: EditorStoreDeps): EditorSto
   });
 }
 
+export { selectBehindDeployed } from './slices/deploy-slice';
 export { selectDirty } from './slices/saves-slice';
 export { plural } from './slices/slice-kit';
 export { selectDraftWorld };

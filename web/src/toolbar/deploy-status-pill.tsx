@@ -1,12 +1,13 @@
 // The deployment at a glance: a coloured pill, the deployed revision, and whether the draft differs from it.
 import { summariseDeployment } from '../live/deployment-summary';
 import { useEditor, useTraffic } from '../store/editor-context';
-import { selectDirty } from '../store/editor-store';
+import { selectBehindDeployed } from '../store/editor-store';
 
 export function DeployStatusPill() {
   const deployedRev = useEditor((s) => s.deployedRev);
   const busy = useEditor((s) => s.busy);
-  const behind = useEditor((s) => s.deployedRev !== null && (s.baseRev !== s.deployedRev || selectDirty(s)));
+  // a deploy would change no process (an undo back to what runs, a moved box): the drawing is what runs
+  const behind = useEditor(selectBehindDeployed);
   // A string, not an object: a selector must return something stable between equal states.
   const [tone, label] = useTraffic((s) => {
     const summary = summariseDeployment(deployedRev, s.services, busy, s.progress, s.progressOf);
@@ -18,9 +19,14 @@ export function DeployStatusPill() {
         {label}
       </span>
       {deployedRev !== null && (
-        <span className="dw-muted" data-testid="deployed-rev">
+        <span
+          className="dw-muted"
+          data-testid="deployed-rev"
+          data-behind={behind}
+          title={behind ? 'The drawing differs from what runs: Deploy applies it' : 'What runs is what is drawn'}
+        >
           rev {deployedRev}
-          {behind ? ' · edits not deployed' : ''}
+          {behind ? ' · edits not deployed' : ' · as drawn'}
         </span>
       )}
     </div>

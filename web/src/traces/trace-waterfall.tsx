@@ -66,7 +66,13 @@ export function TraceWaterfall() {
   const failed = spans.filter((s) => s.outcome !== 'ok').length;
 
   return (
-    <div className="dw-trace" role="dialog" aria-label="Request trace" data-testid="trace-waterfall">
+    <div
+      className="dw-trace"
+      role="dialog"
+      aria-label="Request trace"
+      data-testid="trace-waterfall"
+      data-trace-id={traceId}
+    >
       <header className="dw-trace__header">
         <div>
           <h2 className="dw-trace__title">Request trace</h2>

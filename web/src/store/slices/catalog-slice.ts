@@ -75,7 +75,7 @@ export function catalogSlice({ set, get, http, traffic }: SliceKit): Slice<Catal
       ...draftOf(record.world),
       ...clearedHistory(),
       ...savedAt(record.rev),
-      ...deployedAt(deployedRev),
+      ...deployedAt(deployedRev, deployedRev === record.rev ? record.world : null),
     });
     writeWorldIdToUrl(record.id);
   }

@@ -2,7 +2,7 @@
 // budget it saves a dirty draft and deploys at once; otherwise it shows the plan, and Apply plan deploys. The
 // deploy carries the revision it deploys: a world saved again meanwhile (elsewhere) is refused as stale (409), and
 // the person is asked to look at the plan again. Stop ends the deployment.
-import type { DeployPreview } from '@dw/world';
+import { type DeployPreview, deployDecision, type World } from '@dw/world';
 import { ApiError } from '../../api/http-client';
 import type { EditorState } from '../editor-store';
 import { errorToast } from '../toasts';
@@ -12,6 +12,11 @@ import type { Slice, SliceKit } from './slice-kit';
 
 export interface DeployState {
   deployedRev: number | null;
+  /**
+   * The world that runs, when this page knows it (it deployed it, or the saved revision it opened is the one that
+   * runs); null when nothing runs or when it runs a revision this page never had.
+   */
+  deployedWorld: World | null;
   /** Frames arriving before this time (performance.now()) are from a deployment just stopped. */
   ignoreFramesUntil: number;
   /** The plan of a redeploy, shown before it is applied. */
@@ -30,11 +35,44 @@ export interface DeployActions {
   observeDeployedRev(rev: number | null): void;
 }
 
-/** What runs of a world just opened (or of none). */
-export const deployedAt = (rev: number | null): Pick<DeployState, 'deployedRev' | 'planPreview'> => ({
+/** What runs of a world just opened (or of none): its revision, and its world when that is known. */
+export const deployedAt = (
+  rev: number | null,
+  world: World | null = null,
+): Pick<DeployState, 'deployedRev' | 'deployedWorld' | 'planPreview'> => ({
   deployedRev: rev,
+  deployedWorld: rev === null ? null : world,
   planPreview: null,
 });
+
+/** A cache of a pure function (what runs, what is drawn) -> "a deploy would change no process". */
+const asDrawnCache = new WeakMap<World, WeakMap<World, boolean>>();
+
+/** A deploy of `drawn` over `running` would start, restart, stop and scale nothing. */
+export function runsAsDrawn(running: World, drawn: World): boolean {
+  let inner = asDrawnCache.get(running);
+  const known = inner?.get(drawn);
+  if (known !== undefined) return known;
+  const { mode, plan } = deployDecision(running, drawn);
+  const same =
+    mode === 'in-place' && plan.start.length + plan.restart.length + plan.stop.length + plan.scale.length === 0;
+  if (!inner) {
+    inner = new WeakMap();
+    asDrawnCache.set(running, inner);
+  }
+  inner.set(drawn, same);
+  return same;
+}
+
+/**
+ * The drawing differs from what runs, in a way a deploy would act on (a moved box, a renamed world or an edited
+ * scenario is not). When this page does not know the world that runs, a revision other than the draft's says so.
+ */
+export function selectBehindDeployed(state: EditorState): boolean {
+  if (state.deployedRev === null) return false;
+  if (state.deployedWorld === null) return state.baseRev !== state.deployedRev || selectDirty(state);
+  return !runsAsDrawn(state.deployedWorld, selectDraftWorld(state));
+}
 
 /** The server's code for a deploy whose revision is no longer the world's. */
 export const STALE_REVISION = 'stale-revision';
@@ -81,12 +119,14 @@ export function deploySlice({ set, get, http, traffic }: SliceKit): Slice<Deploy
       if (selectDirty(state) && !(await get().actions.save())) return;
       const { worldId, baseRev } = get();
       if (worldId !== state.worldId || baseRev === null) return;
+      // what is saved now (the draft is clean) is what this deploy runs
+      const world = selectDraftWorld(get());
       set({ busy: 'deploying' });
       try {
         const { rev } = await http.deploy(worldId, baseRev);
         if (get().worldId !== worldId) return;
         traffic.getState().actions.deployStarted(get().nodes.map((n) => n.id));
-        set({ deployedRev: rev, ignoreFramesUntil: 0 });
+        set({ deployedRev: rev, deployedWorld: rev === baseRev ? world : null, ignoreFramesUntil: 0 });
       } catch (error) {
         if (error instanceof ApiError && error.status === 409 && error.code === STALE_REVISION) {
           toast({
@@ -111,7 +151,7 @@ export function deploySlice({ set, get, http, traffic }: SliceKit): Slice<Deploy
         await http.stop(worldId);
         if (get().worldId !== worldId) return;
         traffic.getState().actions.stopped();
-        set({ deployedRev: null, ignoreFramesUntil: performance.now() + 1500 });
+        set({ deployedRev: null, deployedWorld: null, ignoreFramesUntil: performance.now() + 1500 });
       } catch (error) {
         toast(errorToast('Could not stop', error));
       } finally {
@@ -122,7 +162,10 @@ export function deploySlice({ set, get, http, traffic }: SliceKit): Slice<Deploy
     observeDeployedRev(rev) {
       const state = get();
       if (rev !== null && performance.now() < state.ignoreFramesUntil) return;
-      if (rev !== state.deployedRev) set({ deployedRev: rev });
+      if (rev === state.deployedRev) return;
+      // a revision deployed elsewhere (a scenario's Play, another tab): known when it is the one this draft saved
+      const known = rev !== null && rev === state.baseRev && !selectDirty(state);
+      set({ deployedRev: rev, deployedWorld: known ? selectDraftWorld(state) : null });
     },
   };
 

@@ -52,6 +52,15 @@ export interface DraftState {
   hasClip: boolean;
   /** selectDraftWorld's memo: not state anyone renders. */
   draftMemo: DraftMemo;
+  /** A deletion of nodes that run now, waiting for the person to confirm it (the delete dialog). */
+  pendingDelete: PendingDelete | null;
+}
+
+/** What a deletion takes away: nodes (with their links) and links; `running` the nodes of it that run now. */
+export interface PendingDelete {
+  nodes: string[];
+  links: string[];
+  running: string[];
 }
 
 export interface DraftActions {
@@ -80,6 +89,15 @@ export interface DraftActions {
   renameNode(id: string, nextId: string): boolean;
   removeNode(id: string): void;
   removeLink(id: string): void;
+  /**
+   * A deletion as a person asks for it (the Delete key, a Delete button): true when it may go ahead now. When a
+   * node of it runs, nothing is deleted yet: it waits in `pendingDelete` for confirmRemove or cancelRemove.
+   */
+  requestRemove(target: { nodes: string[]; links?: string[] }): boolean;
+  requestRemoveNodes(ids: string[]): void;
+  /** Deletes what `pendingDelete` holds (one undo step). */
+  confirmRemove(): void;
+  cancelRemove(): void;
   /** Sets a link's weight (its share in "weighted" call mode); undefined removes it. */
   setLinkWeight(id: string, weight: number | undefined): void;
   /** "deny": the caller still calls over the link, the callee refuses it (403). */
@@ -98,6 +116,15 @@ export function revalidate(world: World, previous: ProblemIndex): ProblemIndex {
 
 type DraftParts = Omit<DraftState, 'hasClip' | 'draftMemo'>;
 
+/** The nodes among `ids` that run now: the world is deployed and the live view knows a process of theirs. */
+export function runningNodes(state: EditorState, services: Record<string, { state: string }>, ids: string[]): string[] {
+  if (state.deployedRev === null || state.replay !== null) return [];
+  return ids.filter((id) => {
+    const live = services[id];
+    return live !== undefined && live.state !== 'stopped';
+  });
+}
+
 /** The draft of a world just opened: clean (change counter 0), validated. */
 export function draftOf(world: World): DraftParts {
   const { nodes, edges } = toFlow(world);
@@ -109,6 +136,7 @@ export function draftOf(world: World): DraftParts {
     edges,
     problems: revalidate(world, NO_PROBLEMS),
     changeSeq: 0,
+    pendingDelete: null,
   };
 }
 
@@ -121,6 +149,7 @@ export const emptyDraft = (): DraftParts => ({
   edges: [],
   problems: NO_PROBLEMS,
   changeSeq: 0,
+  pendingDelete: null,
 });
 
 /** The draft as a World, remembered per (name, settings, nodes, edges, scenarios) so selectors can call it freely. */
@@ -152,7 +181,7 @@ function changedFields(before: object | undefined, after: object): string[] {
   return changed.sort();
 }
 
-export function draftSlice({ set, get }: SliceKit, history: HistoryKeeper): Slice<DraftState, DraftActions> {
+export function draftSlice({ set, get, traffic }: SliceKit, history: HistoryKeeper): Slice<DraftState, DraftActions> {
   /** Change counters are unique for the store's life, so a state restored by undo keeps its own. */
   let seqCounter = 0;
   let clip: Clip | null = null;
@@ -379,6 +408,40 @@ export function draftSlice({ set, get }: SliceKit, history: HistoryKeeper): Slic
 
     removeLink(id) {
       edit({ edges: get().edges.filter((e) => e.id !== id) });
+    },
+
+    requestRemove({ nodes, links = [] }) {
+      const running = runningNodes(get(), traffic.getState().services, nodes);
+      if (running.length === 0) return true;
+      set({ pendingDelete: { nodes, links, running } });
+      return false;
+    },
+
+    requestRemoveNodes(ids) {
+      if (!actions.requestRemove({ nodes: ids })) return;
+      const gone = new Set(ids);
+      const { nodes, edges } = get();
+      edit({
+        nodes: nodes.filter((n) => !gone.has(n.id)),
+        edges: edges.filter((e) => !gone.has(e.source) && !gone.has(e.target)),
+      });
+    },
+
+    confirmRemove() {
+      const pending = get().pendingDelete;
+      if (!pending) return;
+      const nodeIds = new Set(pending.nodes);
+      const linkIds = new Set(pending.links);
+      const { nodes, edges } = get();
+      set({ pendingDelete: null });
+      edit({
+        nodes: nodes.filter((n) => !nodeIds.has(n.id)),
+        edges: edges.filter((e) => !linkIds.has(e.id) && !nodeIds.has(e.source) && !nodeIds.has(e.target)),
+      });
+    },
+
+    cancelRemove() {
+      set({ pendingDelete: null });
     },
 
     setLinkPolicy(id, policy) {

@@ -99,7 +99,7 @@ export function runsSlice({ set, get, http, traffic }: SliceKit): Slice<RunsStat
           savedSeq: 0,
           // labels, badges and charts show what ran: the run's revision, as if deployed (panels that act on a
           // running world check `replay` and stay away)
-          ...deployedAt(file.run.rev),
+          ...deployedAt(file.run.rev, file.world),
           loadSeq: get().loadSeq + 1,
           comparison: null,
           runsOpen: false,
