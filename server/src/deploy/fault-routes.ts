@@ -1,6 +1,6 @@
 // Faults on a running world: /api/worlds/:id/faults (list, inject, remove one, remove all), killing one
-// service's process (the supervisor then restarts it by its restart policy, with a new pid), and starting again
-// one that is down (killed with restart "no", crashed).
+// service's process (the supervisor then restarts it by its restart policy, with a new pid), starting again
+// one that is down (killed with restart "no", crashed), and restarting one by hand.
 import {
   ActiveFault,
   ErrorBody,
@@ -135,6 +135,39 @@ export const faultRoutes: FastifyPluginAsync = async (app) => {
         return down.map((p) => p.replica);
       });
       return reply.code(202).send({ serviceId, replicas: started });
+    },
+  );
+
+  // Restart by hand: the running copies one after the other (its callers carry on through the others), each on its
+  // own port with its identity; copies that are down are started. Answers once every copy has been started again.
+  app.post<{ Params: { id: string; serviceId: string }; Querystring: { replica?: string } }>(
+    '/api/worlds/:id/deploy/services/:serviceId/restart',
+    {
+      schema: {
+        params: ServiceParams,
+        querystring: KillQuery,
+        response: { 202: ServiceStarted, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { id, serviceId } = request.params;
+      const replica = request.query.replica === undefined ? undefined : Number(request.query.replica);
+      const restarted = await deployer.exclusive(id, async () => {
+        const copies = running(id).replicasOf(serviceId);
+        if (copies.length === 0)
+          throw new HttpProblem(404, 'not-found', `service "${serviceId}" is not part of the deployed world "${id}"`);
+        const targets = replica === undefined ? copies : copies.filter((p) => p.replica === replica);
+        if (targets.length === 0) {
+          throw new HttpProblem(
+            404,
+            'not-found',
+            `service "${serviceId}" runs ${copies.length} replica(s): there is no replica ${replica}`,
+          );
+        }
+        for (const p of targets) await p.restart();
+        return targets.map((p) => p.replica);
+      });
+      return reply.code(202).send({ serviceId, replicas: restarted });
     },
   );
 };

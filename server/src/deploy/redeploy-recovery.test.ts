@@ -1,6 +1,7 @@
 // Redeploys as a person uses them, with real processes: a service that crashed and stays down (restart "no") is
 // in the plan as "start" and the deploy brings it back; totals go on across a redeploy that keeps the processes
-// (and across one that restarts the callee), they never fall back to zero while the processes run.
+// (and across one that restarts the callee), they never fall back to zero while the processes run; a restart by
+// hand replaces a running process on its port.
 import type { DeployPreview, DeployStatus, TrafficFrame, World } from '@dw/world';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
@@ -121,6 +122,48 @@ describe('a service that crashed and stays down', () => {
       20_000,
     );
     expect(back.pid).not.toBe(pid);
+  }, 90_000);
+});
+
+describe('a restart by hand', () => {
+  it('replaces the running process on its port, is not counted as a crash, and its calls get through again', async () => {
+    const id = await create(withPolicy(PAIR_WORLD, 'no'));
+    await deploy(id, 1);
+    const before = await stateOf(id, 'callee');
+    const seen: string[] = [];
+    const off = t.app.deployer.events.on('status', (e) => {
+      if (e.worldId === id && e.id === 'callee') seen.push(e.state);
+    });
+    const r = await t.app.inject({ method: 'POST', url: `/api/worlds/${id}/deploy/services/callee/restart` });
+    expect(r.statusCode, r.body).toBe(202);
+    expect(r.json()).toEqual({ serviceId: 'callee', replicas: [1] });
+    // restart "no" would leave a killed process down: a restart by hand is not a crash, so it runs again
+    const after = await waitFor(
+      'callee ready again after a restart by hand',
+      async () => {
+        const s = await stateOf(id, 'callee');
+        return s?.state === 'ready' ? s : undefined;
+      },
+      20_000,
+    );
+    off();
+    expect(after.pid).not.toBe(before?.pid);
+    expect(after.port).toBe(before?.port);
+    // what the live view was told: restarting, then ready; never crashed
+    expect(seen).not.toContain('crashed');
+    expect(seen).toContain('restarting');
+    expect(seen.at(-1)).toBe('ready');
+    await nextFrame(id, 1, (f) => {
+      const l1 = f.links.find((l) => l.id === 'l1');
+      return (l1?.figures?.ratePerSec ?? 0) > 0 && l1?.errors === 0 && l1.refused === 0;
+    });
+    // a copy it does not have is a 404 that names it
+    const none = await t.app.inject({
+      method: 'POST',
+      url: `/api/worlds/${id}/deploy/services/callee/restart?replica=3`,
+    });
+    expect(none.statusCode).toBe(404);
+    expect(none.json().message).toMatch(/no replica 3/);
   }, 90_000);
 });
 

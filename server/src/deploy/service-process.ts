@@ -75,6 +75,8 @@ export class ServiceProcess {
   readonly stderr: LineRing;
   private child: ChildProcess | null = null;
   private stopping = false;
+  /** Set while `restart()` waits for the old process to exit: that exit is neither a crash nor a stop. */
+  private restartingByHand = false;
   private resolveExited!: () => void;
   /** Resolves once the current process has exited (or never started). */
   exited = this.newLife();
@@ -166,6 +168,9 @@ export class ServiceProcess {
     if (this.stopping) {
       this.state = 'stopped';
       this.detail = 'stopped';
+    } else if (this.restartingByHand) {
+      this.state = 'restarting';
+      this.detail = `restarting by hand (pid ${child.pid} ${signal ? `ended by ${signal}` : `exited with code ${code}`})`;
     } else {
       this.state = 'crashed';
       const how = error ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
@@ -292,6 +297,42 @@ export class ServiceProcess {
     clearTimeout(killTimer);
     clearTimeout(giveUp);
     if (this.alive) throw new Error(`process ${this.pid} of "${this.id}" did not exit after SIGKILL`);
+  }
+
+  /**
+   * Restarts the running process by hand: SIGTERM (SIGKILL after the grace period), then a new process on the same
+   * port with the same identity. Not a crash: the restart policy and its backoff are not involved. A process that is
+   * down is simply started.
+   */
+  async restart(graceMs = STOP_GRACE_MS): Promise<void> {
+    if (this.stopping) throw new Error(`"${this.id}" is being stopped: it cannot be restarted`);
+    const child = this.child;
+    if (!child || !this.alive) {
+      this.start();
+      return;
+    }
+    this.restartingByHand = true;
+    try {
+      child.kill('SIGTERM');
+      if (this.state === 'paused') child.kill('SIGCONT');
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      let giveUp: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.exited,
+        new Promise<void>((resolve) => {
+          giveUp = setTimeout(resolve, graceMs + KILL_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(killTimer);
+      clearTimeout(giveUp);
+      if (child.exitCode === null && child.signalCode === null) {
+        throw new Error(`process ${child.pid} of "${this.id}" did not exit after SIGKILL`);
+      }
+    } finally {
+      this.restartingByHand = false;
+    }
+    if (this.stopping) return; // stopped meanwhile
+    this.start();
   }
 
   /** Synchronous last resort, for process exit: SIGKILL without waiting. */

@@ -1,6 +1,6 @@
-// The controller's fault routes, typed with the contract: inject, remove, kill, start again. Failures are ApiError with the
+// The controller's fault routes, typed with the contract: inject, remove, kill, start again, restart. Failures are ApiError with the
 // server's sentence, like every other call.
-import type { ActiveFault, FaultList, FaultSpec, Killed } from '@dw/world';
+import type { ActiveFault, FaultList, FaultSpec, Killed, ServiceStarted } from '@dw/world';
 import { request, worldPath } from '../api/http-client';
 
 export const faultClient = {
@@ -16,8 +16,11 @@ export const faultClient = {
     ),
   /** Starts again the copies that are down (killed with restart "no", crashed). */
   start: (worldId: string, serviceId: string) =>
-    request<{ serviceId: string; replicas: number[] }>(
+    request<ServiceStarted>('POST', `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/start`),
+  /** Restarts by hand (SIGTERM, then a new process on the same port): one copy with `replica`, every copy otherwise. */
+  restart: (worldId: string, serviceId: string, replica?: number) =>
+    request<ServiceStarted>(
       'POST',
-      `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/start`,
+      `${worldPath(worldId)}/deploy/services/${encodeURIComponent(serviceId)}/restart${replica !== undefined ? `?replica=${replica}` : ''}`,
     ),
 };

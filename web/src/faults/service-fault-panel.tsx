@@ -1,5 +1,5 @@
 // The selected service's process while its world runs: kill it (its restart policy decides what happens next),
-// start it again once it is down, pause it (SIGSTOP) and resume it (SIGCONT). A service that runs more than once is acted on one copy at a time
+// restart it by hand, start it again once it is down, pause it (SIGSTOP) and resume it (SIGCONT). A service that runs more than once is acted on one copy at a time
 // by default (its callers carry on through the others: the interesting case), or on every copy.
 import { useId, useState } from 'react';
 import { useReplicas } from '../live/use-live';
@@ -13,11 +13,12 @@ export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
   const state = useTraffic((s) => s.services[serviceId]?.state);
   const replicas = useReplicas(serviceId);
   const [picked, setPicked] = useState<number | 'all'>(1);
+  const [restarting, setRestarting] = useState(false);
   const targetId = useId();
   const many = replicas !== undefined && replicas.length > 1;
   const replica = many && picked !== 'all' && picked <= replicas.length ? picked : undefined;
   const pause = useServicePause(serviceId, replica);
-  const { inject, heal, kill, start } = useFaultActions();
+  const { inject, heal, kill, start, restart } = useFaultActions();
   if (!deployed) return null;
   const targetState = replica !== undefined ? replicas?.[replica - 1]?.state : state;
   const running = targetState !== undefined && RUNNING.has(targetState);
@@ -63,6 +64,17 @@ export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
             Kill {what}
           </button>
         )}
+        <button
+          type="button"
+          className="dw-button"
+          disabled={restarting || (!running && !down)}
+          onClick={() => {
+            setRestarting(true);
+            void restart(serviceId, replica).finally(() => setRestarting(false));
+          }}
+        >
+          {restarting ? 'Restarting…' : `Restart ${what}`}
+        </button>
         {pause ? (
           <button type="button" className="dw-button" onClick={() => void heal(pause.id)}>
             Resume {what}
@@ -81,8 +93,8 @@ export function ServiceFaultPanel({ serviceId }: { serviceId: string }) {
         )}
       </div>
       <p className="dw-muted">
-        Kill is SIGKILL: the restart policy decides what follows; Start brings a process that is down back. Pause is
-        SIGSTOP, resume SIGCONT.
+        Kill is SIGKILL: the restart policy decides what follows; Start brings a process that is down back. Restart
+        stops it (SIGTERM) and starts a new one on the same port. Pause is SIGSTOP, resume SIGCONT.
         {many && ' Its callers spread their calls over the replicas that answer.'}
       </p>
     </section>

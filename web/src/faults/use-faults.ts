@@ -39,5 +39,9 @@ export function useFaultActions() {
         faultClient.kill(id, serviceId, replica),
       ),
     start: (serviceId: string) => guard(`Could not start ${serviceId}`, (id) => faultClient.start(id, serviceId)),
+    restart: (serviceId: string, replica?: number) =>
+      guard(`Could not restart ${serviceId}${replica !== undefined ? ` (replica ${replica})` : ''}`, (id) =>
+        faultClient.restart(id, serviceId, replica),
+      ),
   };
 }
