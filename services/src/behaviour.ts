@@ -1,8 +1,8 @@
 // What an accepted request does: a service waits its latency, calls every peer in parallel, then answers.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { latencyBounds, type Peer, type SpawnConfig, type TraceContext } from '@dw/world';
 import type { Caller } from './caller.js';
 import type { CallOutcome } from './stats.js';
+import { waitAtLeast } from './wait.js';
 
 export interface Answer {
   status: number;
@@ -52,7 +52,7 @@ export function serviceBehaviour(
   const mode = config.behaviour.calls?.mode ?? 'parallel';
   return async (hops, ctx) => {
     const latency = min + Math.random() * (max - min);
-    if (latency > 0) await sleep(latency);
+    if (latency > 0) await waitAtLeast(latency);
     const called = mode === 'weighted' ? pickWeighted(config.peers) : config.peers;
     const outcomes: CallOutcome[] = [];
     if (called.length === 1) {

@@ -20,6 +20,7 @@ import type { IdentityPem } from './identity.js';
 import type { CallOutcome, Stats } from './stats.js';
 import { isHandshakeRefusal } from './tls-errors.js';
 import { newSpanId, nowMs, rootContext, type Tracer } from './tracing.js';
+import { waitAtLeast } from './wait.js';
 
 /** Per-call limits: a callee that does not answer within these counts as an error. */
 export const CALL_TIMEOUT_MS = 10_000;
@@ -376,7 +377,7 @@ export class Caller {
       return { outcome: 'error', answered: false, status: 0 };
     }
     if (fault.kind === 'abort') return { outcome: 'error', answered: false, status: 503 };
-    if (fault.delayMs > 0) await sleep(Math.min(fault.delayMs, timeoutMs));
+    if (fault.delayMs > 0) await waitAtLeast(Math.min(fault.delayMs, timeoutMs));
     const left = () => timeoutMs - (performance.now() - started);
     if (left() <= 0) return { outcome: 'error', answered: false, status: 0 };
     let endpoint = this.nextEndpoint(peer) as Endpoint;
