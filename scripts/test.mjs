@@ -221,7 +221,10 @@ for (const r of results)
 const total = results.reduce((sum, r) => sum + r.seconds, 0);
 console.log(`      ${'total'.padEnd(36)} ${total.toFixed(1).padStart(7)} s`);
 const failedSuites = results.filter((r) => !r.ok).length;
-console.log(`tests: ${counts.passed} passed, ${counts.failed + failedSuites} failed, ${skipped.length} skipped`);
+console.log(
+  `tests: ${counts.passed} passed, ${counts.failed} failed, ${skipped.length} skipped` +
+    (failedSuites > 0 ? `; steps failed: ${failedSuites} of ${results.length}` : ''),
+);
 for (const s of skipped) {
   console.log(
     `skipped (${s.suite}): ${s.name}\n    because: ${s.reason ?? 'no reason given (a static skip: skip with a reason instead)'}`,
