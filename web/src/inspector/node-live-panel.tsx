@@ -33,7 +33,12 @@ export function NodeLivePanel({ id, measure }: { id: string; measure: 'accepted'
       <RefusalBadge id={id} />
       <h3 className="dw-section-title">History</h3>
       {measure === 'accepted' ? (
-        <HistoryChart historyKey={`service:${id}`} rateLabel="Accepted" />
+        <HistoryChart
+          historyKey={`service:${id}`}
+          rateLabel="Accepted"
+          errorsLabel="Calls to it failed or refused"
+          latencyLabel="p99 its callers saw"
+        />
       ) : (
         <HistoryChart historyKey={`out:${id}`} rateLabel="Sent" />
       )}

@@ -48,8 +48,18 @@ function Series({
   );
 }
 
-/** `historyKey` is `link:<id>` or `service:<id>`. */
-export function HistoryChart({ historyKey, rateLabel }: { historyKey: string; rateLabel: string }) {
+/** `historyKey` is `link:<id>`, `service:<id>` (the calls to it) or `out:<id>` (the calls it makes). */
+export function HistoryChart({
+  historyKey,
+  rateLabel,
+  errorsLabel = 'Errors + refused',
+  latencyLabel = 'p99 latency',
+}: {
+  historyKey: string;
+  rateLabel: string;
+  errorsLabel?: string;
+  latencyLabel?: string;
+}) {
   useTraffic((s) => s.historyVersion);
   const history = useTraffic((s) => s.actions.history);
   const points = history(historyKey);
@@ -58,8 +68,8 @@ export function HistoryChart({ historyKey, rateLabel }: { historyKey: string; ra
   return (
     <div className="dw-history" data-testid={`history-${historyKey}`} data-points={points.length}>
       <Series points={points} pick={(p) => p.rate} label={rateLabel} unit="/s" tone="rate" />
-      <Series points={points} pick={(p) => p.errors} label="Errors + refused" unit="/s" tone="error" />
-      <Series points={points} pick={(p) => p.p99Ms} label="p99 latency" unit=" ms" tone="latency" />
+      <Series points={points} pick={(p) => p.errors} label={errorsLabel} unit="/s" tone="error" />
+      <Series points={points} pick={(p) => p.p99Ms} label={latencyLabel} unit=" ms" tone="latency" />
       <p className="dw-muted dw-history__span">
         last {points.length < 60 ? `${points.length} s` : `${minutes} min`}, one point a second
       </p>

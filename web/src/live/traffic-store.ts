@@ -263,11 +263,21 @@ export function createTrafficStore(): TrafficStore {
       );
     }
     for (const s of frame.services) {
-      // a service's history: what it accepted, and how its own calls fared; a client's (out:): what it sent
+      // a service's history (service:): what it accepted, and how the calls to it fared as its callers saw them
+      // (failed and refused ones over its incoming links; p99 of the slowest incoming link, an upper bound of the
+      // merged p99 when it has several callers); what it sent and how its own calls fared (out:)
+      let inFailures = 0;
+      let inP99 = 0;
+      for (const link of frame.links) {
+        if (link.to !== s.id) continue;
+        const f = link.figures;
+        inFailures += (f?.ratePerSec ?? 0) * (f?.failedShare ?? 0);
+        inP99 = Math.max(inP99, f?.latencyMsP99 ?? 0);
+      }
+      point(`service:${s.id}`, frame.at, s.figures?.inPerSec ?? 0, inFailures, inP99);
       const out = s.figures?.out;
-      const failures = (out?.ratePerSec ?? 0) * (out?.failedShare ?? 0);
-      point(`service:${s.id}`, frame.at, s.figures?.inPerSec ?? 0, failures, out?.latencyMsP99 ?? 0);
       if (frame.links.some((l) => l.from === s.id)) {
+        const failures = (out?.ratePerSec ?? 0) * (out?.failedShare ?? 0);
         point(`out:${s.id}`, frame.at, out?.ratePerSec ?? 0, failures, out?.latencyMsP99 ?? 0);
       }
     }
