@@ -49,6 +49,14 @@ test('a crashed service comes back from its panel and from the plan; Restart rep
   expect(restarted.state).toBe('ready');
   expect(restarted.port).toBe(first.port);
 
+  // Killed again: the Live section says how to bring it back, right under why it is down.
+  await process.getByRole('button', { name: 'Kill process' }).click();
+  await expect(node).toHaveAttribute('data-state', 'crashed', { timeout: 5_000 });
+  const live = page.getByRole('region', { name: 'Live' });
+  await live.getByRole('button', { name: 'Start again' }).click();
+  await expect(node).toHaveAttribute('data-state', 'ready', { timeout: 15_000 });
+  await expect(live.getByRole('button', { name: 'Start again' })).toHaveCount(0);
+
   // Killed again, then Deploy: the plan says it starts, and applying it brings it back.
   await process.getByRole('button', { name: 'Kill process' }).click();
   await expect(node).toHaveAttribute('data-state', 'crashed', { timeout: 5_000 });
