@@ -100,10 +100,11 @@ export function LinkInspector({ linkId }: { linkId: string }) {
             p50 {Math.round(live.p50Ms * 10) / 10} · p99 {Math.round(live.p99Ms * 10) / 10} · mean{' '}
             {Math.round(live.latencyMs * 10) / 10} ms
           </ReadOnlyField>
-          <h3 className="dw-section-title">History</h3>
-          <HistoryChart historyKey={`link:${linkId}`} rateLabel="Requests" />
+          {/* the messages, which are clicked, above the history, which grows from one line to its charts */}
           <h3 className="dw-section-title">Sampled messages</h3>
           <LinkMessages linkId={linkId} />
+          <h3 className="dw-section-title">History</h3>
+          <HistoryChart historyKey={`link:${linkId}`} rateLabel="Requests" />
         </section>
       )}
       <LinkFaultPanel linkId={linkId} />
