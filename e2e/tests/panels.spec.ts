@@ -160,11 +160,24 @@ test('a sampled message clicked opens the trace of the row clicked, however many
     const y = box.y + box.height / 2;
     await page.mouse.move(x, y);
     await page.waitForTimeout(300); // a person's pointer rests a moment before reading the row
-    // the row shows the first 8 characters of its trace id
-    const chosen = (await row.locator('code').textContent()) ?? '(none)';
-    expect(chosen).toMatch(/^[0-9a-f]{8}$/);
-    // samples keep arriving (several a second on this link) while the pointer rests on the row
+    // the row the pointer rests on (the panel may have settled a row up or down since it was measured): its
+    // trace id, of which the row shows the first 8 characters
+    const underPointer = () =>
+      page.evaluate(
+        ([px, py]) =>
+          document
+            .elementFromPoint(px as number, py as number)
+            ?.closest('[data-trace-id]')
+            ?.getAttribute('data-trace-id') ?? null,
+        [x, y],
+      );
+    const chosenId = await underPointer();
+    expect(chosenId).toMatch(/^[0-9a-f]{32}$/);
+    const chosen = (chosenId as string).slice(0, 8);
+    await expect(inspector.locator(`[data-trace-id="${chosenId}"] code`)).toHaveText(chosen);
+    // samples keep arriving (several a second on this link) while the pointer rests on the row: it stays put
     await page.waitForTimeout(2_500);
+    expect(await underPointer()).toBe(chosenId);
     await page.mouse.click(x, y);
     await expect(page.getByTestId('trace-waterfall').locator('.dw-trace__id')).toHaveText(new RegExp(`^${chosen}`));
     await page.getByRole('button', { name: 'Close trace' }).click();
