@@ -161,6 +161,24 @@ export const ServiceStatusEvent = Type.Object(
 export type ServiceStatusEvent = Static<typeof ServiceStatusEvent>;
 
 /**
+ * A running world's identities were renewed (new leaves from the same CA, by the timer or by hand) or its CA was
+ * rotated (every leaf re-issued from a new CA, the old one no longer trusted): recorded in its run, to jump to.
+ */
+export const IdentityRolled = Type.Object(
+  {
+    worldId: Type.String(),
+    kind: Type.Union([Type.Literal('renewal'), Type.Literal('rotation')]),
+    /** The CA every leaf chains to afterwards. */
+    ca: Type.Object({ serial: Type.String(), fingerprint256: Type.String() }, strict),
+    /** Processes that took the new identity. */
+    reloaded: Type.Integer({ minimum: 0 }),
+    tookMs: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+export type IdentityRolled = Static<typeof IdentityRolled>;
+
+/**
  * The steps a service passes through while a deploy starts it, in order: its leaf certificate is issued, its
  * process is spawned, it serves (clients: they send). `crashed` ends a step sequence when its process died before it
  * was ready; `failed` when the deploy itself failed before the process could start (detail says why).

@@ -3,7 +3,7 @@
 // a recording (one NDJSON line each), the HTTP bodies of /api/runs, the export file, and the pure functions that
 // turn recorded frames into totals, events and a comparison (the controller and the editor both use them).
 import Type, { type Static } from 'typebox';
-import { DeployProgressEvent, ServiceLogLine, ServiceStatusEvent, TrafficFrame } from './events.js';
+import { DeployProgressEvent, IdentityRolled, ServiceLogLine, ServiceStatusEvent, TrafficFrame } from './events.js';
 import { FaultList } from './faults.js';
 import { addCalls, type CallTally, emptyTally, latencyQuantile } from './figures.js';
 import { WorldId } from './ids.js';
@@ -89,6 +89,8 @@ export const RunEventKind = Type.Union([
   Type.Literal('heal'),
   Type.Literal('kill'),
   Type.Literal('refusals'),
+  Type.Literal('renewal'),
+  Type.Literal('rotation'),
   Type.Literal('scenario'),
   Type.Literal('stop'),
 ]);
@@ -167,6 +169,7 @@ export const RunRecord = Type.Union([
   Type.Object({ t: Type.Literal('log'), at: EpochMs, log: ServiceLogLine }, strict),
   Type.Object({ t: Type.Literal('spans'), at: EpochMs, spans: Type.Array(Span, { maxItems: 1024 }) }, strict),
   Type.Object({ t: Type.Literal('scenario'), at: EpochMs, scenario: ScenarioProgress }, strict),
+  Type.Object({ t: Type.Literal('identity'), at: EpochMs, identity: IdentityRolled }, strict),
   /** The per-run size limit was reached: nothing more but the end is written. */
   Type.Object({ t: Type.Literal('truncated'), at: EpochMs }, strict),
   Type.Object({ t: Type.Literal('end'), at: EpochMs }, strict),
@@ -277,7 +280,10 @@ export const MAX_RUN_EVENTS = 500;
 const describeFault = (fault: FaultList['faults'][number]['fault']): string =>
   'serviceId' in fault ? `${fault.kind} ${fault.serviceId}` : `${fault.kind} on ${fault.linkId}`;
 
-/** The events of a recording worth jumping to: deploy, faults added and removed, kills and crashes, refusal bursts. */
+/**
+ * The events of a recording worth jumping to: deploy, faults added and removed, kills and crashes, refusal bursts,
+ * renewals and CA rotations.
+ */
 export function runEvents(records: readonly RunRecord[]): RunEvent[] {
   const events: RunEvent[] = [];
   let faults = new Map<string, string>();
@@ -305,6 +311,10 @@ export function runEvents(records: readonly RunRecord[]): RunEvent[] {
       refusedBefore = refused;
     } else if (record.t === 'scenario') {
       push({ at: record.at, kind: 'scenario', text: record.scenario.line });
+    } else if (record.t === 'identity') {
+      const { kind, ca, reloaded, tookMs } = record.identity;
+      const what = kind === 'rotation' ? `CA rotated to ${ca.fingerprint256.slice(0, 11)}…` : 'identities renewed';
+      push({ at: record.at, kind, text: `${what}: ${reloaded} process(es) reloaded in ${Math.round(tookMs)} ms` });
     } else if (record.t === 'end') push({ at: record.at, kind: 'stop', text: 'stopped' });
   }
   return events;

@@ -3,6 +3,7 @@
 import type {
   DeployProgressEvent,
   FaultList,
+  IdentityRolled,
   ScenarioProgress,
   ServiceLogLine,
   ServiceStatusEvent,
@@ -31,6 +32,8 @@ export interface DeployEvents {
   spans: { worldId: string; spans: readonly Span[] };
   /** A line of a scenario played on the controller (scenario:progress). */
   scenario: ScenarioProgress;
+  /** Its identities were renewed or its CA rotated (recorded in its run). */
+  identity: IdentityRolled;
 }
 
 export type DeployEventBus = EventBus<DeployEvents>;

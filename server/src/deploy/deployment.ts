@@ -116,6 +116,7 @@ export class Deployment {
       controller,
       processes: () => this.processes.values(),
       onError: (error) => options.onError?.(error),
+      onRolled: (kind, roll) => options.events.emit('identity', { worldId: options.worldId, kind, ...roll }),
     });
     this.faults = new FaultInjector({
       worldId: options.worldId,

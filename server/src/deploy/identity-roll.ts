@@ -41,6 +41,8 @@ export interface IdentityKeeperOptions {
   controller: TlsIdentity;
   processes: () => Iterable<ServiceProcess>;
   onError: (error: Error) => void;
+  /** After a renewal (by the timer or by hand) or a rotation went through. */
+  onRolled?: (kind: 'renewal' | 'rotation', roll: IdentityRoll) => void;
 }
 
 export class IdentityKeeper {
@@ -95,7 +97,9 @@ export class IdentityKeeper {
       await this.issueMembers(this.ca);
       const reloaded = await this.reloadAll();
       this.scheduleRenewal();
-      return this.roll(started, reloaded);
+      const roll = this.roll(started, reloaded);
+      this.options.onRolled?.('renewal', roll);
+      return roll;
     });
   }
 
@@ -124,7 +128,9 @@ export class IdentityKeeper {
       await writeFileAtomic(join(this.options.caDir, 'ca.key'), next.keyPem, { mode: 0o600 });
       await writeFileAtomic(join(this.options.caDir, 'ca.crt'), next.certPem, { mode: 0o600 });
       this.scheduleRenewal();
-      return this.roll(started, reloaded);
+      const roll = this.roll(started, reloaded);
+      this.options.onRolled?.('rotation', roll);
+      return roll;
     });
   }
 

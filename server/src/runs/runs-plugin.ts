@@ -49,6 +49,7 @@ export const runsPlugin = sharedPlugin<RunsPluginOptions>('runs', async (app, op
       events.on('log', (log) => add(log.worldId, { t: 'log', at: log.at, log })),
       events.on('spans', ({ worldId, spans }) => add(worldId, { t: 'spans', at: Date.now(), spans: [...spans] })),
       events.on('scenario', (scenario) => add(scenario.worldId, { t: 'scenario', at: Date.now(), scenario })),
+      events.on('identity', (identity) => add(identity.worldId, { t: 'identity', at: Date.now(), identity })),
     );
   }
   // Whatever is still recorded when the controller closes ends here (whether the deployer stopped it already or not).

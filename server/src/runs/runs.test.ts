@@ -1,11 +1,12 @@
 // Runs with real processes: a deploy is recorded until it stops, its totals per link are what the services counted,
 // a run survives its controller's kill -9, limits evict the oldest ended runs and never the running one, and an
-// exported run imported into another controller gives the same totals.
+// exported run imported into another controller gives the same totals; a CA rotation and a renewal are events.
 import { execFileSync } from 'node:child_process';
 import { appendFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type IdentityRoll,
   type RunDetail,
   type RunFile,
   type RunFramesPage,
@@ -46,6 +47,8 @@ describe('a recorded run of a real mesh', () => {
   let run: RunSummary;
   let detail: RunDetail;
   let recorded: TrafficFrame[];
+  let rotated: IdentityRoll;
+  let renewed: IdentityRoll;
   const checks: {
     linkId: string;
     callee: string;
@@ -78,6 +81,14 @@ describe('a recorded run of a real mesh', () => {
       });
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    // a CA rotation, then a renewal, while it runs: both are events of the run
+    const roll = async (what: string) => {
+      const r = await t.app.inject({ method: 'POST', url: `/api/worlds/${worldId}/deploy/${what}` });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json() as IdentityRoll;
+    };
+    rotated = await roll('rotate-ca');
+    renewed = await roll('renew');
     run = await stopAndWaitForEnd(t.app, worldId);
     detail = await json<RunDetail>(t.app, `/api/runs/${run.runId}`);
     recorded = (await json<RunFramesPage>(t.app, `/api/runs/${run.runId}/frames`)).frames;
@@ -94,6 +105,22 @@ describe('a recorded run of a real mesh', () => {
     expect(recorded.length).toBeGreaterThan(10);
     expect(detail.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['deploy', 'stop']));
     expect(validateWorld(detail.world).ok).toBe(true);
+  });
+
+  it('records a CA rotation and a renewal as events to jump to, in order, naming the new CA', () => {
+    const kinds = detail.events.map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'rotation' || k === 'renewal')).toEqual(['rotation', 'renewal']);
+    const rotation = detail.events.find((e) => e.kind === 'rotation');
+    expect(rotation?.text).toContain(rotated.ca.fingerprint256.slice(0, 11));
+    expect(rotation?.text).toContain(`${rotated.reloaded} process(es) reloaded`);
+    const renewal = detail.events.find((e) => e.kind === 'renewal');
+    expect(renewal?.text).toContain(`${renewed.reloaded} process(es) reloaded`);
+    expect(renewed.ca.fingerprint256).toBe(rotated.ca.fingerprint256); // a renewal keeps the CA
+    // between the deploy and the stop
+    const at = (kind: string) => detail.events.find((e) => e.kind === kind)?.at ?? Number.NaN;
+    expect(at('rotation')).toBeGreaterThan(at('deploy'));
+    expect(at('rotation')).toBeLessThanOrEqual(at('renewal'));
+    expect(at('renewal')).toBeLessThanOrEqual(at('stop'));
   });
 
   it("records per link what the callee counted, within a window's lag", () => {
