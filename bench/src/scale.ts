@@ -195,6 +195,8 @@ async function stopReference(children: ChildProcess[]): Promise<void> {
   );
 }
 
+const WATCH_TIMEOUT_MS = 20_000;
+
 /** Frame intervals of one world over a socket.io client for `ms` after every service is ready. */
 async function frameCadence(controller: Controller, worldId: string, n: number, ms: number): Promise<FrameCadence> {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(controller.base, {
@@ -209,9 +211,22 @@ async function frameCadence(controller: Controller, worldId: string, n: number, 
     for (const link of frame.links) if (link.requests > 0) busy.add(link.id);
   });
   try {
-    await new Promise<void>((resolve, reject) =>
-      socket.emit('world:watch', { worldId }, (ack) => (ack?.ok ? resolve() : reject(new Error('watch refused')))),
-    );
+    // a socket that cannot connect or a watch never answered must end the run with a reason, not hang it
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`world:watch not answered within ${WATCH_TIMEOUT_MS} ms`)),
+        WATCH_TIMEOUT_MS,
+      );
+      socket.once('connect_error', (error) => {
+        clearTimeout(timer);
+        reject(new Error(`live socket: ${error.message}`));
+      });
+      socket.emit('world:watch', { worldId }, (ack) => {
+        clearTimeout(timer);
+        if (ack?.ok) resolve();
+        else reject(new Error('watch refused'));
+      });
+    });
     await new Promise((r) => setTimeout(r, ms));
   } finally {
     socket.close();
@@ -268,6 +283,7 @@ export async function runScale(
     const cpu0 = cpuSecondsOf(controller.pid);
     const deployed = await deployAndWait(controller, record.id, 300_000);
     const controllerCpuS = cpuSecondsOf(controller.pid) - cpu0;
+    process.stdout.write(`  n=${n}: every service ready after ${Math.round(deployed.ms)} ms; measuring\n`);
     const pids = deployed.status.services.map((s) => s.pid).filter((p): p is number => typeof p === 'number');
     const servicesCpuS = pids.reduce((s, p) => s + cpuSecondsOf(p), 0);
     await new Promise((r) => setTimeout(r, 2000)); // the client's first calls, every connection opened
