@@ -264,7 +264,14 @@ try {
     try {
       // room for the largest world whatever this machine's default process budget
       const env = { DW_MAX_PROCESSES: String(Math.max(...sizes) + 10) };
-      report.scale = await withController((c) => runScale(c, pki, sizes, { framesMs: quick ? 5000 : 10_000 }), env);
+      report.scale = await withController(
+        (c) =>
+          runScale(c, pki, sizes, {
+            framesMs: quick ? 5000 : 10_000,
+            settleMs: Number(process.env.BENCH_SCALE_SETTLE_MS ?? 60_000),
+          }),
+        env,
+      );
     } finally {
       pki.cleanup();
     }

@@ -56,6 +56,8 @@ export interface ScaleRun {
 
 export interface FrameCadence {
   n: number;
+  /** How long after every service was ready the steady state was measured. */
+  settledMs: number;
   expectedMs: number;
   frames: number;
   medianMs: number;
@@ -63,6 +65,11 @@ export interface FrameCadence {
   maxMs: number;
   /** Links that carried requests in the frames measured (traffic flows through the tree), of n - 1. */
   linksWithTraffic: number;
+  /** CPU over the measured window in shares of one core: every service process together, and the controller. */
+  servicesCpuShare: number;
+  controllerCpuShare: number;
+  /** Why the live view could not be watched (no frames were measured), if it could not. */
+  error?: string;
 }
 
 /** A tree of n services: one client calling FANOUT services, each of which calls FANOUT more, breadth first. */
@@ -195,10 +202,45 @@ async function stopReference(children: ChildProcess[]): Promise<void> {
   );
 }
 
-const WATCH_TIMEOUT_MS = 20_000;
+const WATCH_TIMEOUT_MS = 60_000;
 
-/** Frame intervals of one world over a socket.io client for `ms` after every service is ready. */
-async function frameCadence(controller: Controller, worldId: string, n: number, ms: number): Promise<FrameCadence> {
+/**
+ * The steady state of a running world: the interval between its live frames over a socket.io client for `ms`, and
+ * the CPU its services and the controller use meanwhile. A socket that cannot connect, or a watch not answered,
+ * within WATCH_TIMEOUT_MS is a result (`error`), not a hang.
+ */
+async function steadyState(
+  controller: Controller,
+  worldId: string,
+  pids: number[],
+  n: number,
+  opts: { ms: number; settledMs: number },
+): Promise<FrameCadence> {
+  const cpu0 = pids.reduce((s, p) => s + cpuSecondsOf(p), 0);
+  const ctl0 = cpuSecondsOf(controller.pid);
+  const t0 = performance.now();
+  const cpuShares = () => {
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      servicesCpuShare: round((pids.reduce((s, p) => s + cpuSecondsOf(p), 0) - cpu0) / seconds, 2),
+      controllerCpuShare: round((cpuSecondsOf(controller.pid) - ctl0) / seconds, 2),
+    };
+  };
+  const base = { n, settledMs: opts.settledMs, expectedMs: FRAME_INTERVAL_MS };
+  try {
+    return { ...base, ...(await frameCadence(controller, worldId, opts.ms)), ...cpuShares() };
+  } catch (err) {
+    const none = { frames: 0, medianMs: 0, p95Ms: 0, maxMs: 0, linksWithTraffic: 0 };
+    return { ...base, ...none, ...cpuShares(), error: (err as Error).message };
+  }
+}
+
+/** Frame intervals of one world over a socket.io client, for `ms` once it watches. */
+async function frameCadence(
+  controller: Controller,
+  worldId: string,
+  ms: number,
+): Promise<Pick<FrameCadence, 'frames' | 'medianMs' | 'p95Ms' | 'maxMs' | 'linksWithTraffic'>> {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(controller.base, {
     transports: ['websocket'],
     reconnection: false,
@@ -234,8 +276,6 @@ async function frameCadence(controller: Controller, worldId: string, n: number, 
   const gaps = arrivals.slice(1).map((t, i) => t - (arrivals[i] as number));
   const sorted = [...gaps].sort((a, b) => a - b);
   return {
-    n,
-    expectedMs: FRAME_INTERVAL_MS,
     frames: arrivals.length,
     medianMs: round(median(gaps), 1),
     p95Ms: round(sorted[Math.floor(sorted.length * 0.95)] ?? 0, 1),
@@ -264,7 +304,7 @@ export async function runScale(
   controller: Controller,
   pki: BenchPki,
   sizes: number[],
-  opts: { framesMs: number },
+  opts: { framesMs: number; settleMs: number },
 ): Promise<{ runs: ScaleRun[]; frames: FrameCadence | undefined }> {
   const leaf = await pki.leaf('reference');
   const runs: ScaleRun[] = [];
@@ -293,7 +333,12 @@ export async function runScale(
       const leafService = deployed.status.services.at(-1);
       if (leafService?.pid) await profileOneService(leafService.pid);
     }
-    if (n === largest) frames = await frameCadence(controller, record.id, n, opts.framesMs);
+    if (n === largest) {
+      // the steady state, once the start-up (JIT, first connections, the GCs after it) has passed
+      process.stdout.write(`  n=${n}: settling ${opts.settleMs / 1000} s, then watching the live view\n`);
+      await new Promise((r) => setTimeout(r, opts.settleMs));
+      frames = await steadyState(controller, record.id, pids, n, { ms: opts.framesMs, settledMs: opts.settleMs });
+    }
     const run: ScaleRun = {
       n,
       deployMs: Math.round(deployed.ms),

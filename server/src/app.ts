@@ -55,6 +55,12 @@ export interface AppOptions {
    * deploy/process-budget.ts); main.ts takes it from DW_MAX_PROCESSES.
    */
   maxProcesses?: number;
+  /**
+   * The niceness of the services of a world that runs more than 8 processes a core, so that the controller and the
+   * browser watching it keep their share (deploy/service-priority.ts); default 10, 0 never lowers it. main.ts
+   * takes it from DW_SERVICE_NICE.
+   */
+  serviceNiceness?: number;
   /** Runs (runs/): record every deploy (default true), their limits, and the largest run file an import takes. */
   runs?: { record?: boolean; limits?: Partial<RunLimits>; importLimit?: number };
   /**
@@ -98,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     controllerUrl: options.controllerUrl,
     frameIntervalMs: options.frameIntervalMs,
     maxProcesses: options.maxProcesses,
+    serviceNiceness: options.serviceNiceness,
     ownCode: options.allowOwnCode ?? options.access?.token === undefined,
   });
   await app.register(livePlugin, { access: options.access ?? {} });

@@ -5,6 +5,7 @@
 // then everything but the editor's files needs the controller token (DW_TOKEN, or one generated and printed
 // here); DW_HOSTS then limits the Host names it answers to (DW_TELEMETRY_HOSTS: more, for telemetry only).
 // DW_MAX_PROCESSES caps the processes every world together may run (default: from the machine's memory).
+// DW_SERVICE_NICE: the niceness of a world's services when it runs more than 8 processes a core (default 10; 0: never).
 // Runs (runs/run-store.ts): DW_RUNS=0 records none; DW_RUN_MAX_MB (one run), DW_RUNS_MAX_MB (all together),
 // DW_RUNS_MAX (how many), DW_RUN_IMPORT_MAX_MB (largest file an import takes).
 // In remote mode, worlds that run code of their own (handlers, process commands) are refused unless DW_ALLOW_CODE=1.
@@ -15,6 +16,7 @@ import { OBSERVE_ENV, ObserveConfig } from '@dw/world';
 import Value from 'typebox/value';
 import { buildApp } from './app.js';
 import { parseProcessBudget } from './deploy/process-budget.js';
+import { parseServiceNiceness, SERVICE_NICE_ENV } from './deploy/service-priority.js';
 import { type AccessOptions, LOOPBACK_NAMES } from './http/access-guard.js';
 import { runSettingsFromEnv } from './runs/run-settings.js';
 
@@ -45,8 +47,10 @@ const webDir = process.env.DW_WEB_DIR
   : fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 let maxProcesses: number | undefined;
+let serviceNiceness: number | undefined;
 try {
   maxProcesses = parseProcessBudget(process.env.DW_MAX_PROCESSES);
+  serviceNiceness = parseServiceNiceness(process.env[SERVICE_NICE_ENV]);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
@@ -116,6 +120,7 @@ const app = await buildApp({
   logger: { level: process.env.LOG_LEVEL || 'info' },
   access,
   maxProcesses,
+  serviceNiceness,
   runs,
   // a world's own code (handlers, commands) runs as this user: in remote mode only when asked for on purpose
   allowOwnCode: token === undefined || process.env.DW_ALLOW_CODE === '1',

@@ -54,6 +54,8 @@ export interface DeployerPluginOptions {
   frameIntervalMs?: number;
   /** How many processes every world together may run (default: defaultProcessBudget(), from the memory). */
   maxProcesses?: number;
+  /** The niceness of a large world's services (deploy/service-priority.ts); default 10, 0 never lowers it. */
+  serviceNiceness?: number;
   /** It may deploy worlds that run the person's own code (handlers, commands); default true. */
   ownCode?: boolean;
 }
@@ -90,6 +92,7 @@ export const deployerPlugin = sharedPlugin<DeployerPluginOptions>('deployer', as
     record: new DeployedRecord(app.worldStore.dataDir),
     guardian,
     maxProcesses,
+    serviceNiceness: options.serviceNiceness,
     ownCode: options.ownCode ?? true,
   });
   app.decorate('deployer', deployer);

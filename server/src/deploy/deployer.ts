@@ -49,6 +49,8 @@ export interface DeployerOptions {
   guardian?: Guardian;
   /** How many processes every world together may run (process-budget.ts). */
   maxProcesses: number;
+  /** The niceness of a large world's services (service-priority.ts); default DEFAULT_SERVICE_NICENESS. */
+  serviceNiceness?: number;
   /**
    * It may deploy worlds that run the person's own code (a service's handler, a process node's command): false
    * in remote mode unless the controller was started with DW_ALLOW_CODE=1. Default true.
@@ -343,6 +345,7 @@ export class Deployer {
       host: this.options.host ?? '127.0.0.1',
       events: this.events,
       onError: (error) => this.options.log.error(`world "${worldId}" rev ${rev}: ${error.message}`),
+      serviceNiceness: this.options.serviceNiceness,
       onPid: this.options.guardian ? (pid, alive) => this.options.guardian?.track(pid, alive) : undefined,
       onFaultPushFailed: (serviceId, message) =>
         this.options.log.warn(`world "${worldId}": could not push faults to "${serviceId}" yet: ${message}`),

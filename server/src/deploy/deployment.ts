@@ -13,6 +13,7 @@ import {
   type DeployStatus,
   type IdentityRoll,
   leafLifetimeMsOf,
+  processCountOf,
   replicasOf,
   restartOf,
   type ServiceLogLine,
@@ -36,6 +37,7 @@ import { spawnConfigs } from './plan.js';
 import { allocatePorts } from './ports.js';
 import { provision } from './provisioning.js';
 import { redeployLayout } from './redeploy-layout.js';
+import { DEFAULT_SERVICE_NICENESS, nicenessFor } from './service-priority.js';
 import { processKey, ServiceProcess } from './service-process.js';
 import { serviceStatus, statusEvent } from './service-status.js';
 import { StartOrder, startsLate } from './start-order.js';
@@ -66,6 +68,8 @@ export interface DeploymentOptions {
   onFaultPushFailed?: (serviceId: string, message: string) => void;
   /** Something went wrong in the background (an automatic renewal); for the log. */
   onError?: (error: Error) => void;
+  /** The niceness of a large world's services (service-priority.ts); default DEFAULT_SERVICE_NICENESS. */
+  serviceNiceness?: number;
 }
 
 function restartPolicyOf(world: World, serviceId: string) {
@@ -206,6 +210,7 @@ export class Deployment {
       restart: restartPolicyOf(world, config.serviceId),
       startConfig: () => ({ faults: this.faults.runtimeFor(config.serviceId) }),
       onPid: this.options.onPid,
+      niceness: nicenessFor(processCountOf(world), this.options.serviceNiceness ?? DEFAULT_SERVICE_NICENESS),
       onLine: (p, stream, line, at) =>
         this.options.events.emit('log', { worldId: this.worldId, id: p.id, stream, line, at }),
     });

@@ -16,6 +16,7 @@ import {
 } from '@dw/world';
 import Value from 'typebox/value';
 import { LineRing } from './line-ring.js';
+import { lowerPriority } from './service-priority.js';
 import { restartDelay, STABLE_AFTER_MS } from './supervisor-policy.js';
 
 export const STOP_GRACE_MS = 1000;
@@ -35,6 +36,8 @@ export interface ServiceProcessOptions {
   onPid?: (pid: number, alive: boolean) => void;
   /** Every line the process writes, as it is kept. */
   onLine?: (process: ServiceProcess, stream: 'stdout' | 'stderr', line: string, at: number) => void;
+  /** Its niceness from the start (service-priority.ts: a large world's services yield to the controller); 0: none. */
+  niceness?: number;
 }
 
 /**
@@ -139,6 +142,9 @@ export class ServiceProcess {
     if (this.pid !== null) this.options.onPid?.(this.pid, true);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.stdout.push(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
+    const niceness = this.options.niceness ?? 0;
+    const notLowered = this.pid === null ? undefined : lowerPriority(this.pid, niceness);
+    if (notLowered !== undefined) this.stderr.push(`[controller] ${notLowered}\n`);
     // The channel makes the child die with us, says when it is ready, and carries identity reloads (renewal, CA
     // rotation).
     child.on('message', (message) => {

@@ -1,9 +1,11 @@
 // The start order and readiness with real processes: a service is ready when it says so over its IPC channel
 // (no telemetry needed, no probe), and in a tree every callee is ready before its caller is started.
+import { cpus, getPriority } from 'node:os';
 import type { ServiceStatusEvent, World } from '@dw/world';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
 import { freePort, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
+import { PROCESSES_PER_CORE } from './service-priority.js';
 import { CONCURRENT_STARTS } from './start-order.js';
 
 let t: TempApp | undefined;
@@ -101,4 +103,23 @@ describe('start order', () => {
     // the leaves (half the tree) could all start at once: the limit is what held them back
     expect(mostAtOnce).toBe(CONCURRENT_STARTS);
   }, 120_000);
+
+  it('runs the services of a world of more than 8 processes a core at the niceness asked for, a smaller one at its own', async () => {
+    t = await tempApp({ serviceNiceness: 7 });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const niceness = async (id: string) => {
+      const status = await everyReady(t as TempApp, id);
+      return status.services.map((s: { id: string; pid: number }) => [s.id, getPriority(s.pid)]);
+    };
+    // the smallest large world on this machine: one process more than PROCESSES_PER_CORE a core
+    const large = await deployed(t, treeWorld(PROCESSES_PER_CORE * cpus().length, 4));
+    const largeNiceness = await niceness(large);
+    expect(largeNiceness).toHaveLength(PROCESSES_PER_CORE * cpus().length + 1);
+    expect(largeNiceness.filter(([, n]) => n !== 7)).toEqual([]);
+    await t.app.inject({ method: 'DELETE', url: `/api/worlds/${large}/deploy` });
+    // one process fewer: the services keep the controller's priority
+    const fits = await deployed(t, treeWorld(PROCESSES_PER_CORE * cpus().length - 1, 4));
+    const own = getPriority();
+    expect((await niceness(fits)).filter(([, n]) => n !== own)).toEqual([]);
+  }, 180_000);
 });
