@@ -107,7 +107,7 @@ describe('start order', () => {
   it('runs the services of a world of more than 8 processes a core at the niceness asked for, a smaller one at its own', async () => {
     t = await tempApp({ serviceNiceness: 7 });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const niceness = async (id: string) => {
+    const niceness = async (id: string): Promise<[string, number][]> => {
       const status = await everyReady(t as TempApp, id);
       return status.services.map((s: { id: string; pid: number }) => [s.id, getPriority(s.pid)]);
     };
