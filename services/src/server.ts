@@ -22,6 +22,7 @@ import { type Answer, type Behaviour, OK_BODY } from './behaviour.js';
 import type { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import type { ControlRequest } from './kinds/kind-runtime.js';
+import { readBody } from './kinds/plain-http.js';
 import type { Log } from './log.js';
 import { type CutReason, callerClassifier, InboundConnections } from './peer-identity.js';
 import type { Stats } from './stats.js';
@@ -74,24 +75,6 @@ function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | 
       }
     });
     req.on('error', (err) => resolve({ ok: false, message: err.message }));
-  });
-}
-
-/** Reads the request body into memory, at most `limit` bytes; null when the caller went away or sent more. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        resolve(null);
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', () => resolve(null));
-    req.on('close', () => resolve(req.complete ? Buffer.concat(chunks, size) : null));
   });
 }
 
@@ -261,6 +244,7 @@ export function createServiceServer(opts: {
     if (opts.readsBody) {
       body = headers.body ? await readBody(req, MAX_PAYLOAD_BYTES) : Buffer.alloc(0);
       if (body === null) {
+        req.destroy(); // larger than allowed, or cut: nothing more is read from this connection
         if (!res.destroyed)
           send(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
         return;

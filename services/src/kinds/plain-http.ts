@@ -8,7 +8,11 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(json);
 }
 
-/** Reads a request body, at most `limit` bytes; null when it is larger or the sender went away. */
+/**
+ * Reads a request body, at most `limit` bytes; null when it is larger, or when the sender went away (an error, or
+ * the connection closed before the body was complete), so that a cut upload never leaves a read pending. Past the
+ * limit nothing more is kept; the caller answers (413) and ends the connection.
+ */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -18,7 +22,8 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
       if (size > limit) resolve(null);
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks, size)));
     req.on('error', () => resolve(null));
+    req.on('close', () => resolve(req.complete && size <= limit ? Buffer.concat(chunks, size) : null));
   });
 }
