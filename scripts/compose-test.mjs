@@ -43,6 +43,8 @@ const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 const TOTAL_MS = 25 * 60_000;
 const HEALTHY_WITHIN_MS = 180_000;
 const TRAFFIC_FOR_MS = 6000;
+/** Frames (200 ms each) in a row with traffic and no failure before a world counts as settled. */
+const SETTLED_FRAMES = 10;
 /** The world's leaf lifetime in this test: renewal at 2/3 of it, i.e. about every 40 s. */
 const LEAF_LIFETIME_MINUTES = 1;
 const RENEWAL_WITHIN_MS = 75_000;
@@ -296,7 +298,22 @@ async function checkWorld(engine, world, yaml, observerPort, started, upSeconds)
     const totals = new Map(world.links.map((l) => [l.id, { requests: 0, errors: 0, refused: 0 }]));
     const refusals = [];
     let frames = 0;
+    // A service is ready once one copy reports it; until every copy listens and every name resolves, the first
+    // calls may fail. So the world first settles: SETTLED_FRAMES frames in a row with requests and without an error
+    // or refusal (bounded by HEALTHY_WITHIN_MS; what failed meanwhile is reported). Only then is it measured, and
+    // from then on nothing may fail.
+    let settledAt;
+    let quietFrames = 0;
+    let settlingErrors = 0;
     socket.on('traffic:frame', (frame) => {
+      if (settledAt === undefined) {
+        const failed = frame.links.reduce((sum, l) => sum + l.errors + l.refused, 0);
+        const sent = frame.links.reduce((sum, l) => sum + l.requests, 0);
+        settlingErrors += failed;
+        quietFrames = failed === 0 && sent > 0 ? quietFrames + 1 : 0;
+        if (quietFrames >= SETTLED_FRAMES) settledAt = Date.now();
+        return;
+      }
       frames++;
       for (const link of frame.links) {
         const t = totals.get(link.id);
@@ -314,6 +331,10 @@ async function checkWorld(engine, world, yaml, observerPort, started, upSeconds)
     });
     const ack = await socket.timeout(5000).emitWithAck('world:watch', { worldId });
     check('the observer lets the editor watch the world', ack?.ok === true, JSON.stringify(ack));
+    const watching = Date.now();
+    while (settledAt === undefined && Date.now() - watching < HEALTHY_WITHIN_MS) await sleep(200);
+    const settling = `settled after ${((settledAt ?? Date.now()) - watching) / 1000} s of watching, ${settlingErrors} failed meanwhile`;
+    check('the world settles: calls stop failing once every copy is up', settledAt !== undefined, settling);
     await sleep(TRAFFIC_FOR_MS);
 
     const perLink = world.links.map((l) => `${l.from}->${l.to} ${totals.get(l.id).requests}`).join(', ');
@@ -325,7 +346,7 @@ async function checkWorld(engine, world, yaml, observerPort, started, upSeconds)
     // what the services said, so a silent link can be told apart from a dead caller
     if (!flowing) log(`the services' last log lines:\n${engine.logs(12)}`);
     const errors = [...totals.values()].reduce((sum, t) => sum + t.errors + t.refused, 0);
-    check('no errors or refusals on the links', errors === 0, `${errors}`);
+    check('no errors or refusals on the links once settled', errors === 0, `${errors} (${settling})`);
 
     const linked = engine.node('orders', ['-e', CALL_SCRIPT, 'payments']);
     check('a linked call (orders -> payments) answers 200', linked.status === 200, JSON.stringify(linked));
