@@ -20,6 +20,23 @@ import { runSoak, type SoakResult, segmentTable } from './soak.js';
 const wanted = new Set(process.argv.slice(2));
 const all = wanted.size === 0;
 const quick = process.env.BENCH_QUICK === '1';
+
+/**
+ * A numeric BENCH_* setting: comma-separated positive numbers (one unless `list`), or the default when unset. A
+ * typo stops the run here, naming the variable, instead of running with NaN (a 1 ms settle, a NaN rate).
+ */
+function envNumbers(name: string, fallback: number[], list = false): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const values = raw.split(',').map((x) => Number(x.trim()));
+  if (values.some((v) => !Number.isFinite(v) || v <= 0) || (!list && values.length !== 1)) {
+    throw new Error(
+      `${name} must be ${list ? 'positive numbers separated by commas' : 'a positive number'}, not ${JSON.stringify(raw)}`,
+    );
+  }
+  return values;
+}
+const envNumber = (name: string, fallback: number) => envNumbers(name, [fallback])[0] as number;
 process.chdir(new URL('..', import.meta.url).pathname);
 mkdirSync('results', { recursive: true });
 
@@ -216,16 +233,14 @@ try {
   }
   if (all || wanted.has('frames')) {
     process.stdout.write('frame bytes per second against message rate (2 clients, 5 services, 10 links)\n');
-    const rates =
-      process.env.BENCH_RATES?.split(',').map(Number) ??
-      (quick ? [100, 1000] : [100, 300, 1000, 2000, 3000, 5000, 10000]);
+    const rates = envNumbers('BENCH_RATES', quick ? [100, 1000] : [100, 300, 1000, 2000, 3000, 5000, 10000], true);
     const results: FrameResult[] = await withController((c) => runFrames(c, rates, quick ? 3000 : 6000));
     const base = results[0]?.bytesPerSec ?? 1;
     report.frames = results.map((r) => ({ ...r, bytesRatioTo100: Math.round((r.bytesPerSec / base) * 1000) / 1000 }));
   }
   if (all || wanted.has('recording')) {
     process.stdout.write('recording runs: controller CPU on against off, recorded bytes against message rate\n');
-    const rate = Number(process.env.BENCH_RECORDING_RATE ?? 1000);
+    const rate = envNumber('BENCH_RECORDING_RATE', 1000);
     const runs: RecordingCpuRun[] = await runRecordingCpu(rate, quick ? 1 : 5, quick ? 4000 : 15_000);
     const medianOf = (on: boolean, pick: (r: RecordingCpuRun) => number) =>
       median(runs.filter((r) => r.recording === on).map(pick));
@@ -233,8 +248,7 @@ try {
     const onShare = medianOf(true, (r) => r.cpuShare);
     const offPerMessage = medianOf(false, (r) => r.cpuUsPerMessage);
     const onPerMessage = medianOf(true, (r) => r.cpuUsPerMessage);
-    const rates =
-      process.env.BENCH_RATES?.split(',').map(Number) ?? (quick ? [100, 1000] : [100, 300, 1000, 2000, 3000]);
+    const rates = envNumbers('BENCH_RATES', quick ? [100, 1000] : [100, 300, 1000, 2000, 3000], true);
     const bytes = await runRecordingBytes(rates, quick ? 3000 : 6000);
     const base = bytes[0]?.recordedBytesPerSec || 1;
     report.recording = {
@@ -258,7 +272,7 @@ try {
   }
   // Many services on one machine (a few minutes): only when asked for by name. BENCH_SCALE_N=50,100,200 (default).
   if (wanted.has('scale')) {
-    const sizes = (process.env.BENCH_SCALE_N ?? '50,100,200').split(',').map(Number);
+    const sizes = envNumbers('BENCH_SCALE_N', [50, 100, 200], true);
     process.stdout.write(`scale: a tree of N services deployed by the controller, N = ${sizes.join(', ')}\n`);
     const pki = await BenchPki.create('bench');
     try {
@@ -268,7 +282,7 @@ try {
         (c) =>
           runScale(c, pki, sizes, {
             framesMs: quick ? 5000 : 10_000,
-            settleMs: Number(process.env.BENCH_SCALE_SETTLE_MS ?? 60_000),
+            settleMs: envNumber('BENCH_SCALE_SETTLE_MS', 60_000),
           }),
         env,
       );
@@ -295,9 +309,9 @@ try {
   // The soak is long (10 minutes by default): only when asked for by name. BENCH_SOAK_MINUTES overrides;
   // BENCH_SOAK_WARMUP_S (60) is left out of the slopes; BENCH_SOAK_SEGMENT_MINUTES (10) is the length of a segment.
   if (wanted.has('soak')) {
-    const minutes = Number(process.env.BENCH_SOAK_MINUTES ?? (quick ? 2 : 10));
-    const warmupS = Number(process.env.BENCH_SOAK_WARMUP_S ?? 60);
-    const segmentMinutes = Number(process.env.BENCH_SOAK_SEGMENT_MINUTES ?? (quick ? 1 : 10));
+    const minutes = envNumber('BENCH_SOAK_MINUTES', quick ? 2 : 10);
+    const warmupS = envNumber('BENCH_SOAK_WARMUP_S', 60);
+    const segmentMinutes = envNumber('BENCH_SOAK_SEGMENT_MINUTES', quick ? 1 : 10);
     process.stdout.write(`soak: a 20-service world under steady load for ${minutes} minutes\n`);
     const result: SoakResult = await withController((c) => runSoak(c, { minutes, warmupS, segmentMinutes }));
     // every sample goes to latest.json (about 1 KB each); stdout gets the summary and the per-segment table

@@ -104,7 +104,12 @@ describe('start order', () => {
     expect(mostAtOnce).toBe(CONCURRENT_STARTS);
   }, 120_000);
 
-  it('runs the services of a world of more than 8 processes a core at the niceness asked for, a smaller one at its own', async () => {
+  it('runs the services of a world of more than 8 processes a core at the niceness asked for, a smaller one at its own', async (ctx) => {
+    // the world's size follows the machine (8 processes a core, plus one); past 16 cores that is too many to start
+    if (cpus().length > 16)
+      ctx.skip(
+        `${cpus().length} cores: a large world would be ${PROCESSES_PER_CORE * cpus().length + 1} processes here`,
+      );
     t = await tempApp({ serviceNiceness: 7 });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const niceness = async (id: string): Promise<[string, number][]> => {
