@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ensureDependencies, ensurePnpm, root, run } from './toolchain.mjs';
+import { ensureChromium, ensureDependencies, ensurePnpm, root, run } from './toolchain.mjs';
 
 const results = [];
 const counts = { passed: 0, failed: 0 };
@@ -25,30 +25,6 @@ function suite(name, fn) {
   }
   results.push({ name, ok, seconds: (Date.now() - started) / 1000 });
   return ok;
-}
-
-function findChromium() {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  return candidates.find((path) => path && existsSync(path));
-}
-
-/** Debian's Chromium: Playwright cannot download its own browsers here. Installs it when running as root. */
-function ensureChromium() {
-  const found = findChromium();
-  if (found) return found;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (root && existsSync('/usr/bin/apt-get')) {
-    console.log('[setup] installing Debian chromium with apt-get (Playwright cannot download browsers here)');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
-    const installed = findChromium();
-    if (installed) return installed;
-  }
-  throw new Error(
-    'the end-to-end tests need Chromium and none was found. Install it (Debian/Ubuntu: `sudo apt-get install -y chromium`) ' +
-      'or point CHROMIUM_PATH at a Chromium binary, then run `npm test` again.',
-  );
 }
 
 /**
@@ -193,7 +169,7 @@ suite('unit + API (vitest)', () => {
 
 suite('end-to-end (playwright, chromium)', () => {
   if (!built) throw new Error('skipped: the build failed');
-  const chromium = ensureChromium();
+  const chromium = ensureChromium('the end-to-end tests run', 'npm test');
   const report = join(root, 'e2e', 'test-results', 'results.json');
   rmSync(report, { force: true });
   const status = run(pnpm, ['exec', 'playwright', 'test'], {

@@ -47,3 +47,30 @@ export function runOrExit(command, args, options) {
   const status = run(command, args, options);
   if (status !== 0) process.exit(status);
 }
+
+function findChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return candidates.find((path) => path && existsSync(path));
+}
+
+/**
+ * Debian's Chromium (Playwright cannot download its own browsers here): its path, installed with apt-get when
+ * missing and running as root. `who` runs in it and `again` is the command to run once it is there (for the error).
+ */
+export function ensureChromium(who, again) {
+  const found = findChromium();
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.log('[setup] installing Debian chromium with apt-get (Playwright cannot download browsers here)');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
+    const installed = findChromium();
+    if (installed) return installed;
+  }
+  throw new Error(
+    `${who} in Chromium, and none was found. Install it (Debian/Ubuntu: \`sudo apt-get install -y chromium\`) ` +
+      `or point CHROMIUM_PATH at a Chromium binary, then run \`${again}\` again.`,
+  );
+}

@@ -1,4 +1,5 @@
-// The editor in headless Chromium on a 100-service, 150-link world at about 2 requests per second per link:
+// The editor in headless Chromium on a 100-service, 150-link world at about 2 requests per second per link (or N
+// services and 1.5 N links of the same shape, BENCH_BROWSER_N):
 // frame rate by requestAnimationFrame sampling, and the share of main-thread time spent in long tasks (> 50 ms),
 // measured with the world idle (the reference) and then deployed, with the page's own particle counter.
 
@@ -40,6 +41,35 @@ export interface BrowserResult {
 /** 34 clients, 33 middle services, 33 leaves; every link carries its client's 2 req/s (world/fixtures/). */
 export function bigWorld(): World {
   return fixtureWorld('browser-bench');
+}
+
+/**
+ * The fixture's shape at n services (n >= 9) and 1.5 n links: a third middle services, a third leaves, the rest
+ * clients; client i calls middle i, middle i calls 3 leaves spread over the others, and the clients left without
+ * a middle (if any) share direct calls to leaves until there are 1.5 n links. At n = 100 it has the fixture's counts (34, 33, 33;
+ * 150 links). Laid out in blocks of 3 columns per kind, as the fixture is.
+ */
+export function scaledWorld(n: number): World {
+  if (!Number.isInteger(n) || n < 9) throw new Error(`a scaled browser world needs at least 9 services, not ${n}`);
+  const third = Math.floor(n / 3);
+  const clients = n - 2 * third;
+  const service = { latencyMs: { min: 1, max: 20 }, errorRate: 0.01 };
+  const at = (block: number, i: number) => ({ x: block * 900 + (i % 3) * 220, y: Math.floor(i / 3) * 220 });
+  const services: World['services'] = [];
+  for (let i = 0; i < clients; i++)
+    services.push({ id: `c${i}`, kind: 'client', position: at(0, i), config: { rps: 2 } });
+  for (let i = 0; i < third; i++) services.push({ id: `m${i}`, kind: 'service', position: at(1, i), config: service });
+  for (let i = 0; i < third; i++) services.push({ id: `f${i}`, kind: 'service', position: at(2, i), config: service });
+  const links: World['links'] = [];
+  const link = (from: string, to: string) => links.push({ id: `l${links.length + 1}`, from, to });
+  for (let i = 0; i < third; i++) link(`c${i}`, `m${i}`);
+  const step = Math.max(1, Math.floor(third / 3));
+  for (let i = 0; i < third; i++) for (let k = 0; k < 3; k++) link(`m${i}`, `f${(i + k * step) % third}`);
+  const want = Math.floor(n * 1.5);
+  // the clients left without a middle (or, when there are none, every client) share them
+  const [first, count] = clients > third ? [third, clients - third] : [0, clients];
+  for (let j = 0; links.length < want; j++) link(`c${first + (j % count)}`, `f${Math.floor(j / count) % third}`);
+  return { ...bigWorld(), name: `browser-bench-${n}`, services, links };
 }
 
 const MEASURE = `async (ms) => {
@@ -120,8 +150,13 @@ function cpuSeconds(): { world: number; controller: number; page: number } {
   return { world, controller, page };
 }
 
-export async function runBrowser(controller: Controller, measureMs: number): Promise<BrowserResult[]> {
-  const record = await controller.create(bigWorld());
+export async function runBrowser(
+  controller: Controller,
+  measureMs: number,
+  n = 100,
+  settleLimit = 120_000,
+): Promise<BrowserResult[]> {
+  const record = await controller.create(n === 100 ? bigWorld() : scaledWorld(n));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -192,10 +227,32 @@ export async function runBrowser(controller: Controller, measureMs: number): Pro
       process.stdout.write(`  browser ${phase}: ${JSON.stringify(rounded)}\n`);
     };
     await measure('idle');
-    const notReady = await controller.deploy(record.id, 120_000, { tolerateNotReady: true });
-    if (notReady.length > 0) process.stdout.write(`  browser: not ready after 120 s: ${notReady.join(', ')}\n`);
+    const readyWithin = Math.max(120_000, n * 1000);
+    const notReady = await controller.deploy(record.id, readyWithin, { tolerateNotReady: true });
+    if (notReady.length > 0)
+      process.stdout.write(
+        `  browser: ${notReady.length} not ready after ${readyWithin / 1000} s: ${notReady.slice(0, 10).join(', ')}\n`,
+      );
     await page.waitForFunction('(window.__dwParticles ?? 0) > 0', null, { timeout: 30_000 });
     await page.waitForTimeout(3000);
+    // A large world keeps starting up after it is ready (callers' first connections, a machine still busy with
+    // the starts): the live phase waits until the page draws at least 80% of the messages the world should
+    // carry (2 a second per link) for 5 seconds in a row, at most BENCH_BROWSER_SETTLE_MS (default 120 s).
+    const expected = 2 * (n === 100 ? bigWorld() : scaledWorld(n)).links.length;
+    const settleStart = Date.now();
+    let steady = 0;
+    let seen = 0;
+    while (steady < 5 && Date.now() - settleStart < settleLimit) {
+      await page.waitForTimeout(1000);
+      seen = Number(await page.evaluate('window.__dwParticleStats?.spawnedPerSecond ?? 0'));
+      steady = seen >= 0.8 * expected ? steady + 1 : 0;
+    }
+    const settledAfter = Math.round((Date.now() - settleStart) / 100) / 10;
+    process.stdout.write(
+      steady >= 5
+        ? `  browser: settled after ${settledAfter} s (${seen} new dots/s, ${expected} messages/s expected)\n`
+        : `  browser: NOT settled after ${settledAfter} s (${seen} new dots/s of ${expected} expected); measuring anyway\n`,
+    );
     // BENCH_BROWSER_PROFILE=<file>: a V8 CPU profile of the page's main thread during the live phase
     const profileFile = process.env.BENCH_BROWSER_PROFILE;
     if (profileFile) {

@@ -263,8 +263,16 @@ try {
     process.stdout.write(`  ${JSON.stringify(report.recording)}\n`);
   }
   if (all || wanted.has('browser')) {
-    process.stdout.write('the editor in headless Chromium, 100 services, 150 links, ~2 req/s per link\n');
-    const results: BrowserResult[] = await withController((c) => runBrowser(c, quick ? 5000 : 10_000));
+    // BENCH_BROWSER_N=200: the same shape at 200 services and 300 links (the scale goal's editor figure)
+    const n = envNumber('BENCH_BROWSER_N', 100);
+    process.stdout.write(
+      `the editor in headless Chromium, ${n} services, ${Math.floor(n * 1.5)} links, ~2 req/s per link\n`,
+    );
+    const env: Record<string, string> = n > 100 ? { DW_MAX_PROCESSES: String(n + 10) } : {};
+    const results: BrowserResult[] = await withController(
+      (c) => runBrowser(c, quick ? 5000 : 10_000, n, envNumber('BENCH_BROWSER_SETTLE_MS', 120_000)),
+      env,
+    );
     report.browser = results;
   }
   if (all || wanted.has('queue') || wanted.has('store')) {
