@@ -36,6 +36,10 @@ export interface BrowserResult {
   worldCores: number;
   /** Of the world's: the controller's (it takes every service's telemetry and sends the frames). */
   controllerCores: number;
+  /** The world measured: services, links, each client's requests a second per link. */
+  world: { services: number; links: number; rps: number };
+  /** Live phase: whether the page drew 80% of the expected messages before it was measured, and how long it took. */
+  settled?: { ok: boolean; seconds: number; newDotsPerSec: number; expected: number };
 }
 
 /** 34 clients, 33 middle services, 33 leaves; every link carries its client's 2 req/s (world/fixtures/). */
@@ -49,15 +53,14 @@ export function bigWorld(): World {
  * a middle (if any) share direct calls to leaves until there are 1.5 n links. At n = 100 it has the fixture's counts (34, 33, 33;
  * 150 links). Laid out in blocks of 3 columns per kind, as the fixture is.
  */
-export function scaledWorld(n: number): World {
+export function scaledWorld(n: number, rps = 2): World {
   if (!Number.isInteger(n) || n < 9) throw new Error(`a scaled browser world needs at least 9 services, not ${n}`);
   const third = Math.floor(n / 3);
   const clients = n - 2 * third;
   const service = { latencyMs: { min: 1, max: 20 }, errorRate: 0.01 };
   const at = (block: number, i: number) => ({ x: block * 900 + (i % 3) * 220, y: Math.floor(i / 3) * 220 });
   const services: World['services'] = [];
-  for (let i = 0; i < clients; i++)
-    services.push({ id: `c${i}`, kind: 'client', position: at(0, i), config: { rps: 2 } });
+  for (let i = 0; i < clients; i++) services.push({ id: `c${i}`, kind: 'client', position: at(0, i), config: { rps } });
   for (let i = 0; i < third; i++) services.push({ id: `m${i}`, kind: 'service', position: at(1, i), config: service });
   for (let i = 0; i < third; i++) services.push({ id: `f${i}`, kind: 'service', position: at(2, i), config: service });
   const links: World['links'] = [];
@@ -155,8 +158,10 @@ export async function runBrowser(
   measureMs: number,
   n = 100,
   settleLimit = 120_000,
+  rps = 2,
 ): Promise<BrowserResult[]> {
-  const record = await controller.create(n === 100 ? bigWorld() : scaledWorld(n));
+  const world = n === 100 && rps === 2 ? bigWorld() : scaledWorld(n, rps);
+  const record = await controller.create(world);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -194,7 +199,7 @@ export async function runBrowser(
       const { metrics: list } = await cdp.send('Performance.getMetrics');
       return Object.fromEntries(list.map((m) => [m.name, m.value])) as Record<string, number>;
     };
-    const measure = async (phase: BrowserResult['phase']) => {
+    const measure = async (phase: BrowserResult['phase'], settled?: BrowserResult['settled']) => {
       const before = await metrics();
       const cpuBefore = cpuSeconds();
       const wallStart = performance.now();
@@ -223,8 +228,13 @@ export async function runBrowser(
         worldCores: cores(cpuAfter.world - cpuBefore.world),
         controllerCores: cores(cpuAfter.controller - cpuBefore.controller),
       };
-      results.push(rounded);
-      process.stdout.write(`  browser ${phase}: ${JSON.stringify(rounded)}\n`);
+      const measured = {
+        ...rounded,
+        world: { services: world.services.length, links: world.links.length, rps },
+        ...(settled ? { settled } : {}),
+      };
+      results.push(measured);
+      process.stdout.write(`  browser ${phase}: ${JSON.stringify(measured)}\n`);
     };
     await measure('idle');
     const readyWithin = Math.max(120_000, n * 1000);
@@ -237,8 +247,9 @@ export async function runBrowser(
     await page.waitForTimeout(3000);
     // A large world keeps starting up after it is ready (callers' first connections, a machine still busy with
     // the starts): the live phase waits until the page draws at least 80% of the messages the world should
-    // carry (2 a second per link) for 5 seconds in a row, at most BENCH_BROWSER_SETTLE_MS (default 120 s).
-    const expected = 2 * (n === 100 ? bigWorld() : scaledWorld(n)).links.length;
+    // carry (its clients' rate on every link) for 5 seconds in a row, at most BENCH_BROWSER_SETTLE_MS (default
+    // 120 s).
+    const expected = rps * world.links.length;
     const settleStart = Date.now();
     let steady = 0;
     let seen = 0;
@@ -262,7 +273,7 @@ export async function runBrowser(
     // BENCH_BROWSER_TRACE=<file>: a Chromium trace (devtools timeline) of the live phase, for chrome://tracing
     const traceFile = process.env.BENCH_BROWSER_TRACE;
     if (traceFile) await browser.startTracing(page, { path: traceFile, screenshots: false });
-    await measure('live');
+    await measure('live', { ok: steady >= 5, seconds: settledAfter, newDotsPerSec: seen, expected });
     if (traceFile) await browser.stopTracing();
     if (profileFile) {
       const { profile } = await cdp.send('Profiler.stop');

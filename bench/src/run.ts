@@ -263,14 +263,17 @@ try {
     process.stdout.write(`  ${JSON.stringify(report.recording)}\n`);
   }
   if (all || wanted.has('browser')) {
-    // BENCH_BROWSER_N=200: the same shape at 200 services and 300 links (the scale goal's editor figure)
+    // BENCH_BROWSER_N=200: the same shape at 200 services and 300 links (the scale goal's editor figure);
+    // BENCH_BROWSER_RPS: each client's requests a second on each of its links (2)
     const n = envNumber('BENCH_BROWSER_N', 100);
+    const rps = envNumber('BENCH_BROWSER_RPS', 2);
     process.stdout.write(
-      `the editor in headless Chromium, ${n} services, ${Math.floor(n * 1.5)} links, ~2 req/s per link\n`,
+      `the editor in headless Chromium, ${n} services, ${Math.floor(n * 1.5)} links, ~${rps} req/s per link\n`,
     );
     const env: Record<string, string> = n > 100 ? { DW_MAX_PROCESSES: String(n + 10) } : {};
+    const settleMs = envNumber('BENCH_BROWSER_SETTLE_MS', 120_000);
     const results: BrowserResult[] = await withController(
-      (c) => runBrowser(c, quick ? 5000 : 10_000, n, envNumber('BENCH_BROWSER_SETTLE_MS', 120_000)),
+      (c) => runBrowser(c, quick ? 5000 : 10_000, n, settleMs, rps),
       env,
     );
     report.browser = results;
