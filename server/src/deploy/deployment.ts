@@ -37,7 +37,7 @@ import { spawnConfigs } from './plan.js';
 import { allocatePorts } from './ports.js';
 import { provision } from './provisioning.js';
 import { redeployLayout } from './redeploy-layout.js';
-import { DEFAULT_SERVICE_NICENESS, nicenessFor } from './service-priority.js';
+import { DEFAULT_SERVICE_NICENESS, nicenessFor, nodeOptionsFor } from './service-priority.js';
 import { processKey, ServiceProcess } from './service-process.js';
 import { serviceStatus, statusEvent } from './service-status.js';
 import { StartOrder, startsLate } from './start-order.js';
@@ -211,6 +211,7 @@ export class Deployment {
       startConfig: () => ({ faults: this.faults.runtimeFor(config.serviceId) }),
       onPid: this.options.onPid,
       niceness: nicenessFor(processCountOf(world), this.options.serviceNiceness ?? DEFAULT_SERVICE_NICENESS),
+      nodeOptions: nodeOptionsFor(processCountOf(world)),
       onLine: (p, stream, line, at) =>
         this.options.events.emit('log', { worldId: this.worldId, id: p.id, stream, line, at }),
     });

@@ -1,7 +1,14 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { lowerPriority, nicenessFor, PROCESSES_PER_CORE, parseServiceNiceness } from './service-priority.js';
+import {
+  LARGE_WORLD_NODE_OPTIONS,
+  lowerPriority,
+  nicenessFor,
+  nodeOptionsFor,
+  PROCESSES_PER_CORE,
+  parseServiceNiceness,
+} from './service-priority.js';
 
 describe('service priority', () => {
   it('reads DW_SERVICE_NICE as a whole number from 0 to 19, and says what is wrong otherwise', () => {
@@ -20,6 +27,19 @@ describe('service priority', () => {
     expect(nicenessFor(PROCESSES_PER_CORE * 2 + 1, 10, 2)).toBe(10);
     expect(nicenessFor(PROCESSES_PER_CORE * 2 + 1, 0, 2)).toBe(0);
     expect(nicenessFor(PROCESSES_PER_CORE + 1, 10, 0)).toBe(10); // no core reported: counted as one
+  });
+
+  it("starts only a large world's services with WebAssembly on Liftoff only, and node accepts that option", () => {
+    expect(nodeOptionsFor(PROCESSES_PER_CORE * 2, 2)).toEqual([]);
+    expect(nodeOptionsFor(PROCESSES_PER_CORE * 2 + 1, 2)).toEqual(['--liftoff-only']);
+    // an option this node does not know would stop every service of a large world at its start
+    const run = spawnSync(
+      process.execPath,
+      [...LARGE_WORLD_NODE_OPTIONS, '-e', 'new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))'],
+      { encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 
   it('sets the niceness of a running process, and says why when it cannot', async () => {

@@ -1,4 +1,4 @@
-// The priority of a large world's service processes. When a world runs many more processes than the machine has
+// The priority (and Node options) of a large world's service processes. When a world runs many more processes than the machine has
 // cores, they compete with the controller and the browser that watch them, and the live view is what suffers: at
 // 200 services on 2 cores (bench `scale`, 2026-12-06) the live frames came every 291 ms (median; p95 611) instead
 // of every 200, and the world took 71 s to be ready. With the services at nice 10 the same benchmark gave 204 ms
@@ -24,9 +24,32 @@ export function parseServiceNiceness(raw: string | undefined): number | undefine
   return value;
 }
 
-/** The niceness a world's services get: `niceness` when it runs more than PROCESSES_PER_CORE a core, else 0. */
+/** Whether a world of this many service processes is large here: more than PROCESSES_PER_CORE a core. */
+export function isLargeWorld(processes: number, cores = cpus().length): boolean {
+  return processes > PROCESSES_PER_CORE * Math.max(1, cores);
+}
+
+/** The niceness a world's services get: `niceness` when it is large, else 0. */
 export function nicenessFor(processes: number, niceness: number, cores = cpus().length): number {
-  return processes > PROCESSES_PER_CORE * Math.max(1, cores) ? niceness : 0;
+  return isLargeWorld(processes, cores) ? niceness : 0;
+}
+
+/**
+ * Node options for a large world's services: WebAssembly on V8's baseline compiler only (Liftoff). undici parses
+ * HTTP with llhttp compiled to WebAssembly, and V8 compiles that parser again with its optimizing compiler
+ * (TurboFan) in every process that calls peers: about 250 ms of CPU each. One caller's first 300 calls took 490-570
+ * ms of CPU, against 290-320 with Liftoff only. In a world of 100 services on 2 cores, a minute after its deploy,
+ * TurboFan compiling WebAssembly was 27% of all the machine's CPU samples (perf; 0.1% with this option), and with
+ * it the services took 1.96-2.11 cores against 2.32-2.47 while their links carried 351-369 calls a second against
+ * 278-289 (one run each, 2026-12-06; BENCHMARKS.md). The
+ * price is the parser's speed: about 25 us more per call at thousands of calls a second, which a large world's
+ * services, each carrying a few a second, do not reach; a world that fits the machine keeps the optimizing compiler.
+ */
+export const LARGE_WORLD_NODE_OPTIONS: readonly string[] = ['--liftoff-only'];
+
+/** The Node options a world's services start with: LARGE_WORLD_NODE_OPTIONS when it is large, else none. */
+export function nodeOptionsFor(processes: number, cores = cpus().length): readonly string[] {
+  return isLargeWorld(processes, cores) ? LARGE_WORLD_NODE_OPTIONS : [];
 }
 
 /** Lowers a started process's priority; what went wrong if it could not (the process runs on regardless). */

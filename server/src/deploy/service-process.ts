@@ -38,6 +38,8 @@ export interface ServiceProcessOptions {
   onLine?: (process: ServiceProcess, stream: 'stdout' | 'stderr', line: string, at: number) => void;
   /** Its niceness from the start (service-priority.ts: a large world's services yield to the controller); 0: none. */
   niceness?: number;
+  /** Options for node itself, before the runtime (service-priority.ts: a large world's WebAssembly compiler). */
+  nodeOptions?: readonly string[];
 }
 
 /**
@@ -127,7 +129,7 @@ export class ServiceProcess {
     if (this.stopping) return;
     clearTimeout(this.restartTimer); // started by hand while a restart was pending: once is enough
     const config = { ...this.options.config, ...this.options.startConfig?.() } as SpawnConfig;
-    const child = spawn(process.execPath, [this.options.runtime], {
+    const child = spawn(process.execPath, [...(this.options.nodeOptions ?? []), this.options.runtime], {
       env: serviceEnvironment(config),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       windowsHide: true,

@@ -1,11 +1,12 @@
 // The start order and readiness with real processes: a service is ready when it says so over its IPC channel
 // (no telemetry needed, no probe), and in a tree every callee is ready before its caller is started.
+import { readFileSync } from 'node:fs';
 import { cpus, getPriority } from 'node:os';
 import type { ServiceStatusEvent, World } from '@dw/world';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
 import { freePort, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
-import { PROCESSES_PER_CORE } from './service-priority.js';
+import { LARGE_WORLD_NODE_OPTIONS, PROCESSES_PER_CORE } from './service-priority.js';
 import { CONCURRENT_STARTS } from './start-order.js';
 
 let t: TempApp | undefined;
@@ -104,7 +105,7 @@ describe('start order', () => {
     expect(mostAtOnce).toBe(CONCURRENT_STARTS);
   }, 120_000);
 
-  it('runs the services of a world of more than 8 processes a core at the niceness asked for, a smaller one at its own', async (ctx) => {
+  it('runs the services of a world of more than 8 processes a core at the niceness asked for and with WebAssembly on Liftoff only, calling their peers; a smaller one as the controller runs', async (ctx) => {
     // the world's size follows the machine (8 processes a core, plus one); past 16 cores that is too many to start
     if (cpus().length > 16)
       ctx.skip(
@@ -112,19 +113,51 @@ describe('start order', () => {
       );
     t = await tempApp({ serviceNiceness: 7 });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const niceness = async (id: string): Promise<[string, number][]> => {
+    /** Per service: its niceness and the options node was started with (before the runtime's path). */
+    const started = async (id: string): Promise<[string, number, string[]][]> => {
       const status = await everyReady(t as TempApp, id);
-      return status.services.map((s: { id: string; pid: number }) => [s.id, getPriority(s.pid)]);
+      return status.services.map((s: { id: string; pid: number }) => {
+        const argv = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split('\0');
+        return [
+          s.id,
+          getPriority(s.pid),
+          argv.slice(
+            1,
+            argv.findIndex((a) => a.endsWith('main.js')),
+          ),
+        ];
+      });
     };
     // the smallest large world on this machine: one process more than PROCESSES_PER_CORE a core
     const large = await deployed(t, treeWorld(PROCESSES_PER_CORE * cpus().length, 4));
-    const largeNiceness = await niceness(large);
-    expect(largeNiceness).toHaveLength(PROCESSES_PER_CORE * cpus().length + 1);
-    expect(largeNiceness.filter(([, n]) => n !== 7)).toEqual([]);
+    const largeStarted = await started(large);
+    expect(largeStarted).toHaveLength(PROCESSES_PER_CORE * cpus().length + 1);
+    expect(largeStarted.filter(([, n]) => n !== 7)).toEqual([]);
+    expect(largeStarted.filter(([, , options]) => options.join(' ') !== LARGE_WORLD_NODE_OPTIONS.join(' '))).toEqual(
+      [],
+    );
+    // and they work with it: every link carries calls (undici's parser is WebAssembly), none failing
+    const links = PROCESSES_PER_CORE * cpus().length; // a tree: a link to every service but the client
+    const carried = await waitFor(
+      'calls on every link of the large world',
+      async () => {
+        const text = (await (t as TempApp).app.inject({ method: 'GET', url: '/metrics' })).body;
+        const per = (metric: string) =>
+          text.split('\n').filter((l) => l.startsWith(`${metric}{`) && l.includes(`world="${large}"`));
+        const requests = per('dw_link_requests_total').filter((l) => Number(l.split(' ').pop()) > 0);
+        const errors = per('dw_link_errors_total').filter((l) => Number(l.split(' ').pop()) > 0);
+        return requests.length === links ? { requests: requests.length, errors } : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect(carried.errors).toEqual([]);
     await t.app.inject({ method: 'DELETE', url: `/api/worlds/${large}/deploy` });
-    // one process fewer: the services keep the controller's priority
+    // one process fewer: the services keep the controller's priority and node's defaults
     const fits = await deployed(t, treeWorld(PROCESSES_PER_CORE * cpus().length - 1, 4));
     const own = getPriority();
-    expect((await niceness(fits)).filter(([, n]) => n !== own)).toEqual([]);
+    const fitsStarted = await started(fits);
+    expect(fitsStarted.filter(([, n]) => n !== own)).toEqual([]);
+    expect(fitsStarted.filter(([, , options]) => options.length > 0)).toEqual([]);
   }, 180_000);
 });
