@@ -37,7 +37,7 @@ import { spawnConfigs } from './plan.js';
 import { allocatePorts } from './ports.js';
 import { provision } from './provisioning.js';
 import { redeployLayout } from './redeploy-layout.js';
-import { DEFAULT_SERVICE_NICENESS, nicenessFor, nodeOptionsFor, telemetryIntervalFor } from './service-priority.js';
+import { DEFAULT_SERVICE_NICENESS, nicenessFor, nodeOptionsFor } from './service-priority.js';
 import { processKey, ServiceProcess } from './service-process.js';
 import { serviceStatus, statusEvent } from './service-status.js';
 import { StartOrder, startsLate } from './start-order.js';
@@ -171,11 +171,7 @@ export class Deployment {
         host,
         ports: new Map(ids.map((id, i) => [id, ports.splice(0, counts[i] as number)])),
         identities: issued.identities,
-        telemetry: {
-          url: options.telemetryUrl,
-          token: intake.token,
-          intervalMs: telemetryIntervalFor(processCountOf(world), options.telemetryIntervalMs),
-        },
+        telemetry: { url: options.telemetryUrl, token: intake.token, intervalMs: options.telemetryIntervalMs },
         dataDirOf: options.dataDirOf,
       });
       return new Deployment(options, intake, progress, issued.controller, ca, configs);
@@ -272,7 +268,7 @@ export class Deployment {
       telemetry: {
         url: this.options.telemetryUrl,
         token: this.intake.token,
-        intervalMs: telemetryIntervalFor(processCountOf(world), this.options.telemetryIntervalMs),
+        intervalMs: this.options.telemetryIntervalMs,
       },
       dataDirOf: this.options.dataDirOf,
     });

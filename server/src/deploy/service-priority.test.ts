@@ -3,13 +3,11 @@ import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   LARGE_WORLD_NODE_OPTIONS,
-  LARGE_WORLD_TELEMETRY_INTERVAL_MS,
   lowerPriority,
   nicenessFor,
   nodeOptionsFor,
   PROCESSES_PER_CORE,
   parseServiceNiceness,
-  telemetryIntervalFor,
 } from './service-priority.js';
 
 describe('service priority', () => {
@@ -42,12 +40,6 @@ describe('service priority', () => {
     );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-  });
-
-  it("sends a large world's telemetry at most every 500 ms, a smaller one's as asked", () => {
-    expect(telemetryIntervalFor(PROCESSES_PER_CORE * 2, 100, 2)).toBe(100);
-    expect(telemetryIntervalFor(PROCESSES_PER_CORE * 2 + 1, 100, 2)).toBe(LARGE_WORLD_TELEMETRY_INTERVAL_MS);
-    expect(telemetryIntervalFor(PROCESSES_PER_CORE * 2 + 1, 2000, 2)).toBe(2000); // never more often than asked
   });
 
   it('sets the niceness of a running process, and says why when it cannot', async () => {

@@ -1,4 +1,4 @@
-// The priority, Node options and telemetry interval of a large world's service processes. When a world runs many more processes than the machine has
+// The priority (and Node options) of a large world's service processes. When a world runs many more processes than the machine has
 // cores, they compete with the controller and the browser that watch them, and the live view is what suffers: at
 // 200 services on 2 cores (bench `scale`, 2026-12-06) the live frames came every 291 ms (median; p95 611) instead
 // of every 200, and the world took 71 s to be ready. With the services at nice 10 the same benchmark gave 204 ms
@@ -61,19 +61,4 @@ export function lowerPriority(pid: number, niceness: number): string | undefined
   } catch (error) {
     return `could not lower the priority of pid ${pid} to nice ${niceness}: ${(error as Error).message}`;
   }
-}
-
-/**
- * How often a large world's services send their telemetry, at most. A service with traffic sends a batch every
- * interval (100 ms by default), and at a few calls a second each batch carries one or two calls: in a world of 100
- * services on 2 cores (150 links at 2 calls a second, one run each, 2026-12-06) the services took 1.96-2.11 cores
- * with batches every 100 ms and never carried all their calls, 1.83-1.90 every 250 ms, and 1.10-1.41 every 500 ms
- * while carrying all of them (304-326 calls a second). The live view's numbers change at most twice a second
- * anyway (web/src/live/display-clock.ts), and rates come from each batch's own window, so they stay right.
- */
-export const LARGE_WORLD_TELEMETRY_INTERVAL_MS = 500;
-
-/** The telemetry interval of a world's services: at least LARGE_WORLD_TELEMETRY_INTERVAL_MS when it is large. */
-export function telemetryIntervalFor(processes: number, intervalMs: number, cores = cpus().length): number {
-  return isLargeWorld(processes, cores) ? Math.max(intervalMs, LARGE_WORLD_TELEMETRY_INTERVAL_MS) : intervalMs;
 }

@@ -6,8 +6,7 @@ import type { ServiceStatusEvent, World } from '@dw/world';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServiceRuntime } from '../testing/service-runtime.js';
 import { freePort, type TempApp, tempApp, waitFor } from '../testing/temp-app.js';
-import { TELEMETRY_INTERVAL_MS } from './deployer.js';
-import { LARGE_WORLD_NODE_OPTIONS, LARGE_WORLD_TELEMETRY_INTERVAL_MS, PROCESSES_PER_CORE } from './service-priority.js';
+import { LARGE_WORLD_NODE_OPTIONS, PROCESSES_PER_CORE } from './service-priority.js';
 import { CONCURRENT_STARTS } from './start-order.js';
 
 let t: TempApp | undefined;
@@ -106,7 +105,7 @@ describe('start order', () => {
     expect(mostAtOnce).toBe(CONCURRENT_STARTS);
   }, 120_000);
 
-  it('runs the services of a world of more than 8 processes a core at the niceness asked for, with WebAssembly on Liftoff only and telemetry every 500 ms, calling their peers; a smaller one as the controller runs', async (ctx) => {
+  it('runs the services of a world of more than 8 processes a core at the niceness asked for and with WebAssembly on Liftoff only, calling their peers; a smaller one as the controller runs', async (ctx) => {
     // the world's size follows the machine (8 processes a core, plus one); past 16 cores that is too many to start
     if (cpus().length > 16)
       ctx.skip(
@@ -114,13 +113,11 @@ describe('start order', () => {
       );
     t = await tempApp({ serviceNiceness: 7 });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
-    /** Per service: its niceness, the options node was started with (before the runtime's path), its telemetry interval. */
-    const started = async (id: string): Promise<[string, number, string[], number][]> => {
+    /** Per service: its niceness and the options node was started with (before the runtime's path). */
+    const started = async (id: string): Promise<[string, number, string[]][]> => {
       const status = await everyReady(t as TempApp, id);
       return status.services.map((s: { id: string; pid: number }) => {
         const argv = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split('\0');
-        const env = readFileSync(`/proc/${s.pid}/environ`, 'utf8').split('\0');
-        const config = JSON.parse(env.find((e) => e.startsWith('DW_SPAWN_CONFIG='))?.slice(16) ?? '{}');
         return [
           s.id,
           getPriority(s.pid),
@@ -128,7 +125,6 @@ describe('start order', () => {
             1,
             argv.findIndex((a) => a.endsWith('main.js')),
           ),
-          config.telemetry?.intervalMs,
         ];
       });
     };
@@ -140,7 +136,6 @@ describe('start order', () => {
     expect(largeStarted.filter(([, , options]) => options.join(' ') !== LARGE_WORLD_NODE_OPTIONS.join(' '))).toEqual(
       [],
     );
-    expect(largeStarted.filter(([, , , ms]) => ms !== LARGE_WORLD_TELEMETRY_INTERVAL_MS)).toEqual([]);
     // and they work with it: every link carries calls (undici's parser is WebAssembly), none failing
     const links = PROCESSES_PER_CORE * cpus().length; // a tree: a link to every service but the client
     const carried = await waitFor(
@@ -164,6 +159,5 @@ describe('start order', () => {
     const fitsStarted = await started(fits);
     expect(fitsStarted.filter(([, n]) => n !== own)).toEqual([]);
     expect(fitsStarted.filter(([, , options]) => options.length > 0)).toEqual([]);
-    expect(fitsStarted.filter(([, , , ms]) => ms !== TELEMETRY_INTERVAL_MS)).toEqual([]);
   }, 180_000);
 });
