@@ -39,9 +39,9 @@ export function nicenessFor(processes: number, niceness: number, cores = cpus().
  * HTTP with llhttp compiled to WebAssembly, and V8 compiles that parser again with its optimizing compiler
  * (TurboFan) in every process that calls peers: about 250 ms of CPU each. One caller's first 300 calls took 490-570
  * ms of CPU, against 290-320 with Liftoff only. In a world of 100 services on 2 cores, a minute after its deploy,
- * TurboFan compiling WebAssembly was 27% of all the machine's CPU samples (perf; 0.1% with this option), and with
- * it the services took 1.96-2.11 cores against 2.32-2.47 while their links carried 351-369 calls a second against
- * 278-289 (one run each, 2026-12-06; BENCHMARKS.md). The
+ * TurboFan compiling WebAssembly was 27% of all the machine's CPU samples (perf; 0.1% with this option), and its
+ * links carried 192-211 calls a second against 279-307 with it, the 2 cores full both times (one run each,
+ * 2026-12-06; 300 a second asked). The
  * price is the parser's speed: about 25 us more per call at thousands of calls a second, which a large world's
  * services, each carrying a few a second, do not reach; a world that fits the machine keeps the optimizing compiler.
  */
