@@ -22,7 +22,7 @@ import { type Answer, type Behaviour, OK_BODY } from './behaviour.js';
 import type { FaultTable } from './faults.js';
 import type { IdentityPem } from './identity.js';
 import type { ControlRequest } from './kinds/kind-runtime.js';
-import { readBody } from './kinds/plain-http.js';
+import { readBody, refuseBody } from './kinds/plain-http.js';
 import type { Log } from './log.js';
 import { type CutReason, callerClassifier, InboundConnections } from './peer-identity.js';
 import type { Stats } from './stats.js';
@@ -244,9 +244,7 @@ export function createServiceServer(opts: {
     if (opts.readsBody) {
       body = headers.body ? await readBody(req, MAX_PAYLOAD_BYTES) : Buffer.alloc(0);
       if (body === null) {
-        req.destroy(); // larger than allowed, or cut: nothing more is read from this connection
-        if (!res.destroyed)
-          send(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
+        refuseBody(req, res, MAX_PAYLOAD_BYTES); // larger than allowed, or cut: nothing more is read from it
         return;
       }
     } else if (headers.body) {

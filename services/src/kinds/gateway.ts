@@ -9,7 +9,7 @@ import { MAX_PAYLOAD_BYTES, OUTSIDE_ID, type Peer, parseTraceparent, TRACEPARENT
 import type { Exchange } from '../caller.js';
 import { childOf, newSpanId, nowMs, rootContext } from '../tracing.js';
 import { defineKindRuntime, type KindContext } from './kind-runtime.js';
-import { readBody, sendJson } from './plain-http.js';
+import { readBody, refuseBody, sendJson } from './plain-http.js';
 
 /** The first byte of a TLS record that carries a handshake (a ClientHello). */
 const TLS_HANDSHAKE = 0x16;
@@ -60,9 +60,7 @@ export function doorHandler({ config, caller, stats, tracer }: KindContext<'gate
     }
     const body = await readBody(req, MAX_PAYLOAD_BYTES);
     if (body === null) {
-      if (!res.headersSent)
-        sendJson(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
-      req.destroy();
+      refuseBody(req, res, MAX_PAYLOAD_BYTES);
       return;
     }
     stats.accepted(OUTSIDE_ID);

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBody } from './plain-http.js';
+import { readBody, refuseBody } from './plain-http.js';
 
 const LIMIT = 1024;
 let server: http.Server | undefined;
@@ -63,5 +63,41 @@ describe('readBody', () => {
     const { port, result } = await serveOnce(3000);
     send(port, LIMIT, [Buffer.alloc(LIMIT / 2, 1)], true);
     expect(await result).toBeNull();
+  });
+});
+
+describe('refuseBody', () => {
+  it('answers 413 to a body far over the limit, then ends the connection: the sender reads the answer, not a reset', async () => {
+    server = http.createServer((req, res) => {
+      void readBody(req, LIMIT).then((body) => {
+        if (body === null) refuseBody(req, res, LIMIT);
+        else res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const size = 256 * LIMIT; // more than one socket buffer: the sender is still writing when the answer comes
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: string } | Error>(
+      (resolve) => {
+        const req = http.request(
+          { host: '127.0.0.1', port, method: 'POST', agent: false, headers: { 'content-length': size } },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (c: string) => {
+              body += c;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+          },
+        );
+        req.on('error', (error) => resolve(error));
+        req.end(Buffer.alloc(size, 1));
+      },
+    );
+    expect(answer).not.toBeInstanceOf(Error);
+    expect(answer).toMatchObject({ status: 413, connection: 'close' });
+    expect(JSON.parse((answer as { body: string }).body)).toEqual({
+      error: 'too-large',
+      message: `bodies are at most ${LIMIT} bytes`,
+    });
   });
 });

@@ -31,7 +31,7 @@ import { LogLimit } from '../log.js';
 import { parseHops } from '../server.js';
 import { rootContext } from '../tracing.js';
 import { defineKindRuntime, type KindContext } from './kind-runtime.js';
-import { readBody, sendJson } from './plain-http.js';
+import { readBody, refuseBody, sendJson } from './plain-http.js';
 
 /** The verified service id of the caller, as the sidecar tells the program. */
 export const CALLER_HEADER = 'x-dw-caller';
@@ -171,9 +171,7 @@ function egressHandler({ config, caller, tracer }: KindContext<'process'>): http
     }
     const body = await readBody(req, MAX_PAYLOAD_BYTES);
     if (body === null) {
-      if (!res.headersSent)
-        sendJson(res, 413, { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` });
-      req.destroy();
+      refuseBody(req, res, MAX_PAYLOAD_BYTES);
       return;
     }
     const rest = match?.[2] ?? '';
