@@ -39,7 +39,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDependencies, ensurePnpm, root, runOrExit } from './toolchain.mjs';
 
-const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+// the engine's own client when there is one (chosen again once docker.io is installed)
+let DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 const TOTAL_MS = 25 * 60_000;
 const HEALTHY_WITHIN_MS = 180_000;
 const TRAFFIC_FOR_MS = 6000;
@@ -102,7 +103,9 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 function ensureDockerInstalled() {
   const have = (cmd) => spawnSync(cmd, ['version'], { encoding: 'utf8' }).error === undefined;
   const missing = [];
-  if (!existsSync('/usr/bin/docker') && !have('docker')) missing.push('docker.io');
+  // the engine (dockerd) and its own client: a docker client alone (e.g. /usr/local/bin/docker) runs nothing
+  const engine = spawnSync('dockerd', ['--version'], { encoding: 'utf8' }).error === undefined;
+  if (!engine || (!existsSync('/usr/bin/docker') && !have('docker'))) missing.push('docker.io');
   if (!have('docker-compose')) missing.push('docker-compose');
   if (missing.length === 0) return;
   if (!isRoot)
@@ -111,6 +114,7 @@ function ensureDockerInstalled() {
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   sh('apt-get', ['update', '-qq'], { env, timeout: 300_000 });
   sh('apt-get', ['install', '-y', '-qq', ...missing], { env, timeout: 600_000 });
+  if (existsSync('/usr/bin/docker')) DOCKER = '/usr/bin/docker';
 }
 
 async function ensureDockerd() {
@@ -120,10 +124,15 @@ async function ensureDockerd() {
   log(`starting dockerd (log: ${logFile})`);
   const out = openSync(logFile, 'a');
   startedDockerd = spawn('dockerd', [], { stdio: ['ignore', out, out] });
+  let spawnError;
+  startedDockerd.once('error', (error) => {
+    spawnError = error; // no such program: said below, not thrown from an event
+  });
   for (const until = Date.now() + 60_000; Date.now() < until; await sleep(500)) {
     if (sh(DOCKER, ['info', '--format', '{{.ServerVersion}}'], { allowFail: true }).status === 0) return;
-    if (startedDockerd.exitCode !== null) break;
+    if (startedDockerd.exitCode !== null || spawnError) break;
   }
+  if (spawnError) throw new Error(`dockerd could not be started: ${spawnError.message}`);
   throw new Error(`dockerd did not come up: ${readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n')}`);
 }
 
