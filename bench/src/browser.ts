@@ -50,8 +50,8 @@ export function bigWorld(): World {
 /**
  * The fixture's shape at n services (n >= 9) and 1.5 n links: a third middle services, a third leaves, the rest
  * clients; client i calls middle i, middle i calls 3 leaves spread over the others, and the clients left without
- * a middle (if any) share direct calls to leaves until there are 1.5 n links. At n = 100 it has the fixture's counts (34, 33, 33;
- * 150 links). Laid out in blocks of 3 columns per kind, as the fixture is.
+ * a middle (if any) share direct calls to leaves until there are 1.5 n links. At n = 100 it has the fixture's
+ * links and counts (34, 33, 33; 150 links). Laid out in blocks of 3 columns per kind, as the fixture is.
  */
 export function scaledWorld(n: number, rps = 2): World {
   if (!Number.isInteger(n) || n < 9) throw new Error(`a scaled browser world needs at least 9 services, not ${n}`);
@@ -153,12 +153,19 @@ function cpuSeconds(): { world: number; controller: number; page: number } {
   return { world, controller, page };
 }
 
+export interface BrowserRun {
+  /** How long each phase is measured. */
+  measureMs: number;
+  /** Services in the world (100: the fixture; else scaledWorld's shape), and each client's calls a second per link. */
+  services: number;
+  rps: number;
+  /** How long the live phase waits, at most, for the world to carry what it should. */
+  settleMs: number;
+}
+
 export async function runBrowser(
   controller: Controller,
-  measureMs: number,
-  n = 100,
-  settleLimit = 120_000,
-  rps = 2,
+  { measureMs, services: n, rps, settleMs: settleLimit }: BrowserRun,
 ): Promise<BrowserResult[]> {
   const world = n === 100 && rps === 2 ? bigWorld() : scaledWorld(n, rps);
   const record = await controller.create(world);

@@ -273,7 +273,7 @@ try {
     const env: Record<string, string> = n > 100 ? { DW_MAX_PROCESSES: String(n + 10) } : {};
     const settleMs = envNumber('BENCH_BROWSER_SETTLE_MS', 120_000);
     const results: BrowserResult[] = await withController(
-      (c) => runBrowser(c, quick ? 5000 : 10_000, n, settleMs, rps),
+      (c) => runBrowser(c, { measureMs: quick ? 5000 : 10_000, services: n, rps, settleMs }),
       env,
     );
     report.browser = results;

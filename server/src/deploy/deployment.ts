@@ -203,6 +203,7 @@ export class Deployment {
 
   /** A supervised process: its restart policy, the faults in force at each start, its pid told to the guardian. */
   private newProcess(config: SpawnConfig, world: World): ServiceProcess {
+    const processes = processCountOf(world); // how large the world is decides its priority and node options
     return new ServiceProcess({
       config,
       runtime: this.options.runtime,
@@ -210,8 +211,8 @@ export class Deployment {
       restart: restartPolicyOf(world, config.serviceId),
       startConfig: () => ({ faults: this.faults.runtimeFor(config.serviceId) }),
       onPid: this.options.onPid,
-      niceness: nicenessFor(processCountOf(world), this.options.serviceNiceness ?? DEFAULT_SERVICE_NICENESS),
-      nodeOptions: nodeOptionsFor(processCountOf(world)),
+      niceness: nicenessFor(processes, this.options.serviceNiceness ?? DEFAULT_SERVICE_NICENESS),
+      nodeOptions: nodeOptionsFor(processes),
       onLine: (p, stream, line, at) =>
         this.options.events.emit('log', { worldId: this.worldId, id: p.id, stream, line, at }),
     });

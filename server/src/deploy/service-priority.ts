@@ -1,9 +1,9 @@
-// The priority (and Node options) of a large world's service processes. When a world runs many more processes than the machine has
-// cores, they compete with the controller and the browser that watch them, and the live view is what suffers: at
-// 200 services on 2 cores (bench `scale`, 2026-12-06) the live frames came every 291 ms (median; p95 611) instead
-// of every 200, and the world took 71 s to be ready. With the services at nice 10 the same benchmark gave 204 ms
-// (p95 404) and 62 s; nice 5 gave 229 ms. A world that fits the machine is left at the controller's priority: it
-// gains nothing from a lower one, and its services would then lose to anything else the machine runs.
+// The priority (and Node options) of a large world's service processes. When a world runs many more processes than
+// the machine has cores, they compete with the controller and the browser that watch them, and the live view is what
+// suffers: at 200 services on 2 cores (bench `scale`, 2026-12-06) the live frames came every 291 ms (median; p95
+// 611) instead of every 200, and the world took 71 s to be ready. With the services at nice 10 the same benchmark
+// gave 204 ms (p95 404) and 62 s; nice 5 gave 229 ms. A world that fits the machine is left at the controller's
+// priority: it gains nothing from a lower one, and its services would then lose to anything else the machine runs.
 import { cpus, setPriority } from 'node:os';
 
 export const SERVICE_NICE_ENV = 'DW_SERVICE_NICE';
@@ -41,9 +41,9 @@ export function nicenessFor(processes: number, niceness: number, cores = cpus().
  * ms of CPU, against 290-320 with Liftoff only. In a world of 100 services on 2 cores, a minute after its deploy,
  * TurboFan compiling WebAssembly was 27% of all the machine's CPU samples (perf; 0.1% with this option), and its
  * links carried 192-211 calls a second against 279-307 with it, the 2 cores full both times (one run each,
- * 2026-12-06; 300 a second asked). The
- * price is the parser's speed: about 25 us more per call at thousands of calls a second, which a large world's
- * services, each carrying a few a second, do not reach; a world that fits the machine keeps the optimizing compiler.
+ * 2026-12-06; 300 a second asked). The price is the parser's speed: about 25 us more per call at thousands of
+ * calls a second, which a large world's services, each carrying a few a second, do not reach; a world that fits
+ * the machine keeps the optimizing compiler.
  */
 export const LARGE_WORLD_NODE_OPTIONS: readonly string[] = ['--liftoff-only'];
 

@@ -2,7 +2,7 @@
 // caller's identity, killed with SIGKILL in the middle of writes, and used by a real service's store workload.
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONTROLLER_ID, KIND_CONTROL, type StoreKeyList, type StoreValue } from '@dw/world';
+import { CONTROLLER_ID, KIND_CONTROL, MAX_PAYLOAD_BYTES, type StoreKeyList, type StoreValue } from '@dw/world';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Children, freePort, MAIN_JS, mtlsRequest, spawnConfig, TelemetrySink, TestPki } from '../testing.js';
 import { durableConfig, gauge, MtlsClient, tempDataDir } from './durable-testing.js';
@@ -79,6 +79,13 @@ describe('a store', () => {
     expect(full?.body.message).toMatch(/maximum of 2 keys/);
     const large = await app.json<{ error: string }>('PUT', '/kv/a', 'x'.repeat(17));
     expect(large).toMatchObject({ status: 413, body: { error: 'too-large' } });
+    // past what any mesh server reads: the server refuses it before the store sees it, and the sender gets that
+    // answer, not a reset
+    const huge = await app.json<{ error: string; message: string }>('PUT', '/kv/a', 'x'.repeat(MAX_PAYLOAD_BYTES + 1));
+    expect(huge).toMatchObject({
+      status: 413,
+      body: { error: 'too-large', message: `bodies are at most ${MAX_PAYLOAD_BYTES} bytes` },
+    });
     expect((await app.json('DELETE', '/kv/a'))?.body).toEqual({ ok: true, key: 'a', deleted: true });
     expect((await app.json('DELETE', '/kv/a'))?.body).toEqual({ ok: true, key: 'a', deleted: false });
     expect((await app.json('POST', '/'))?.status).toBe(405);
